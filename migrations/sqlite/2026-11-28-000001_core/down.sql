@@ -1,0 +1,15 @@
+DROP TABLE instance_settings;
+DROP TABLE received_activities;
+DROP TABLE deliveries;
+DROP TABLE activities;
+DROP TABLE oauth_tokens;
+DROP TABLE oauth_apps;
+DROP TABLE instance_policies;
+DROP TABLE notifications;
+DROP TABLE favourites;
+DROP TABLE follows;
+DROP TABLE statuses;
+DROP TABLE community_moderators;
+DROP TABLE communities;
+DROP TABLE users;
+DROP TABLE accounts;

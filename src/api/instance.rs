@@ -1,0 +1,34 @@
+//! `GET /api/v1/instance` and `GET /api/v2/instance`.
+
+use super::entities::{account::Account, instance};
+use crate::app::Ctx;
+use crate::error::Error;
+use crate::store::{self, accounts, stats, users};
+use actix_web::HttpResponse;
+
+async fn load(ctx: &Ctx) -> Result<(stats::InstanceStats, Option<Account>), Error> {
+    let base = ctx.config.base_url();
+    ctx.db
+        .run(move |conn| {
+            let stats = stats::instance_stats(conn, store::now())?;
+            let contact = match users::first_admin(conn)? {
+                Some(admin) => accounts::by_id(conn, admin.account_id)?
+                    .map(|row| Account::from_row(&row, &base)),
+                None => None,
+            };
+            Ok((stats, contact))
+        })
+        .await
+}
+
+pub async fn v1(ctx: Ctx) -> Result<HttpResponse, Error> {
+    let (stats, contact) = load(&ctx).await?;
+    let thumbnail = crate::web::thumbnail_url(&ctx.config.base_url());
+    Ok(HttpResponse::Ok().json(instance::v1(&ctx.config, &stats, contact, &thumbnail)))
+}
+
+pub async fn v2(ctx: Ctx) -> Result<HttpResponse, Error> {
+    let (stats, contact) = load(&ctx).await?;
+    let thumbnail = crate::web::thumbnail_url(&ctx.config.base_url());
+    Ok(HttpResponse::Ok().json(instance::v2(&ctx.config, &stats, contact, &thumbnail)))
+}

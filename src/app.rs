@@ -1,0 +1,184 @@
+//! Application state, the one route table, and the HTTP server. Tests start the same
+//! server through [`start`].
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::Error;
+use crate::{api, federation, service, web};
+use activitypub_federation::{
+    config::{Data, FederationConfig, FederationMiddleware},
+    resolver::ValidatingDnsResolver,
+};
+use actix_web::{
+    dev::ServerHandle,
+    middleware::{Compress, NormalizePath, TrailingSlash},
+    web::{self as aw, ServiceConfig},
+    App, HttpResponse, HttpServer,
+};
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+/// What every handler needs; reached through [`Ctx`].
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+}
+
+/// Handler context: app state plus the federation library's per-request data.
+pub type Ctx = Data<AppState>;
+
+/// Largest request body accepted anywhere (JSON, forms, inbox posts).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The route table, shared by the server and the tests.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(aw::FormConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(aw::PayloadConfig::default().limit(MAX_BODY_BYTES))
+        .route("/healthz", aw::get().to(healthz))
+        .route(
+            "/.well-known/webfinger",
+            aw::get().to(federation::webfinger::webfinger),
+        )
+        .route(
+            "/.well-known/host-meta",
+            aw::get().to(federation::webfinger::host_meta),
+        )
+        .route(
+            "/.well-known/nodeinfo",
+            aw::get().to(federation::nodeinfo::well_known),
+        )
+        .route(
+            "/nodeinfo/{version}",
+            aw::get().to(federation::nodeinfo::nodeinfo),
+        )
+        .route("/users/{name}", aw::get().to(federation::actors::person))
+        .route("/c/{name}", aw::get().to(federation::actors::group))
+        .route(
+            "/c/{name}/moderators",
+            aw::get().to(federation::actors::moderators),
+        )
+        .route("/api/v1/instance", aw::get().to(api::instance::v1))
+        .route("/api/v2/instance", aw::get().to(api::instance::v2))
+        .route("/", aw::get().to(web::home))
+        .route("/setup", aw::get().to(web::setup_form))
+        .route("/setup", aw::post().to(web::setup_submit))
+        .route("/static/avatar.png", aw::get().to(web::avatar_png))
+        .route("/static/header.png", aw::get().to(web::header_png))
+        .route("/static/thumbnail.png", aw::get().to(web::thumbnail_png))
+        .default_service(aw::to(not_found));
+}
+
+async fn healthz(ctx: Ctx) -> Result<HttpResponse, Error> {
+    ctx.db
+        .run(|conn| crate::store::settings::get(conn, "health").map(|_| ()))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
+}
+
+async fn not_found() -> Result<HttpResponse, Error> {
+    Err(Error::NotFound)
+}
+
+/// HTTP client for fetches and deliveries. Unless insecure federation is on, it refuses to
+/// connect to loopback and private addresses, and never follows redirects on its own.
+fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
+    let timeout = Duration::from_secs(10);
+    let user_agent = format!(
+        "Guild/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        config.base_url()
+    );
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .dns_resolver(ValidatingDnsResolver::new(
+            Vec::new(),
+            !config.insecure_federation,
+        ))
+        .build()
+        .map_err(|e| Error::internal(format!("cannot build HTTP client: {e}")))
+}
+
+/// Federation library settings over our state.
+pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppState>, Error> {
+    let config = state.config.clone();
+    FederationConfig::builder()
+        .domain(config.domain.clone())
+        .app_data(state)
+        .client(http_client(&config)?.into())
+        .debug(config.insecure_federation)
+        .allow_http_urls(config.insecure_federation)
+        .build()
+        .await
+        .map_err(|e| Error::internal(format!("federation settings: {e}")))
+}
+
+/// Open the database, apply migrations and print the setup link when no admin exists.
+pub async fn prepare(config: Config) -> Result<AppState, Error> {
+    let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    let state = AppState {
+        config: Arc::new(config),
+        db,
+    };
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || db.migrate())
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    let config = state.config.clone();
+    let link = state
+        .db
+        .run(move |conn| service::setup::setup_link_if_needed(conn, &config))
+        .await?;
+    if let Some(link) = link {
+        tracing::warn!(
+            "no administrator exists yet; open this one-time link to create one: {link}"
+        );
+    }
+    Ok(state)
+}
+
+/// A running server: where it listens and how to stop it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub handle: ServerHandle,
+    pub server: actix_web::dev::Server,
+}
+
+/// Start serving `state` on `listener` (or on the configured address). Graceful shutdown on
+/// SIGINT/SIGTERM: in-flight requests get up to 30 seconds.
+pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Running, Error> {
+    let federation = federation_config(state.clone()).await?;
+    let bind = state.config.bind;
+    let factory = move || {
+        App::new()
+            .wrap(FederationMiddleware::new(federation.clone()))
+            .wrap(Compress::default())
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes)
+    };
+    let server = HttpServer::new(factory).shutdown_timeout(30);
+    let server = match listener {
+        Some(listener) => server.listen(listener),
+        None => server.bind(bind),
+    }
+    .map_err(|e| {
+        Error::internal(format!(
+            "cannot listen on {bind}: {e}. Stop the other program on that port or set \
+             GUILD_BIND (bind) to another address."
+        ))
+    })?;
+    let addr = *server
+        .addrs()
+        .first()
+        .ok_or_else(|| Error::internal("server has no address"))?;
+    let server = server.run();
+    Ok(Running {
+        addr,
+        handle: server.handle(),
+        server,
+    })
+}

@@ -1,0 +1,335 @@
+//! Settings: built-in defaults, then an optional TOML file, then `GUILD_*` environment
+//! variables. Everything is validated once at start-up; a bad value stops the server with a
+//! message naming the key, where it came from and what is accepted.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
+
+/// Who may register an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registrations {
+    Open,
+    Approval,
+    Closed,
+}
+
+impl Registrations {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registrations::Open => "open",
+            Registrations::Approval => "approval",
+            Registrations::Closed => "closed",
+        }
+    }
+}
+
+/// Validated settings. Built by [`Config::load`].
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `host[:port]` that peers use to reach this instance; part of every actor id.
+    pub domain: String,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_pool_size: u32,
+    pub registrations: Registrations,
+    /// Plain http and loopback/private addresses allowed: development and tests only.
+    pub insecure_federation: bool,
+    pub instance_name: String,
+    pub instance_description: String,
+    pub contact_email: String,
+}
+
+/// One key: its name in the file, a default, and one line of help for error messages.
+struct Key {
+    name: &'static str,
+    default: fn() -> String,
+    accepts: &'static str,
+}
+
+const KEYS: &[Key] = &[
+    Key { name: "domain", default: || "localhost:8080".into(), accepts: "a host name with an optional port, such as guild.example.org or localhost:8080 (no scheme, no path)" },
+    Key { name: "bind", default: || "127.0.0.1:8080".into(), accepts: "an address and port to listen on, such as 0.0.0.0:8080" },
+    Key { name: "data_dir", default: || "./data".into(), accepts: "a directory path that Guild may create and write to" },
+    Key { name: "database_url", default: String::new, accepts: "sqlite://PATH or postgres://USER@HOST/DB (default: sqlite://DATA_DIR/guild.sqlite)" },
+    Key { name: "db_pool_size", default: || "8".into(), accepts: "a number of database connections from 1 to 200" },
+    Key { name: "registrations", default: || "approval".into(), accepts: "one of open, approval, closed" },
+    Key { name: "insecure_federation", default: || "false".into(), accepts: "true or false" },
+    Key { name: "instance_name", default: || "Guild".into(), accepts: "any text" },
+    Key { name: "instance_description", default: || "A community of practice on Guild.".into(), accepts: "any text" },
+    Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
+];
+
+/// A configuration problem, phrased for the operator.
+#[derive(Debug)]
+pub struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where a raw value came from, so errors can point at it.
+#[derive(Clone)]
+enum Source {
+    Default,
+    File(PathBuf),
+    Env,
+}
+
+struct Raw {
+    values: BTreeMap<&'static str, (String, Source)>,
+}
+
+impl Raw {
+    fn get(&self, key: &'static str) -> &str {
+        &self.values[key].0
+    }
+
+    fn invalid(&self, key: &'static str, why: &str) -> ConfigError {
+        let (value, source) = &self.values[key];
+        let accepts = KEYS
+            .iter()
+            .find(|k| k.name == key)
+            .map_or("", |k| k.accepts);
+        let env = env_name(key);
+        let origin = match source {
+            Source::Default => "built-in default".to_string(),
+            Source::File(path) => format!("set in {}", path.display()),
+            Source::Env => format!("set by environment variable {env}"),
+        };
+        ConfigError(format!(
+            "`{key}` = {value:?} ({origin}) is not valid: {why}. Expected {accepts}. \
+             Fix it in the config file or with {env}."
+        ))
+    }
+}
+
+fn env_name(key: &str) -> String {
+    format!("GUILD_{}", key.to_ascii_uppercase())
+}
+
+impl Config {
+    /// Load from an optional TOML file and the process environment.
+    pub fn load(file: Option<PathBuf>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Config::from_sources(file, &env)
+    }
+
+    /// Load from an optional file and explicit environment pairs (tests use this directly).
+    pub fn from_sources(
+        file: Option<PathBuf>,
+        env: &[(String, String)],
+    ) -> Result<Config, ConfigError> {
+        let mut raw = Raw {
+            values: KEYS
+                .iter()
+                .map(|k| (k.name, ((k.default)(), Source::Default)))
+                .collect(),
+        };
+        if let Some(path) = file {
+            read_file(&path, &mut raw)?;
+        }
+        for key in KEYS {
+            let name = env_name(key.name);
+            if let Some((_, value)) = env.iter().find(|(k, _)| *k == name) {
+                raw.values.insert(key.name, (value.clone(), Source::Env));
+            }
+        }
+        Config::validate(&raw)
+    }
+
+    fn validate(raw: &Raw) -> Result<Config, ConfigError> {
+        let domain = raw.get("domain").trim().to_ascii_lowercase();
+        check_domain(&domain).map_err(|why| raw.invalid("domain", why))?;
+        let bind = raw
+            .get("bind")
+            .parse::<SocketAddr>()
+            .map_err(|_| raw.invalid("bind", "not an address:port"))?;
+        let data_dir = PathBuf::from(raw.get("data_dir"));
+        if data_dir.as_os_str().is_empty() {
+            return Err(raw.invalid("data_dir", "it is empty"));
+        }
+        let database_url = match raw.get("database_url") {
+            "" => format!("sqlite://{}", data_dir.join("guild.sqlite").display()),
+            url => url.to_string(),
+        };
+        if crate::db::Backend::from_url(&database_url).is_none() {
+            return Err(raw.invalid("database_url", "unknown scheme"));
+        }
+        let db_pool_size = match raw.get("db_pool_size").parse::<u32>() {
+            Ok(n @ 1..=200) => n,
+            _ => return Err(raw.invalid("db_pool_size", "not a number from 1 to 200")),
+        };
+        let registrations = match raw.get("registrations") {
+            "open" => Registrations::Open,
+            "approval" => Registrations::Approval,
+            "closed" => Registrations::Closed,
+            _ => return Err(raw.invalid("registrations", "unknown mode")),
+        };
+        let insecure_federation = match raw.get("insecure_federation") {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" | "" => false,
+            _ => return Err(raw.invalid("insecure_federation", "not a boolean")),
+        };
+        let contact_email = raw.get("contact_email").to_string();
+        if !contact_email.is_empty() && !contact_email.contains('@') {
+            return Err(raw.invalid("contact_email", "it has no @"));
+        }
+        Ok(Config {
+            domain,
+            bind,
+            data_dir,
+            database_url,
+            db_pool_size,
+            registrations,
+            insecure_federation,
+            instance_name: raw.get("instance_name").to_string(),
+            instance_description: raw.get("instance_description").to_string(),
+            contact_email,
+        })
+    }
+
+    /// Scheme of this instance's public URLs. Plain http only where TLS cannot be expected:
+    /// a `localhost` domain or insecure federation (development and tests).
+    pub fn scheme(&self) -> &'static str {
+        let host = self.domain.split(':').next().unwrap_or_default();
+        if self.insecure_federation || host == "localhost" {
+            "http"
+        } else {
+            "https"
+        }
+    }
+
+    /// `scheme://domain`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.domain)
+    }
+}
+
+fn read_file(path: &PathBuf, raw: &mut Raw) -> Result<(), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "cannot read config file {}: {e}. Check the --config option or GUILD_CONFIG.",
+            path.display()
+        ))
+    })?;
+    let table: toml::Table = text.parse().map_err(|e| {
+        ConfigError(format!(
+            "config file {} is not valid TOML: {e}",
+            path.display()
+        ))
+    })?;
+    for (name, value) in table {
+        let Some(key) = KEYS.iter().find(|k| k.name == name) else {
+            let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+            return Err(ConfigError(format!(
+                "unknown key `{name}` in {}. Known keys: {}.",
+                path.display(),
+                known.join(", ")
+            )));
+        };
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(ConfigError(format!(
+                    "`{name}` in {} must be a string, number or boolean, not {}. Expected {}.",
+                    path.display(),
+                    other.type_str(),
+                    key.accepts
+                )))
+            }
+        };
+        raw.values
+            .insert(key.name, (text, Source::File(path.clone())));
+    }
+    Ok(())
+}
+
+/// A domain is `host[:port]`: what peers put in URLs and what signatures cover in `Host`.
+fn check_domain(domain: &str) -> Result<(), &'static str> {
+    if domain.is_empty() {
+        return Err("it is empty");
+    }
+    if domain.contains("://") || domain.contains('/') {
+        return Err("it must not contain a scheme or path");
+    }
+    let (host, port) = match domain.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (domain, None),
+    };
+    if let Some(port) = port {
+        if port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err("the port is not a number from 1 to 65535");
+        }
+    }
+    let valid_chars = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if host.is_empty() || !valid_chars || host.starts_with('.') || host.starts_with('-') {
+        return Err("the host name has characters other than letters, digits, '-' and '.'");
+    }
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err("IP addresses are refused by federation peers; use a host name (localhost works for development)");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let config = Config::from_sources(None, &[]).unwrap();
+        assert_eq!(config.domain, "localhost:8080");
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://./data/guild.sqlite");
+        assert_eq!(config.registrations, Registrations::Approval);
+        assert!(!config.insecure_federation);
+        assert_eq!(config.base_url(), "http://localhost:8080");
+    }
+
+    #[test]
+    fn environment_overrides_and_errors_name_the_key() {
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("GUILD_DOMAIN", "guild.example.org"),
+                ("GUILD_REGISTRATIONS", "open"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.base_url(), "https://guild.example.org");
+        assert_eq!(config.registrations, Registrations::Open);
+
+        let err = Config::from_sources(None, &env(&[("GUILD_REGISTRATIONS", "sometimes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("registrations"), "{err}");
+        assert!(err.contains("GUILD_REGISTRATIONS"), "{err}");
+        assert!(err.contains("open, approval, closed"), "{err}");
+
+        for (key, value) in [
+            ("GUILD_DOMAIN", "https://x.org"),
+            ("GUILD_DOMAIN", "127.0.0.1:8080"),
+            ("GUILD_BIND", "nowhere"),
+            ("GUILD_DATABASE_URL", "mysql://x"),
+            ("GUILD_INSECURE_FEDERATION", "perhaps"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+}

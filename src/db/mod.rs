@@ -1,0 +1,174 @@
+//! Database access: one connection type over SQLite and PostgreSQL, a pool, embedded
+//! migrations, and [`Db::run`], which keeps synchronous diesel calls off the async reactor.
+
+pub mod schema;
+
+use crate::error::Error;
+use diesel::{
+    connection::SimpleConnection,
+    pg::PgConnection,
+    r2d2::{self, ManageConnection, R2D2Connection},
+    sqlite::SqliteConnection,
+    Connection,
+};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::{path::Path, time::Duration};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `database_url` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same code on the concrete connection inside a [`DbConn`], for the few statements
+/// (upserts, batch inserts) that diesel cannot express through `MultiConnection`.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend is chosen from the URL scheme, never by trial connection, so a connection
+    /// failure reports the real cause.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite://") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// r2d2 manager that opens the right backend and applies SQLite's per-connection settings.
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = Error;
+
+    fn connect(&self) -> Result<DbConn, Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(|e| Error::internal(format!("cannot connect to PostgreSQL: {e}"))),
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                let mut conn = SqliteConnection::establish(path).map_err(|e| {
+                    Error::internal(format!("cannot open SQLite database {path}: {e}"))
+                })?;
+                // WAL lets readers run beside the writer; busy_timeout makes writers queue
+                // instead of failing at once; foreign keys are off in SQLite unless asked.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| Error::internal(format!("cannot configure SQLite: {e}")))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Error> {
+        conn.ping().map_err(Error::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite://")
+}
+
+/// Handle to the connection pool; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Open the pool, failing fast with the real error if the database cannot be reached.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Db, Error> {
+        let backend = Backend::from_url(url)
+            .ok_or_else(|| Error::internal(format!("unsupported database URL {url}")))?;
+        if backend == Backend::Sqlite {
+            let path = Path::new(sqlite_path(url));
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::internal(format!("cannot create directory {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let manager = Manager {
+            url: url.to_string(),
+            backend,
+        };
+        // Open one connection first: r2d2 would otherwise retry quietly until its timeout
+        // and then report only "timed out".
+        manager.connect()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)
+            .map_err(|e| Error::internal(format!("cannot open database pool: {e}")))?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Apply pending migrations of this backend.
+    pub fn migrate(&self) -> Result<(), Error> {
+        let mut conn = self.conn()?;
+        let result = on_backend!(&mut *conn, |c| c
+            .run_pending_migrations(match self.backend {
+                Backend::Sqlite => SQLITE_MIGRATIONS,
+                Backend::Postgres => POSTGRES_MIGRATIONS,
+            })
+            .map(|_| ()));
+        result.map_err(|e| Error::internal(format!("database migration failed: {e}")))
+    }
+
+    /// A pooled connection, for synchronous callers (CLI, blocking tasks).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
+        self.pool
+            .get()
+            .map_err(|e| Error::internal(format!("no database connection available: {e}")))
+    }
+
+    /// Run `f` with a connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&mut *db.conn()?))
+            .await
+            .map_err(|e| Error::internal(format!("database task failed: {e}")))?
+    }
+}

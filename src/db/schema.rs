@@ -1,0 +1,231 @@
+//! Table definitions shared by both backends; kept in step with `migrations/`.
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        kind -> Text,
+        username -> Text,
+        domain -> Nullable<Text>,
+        display_name -> Text,
+        note -> Text,
+        ap_id -> Text,
+        url -> Nullable<Text>,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        outbox_url -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        following_url -> Nullable<Text>,
+        featured_url -> Nullable<Text>,
+        public_key_pem -> Text,
+        private_key_pem -> Nullable<Text>,
+        locked -> Bool,
+        discoverable -> Bool,
+        bot -> Bool,
+        fields -> Text,
+        avatar_url -> Nullable<Text>,
+        header_url -> Nullable<Text>,
+        followers_count -> Integer,
+        following_count -> Integer,
+        statuses_count -> Integer,
+        last_status_at -> Nullable<Timestamp>,
+        suspended -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        fetched_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        approved -> Bool,
+        disabled -> Bool,
+        locale -> Text,
+        created_at -> Timestamp,
+        last_active_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    communities (account_id) {
+        account_id -> BigInt,
+        membership_policy -> Text,
+        posting_policy -> Text,
+        visibility -> Text,
+        rules -> Text,
+        moderators_url -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    community_moderators (community_id, account_id) {
+        community_id -> BigInt,
+        account_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statuses (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        community_id -> Nullable<BigInt>,
+        in_reply_to_id -> Nullable<BigInt>,
+        in_reply_to_account_id -> Nullable<BigInt>,
+        thread_root_id -> Nullable<BigInt>,
+        reblog_of_id -> Nullable<BigInt>,
+        ap_id -> Text,
+        url -> Nullable<Text>,
+        title -> Nullable<Text>,
+        source -> Text,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        visibility -> Text,
+        language -> Nullable<Text>,
+        local -> Bool,
+        replies_count -> Integer,
+        reblogs_count -> Integer,
+        favourites_count -> Integer,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        state -> Text,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    favourites (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        from_account_id -> BigInt,
+        kind -> Text,
+        status_id -> Nullable<BigInt>,
+        read -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instance_policies (domain) {
+        domain -> Text,
+        policy -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> BigInt,
+        name -> Text,
+        website -> Nullable<Text>,
+        redirect_uris -> Text,
+        scopes -> Text,
+        client_id -> Text,
+        client_secret_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_tokens (id) {
+        id -> BigInt,
+        app_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        token_hash -> Text,
+        refresh_token_hash -> Nullable<Text>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        actor_id -> BigInt,
+        object_ap_id -> Nullable<Text>,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox_url -> Text,
+        domain -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    received_activities (ap_id) {
+        ap_id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instance_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(communities -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    users,
+    communities,
+    community_moderators,
+    statuses,
+    follows,
+    favourites,
+    notifications,
+    instance_policies,
+    oauth_apps,
+    oauth_tokens,
+    activities,
+    deliveries,
+    received_activities,
+    instance_settings,
+);

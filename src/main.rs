@@ -1,0 +1,177 @@
+//! The `guild` command: serve (the default), migrate, and admin commands.
+
+use clap::{Parser, Subcommand};
+use guild::{app, config::Config, db::Db, service};
+use std::{path::PathBuf, process::ExitCode};
+
+#[derive(Parser)]
+#[command(
+    name = "guild",
+    version,
+    about = "A federated community server for communities of practice"
+)]
+struct Cli {
+    /// TOML configuration file; GUILD_* environment variables override it.
+    #[arg(long, global = true, env = "GUILD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (what plain `guild` does).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage local people.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage local communities.
+    #[command(subcommand)]
+    Community(CommunityCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a person who can sign in at once.
+    Create {
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// Make the person an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Approve a person who registered while registrations need approval.
+    Approve { name: String },
+}
+
+#[derive(Subcommand)]
+enum CommunityCommand {
+    /// Create a community; the owner becomes its first moderator.
+    Create {
+        name: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .init();
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let config = match Config::load(cli.config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        other => tokio::task::spawn_blocking(move || admin(config, other))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    if config.insecure_federation {
+        tracing::warn!(
+            "insecure_federation is on: plain http and loopback/private addresses are allowed. \
+             Use this only for development and tests."
+        );
+    }
+    let state = app::prepare(config).await.map_err(|e| e.to_string())?;
+    let running = app::start(state.clone(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        "Guild {} listening on http://{} as {} ({:?} database)",
+        env!("CARGO_PKG_VERSION"),
+        running.addr,
+        state.config.base_url(),
+        state.db.backend()
+    );
+    running.server.await.map_err(|e| e.to_string())?;
+    tracing::info!("Guild stopped");
+    Ok(())
+}
+
+/// One-shot admin commands; synchronous, on their own connection.
+fn admin(config: Config, command: Command) -> Result<(), String> {
+    let db = Db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+    db.migrate().map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let conn = &mut *conn;
+    match command {
+        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Migrate => println!("database is up to date"),
+        Command::User(UserCommand::Create {
+            name,
+            email,
+            password,
+            admin,
+        }) => {
+            let new = service::accounts::NewUser {
+                username: &name,
+                email: &email,
+                password: &password,
+                admin,
+                approved: true,
+            };
+            let (account, _) =
+                service::accounts::create_user(conn, &config, &new).map_err(|e| e.to_string())?;
+            println!(
+                "created {} {}",
+                if admin { "admin" } else { "user" },
+                account.ap_id
+            );
+        }
+        Command::User(UserCommand::Approve { name }) => {
+            service::accounts::approve_user(conn, &name).map_err(|e| match e {
+                guild::error::Error::NotFound => format!("no local user named {name:?}"),
+                e => e.to_string(),
+            })?;
+            println!("approved {name}");
+        }
+        Command::Community(CommunityCommand::Create {
+            name,
+            owner,
+            display_name,
+        }) => {
+            let account = service::accounts::create_community(
+                conn,
+                &config,
+                &name,
+                &owner,
+                display_name.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
+            println!("created community {}", account.ap_id);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Creating local people and communities: names, credentials, keys and actor URLs.
+
+use crate::config::Config;
+use crate::crypto;
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::ids::next_id;
+use crate::store::{
+    self,
+    accounts::{self as account_store, Account, NewAccount, GROUP, PERSON},
+    communities::{self as community_store, Community},
+    users::{self as user_store, User, ROLE_ADMIN, ROLE_USER},
+};
+use diesel::Connection;
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+const MAX_USERNAME_LEN: usize = 30;
+
+/// What a new local person needs.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub admin: bool,
+    pub approved: bool,
+}
+
+/// Usernames and community names: ASCII letters, digits and `_`, as Mastodon accepts them.
+pub fn validate_username(name: &str) -> Result<(), Error> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_USERNAME_LEN
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Unprocessable(format!(
+            "name {name:?} is not valid: use 1 to {MAX_USERNAME_LEN} letters, digits or underscores"
+        )))
+    }
+}
+
+fn validate_credentials(email: &str, password: &str) -> Result<(), Error> {
+    let (local, domain) = email.split_once('@').unwrap_or_default();
+    if local.is_empty() || domain.is_empty() || email.chars().any(char::is_whitespace) {
+        return Err(Error::Unprocessable(format!(
+            "email {email:?} is not a valid address"
+        )));
+    }
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(Error::Unprocessable(format!(
+            "password is too short: use at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The actor URLs of a local account, all derived from its name and kind.
+fn local_actor(
+    config: &Config,
+    kind: &str,
+    username: &str,
+    display_name: &str,
+) -> Result<NewAccount, Error> {
+    let base = config.base_url();
+    let ap_id = match kind {
+        GROUP => format!("{base}/c/{username}"),
+        _ => format!("{base}/users/{username}"),
+    };
+    let keys = crypto::generate_keypair()?;
+    let now = store::now();
+    Ok(NewAccount {
+        id: next_id(),
+        kind: kind.to_string(),
+        username: username.to_string(),
+        domain: None,
+        display_name: display_name.to_string(),
+        note: String::new(),
+        url: Some(ap_id.clone()),
+        inbox_url: format!("{ap_id}/inbox"),
+        shared_inbox_url: Some(format!("{base}/inbox")),
+        outbox_url: Some(format!("{ap_id}/outbox")),
+        followers_url: Some(format!("{ap_id}/followers")),
+        following_url: Some(format!("{ap_id}/following")),
+        featured_url: Some(format!("{ap_id}/featured")),
+        public_key_pem: keys.public_pem,
+        private_key_pem: Some(keys.private_pem),
+        locked: false,
+        created_at: now,
+        updated_at: now,
+        ap_id,
+    })
+}
+
+fn ensure_name_free(conn: &mut DbConn, username: &str) -> Result<(), Error> {
+    if account_store::local_by_username(conn, username)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "the name {username:?} is already taken"
+        )));
+    }
+    Ok(())
+}
+
+/// Create a local person with credentials. Argon2 and key generation run before the
+/// transaction so it stays short.
+pub fn create_user(
+    conn: &mut DbConn,
+    config: &Config,
+    new: &NewUser,
+) -> Result<(Account, User), Error> {
+    validate_username(new.username)?;
+    validate_credentials(new.email, new.password)?;
+    let password_hash = crypto::hash_password(new.password)?;
+    let account = local_actor(config, PERSON, new.username, new.username)?;
+    let user = User {
+        id: next_id(),
+        account_id: account.id,
+        email: new.email.to_string(),
+        password_hash,
+        role: if new.admin { ROLE_ADMIN } else { ROLE_USER }.to_string(),
+        approved: new.approved,
+        disabled: false,
+        locale: "en".to_string(),
+        created_at: account.created_at,
+        last_active_at: None,
+    };
+    conn.transaction(|conn| {
+        ensure_name_free(conn, new.username)?;
+        if user_store::email_taken(conn, new.email)? {
+            return Err(Error::Conflict(format!(
+                "the email {:?} is already registered",
+                new.email
+            )));
+        }
+        account_store::insert(conn, &account)?;
+        user_store::insert(conn, &user)?;
+        let account = account_store::by_id(conn, account.id)?.ok_or(Error::NotFound)?;
+        Ok((account, user))
+    })
+}
+
+/// Create a local community owned (and first moderated) by the local person `owner`.
+pub fn create_community(
+    conn: &mut DbConn,
+    config: &Config,
+    name: &str,
+    owner: &str,
+    display_name: Option<&str>,
+) -> Result<Account, Error> {
+    validate_username(name)?;
+    let group = local_actor(config, GROUP, name, display_name.unwrap_or(name))?;
+    conn.transaction(|conn| {
+        let owner = account_store::local_by_username(conn, owner)?
+            .filter(|a| a.kind == PERSON)
+            .ok_or_else(|| Error::Unprocessable(format!("no local user named {owner:?}")))?;
+        ensure_name_free(conn, name)?;
+        account_store::insert(conn, &group)?;
+        community_store::insert(
+            conn,
+            &Community {
+                account_id: group.id,
+                membership_policy: "open".to_string(),
+                posting_policy: "members".to_string(),
+                visibility: "public".to_string(),
+                rules: "[]".to_string(),
+                moderators_url: Some(format!("{}/moderators", group.ap_id)),
+                created_by: Some(owner.id),
+                created_at: group.created_at,
+            },
+        )?;
+        community_store::add_moderator(conn, group.id, owner.id)?;
+        account_store::by_id(conn, group.id)?.ok_or(Error::NotFound)
+    })
+}
+
+/// Let a pending (approval-mode) user sign in.
+pub fn approve_user(conn: &mut DbConn, username: &str) -> Result<(), Error> {
+    let account = account_store::local_by_username(conn, username)?.ok_or(Error::NotFound)?;
+    let user = user_store::by_account(conn, account.id)?.ok_or(Error::NotFound)?;
+    user_store::set_approved(conn, user.id, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        assert!(validate_username("alice_1").is_ok());
+        for bad in ["", "a b", "ali.ce", "émile", &"x".repeat(31)] {
+            assert!(validate_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_checked() {
+        assert!(validate_credentials("a@b.c", "long enough").is_ok());
+        assert!(validate_credentials("nope", "long enough").is_err());
+        assert!(validate_credentials("a@b.c", "short").is_err());
+    }
+}

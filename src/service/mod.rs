@@ -1,0 +1,4 @@
+//! Use-cases: the business rules that the client API, web pages, CLI and federation share.
+
+pub mod accounts;
+pub mod setup;

@@ -1,0 +1,19 @@
+//! All SQL lives here, one file per aggregate. Functions take a connection so that callers
+//! can group several of them in one transaction.
+
+pub mod accounts;
+pub mod communities;
+pub mod settings;
+pub mod stats;
+pub mod users;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Current time as stored: naive UTC, millisecond precision (what clients are shown).
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::Duration::milliseconds(1)).unwrap_or(now)
+}

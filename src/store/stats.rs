@@ -1,0 +1,66 @@
+//! Instance-wide counts for nodeinfo and the instance endpoints.
+
+use crate::db::{
+    schema::{accounts, statuses, users},
+    DbConn,
+};
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, Debug, Default)]
+pub struct InstanceStats {
+    pub users: i64,
+    pub active_month: i64,
+    pub active_halfyear: i64,
+    pub communities: i64,
+    pub local_posts: i64,
+    pub local_comments: i64,
+    pub known_domains: i64,
+}
+
+pub fn instance_stats(conn: &mut DbConn, now: NaiveDateTime) -> Result<InstanceStats, Error> {
+    let mut active_since = |days: i64| -> Result<i64, Error> {
+        Ok(users::table
+            .filter(users::last_active_at.gt(now - chrono::Duration::days(days)))
+            .count()
+            .get_result(conn)?)
+    };
+    let active_month = active_since(30)?;
+    let active_halfyear = active_since(180)?;
+    let users: i64 = users::table
+        .filter(users::approved.eq(true))
+        .count()
+        .get_result(conn)?;
+    let communities: i64 = accounts::table
+        .filter(accounts::domain.is_null())
+        .filter(accounts::kind.eq(super::accounts::GROUP))
+        .count()
+        .get_result(conn)?;
+    let local = statuses::table
+        .filter(statuses::local.eq(true))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::reblog_of_id.is_null());
+    let local_posts: i64 = local
+        .clone()
+        .filter(statuses::in_reply_to_id.is_null())
+        .count()
+        .get_result(conn)?;
+    let local_comments: i64 = local
+        .filter(statuses::in_reply_to_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let known_domains: i64 = accounts::table
+        .filter(accounts::domain.is_not_null())
+        .select(diesel::dsl::count(accounts::domain).aggregate_distinct())
+        .first(conn)?;
+    Ok(InstanceStats {
+        users,
+        active_month,
+        active_halfyear,
+        communities,
+        local_posts,
+        local_comments,
+        known_domains,
+    })
+}

@@ -1,0 +1,65 @@
+use super::lower;
+use crate::db::{schema::users, DbConn};
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Roles as stored in `users.role`.
+pub const ROLE_USER: &str = "user";
+pub const ROLE_ADMIN: &str = "admin";
+
+/// Credentials and role of a local person.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub account_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub approved: bool,
+    pub disabled: bool,
+    pub locale: String,
+    pub created_at: NaiveDateTime,
+    pub last_active_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, user: &User) -> Result<(), Error> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn by_account(conn: &mut DbConn, account_id: i64) -> Result<Option<User>, Error> {
+    Ok(users::table
+        .filter(users::account_id.eq(account_id))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn email_taken(conn: &mut DbConn, email: &str) -> Result<bool, Error> {
+    let count: i64 = users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// The earliest admin, shown as the instance's contact.
+pub fn first_admin(conn: &mut DbConn) -> Result<Option<User>, Error> {
+    Ok(users::table
+        .filter(users::role.eq(ROLE_ADMIN))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_approved(conn: &mut DbConn, user_id: i64, approved: bool) -> Result<(), Error> {
+    diesel::update(users::table.find(user_id))
+        .set(users::approved.eq(approved))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Server-rendered pages: the front page, profiles for browsers, first-run setup, and the
+//! default images that keep avatar and header URLs from ever being empty.
+
+use crate::app::Ctx;
+use crate::error::Error;
+use crate::service::setup;
+use crate::store::{self, accounts::Account, stats};
+use actix_web::{
+    http::header,
+    web::{Form, Query},
+    HttpResponse,
+};
+use askama::Template;
+use serde::Deserialize;
+
+const AVATAR_PNG: &[u8] = include_bytes!("static/avatar.png");
+const HEADER_PNG: &[u8] = include_bytes!("static/header.png");
+const THUMBNAIL_PNG: &[u8] = include_bytes!("static/thumbnail.png");
+
+pub fn avatar_url(base_url: &str, account: &Account) -> String {
+    account
+        .avatar_url
+        .clone()
+        .unwrap_or_else(|| format!("{base_url}/static/avatar.png"))
+}
+
+pub fn header_url(base_url: &str, account: &Account) -> String {
+    account
+        .header_url
+        .clone()
+        .unwrap_or_else(|| format!("{base_url}/static/header.png"))
+}
+
+pub fn thumbnail_url(base_url: &str) -> String {
+    format!("{base_url}/static/thumbnail.png")
+}
+
+fn png(bytes: &'static [u8]) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(bytes)
+}
+
+pub async fn avatar_png() -> HttpResponse {
+    png(AVATAR_PNG)
+}
+
+pub async fn header_png() -> HttpResponse {
+    png(HEADER_PNG)
+}
+
+pub async fn thumbnail_png() -> HttpResponse {
+    png(THUMBNAIL_PNG)
+}
+
+fn html<T: Template>(status: actix_web::http::StatusCode, page: &T) -> Result<HttpResponse, Error> {
+    let body = page
+        .render()
+        .map_err(|e| Error::internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; style-src 'self' 'unsafe-inline'",
+        ))
+        .body(body))
+}
+
+fn ok_html<T: Template>(page: &T) -> Result<HttpResponse, Error> {
+    html(actix_web::http::StatusCode::OK, page)
+}
+
+#[derive(Template)]
+#[template(path = "home.html", config = "src/web/askama.toml")]
+struct HomePage<'a> {
+    instance_name: &'a str,
+    description: &'a str,
+    domain: &'a str,
+    users: i64,
+    communities: i64,
+    posts: i64,
+}
+
+pub async fn home(ctx: Ctx) -> Result<HttpResponse, Error> {
+    let stats = ctx
+        .db
+        .run(|conn| stats::instance_stats(conn, store::now()))
+        .await?;
+    ok_html(&HomePage {
+        instance_name: &ctx.config.instance_name,
+        description: &ctx.config.instance_description,
+        domain: &ctx.config.domain,
+        users: stats.users,
+        communities: stats.communities,
+        posts: stats.local_posts,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "profile.html", config = "src/web/askama.toml")]
+struct ProfilePage<'a> {
+    instance_name: &'a str,
+    display_name: &'a str,
+    acct: String,
+    avatar: String,
+    note: &'a str,
+    is_group: bool,
+    followers: i32,
+    statuses: i32,
+}
+
+/// The page a browser sees at an actor's URL.
+pub fn profile_page(ctx: &Ctx, account: &Account) -> Result<HttpResponse, Error> {
+    ok_html(&ProfilePage {
+        instance_name: &ctx.config.instance_name,
+        display_name: &account.display_name,
+        acct: format!("{}@{}", account.username, ctx.config.domain),
+        avatar: avatar_url(&ctx.config.base_url(), account),
+        note: &account.note,
+        is_group: account.is_group(),
+        followers: account.followers_count,
+        statuses: account.statuses_count,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "setup.html", config = "src/web/askama.toml")]
+struct SetupPage<'a> {
+    instance_name: &'a str,
+    domain: &'a str,
+    token: &'a str,
+    username: &'a str,
+    email: &'a str,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html", config = "src/web/askama.toml")]
+struct MessagePage<'a> {
+    instance_name: &'a str,
+    heading: &'a str,
+    message: &'a str,
+}
+
+fn message(
+    ctx: &Ctx,
+    status: actix_web::http::StatusCode,
+    heading: &str,
+    text: &str,
+) -> Result<HttpResponse, Error> {
+    html(
+        status,
+        &MessagePage {
+            instance_name: &ctx.config.instance_name,
+            heading,
+            message: text,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn invalid_setup_link(ctx: &Ctx) -> Result<HttpResponse, Error> {
+    message(
+        ctx,
+        actix_web::http::StatusCode::FORBIDDEN,
+        "Setup link not valid",
+        "This setup link has been used or replaced. If no administrator exists yet, restart \
+         the server and use the new link from its log.",
+    )
+}
+
+/// `GET /setup?token=…`: the first-run form.
+pub async fn setup_form(ctx: Ctx, query: Query<SetupQuery>) -> Result<HttpResponse, Error> {
+    let token = query.into_inner().token;
+    let check = token.clone();
+    if !ctx
+        .db
+        .run(move |conn| setup::token_is_valid(conn, &check))
+        .await?
+    {
+        return invalid_setup_link(&ctx);
+    }
+    ok_html(&SetupPage {
+        instance_name: &ctx.config.instance_name,
+        domain: &ctx.config.domain,
+        token: &token,
+        username: "",
+        email: "",
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SetupSubmission {
+    token: String,
+    username: String,
+    email: String,
+    password: String,
+}
+
+/// `POST /setup`: create the admin. The one-time token in the form is also its CSRF guard.
+pub async fn setup_submit(ctx: Ctx, form: Form<SetupSubmission>) -> Result<HttpResponse, Error> {
+    let form = form.into_inner();
+    let config = ctx.config.clone();
+    let (token, username, email, password) = (
+        form.token.clone(),
+        form.username.trim().to_string(),
+        form.email.trim().to_string(),
+        form.password,
+    );
+    let result = ctx
+        .db
+        .run(move |conn| setup::complete_setup(conn, &config, &token, &username, &email, &password))
+        .await;
+    match result {
+        Ok(()) => message(
+            &ctx,
+            actix_web::http::StatusCode::OK,
+            "Administrator created",
+            "You can now sign in with this account from any Mastodon-compatible app.",
+        ),
+        Err(Error::Forbidden(_)) => invalid_setup_link(&ctx),
+        Err(Error::Unprocessable(why) | Error::Conflict(why)) => html(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage {
+                instance_name: &ctx.config.instance_name,
+                domain: &ctx.config.domain,
+                token: &form.token,
+                username: form.username.trim(),
+                email: form.email.trim(),
+                error: Some(why),
+            },
+        ),
+        Err(e) => Err(e),
+    }
+}
