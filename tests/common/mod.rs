@@ -1,0 +1,226 @@
+//! Test harness: the real server on a free port, over a fresh SQLite file and, when
+//! `GUILD_TEST_DATABASE_URL` names a PostgreSQL server, over a fresh PostgreSQL database.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+pub mod spec;
+
+use diesel::{pg::PgConnection, Connection, RunQueryDsl};
+use guild::{
+    app::{self, AppState},
+    config::Config,
+};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A database backend to run a scenario on.
+pub enum Backend {
+    Sqlite,
+    /// Server URL of a PostgreSQL cluster on which fresh databases may be created.
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL when configured. Skipping PostgreSQL is announced loudly, and
+/// is an error when `GUILD_TEST_REQUIRE_POSTGRES` is set (CI sets it).
+pub fn backends() -> Vec<Backend> {
+    let mut list = vec![Backend::Sqlite];
+    match std::env::var("GUILD_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => list.push(Backend::Postgres(url)),
+        _ => {
+            if std::env::var("GUILD_TEST_REQUIRE_POSTGRES").is_ok() {
+                panic!("GUILD_TEST_REQUIRE_POSTGRES is set but GUILD_TEST_DATABASE_URL is not");
+            }
+            eprintln!(
+                "\n*** PostgreSQL SKIPPED: set GUILD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+                 to run these tests on PostgreSQL too ***\n"
+            );
+        }
+    }
+    list
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create(admin_url: &str) -> PgDatabase {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "guild_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand_suffix()
+        );
+        let mut conn = PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("cannot reach test PostgreSQL at {admin_url}: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let mut url = url::Url::parse(admin_url).expect("GUILD_TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        PgDatabase {
+            admin_url: admin_url.to_string(),
+            name,
+            url: url.to_string(),
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    nanos % 100_000
+}
+
+/// A Guild instance serving on `localhost:PORT` with its own database.
+pub struct TestServer {
+    pub base: String,
+    pub domain: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    pub dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestServer {
+    pub async fn start(backend: &Backend) -> TestServer {
+        TestServer::start_with(backend, &[]).await
+    }
+
+    /// Start with extra `GUILD_*` settings.
+    pub async fn start_with(backend: &Backend, settings: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        let port = listener.local_addr().expect("address").port();
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(admin) => Some(PgDatabase::create(admin)),
+        };
+        let database_url = match &pg {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("guild.sqlite").display()),
+        };
+        let mut env = vec![
+            ("GUILD_DOMAIN".to_string(), format!("localhost:{port}")),
+            (
+                "GUILD_DATA_DIR".to_string(),
+                dir.path().display().to_string(),
+            ),
+            ("GUILD_DATABASE_URL".to_string(), database_url),
+            ("GUILD_INSECURE_FEDERATION".to_string(), "true".to_string()),
+            ("GUILD_DB_POOL_SIZE".to_string(), "4".to_string()),
+        ];
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_sources(None, &env).expect("test configuration");
+        let state = app::prepare(config).await.expect("prepare");
+        let running = app::start(state.clone(), Some(listener))
+            .await
+            .expect("start server");
+        actix_web::rt::spawn(running.server);
+        TestServer {
+            base: format!("http://localhost:{port}"),
+            domain: format!("localhost:{port}"),
+            state,
+            http: reqwest::Client::new(),
+            handle: running.handle,
+            dir,
+            _pg: pg,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET with an `Accept` header; returns status and body text.
+    pub async fn get(&self, path: &str, accept: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .header("Accept", accept)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// GET expecting 200 and a JSON body.
+    pub async fn get_json(&self, path: &str, accept: &str) -> serde_json::Value {
+        let (status, body) = self.get(path, accept).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"))
+    }
+
+    /// Run a service call on the server's database.
+    pub async fn with_db<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce(&mut guild::db::DbConn, &Config) -> Result<T, guild::error::Error>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let config = self.state.config.clone();
+        self.state
+            .db
+            .run(move |conn| f(conn, &config))
+            .await
+            .expect("database call")
+    }
+
+    /// A local user who can sign in.
+    pub async fn create_user(&self, name: &str, admin: bool) {
+        let name = name.to_string();
+        self.with_db(move |conn, config| {
+            let email = format!("{name}@example.org");
+            let new = guild::service::accounts::NewUser {
+                username: &name,
+                email: &email,
+                password: "password123",
+                admin,
+                approved: true,
+            };
+            guild::service::accounts::create_user(conn, config, &new).map(|_| ())
+        })
+        .await
+    }
+
+    pub async fn create_community(&self, name: &str, owner: &str) {
+        let (name, owner) = (name.to_string(), owner.to_string());
+        self.with_db(move |conn, config| {
+            guild::service::accounts::create_community(conn, config, &name, &owner, None)
+                .map(|_| ())
+        })
+        .await
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
