@@ -42,7 +42,6 @@ pub fn instance_stats(conn: &mut DbConn, now: NaiveDateTime) -> Result<InstanceS
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::reblog_of_id.is_null());
     let local_posts: i64 = local
-        .clone()
         .filter(statuses::in_reply_to_id.is_null())
         .count()
         .get_result(conn)?;

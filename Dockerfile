@@ -1,0 +1,26 @@
+# Build stage: compile a release binary. SQLite, libpq and OpenSSL are built from source by
+# their crates, so only a C toolchain, perl and make are needed.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src src
+COPY migrations migrations
+RUN cargo build --release --locked
+
+# Run stage: the binary alone, as an unprivileged user, data in a volume.
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /data --shell /usr/sbin/nologin guild \
+    && mkdir -p /data && chown guild /data
+COPY --from=build /src/target/release/guild /usr/local/bin/guild
+USER guild
+WORKDIR /data
+ENV GUILD_BIND=0.0.0.0:8080 \
+    GUILD_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/guild"]
+CMD ["serve"]
