@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::Error;
-use crate::{api, federation, service, web};
+use crate::{api, delivery, federation, service, web};
 use activitypub_federation::{
     config::{Data, FederationConfig, FederationMiddleware},
     resolver::ValidatingDnsResolver,
@@ -22,6 +22,8 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    /// Wakes this process's delivery worker after new deliveries are queued.
+    pub deliveries: delivery::Waker,
 }
 
 /// Handler context: app state plus the federation library's per-request data.
@@ -32,40 +34,47 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
+    use federation::{actors, collections, inbox, nodeinfo, webfinger};
+    use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
         .app_data(aw::FormConfig::default().limit(MAX_BODY_BYTES))
         .app_data(aw::PayloadConfig::default().limit(MAX_BODY_BYTES))
         .route("/healthz", aw::get().to(healthz))
+        // Discovery
+        .route("/.well-known/webfinger", aw::get().to(webfinger::webfinger))
+        .route("/.well-known/host-meta", aw::get().to(webfinger::host_meta))
+        .route("/.well-known/nodeinfo", aw::get().to(nodeinfo::well_known))
+        .route("/nodeinfo/{version}", aw::get().to(nodeinfo::nodeinfo))
+        // ActivityPub actors, collections, activities and inboxes
+        .route("/users/{name}", aw::get().to(actors::person))
         .route(
-            "/.well-known/webfinger",
-            aw::get().to(federation::webfinger::webfinger),
+            "/users/{name}/followers",
+            aw::get().to(collections::person_followers),
         )
         .route(
-            "/.well-known/host-meta",
-            aw::get().to(federation::webfinger::host_meta),
+            "/users/{name}/following",
+            aw::get().to(collections::person_following),
         )
+        .route("/users/{name}/inbox", aw::post().to(inbox::inbox))
+        .route("/c/{name}", aw::get().to(actors::group))
+        .route("/c/{name}/moderators", aw::get().to(actors::moderators))
         .route(
-            "/.well-known/nodeinfo",
-            aw::get().to(federation::nodeinfo::well_known),
+            "/c/{name}/followers",
+            aw::get().to(collections::group_followers),
         )
-        .route(
-            "/nodeinfo/{version}",
-            aw::get().to(federation::nodeinfo::nodeinfo),
-        )
-        .route("/users/{name}", aw::get().to(federation::actors::person))
-        .route("/c/{name}", aw::get().to(federation::actors::group))
-        .route(
-            "/c/{name}/moderators",
-            aw::get().to(federation::actors::moderators),
-        )
+        .route("/c/{name}/inbox", aw::post().to(inbox::inbox))
+        .route("/inbox", aw::post().to(inbox::inbox))
+        .route("/activities/{id}", aw::get().to(collections::activity))
+        // Client API
         .route("/api/v1/instance", aw::get().to(api::instance::v1))
         .route("/api/v2/instance", aw::get().to(api::instance::v2))
-        .route("/", aw::get().to(web::home))
-        .route("/setup", aw::get().to(web::setup_form))
-        .route("/setup", aw::post().to(web::setup_submit))
-        .route("/static/avatar.png", aw::get().to(web::avatar_png))
-        .route("/static/header.png", aw::get().to(web::header_png))
-        .route("/static/thumbnail.png", aw::get().to(web::thumbnail_png))
+        // Web pages and images
+        .route("/", aw::get().to(home))
+        .route("/setup", aw::get().to(setup_form))
+        .route("/setup", aw::post().to(setup_submit))
+        .route("/static/avatar.png", aw::get().to(avatar_png))
+        .route("/static/header.png", aw::get().to(header_png))
+        .route("/static/thumbnail.png", aw::get().to(thumbnail_png))
         .default_service(aw::to(not_found));
 }
 
@@ -82,7 +91,7 @@ async fn not_found() -> Result<HttpResponse, Error> {
 
 /// HTTP client for fetches and deliveries. Unless insecure federation is on, it refuses to
 /// connect to loopback and private addresses, and never follows redirects on its own.
-fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
+pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
     let timeout = Duration::from_secs(10);
     let user_agent = format!(
         "Guild/{} (+{})",
@@ -122,6 +131,7 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     let state = AppState {
         config: Arc::new(config),
         db,
+        deliveries: delivery::Waker::default(),
     };
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || db.migrate())
@@ -145,6 +155,8 @@ pub struct Running {
     pub addr: std::net::SocketAddr,
     pub handle: ServerHandle,
     pub server: actix_web::dev::Server,
+    /// The delivery worker; stopping a server in-process (tests) aborts it.
+    pub worker: tokio::task::AbortHandle,
 }
 
 /// Start serving `state` on `listener` (or on the configured address). Graceful shutdown on
@@ -176,9 +188,11 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
+    let worker = tokio::spawn(delivery::run_worker(state)).abort_handle();
     Ok(Running {
         addr,
         handle: server.handle(),
         server,
+        worker,
     })
 }

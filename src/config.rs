@@ -37,6 +37,8 @@ pub struct Config {
     pub instance_name: String,
     pub instance_description: String,
     pub contact_email: String,
+    /// Delay before the first retry of a failed delivery; later retries double it.
+    pub delivery_first_retry: std::time::Duration,
 }
 
 /// One key: its name in the file, a default, and one line of help for error messages.
@@ -57,6 +59,7 @@ const KEYS: &[Key] = &[
     Key { name: "instance_name", default: || "Guild".into(), accepts: "any text" },
     Key { name: "instance_description", default: || "A community of practice on Guild.".into(), accepts: "any text" },
     Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
+    Key { name: "delivery_first_retry_seconds", default: || "30".into(), accepts: "a number of seconds from 1 to 3600" },
 ];
 
 /// A configuration problem, phrased for the operator.
@@ -178,6 +181,15 @@ impl Config {
         if !contact_email.is_empty() && !contact_email.contains('@') {
             return Err(raw.invalid("contact_email", "it has no @"));
         }
+        let delivery_first_retry = match raw.get("delivery_first_retry_seconds").parse::<u64>() {
+            Ok(n @ 1..=3600) => std::time::Duration::from_secs(n),
+            _ => {
+                return Err(raw.invalid(
+                    "delivery_first_retry_seconds",
+                    "not a number from 1 to 3600",
+                ))
+            }
+        };
         Ok(Config {
             domain,
             bind,
@@ -189,6 +201,7 @@ impl Config {
             instance_name: raw.get("instance_name").to_string(),
             instance_description: raw.get("instance_description").to_string(),
             contact_email,
+            delivery_first_retry,
         })
     }
 

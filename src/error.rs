@@ -67,7 +67,14 @@ impl From<openssl::error::ErrorStack> for Error {
 
 impl From<activitypub_federation::error::Error> for Error {
     fn from(e: activitypub_federation::error::Error) -> Error {
-        Error::BadRequest(format!("federation error: {e}"))
+        use activitypub_federation::error::Error as Federation;
+        match e {
+            Federation::ActivitySignatureInvalid => {
+                Error::Unauthorized("HTTP signature does not verify".into())
+            }
+            Federation::NotFound => Error::NotFound,
+            e => Error::BadRequest(format!("federation error: {e}")),
+        }
     }
 }
 

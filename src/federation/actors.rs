@@ -1,18 +1,29 @@
-//! Person and Group actor documents, and the community moderators collection.
+//! Person and Group actors: the document we serve, the copy we keep of remote ones, and the
+//! federation library's `Object`/`Actor` traits over accounts.
 
 use super::{wants_activity_json, ACTIVITY_JSON};
-use crate::app::Ctx;
+use crate::app::{AppState, Ctx};
 use crate::error::Error;
-use crate::store::accounts::{self as account_store, Account, GROUP, PERSON};
-use crate::store::communities;
+use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON};
+use crate::store::{self, communities};
 use crate::web;
+use activitypub_federation::{
+    config::Data,
+    fetch::object_id::ObjectId,
+    protocol::{
+        helpers::deserialize_skip_error, public_key::PublicKey, verification::verify_domains_match,
+    },
+    traits::{Actor, Object},
+};
 use actix_web::{web::Path, HttpRequest, HttpResponse};
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use url::Url;
 
 /// JSON-LD context of actor documents: ActivityStreams, security keys, and the Mastodon and
 /// Lemmy terms we use.
-fn actor_context() -> Value {
+pub fn actor_context() -> Value {
     json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
@@ -28,112 +39,315 @@ fn actor_context() -> Value {
     ])
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PublicKey<'a> {
-    id: String,
-    owner: &'a str,
-    public_key_pem: &'a str,
+pub struct Endpoints {
+    pub shared_inbox: Option<Url>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Endpoints<'a> {
-    shared_inbox: &'a str,
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Image {
+    #[serde(rename = "type", default = "image_type")]
+    pub kind: String,
+    pub url: Url,
 }
 
-#[derive(Serialize)]
-struct Image {
+fn image_type() -> String {
+    "Image".to_string()
+}
+
+/// A Person or Group document, as we serve it and as we read other servers' actors.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApActor {
     #[serde(rename = "type")]
-    kind: &'static str,
-    url: String,
+    pub kind: String,
+    pub id: ObjectId<ApAccount>,
+    pub preferred_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub url: Option<Url>,
+    pub inbox: Url,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub outbox: Option<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub followers: Option<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub following: Option<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub featured: Option<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKey,
+    #[serde(default)]
+    pub manually_approves_followers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub icon: Option<Image>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image: Option<Image>,
+    /// Group: the moderators collection, as Lemmy publishes it.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributed_to: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting_restricted_to_mods: Option<bool>,
 }
 
-/// What Person and Group documents share.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ActorDocument<'a> {
-    #[serde(rename = "@context")]
-    context: Value,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: &'a str,
-    preferred_username: &'a str,
-    name: &'a str,
-    summary: &'a str,
-    url: &'a str,
-    inbox: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outbox: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    followers: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    following: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    featured: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    endpoints: Option<Endpoints<'a>>,
-    public_key: PublicKey<'a>,
-    manually_approves_followers: bool,
-    discoverable: bool,
-    published: String,
-    icon: Image,
-    image: Image,
-    /// Group only: the moderators collection, as Lemmy publishes it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attributed_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    posting_restricted_to_mods: Option<bool>,
+/// An account as the federation library sees it: the row plus its id parsed as a URL.
+#[derive(Clone, Debug)]
+pub struct ApAccount {
+    pub row: Account,
+    id: Url,
 }
 
-fn actor_document<'a>(ctx: &Ctx, account: &'a Account, kind: &'static str) -> ActorDocument<'a> {
-    let base = ctx.config.base_url();
-    ActorDocument {
-        context: actor_context(),
-        kind,
-        id: &account.ap_id,
-        preferred_username: &account.username,
-        name: &account.display_name,
-        summary: &account.note,
-        url: account.url.as_deref().unwrap_or(&account.ap_id),
-        inbox: &account.inbox_url,
-        outbox: account.outbox_url.as_deref(),
-        followers: account.followers_url.as_deref(),
-        following: account
-            .following_url
-            .as_deref()
-            .filter(|_| kind == "Person"),
-        featured: account.featured_url.as_deref(),
-        endpoints: account
-            .shared_inbox_url
-            .as_deref()
-            .map(|shared_inbox| Endpoints { shared_inbox }),
-        public_key: PublicKey {
-            id: format!("{}#main-key", account.ap_id),
-            owner: &account.ap_id,
-            public_key_pem: &account.public_key_pem,
-        },
-        manually_approves_followers: account.locked,
-        discoverable: account.discoverable,
-        published: crate::api::entities::time(account.created_at),
-        icon: Image {
-            kind: "Image",
-            url: web::avatar_url(&base, account),
-        },
-        image: Image {
-            kind: "Image",
-            url: web::header_url(&base, account),
-        },
-        attributed_to: None,
-        posting_restricted_to_mods: None,
+impl ApAccount {
+    pub fn new(row: Account) -> Result<ApAccount, Error> {
+        let id = Url::parse(&row.ap_id).map_err(|e| {
+            Error::internal(format!("stored actor id {} is not a URL: {e}", row.ap_id))
+        })?;
+        Ok(ApAccount { row, id })
     }
 }
 
-fn activity_json<T: Serialize>(body: &T) -> HttpResponse {
+fn parse_url(value: &Option<String>) -> Option<Url> {
+    value.as_deref().and_then(|v| Url::parse(v).ok())
+}
+
+/// The document of a local actor.
+fn to_document(
+    state: &AppState,
+    account: &Account,
+    moderators: Option<(Url, bool)>,
+) -> Result<ApActor, Error> {
+    let base = state.config.base_url();
+    let group = account.is_group();
+    let id = Url::parse(&account.ap_id)?;
+    Ok(ApActor {
+        kind: if group { "Group" } else { "Person" }.to_string(),
+        preferred_username: account.username.clone(),
+        name: Some(account.display_name.clone()),
+        summary: Some(account.note.clone()),
+        url: parse_url(&account.url),
+        inbox: Url::parse(&account.inbox_url)?,
+        outbox: parse_url(&account.outbox_url),
+        followers: parse_url(&account.followers_url),
+        following: parse_url(&account.following_url).filter(|_| !group),
+        featured: parse_url(&account.featured_url),
+        endpoints: Some(Endpoints {
+            shared_inbox: parse_url(&account.shared_inbox_url),
+        }),
+        public_key: PublicKey {
+            id: format!("{id}#main-key"),
+            owner: id.clone(),
+            public_key_pem: account.public_key_pem.clone(),
+        },
+        manually_approves_followers: account.locked,
+        discoverable: Some(account.discoverable),
+        published: Some(account.created_at.and_utc()),
+        icon: Some(Image {
+            kind: image_type(),
+            url: Url::parse(&web::avatar_url(&base, account))?,
+        }),
+        image: Some(Image {
+            kind: image_type(),
+            url: Url::parse(&web::header_url(&base, account))?,
+        }),
+        attributed_to: moderators.as_ref().map(|(url, _)| url.clone()),
+        posting_restricted_to_mods: moderators.map(|(_, only)| only),
+        id: id.into(),
+    })
+}
+
+/// `host[:port]` of a URL: the `domain` we store for remote accounts.
+pub fn domain_of(url: &Url) -> String {
+    crate::delivery::signing::host_header(url)
+}
+
+/// The row we keep for a remote actor document. HTML from other servers is sanitised here.
+fn to_remote_row(json: &ApActor) -> RemoteActor {
+    let now = store::now();
+    let kind = if json.kind == "Group" { GROUP } else { PERSON };
+    let id = json.id.inner();
+    RemoteActor {
+        kind: kind.to_string(),
+        username: json.preferred_username.clone(),
+        domain: Some(domain_of(id)),
+        display_name: json
+            .name
+            .clone()
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect(),
+        note: ammonia::clean(json.summary.as_deref().unwrap_or_default()),
+        ap_id: id.to_string(),
+        url: json.url.as_ref().map(Url::to_string),
+        inbox_url: json.inbox.to_string(),
+        shared_inbox_url: json
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.as_ref())
+            .map(Url::to_string),
+        outbox_url: json.outbox.as_ref().map(Url::to_string),
+        followers_url: json.followers.as_ref().map(Url::to_string),
+        following_url: json.following.as_ref().map(Url::to_string),
+        featured_url: json.featured.as_ref().map(Url::to_string),
+        public_key_pem: json.public_key.public_key_pem.clone(),
+        locked: json.manually_approves_followers,
+        discoverable: json.discoverable.unwrap_or(false),
+        bot: matches!(json.kind.as_str(), "Service" | "Application"),
+        avatar_url: json.icon.as_ref().map(|i| i.url.to_string()),
+        header_url: json.image.as_ref().map(|i| i.url.to_string()),
+        updated_at: now,
+        fetched_at: Some(now),
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for ApAccount {
+    type DataType = AppState;
+    type Kind = ApActor;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    /// Remote actors are refetched when this is old (the library's rule: a day).
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.fetched_at.map(|t| t.and_utc())
+    }
+
+    async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>, Error> {
+        let row = data
+            .db
+            .run(move |conn| account_store::by_ap_id(conn, id.as_str()))
+            .await?;
+        row.map(ApAccount::new).transpose()
+    }
+
+    async fn into_json(self, data: &Data<AppState>) -> Result<ApActor, Error> {
+        let moderators = if self.row.is_group() {
+            let id = self.row.id;
+            let community = data
+                .db
+                .run(move |conn| communities::by_account(conn, id))
+                .await?;
+            community.and_then(|c| {
+                let only_mods = c.posting_policy == "moderators";
+                parse_url(&c.moderators_url).map(|url| (url, only_mods))
+            })
+        } else {
+            None
+        };
+        to_document(data.app_data(), &self.row, moderators)
+    }
+
+    async fn verify(
+        json: &ApActor,
+        expected_domain: &Url,
+        _: &Data<AppState>,
+    ) -> Result<(), Error> {
+        verify_domains_match(json.id.inner(), expected_domain)?;
+        // The key must belong to this actor, or anyone could sign as anyone on its server.
+        if json.public_key.owner != *json.id.inner() {
+            return Err(Error::BadRequest(
+                "actor's key belongs to another actor".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ApActor, data: &Data<AppState>) -> Result<Self, Error> {
+        let row = to_remote_row(&json);
+        let moderators_url = json.attributed_to.as_ref().map(Url::to_string);
+        let account = data
+            .db
+            .run(move |conn| {
+                let account = account_store::upsert_remote(conn, &row)?;
+                if account.is_group() {
+                    communities::upsert_remote(conn, account.id, moderators_url)?;
+                }
+                Ok(account)
+            })
+            .await?;
+        ApAccount::new(account)
+    }
+}
+
+impl Actor for ApAccount {
+    fn public_key_pem(&self) -> &str {
+        &self.row.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.row.private_key_pem.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.row.inbox_url).unwrap_or_else(|_| self.id.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        parse_url(&self.row.shared_inbox_url)
+    }
+}
+
+pub(crate) fn activity_json<T: Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Ok().content_type(ACTIVITY_JSON).json(body)
 }
 
-async fn local_actor(ctx: &Ctx, name: String, kind: &'static str) -> Result<Account, Error> {
+pub(crate) async fn local_actor(
+    ctx: &Ctx,
+    name: String,
+    kind: &'static str,
+) -> Result<Account, Error> {
     ctx.db
         .run(move |conn| account_store::local_by_username(conn, &name))
         .await?
@@ -141,31 +355,30 @@ async fn local_actor(ctx: &Ctx, name: String, kind: &'static str) -> Result<Acco
         .ok_or(Error::NotFound)
 }
 
-/// `GET /users/{name}`: a Person document, or the profile page for browsers.
-pub async fn person(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
-    let account = local_actor(&ctx, name.into_inner(), PERSON).await?;
+async fn actor_response(
+    ctx: Ctx,
+    req: HttpRequest,
+    name: String,
+    kind: &'static str,
+) -> Result<HttpResponse, Error> {
+    let account = local_actor(&ctx, name, kind).await?;
     if !wants_activity_json(&req) {
         return web::profile_page(&ctx, &account);
     }
-    Ok(activity_json(&actor_document(&ctx, &account, "Person")))
+    let document = ApAccount::new(account)?.into_json(&ctx).await?;
+    Ok(activity_json(
+        &activitypub_federation::protocol::context::WithContext::new(document, actor_context()),
+    ))
+}
+
+/// `GET /users/{name}`: a Person document, or the profile page for browsers.
+pub async fn person(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
+    actor_response(ctx, req, name.into_inner(), PERSON).await
 }
 
 /// `GET /c/{name}`: a Group document, or the community page for browsers.
 pub async fn group(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
-    let account = local_actor(&ctx, name.into_inner(), GROUP).await?;
-    if !wants_activity_json(&req) {
-        return web::profile_page(&ctx, &account);
-    }
-    let id = account.id;
-    let community = ctx
-        .db
-        .run(move |conn| communities::by_account(conn, id))
-        .await?
-        .ok_or(Error::NotFound)?;
-    let mut doc = actor_document(&ctx, &account, "Group");
-    doc.attributed_to = community.moderators_url;
-    doc.posting_restricted_to_mods = Some(community.posting_policy == "moderators");
-    Ok(activity_json(&doc))
+    actor_response(ctx, req, name.into_inner(), GROUP).await
 }
 
 /// `GET /c/{name}/moderators`: the moderators collection Lemmy reads from `attributedTo`.

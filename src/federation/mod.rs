@@ -1,6 +1,9 @@
 //! ActivityPub and discovery: actor documents, webfinger, host-meta and nodeinfo.
 
+pub mod activities;
 pub mod actors;
+pub mod collections;
+pub mod inbox;
 pub mod nodeinfo;
 pub mod webfinger;
 

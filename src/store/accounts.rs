@@ -118,3 +118,98 @@ pub fn local_by_username(conn: &mut DbConn, username: &str) -> Result<Option<Acc
         .first(conn)
         .optional()?)
 }
+
+/// The fields of a remote actor we keep, as fetched from its origin.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = accounts, treat_none_as_null = true)]
+pub struct RemoteActor {
+    pub kind: String,
+    pub username: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    pub ap_id: String,
+    pub url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub featured_url: Option<String>,
+    pub public_key_pem: String,
+    pub locked: bool,
+    pub discoverable: bool,
+    pub bot: bool,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub updated_at: NaiveDateTime,
+    pub fetched_at: Option<NaiveDateTime>,
+}
+
+/// Insert a remote actor or refresh the stored copy; returns the stored row.
+pub fn upsert_remote(conn: &mut DbConn, actor: &RemoteActor) -> Result<Account, Error> {
+    conn.transaction(|conn| {
+        match by_ap_id(conn, &actor.ap_id)? {
+            Some(existing) => {
+                diesel::update(accounts::table.find(existing.id))
+                    .set(actor)
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::insert_into(accounts::table)
+                    .values((
+                        accounts::id.eq(crate::ids::next_id()),
+                        accounts::created_at.eq(actor.updated_at),
+                        actor,
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        by_ap_id(conn, &actor.ap_id)?.ok_or(Error::NotFound)
+    })
+}
+
+/// Recount followers and following of an account from accepted follows.
+pub fn refresh_follow_counts(conn: &mut DbConn, account_id: i64) -> Result<(), Error> {
+    use crate::db::schema::follows;
+    let count = |column_is_target: bool, conn: &mut DbConn| -> Result<i64, Error> {
+        let accepted = follows::table.filter(follows::state.eq(super::follows::ACCEPTED));
+        Ok(if column_is_target {
+            accepted
+                .filter(follows::target_account_id.eq(account_id))
+                .count()
+                .get_result(conn)?
+        } else {
+            accepted
+                .filter(follows::account_id.eq(account_id))
+                .count()
+                .get_result(conn)?
+        })
+    };
+    let followers = count(true, conn)?;
+    let following = count(false, conn)?;
+    diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::followers_count.eq(followers as i32),
+            accounts::following_count.eq(following as i32),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An account by `username` on `domain` (`None`: local), case-insensitively.
+pub fn by_acct(
+    conn: &mut DbConn,
+    username: &str,
+    domain: Option<&str>,
+) -> Result<Option<Account>, Error> {
+    let query = accounts::table
+        .filter(lower(accounts::username).eq(username.to_lowercase()))
+        .select(Account::as_select())
+        .into_boxed();
+    let query = match domain {
+        Some(domain) => query.filter(accounts::domain.eq(domain.to_lowercase())),
+        None => query.filter(accounts::domain.is_null()),
+    };
+    Ok(query.first(conn).optional()?)
+}

@@ -55,3 +55,31 @@ pub fn moderator_ap_ids(conn: &mut DbConn, community_id: i64) -> Result<Vec<Stri
         .select(accounts::ap_id)
         .load(conn)?)
 }
+
+/// Keep a settings row for a remote community, refreshing where its moderators are listed.
+pub fn upsert_remote(
+    conn: &mut DbConn,
+    account_id: i64,
+    moderators_url: Option<String>,
+) -> Result<(), Error> {
+    if by_account(conn, account_id)?.is_some() {
+        diesel::update(communities::table.find(account_id))
+            .set(communities::moderators_url.eq(moderators_url))
+            .execute(conn)?;
+    } else {
+        insert(
+            conn,
+            &Community {
+                account_id,
+                membership_policy: "open".to_string(),
+                posting_policy: "members".to_string(),
+                visibility: "public".to_string(),
+                rules: "[]".to_string(),
+                moderators_url,
+                created_by: None,
+                created_at: super::now(),
+            },
+        )?;
+    }
+    Ok(())
+}

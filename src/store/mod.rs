@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod communities;
+pub mod deliveries;
+pub mod follows;
 pub mod settings;
 pub mod stats;
 pub mod users;

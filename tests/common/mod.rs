@@ -103,9 +103,28 @@ pub struct TestServer {
     pub domain: String,
     pub state: AppState,
     pub http: reqwest::Client,
+    port: u16,
     handle: actix_web::dev::ServerHandle,
+    worker: tokio::task::AbortHandle,
     pub dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
+}
+
+/// Serve `config` on `listener`, returning the state and what stops it.
+async fn launch(
+    config: Config,
+    listener: std::net::TcpListener,
+) -> (
+    AppState,
+    actix_web::dev::ServerHandle,
+    tokio::task::AbortHandle,
+) {
+    let state = app::prepare(config).await.expect("prepare");
+    let running = app::start(state.clone(), Some(listener))
+        .await
+        .expect("start server");
+    actix_web::rt::spawn(running.server);
+    (state, running.handle, running.worker)
 }
 
 impl TestServer {
@@ -115,6 +134,7 @@ impl TestServer {
 
     /// Start with extra `GUILD_*` settings.
     pub async fn start_with(backend: &Backend, settings: &[(&str, &str)]) -> TestServer {
+        init_logging();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().expect("address").port();
@@ -135,23 +155,48 @@ impl TestServer {
             ("GUILD_DATABASE_URL".to_string(), database_url),
             ("GUILD_INSECURE_FEDERATION".to_string(), "true".to_string()),
             ("GUILD_DB_POOL_SIZE".to_string(), "4".to_string()),
+            (
+                "GUILD_DELIVERY_FIRST_RETRY_SECONDS".to_string(),
+                "1".to_string(),
+            ),
         ];
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_sources(None, &env).expect("test configuration");
-        let state = app::prepare(config).await.expect("prepare");
-        let running = app::start(state.clone(), Some(listener))
-            .await
-            .expect("start server");
-        actix_web::rt::spawn(running.server);
+        let (state, handle, worker) = launch(config, listener).await;
         TestServer {
             base: format!("http://localhost:{port}"),
             domain: format!("localhost:{port}"),
             state,
             http: reqwest::Client::new(),
-            handle: running.handle,
+            port,
+            handle,
+            worker,
             dir,
             _pg: pg,
         }
+    }
+
+    /// Stop serving and delivering, keeping the database: the instance is down.
+    pub async fn pause(&self) {
+        self.worker.abort();
+        self.handle.stop(false).await;
+    }
+
+    /// Serve again on the same port and database after [`TestServer::pause`].
+    pub async fn resume(&mut self) {
+        let listener =
+            std::net::TcpListener::bind(("127.0.0.1", self.port)).expect("same port again");
+        let config = (*self.state.config).clone();
+        let (state, handle, worker) = launch(config, listener).await;
+        (self.state, self.handle, self.worker) = (state, handle, worker);
+    }
+
+    /// The federation library's request data over this instance, for service calls.
+    pub async fn ctx(&self) -> guild::app::Ctx {
+        app::federation_config(self.state.clone())
+            .await
+            .expect("federation config")
+            .to_request_data()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -221,6 +266,36 @@ impl TestServer {
     }
 
     pub async fn stop(self) {
+        self.worker.abort();
         self.handle.stop(true).await;
     }
+}
+
+/// Poll `check` until it returns true, for up to 30 seconds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Server logs in test output, filtered by `RUST_LOG` (default: warnings).
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
 }

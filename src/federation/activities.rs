@@ -1,0 +1,44 @@
+//! Outbound activity documents. Every id is under `/activities/{id}` and dereferenceable
+//! there once the activity is stored in the outbox.
+
+use crate::config::Config;
+use serde_json::{json, Value};
+
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+
+pub fn activity_id(config: &Config, id: i64) -> String {
+    format!("{}/activities/{id}", config.base_url())
+}
+
+pub fn follow(id: &str, actor: &str, object: &str) -> Value {
+    json!({ "@context": AS_CONTEXT, "id": id, "type": "Follow", "actor": actor, "object": object })
+}
+
+/// `Accept` or `Reject` of a Follow, embedding it as Mastodon expects.
+pub fn answer(config: &Config, id: i64, accept: bool, actor: &str, mut follow: Value) -> Value {
+    strip_context(&mut follow);
+    json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": if accept { "Accept" } else { "Reject" },
+        "actor": actor,
+        "object": follow,
+    })
+}
+
+pub fn undo(config: &Config, id: i64, actor: &str, mut object: Value) -> Value {
+    strip_context(&mut object);
+    json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": "Undo",
+        "actor": actor,
+        "object": object,
+    })
+}
+
+fn strip_context(object: &mut Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("@context");
+    }
+}

@@ -1,0 +1,159 @@
+//! Personal and shared inboxes. Every POST is checked by the federation library (body digest,
+//! HTTP signature against the actor's key, activity id on the actor's origin); an activity id
+//! seen before is acknowledged and not processed again; unknown types are accepted and ignored.
+
+use super::actors::ApAccount;
+use crate::app::{AppState, Ctx};
+use crate::error::Error;
+use crate::service::follows;
+use crate::store::{self, accounts as account_store, deliveries};
+use activitypub_federation::{
+    actix_web::inbox::receive_activity, config::Data, fetch::object_id::ObjectId, traits::Activity,
+};
+use actix_web::{web::Bytes, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+/// Activity types Guild acts on; anything else is acknowledged and dropped.
+const HANDLED: &[&str] = &["Follow", "Accept", "Reject", "Undo"];
+
+/// An inbound activity: the envelope the library verifies, with the object left as JSON and
+/// read according to `type`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Incoming {
+    id: Url,
+    #[serde(rename = "type")]
+    kind: String,
+    actor: ObjectId<ApAccount>,
+    #[serde(default)]
+    object: Value,
+}
+
+/// The id of an object given inline or by reference.
+fn object_id(object: &Value) -> Option<&str> {
+    match object {
+        Value::String(id) => Some(id),
+        object => object["id"].as_str(),
+    }
+}
+
+impl Incoming {
+    fn object_id(&self) -> Result<&str, Error> {
+        object_id(&self.object)
+            .ok_or_else(|| Error::BadRequest(format!("{} without object id", self.kind)))
+    }
+
+    /// A local account named by URL, or 404.
+    async fn local_account(&self, id: &str, data: &Data<AppState>) -> Result<ApAccount, Error> {
+        let target: ObjectId<ApAccount> = ObjectId::parse(id)?;
+        if !target.is_local(data) {
+            return Err(Error::BadRequest(format!(
+                "{id} is not an actor of this instance"
+            )));
+        }
+        target.dereference_local(data).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Incoming {
+    type DataType = AppState;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Data<AppState>) -> Result<(), Error> {
+        self.object_id()?;
+        // An Undo may only withdraw the sender's own activity.
+        if self.kind == "Undo" {
+            if let Some(inner_actor) = self.object["actor"].as_str() {
+                if inner_actor != self.actor.inner().as_str() {
+                    return Err(Error::Forbidden("Undo of another actor's activity".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<AppState>) -> Result<(), Error> {
+        let sender = self.actor.dereference(data).await?.row;
+        let config = data.config.clone();
+        match self.kind.as_str() {
+            "Follow" => {
+                let target = self.local_account(self.object_id()?, data).await?.row;
+                let follow_id = self.id.to_string();
+                data.db
+                    .run(move |conn| {
+                        follows::receive_follow(conn, &config, &sender, &target, &follow_id)
+                    })
+                    .await?;
+            }
+            "Accept" | "Reject" => {
+                let follow_id = self.object_id()?.to_string();
+                let accept = self.kind == "Accept";
+                data.db
+                    .run(move |conn| follows::receive_answer(conn, &follow_id, &sender, accept))
+                    .await?;
+            }
+            "Undo" if self.object["type"] == "Follow" => {
+                let Some(target_id) = object_id(&self.object["object"]).map(str::to_string) else {
+                    return Err(Error::BadRequest(
+                        "Undo(Follow) without the followed actor".into(),
+                    ));
+                };
+                data.db
+                    .run(
+                        move |conn| match account_store::by_ap_id(conn, &target_id)? {
+                            Some(target) if target.is_local() => {
+                                follows::receive_unfollow(conn, &sender, &target)
+                            }
+                            _ => Ok(()),
+                        },
+                    )
+                    .await?;
+            }
+            _ => {}
+        }
+        data.deliveries.wake();
+        Ok(())
+    }
+}
+
+/// `POST /inbox`, `/users/{name}/inbox`, `/c/{name}/inbox`.
+pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpResponse, Error> {
+    let envelope: Value = serde_json::from_slice(&body)
+        .map_err(|e| Error::BadRequest(format!("activity is not valid JSON: {e}")))?;
+    let (Some(id), Some(kind)) = (envelope["id"].as_str(), envelope["type"].as_str()) else {
+        return Err(Error::BadRequest("activity needs an id and a type".into()));
+    };
+    if !req.headers().contains_key("signature") {
+        return Err(Error::Unauthorized(
+            "the request has no HTTP signature".into(),
+        ));
+    }
+    if !HANDLED.contains(&kind) {
+        tracing::debug!(activity = id, kind, "ignored activity of unhandled type");
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    let id = id.to_string();
+    let seen = id.clone();
+    if ctx
+        .db
+        .run(move |conn| deliveries::was_received(conn, &seen))
+        .await?
+    {
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    receive_activity::<Incoming, ApAccount, AppState>(req, body, &ctx).await?;
+    ctx.db
+        .run(move |conn| deliveries::mark_received(conn, &id, store::now()).map(|_| ()))
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}

@@ -1,0 +1,234 @@
+//! Following people and joining communities, both directions. Following a community is
+//! membership. Remote effects are queued in the same transaction as the local change.
+
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::delivery;
+use crate::error::Error;
+use crate::federation::activities;
+use crate::ids::next_id;
+use crate::store::{
+    self,
+    accounts::{self as account_store, Account},
+    communities,
+    follows::{self as follow_store, Follow, ACCEPTED, PENDING},
+};
+use diesel::Connection;
+
+/// Whether following `target` waits for its decision: a locked person, or a community whose
+/// membership is not open.
+fn needs_approval(conn: &mut DbConn, target: &Account) -> Result<bool, Error> {
+    if target.is_group() {
+        let community = communities::by_account(conn, target.id)?;
+        Ok(community.is_some_and(|c| c.membership_policy != "open"))
+    } else {
+        Ok(target.locked)
+    }
+}
+
+fn refresh_counts(conn: &mut DbConn, follow: &Follow) -> Result<(), Error> {
+    account_store::refresh_follow_counts(conn, follow.account_id)?;
+    account_store::refresh_follow_counts(conn, follow.target_account_id)
+}
+
+/// A local account follows (or joins) `target`. Returns the follow, pending or accepted.
+pub fn follow(
+    conn: &mut DbConn,
+    config: &Config,
+    follower: &Account,
+    target: &Account,
+) -> Result<Follow, Error> {
+    if follower.id == target.id {
+        return Err(Error::Unprocessable(
+            "an account cannot follow itself".into(),
+        ));
+    }
+    conn.transaction(|conn| {
+        if let Some(existing) = follow_store::between(conn, follower.id, target.id)? {
+            return Ok(existing);
+        }
+        let id = next_id();
+        let mut follow = Follow {
+            id,
+            account_id: follower.id,
+            target_account_id: target.id,
+            state: PENDING.to_string(),
+            ap_id: None,
+            created_at: store::now(),
+        };
+        if target.is_local() {
+            if !needs_approval(conn, target)? {
+                follow.state = ACCEPTED.to_string();
+            }
+            follow_store::insert(conn, &follow)?;
+        } else {
+            let ap_id = activities::activity_id(config, id);
+            let activity = activities::follow(&ap_id, &follower.ap_id, &target.ap_id);
+            follow.ap_id = Some(ap_id);
+            follow_store::insert(conn, &follow)?;
+            delivery::enqueue(
+                conn,
+                config,
+                follower,
+                &activity,
+                &[target.inbox_url.as_str()],
+            )?;
+        }
+        refresh_counts(conn, &follow)?;
+        Ok(follow)
+    })
+}
+
+/// A local account unfollows (or leaves) `target`; a pending request is withdrawn.
+pub fn unfollow(
+    conn: &mut DbConn,
+    config: &Config,
+    follower: &Account,
+    target: &Account,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        let Some(follow) = follow_store::between(conn, follower.id, target.id)? else {
+            return Ok(());
+        };
+        follow_store::delete(conn, follow.id)?;
+        refresh_counts(conn, &follow)?;
+        if let (false, Some(follow_id)) = (target.is_local(), &follow.ap_id) {
+            let inner = activities::follow(follow_id, &follower.ap_id, &target.ap_id);
+            let undo = activities::undo(config, next_id(), &follower.ap_id, inner);
+            delivery::enqueue(conn, config, follower, &undo, &[target.inbox_url.as_str()])?;
+        }
+        Ok(())
+    })
+}
+
+/// Tell a remote follower that `target` accepted or rejected its follow.
+fn answer_remote(
+    conn: &mut DbConn,
+    config: &Config,
+    target: &Account,
+    follower: &Account,
+    follow: &Follow,
+    accept: bool,
+) -> Result<(), Error> {
+    let Some(follow_id) = &follow.ap_id else {
+        return Ok(());
+    };
+    let inner = activities::follow(follow_id, &follower.ap_id, &target.ap_id);
+    let answer = activities::answer(config, next_id(), accept, &target.ap_id, inner);
+    delivery::enqueue(
+        conn,
+        config,
+        target,
+        &answer,
+        &[follower.inbox_url.as_str()],
+    )
+}
+
+/// A remote actor asked to follow the local `target`. Repeated requests are answered again,
+/// since peers resend a Follow when they think it was lost.
+pub fn receive_follow(
+    conn: &mut DbConn,
+    config: &Config,
+    follower: &Account,
+    target: &Account,
+    follow_ap_id: &str,
+) -> Result<(), Error> {
+    if !target.is_local() || follower.is_local() {
+        return Err(Error::BadRequest(
+            "Follow must be from a remote actor to a local one".into(),
+        ));
+    }
+    conn.transaction(|conn| {
+        let follow = match follow_store::between(conn, follower.id, target.id)? {
+            Some(existing) => existing,
+            None => {
+                let state = if needs_approval(conn, target)? {
+                    PENDING
+                } else {
+                    ACCEPTED
+                };
+                let follow = Follow {
+                    id: next_id(),
+                    account_id: follower.id,
+                    target_account_id: target.id,
+                    state: state.to_string(),
+                    ap_id: Some(follow_ap_id.to_string()),
+                    created_at: store::now(),
+                };
+                follow_store::insert(conn, &follow)?;
+                refresh_counts(conn, &follow)?;
+                follow
+            }
+        };
+        if follow.state == ACCEPTED {
+            answer_remote(conn, config, target, follower, &follow, true)?;
+        }
+        Ok(())
+    })
+}
+
+/// The local `target` decides on a pending follow request from `follower`.
+pub fn decide_request(
+    conn: &mut DbConn,
+    config: &Config,
+    target: &Account,
+    follower: &Account,
+    accept: bool,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        let follow = follow_store::between(conn, follower.id, target.id)?
+            .filter(|f| f.state == PENDING)
+            .ok_or(Error::NotFound)?;
+        if accept {
+            follow_store::set_state(conn, follow.id, ACCEPTED)?;
+        } else {
+            follow_store::delete(conn, follow.id)?;
+        }
+        refresh_counts(conn, &follow)?;
+        if !follower.is_local() {
+            answer_remote(conn, config, target, follower, &follow, accept)?;
+        }
+        Ok(())
+    })
+}
+
+/// A remote actor accepted or rejected our follow `follow_ap_id`. Only the followed actor
+/// may answer.
+pub fn receive_answer(
+    conn: &mut DbConn,
+    follow_ap_id: &str,
+    answerer: &Account,
+    accept: bool,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        let Some(follow) = follow_store::by_ap_id(conn, follow_ap_id)? else {
+            return Ok(()); // unknown or already withdrawn: nothing to do
+        };
+        if follow.target_account_id != answerer.id {
+            return Err(Error::Forbidden(
+                "only the followed actor may answer a follow".into(),
+            ));
+        }
+        if accept {
+            follow_store::set_state(conn, follow.id, ACCEPTED)?;
+        } else {
+            follow_store::delete(conn, follow.id)?;
+        }
+        refresh_counts(conn, &follow)
+    })
+}
+
+/// A remote follower withdrew its follow of the local `target`.
+pub fn receive_unfollow(
+    conn: &mut DbConn,
+    follower: &Account,
+    target: &Account,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        if let Some(follow) = follow_store::between(conn, follower.id, target.id)? {
+            follow_store::delete(conn, follow.id)?;
+            refresh_counts(conn, &follow)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,32 @@
+//! Finding accounts by `user@domain`, on this instance or, through webfinger, on others.
+
+use crate::app::{AppState, Ctx};
+use crate::error::Error;
+use crate::federation::actors::ApAccount;
+use crate::store::accounts::{self as account_store, Account};
+use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+
+/// The account `name`, `name@domain` or `@name@domain`; remote accounts not known yet are
+/// fetched from their origin and stored.
+pub async fn account(ctx: &Ctx, acct: &str) -> Result<Account, Error> {
+    let acct = acct.trim().trim_start_matches('@');
+    let (name, domain) = match acct.split_once('@') {
+        Some((name, domain)) => (name.to_string(), Some(domain.to_ascii_lowercase())),
+        None => (acct.to_string(), None),
+    };
+    let domain = domain.filter(|d| *d != ctx.config.domain);
+    let (stored_name, stored_domain) = (name.clone(), domain.clone());
+    let stored = ctx
+        .db
+        .run(move |conn| account_store::by_acct(conn, &stored_name, stored_domain.as_deref()))
+        .await?;
+    match (stored, domain) {
+        (Some(account), _) => Ok(account),
+        (None, None) => Err(Error::NotFound),
+        (None, Some(domain)) => {
+            let identifier = format!("{name}@{domain}");
+            let actor = webfinger_resolve_actor::<AppState, ApAccount>(&identifier, ctx).await?;
+            Ok(actor.row)
+        }
+    }
+}

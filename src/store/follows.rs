@@ -1,0 +1,124 @@
+use crate::db::{
+    schema::{accounts, follows},
+    DbConn,
+};
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Follow states as stored in `follows.state`.
+pub const PENDING: &str = "pending";
+pub const ACCEPTED: &str = "accepted";
+
+/// A follow of a person, or membership of a community.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = follows)]
+pub struct Follow {
+    pub id: i64,
+    pub account_id: i64,
+    pub target_account_id: i64,
+    pub state: String,
+    pub ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, follow: &Follow) -> Result<(), Error> {
+    diesel::insert_into(follows::table)
+        .values(follow)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn between(
+    conn: &mut DbConn,
+    account_id: i64,
+    target_id: i64,
+) -> Result<Option<Follow>, Error> {
+    Ok(follows::table
+        .filter(follows::account_id.eq(account_id))
+        .filter(follows::target_account_id.eq(target_id))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Follow>, Error> {
+    Ok(follows::table
+        .filter(follows::ap_id.eq(ap_id))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_state(conn: &mut DbConn, id: i64, state: &str) -> Result<(), Error> {
+    diesel::update(follows::table.find(id))
+        .set(follows::state.eq(state))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
+    diesel::delete(follows::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Distinct delivery inboxes (shared inbox where known) of an account's remote followers.
+pub fn remote_follower_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec<String>, Error> {
+    let rows: Vec<(String, Option<String>)> = follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(account_id))
+        .filter(follows::state.eq(ACCEPTED))
+        .filter(accounts::domain.is_not_null())
+        .select((accounts::inbox_url, accounts::shared_inbox_url))
+        .load(conn)?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// Actor ids on one side of an account's accepted follows, newest first, one page at a time
+/// (keyset on follow id): who follows the account when `followers`, else whom it follows.
+pub fn page_actor_ids(
+    conn: &mut DbConn,
+    account_id: i64,
+    followers: bool,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, Error> {
+    let mut query = follows::table
+        .filter(follows::state.eq(ACCEPTED))
+        .order(follows::id.desc())
+        .limit(limit)
+        .into_boxed();
+    query = if followers {
+        query.filter(follows::target_account_id.eq(account_id))
+    } else {
+        query.filter(follows::account_id.eq(account_id))
+    };
+    if let Some(before) = before_id {
+        query = query.filter(follows::id.lt(before));
+    }
+    let rows: Vec<Follow> = query.select(Follow::as_select()).load(conn)?;
+    let other = |f: &Follow| {
+        if followers {
+            f.account_id
+        } else {
+            f.target_account_id
+        }
+    };
+    let ids: Vec<i64> = rows.iter().map(other).collect();
+    let ap_ids: std::collections::HashMap<i64, String> = accounts::table
+        .filter(accounts::id.eq_any(&ids))
+        .select((accounts::id, accounts::ap_id))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .iter()
+        .filter_map(|f| ap_ids.get(&other(f)).map(|ap_id| (f.id, ap_id.clone())))
+        .collect())
+}
