@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
-    use federation::{actors, collections, inbox, nodeinfo, webfinger};
+    use federation::{actors, collections, inbox, nodeinfo, objects, webfinger};
     use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
         .app_data(aw::FormConfig::default().limit(MAX_BODY_BYTES))
@@ -65,6 +65,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/c/{name}/inbox", aw::post().to(inbox::inbox))
         .route("/inbox", aw::post().to(inbox::inbox))
         .route("/activities/{id}", aw::get().to(collections::activity))
+        .route("/statuses/{id}", aw::get().to(objects::status))
         // Client API
         .route("/api/v1/instance", aw::get().to(api::instance::v1))
         .route("/api/v2/instance", aw::get().to(api::instance::v2))

@@ -14,6 +14,8 @@ pub enum Error {
     Forbidden(String),
     /// 404: no such thing (or not visible to the caller).
     NotFound,
+    /// 410: it existed and was deleted.
+    Gone,
     /// 409: conflicts with existing state, such as a taken username.
     Conflict(String),
     /// 422: well-formed but invalid values, as Mastodon reports validation failures.
@@ -38,6 +40,7 @@ impl fmt::Display for Error {
             | Error::Unprocessable(m)
             | Error::Internal(m) => f.write_str(m),
             Error::NotFound => f.write_str("Record not found"),
+            Error::Gone => f.write_str("Record deleted"),
         }
     }
 }
@@ -73,6 +76,7 @@ impl From<activitypub_federation::error::Error> for Error {
                 Error::Unauthorized("HTTP signature does not verify".into())
             }
             Federation::NotFound => Error::NotFound,
+            Federation::ObjectDeleted(_) => Error::Gone,
             e => Error::BadRequest(format!("federation error: {e}")),
         }
     }
@@ -91,6 +95,7 @@ impl ResponseError for Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Gone => StatusCode::GONE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -42,3 +42,42 @@ fn strip_context(object: &mut Value) {
         map.remove("@context");
     }
 }
+
+/// `Create`, `Update` or `Delete` of `object` by `actor`, addressed as the object is.
+pub fn wrap(config: &Config, id: i64, kind: &str, actor: &str, mut object: Value) -> Value {
+    strip_context(&mut object);
+    let mut activity = json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": kind,
+        "actor": actor,
+        "to": object.get("to").cloned().unwrap_or_else(|| json!([])),
+        "cc": object.get("cc").cloned().unwrap_or_else(|| json!([])),
+        "object": object,
+    });
+    if let Some(audience) = activity["object"].get("audience").cloned() {
+        activity["audience"] = audience;
+    }
+    activity
+}
+
+/// A community's `Announce` of `object` (an activity, or a post's id) to its members.
+pub fn announce(
+    config: &Config,
+    id: i64,
+    community: &str,
+    followers: &str,
+    mut object: Value,
+) -> Value {
+    strip_context(&mut object);
+    json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": "Announce",
+        "actor": community,
+        "to": [super::objects::PUBLIC_COLLECTION],
+        "cc": [followers],
+        "audience": community,
+        "object": object,
+    })
+}

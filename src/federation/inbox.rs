@@ -3,12 +3,18 @@
 //! seen before is acknowledged and not processed again; unknown types are accepted and ignored.
 
 use super::actors::ApAccount;
+use super::objects::{ApPost, ApStatus, POST_TYPES};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::service::follows;
+use crate::service::{communities, statuses};
+use crate::store::statuses::Status;
 use crate::store::{self, accounts as account_store, deliveries};
 use activitypub_federation::{
-    actix_web::inbox::receive_activity, config::Data, fetch::object_id::ObjectId, traits::Activity,
+    actix_web::inbox::receive_activity,
+    config::Data,
+    fetch::object_id::ObjectId,
+    traits::{Activity, Object},
 };
 use actix_web::{web::Bytes, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -16,7 +22,9 @@ use serde_json::Value;
 use url::Url;
 
 /// Activity types Guild acts on; anything else is acknowledged and dropped.
-const HANDLED: &[&str] = &["Follow", "Accept", "Reject", "Undo"];
+const HANDLED: &[&str] = &[
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce",
+];
 
 /// An inbound activity: the envelope the library verifies, with the object left as JSON and
 /// read according to `type`.
@@ -28,6 +36,9 @@ pub struct Incoming {
     actor: ObjectId<ApAccount>,
     #[serde(default)]
     object: Value,
+    /// Everything else, so a community can pass the activity on unchanged.
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
 }
 
 /// The id of an object given inline or by reference.
@@ -102,6 +113,22 @@ impl Activity for Incoming {
                     .run(move |conn| follows::receive_answer(conn, &follow_id, &sender, accept))
                     .await?;
             }
+            "Create" | "Update" => {
+                if let Some(status) = self.store_post(data).await? {
+                    self.relay_if_local_community(data, status).await?;
+                }
+            }
+            "Delete" => {
+                let id = self.object_id()?.to_string();
+                let deleted = data
+                    .db
+                    .run(move |conn| statuses::delete_remote(conn, &sender, &id))
+                    .await?;
+                if let Some(status) = deleted {
+                    self.relay_if_local_community(data, status).await?;
+                }
+            }
+            "Announce" if sender.is_group() => self.receive_community_announce(data).await?,
             "Undo" if self.object["type"] == "Follow" => {
                 let Some(target_id) = object_id(&self.object["object"]).map(str::to_string) else {
                     return Err(Error::BadRequest(
@@ -123,6 +150,93 @@ impl Activity for Incoming {
         }
         data.deliveries.wake();
         Ok(())
+    }
+}
+
+impl Incoming {
+    /// The raw activity, as received, for relaying.
+    fn raw(&self) -> Value {
+        let mut raw = Value::Object(self.rest.clone());
+        raw["id"] = Value::from(self.id.to_string());
+        raw["type"] = Value::from(self.kind.clone());
+        raw["actor"] = Value::from(self.actor.inner().to_string());
+        raw["object"] = self.object.clone();
+        raw
+    }
+
+    /// Store the post a Create or Update carries. A copy from the sender's own origin is
+    /// taken as sent; anything else is fetched from where it lives.
+    async fn store_post(&self, data: &Data<AppState>) -> Result<Option<Status>, Error> {
+        let id = Url::parse(self.object_id()?)?;
+        let embedded_type = self.object["type"].as_str();
+        if embedded_type.is_some_and(|t| !POST_TYPES.contains(&t)) {
+            return Ok(None); // not a post: accepted and ignored
+        }
+        let same_origin = id.origin() == self.actor.inner().origin();
+        let status = if same_origin && embedded_type.is_some() {
+            let post: ApPost = serde_json::from_value(self.object.clone())
+                .map_err(|e| Error::BadRequest(format!("unreadable {}: {e}", self.kind)))?;
+            ApStatus::verify(&post, self.actor.inner(), data).await?;
+            ApStatus::from_json(post, data).await?
+        } else {
+            ObjectId::<ApStatus>::from(id)
+                .dereference_forced(data)
+                .await?
+        };
+        Ok(Some(status.row))
+    }
+
+    /// A local community passes on what its remote members do in it.
+    async fn relay_if_local_community(
+        &self,
+        data: &Data<AppState>,
+        status: Status,
+    ) -> Result<(), Error> {
+        let Some(community_id) = status.community_id else {
+            return Ok(());
+        };
+        let (raw, config) = (self.raw(), data.config.clone());
+        data.db
+            .run(
+                move |conn| match account_store::by_id(conn, community_id)? {
+                    Some(community) if community.is_local() => {
+                        communities::relay(conn, &config, &community, &raw, &status)
+                    }
+                    _ => Ok(()),
+                },
+            )
+            .await
+    }
+
+    /// A remote community passed on an activity of one of its members. The activity is not
+    /// signed by its author, so the post is fetched from its origin rather than trusted.
+    async fn receive_community_announce(&self, data: &Data<AppState>) -> Result<(), Error> {
+        let inner_kind = self.object["type"].as_str().unwrap_or_default();
+        let Some(target) = (match inner_kind {
+            "Create" | "Update" | "Delete" => object_id(&self.object["object"]),
+            _ if self.object.is_string() || POST_TYPES.contains(&inner_kind) => {
+                object_id(&self.object)
+            }
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        let target: ObjectId<ApStatus> = ObjectId::parse(target)?;
+        match target.dereference_forced(data).await {
+            Ok(_) => Ok(()),
+            Err(Error::Gone) => {
+                let id = target.inner().to_string();
+                let row = data
+                    .db
+                    .run(move |conn| crate::store::statuses::by_ap_id(conn, &id))
+                    .await?;
+                match row {
+                    Some(row) => ApStatus::new(row)?.delete(data).await,
+                    None => Ok(()),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod actors;
 pub mod collections;
 pub mod inbox;
 pub mod nodeinfo;
+pub mod objects;
 pub mod webfinger;
 
 use actix_web::{http::header, HttpRequest};

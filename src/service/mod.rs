@@ -1,6 +1,8 @@
 //! Use-cases: the business rules that the client API, web pages, CLI and federation share.
 
 pub mod accounts;
+pub mod communities;
 pub mod follows;
 pub mod resolve;
 pub mod setup;
+pub mod statuses;

@@ -213,3 +213,13 @@ pub fn by_acct(
     };
     Ok(query.first(conn).optional()?)
 }
+
+/// The first community among `ap_ids`, if any is one we know.
+pub fn group_among(conn: &mut DbConn, ap_ids: &[String]) -> Result<Option<Account>, Error> {
+    Ok(accounts::table
+        .filter(accounts::ap_id.eq_any(ap_ids))
+        .filter(accounts::kind.eq(GROUP))
+        .select(Account::as_select())
+        .first(conn)
+        .optional()?)
+}

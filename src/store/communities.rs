@@ -83,3 +83,12 @@ pub fn upsert_remote(
     }
     Ok(())
 }
+
+pub fn is_moderator(conn: &mut DbConn, community_id: i64, account_id: i64) -> Result<bool, Error> {
+    let count: i64 = community_moderators::table
+        .filter(community_moderators::community_id.eq(community_id))
+        .filter(community_moderators::account_id.eq(account_id))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}

@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod follows;
 pub mod settings;
 pub mod stats;
+pub mod statuses;
 pub mod users;
 
 diesel::define_sql_function! {

@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::setup;
-use crate::store::{self, accounts::Account, stats};
+use crate::store::{self, accounts::Account, stats, statuses::Status};
 use actix_web::{
     http::header,
     web::{Form, Query},
@@ -122,6 +122,41 @@ pub fn profile_page(ctx: &Ctx, account: &Account) -> Result<HttpResponse, Error>
         is_group: account.is_group(),
         followers: account.followers_count,
         statuses: account.statuses_count,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "status.html", config = "src/web/askama.toml")]
+struct StatusPage<'a> {
+    instance_name: &'a str,
+    author_name: String,
+    author_acct: String,
+    published: String,
+    title: Option<&'a str>,
+    spoiler_text: &'a str,
+    content: &'a str,
+}
+
+/// The page a browser sees at a public post's URL. The content was sanitised when stored.
+pub async fn status_page(ctx: &Ctx, status: &Status) -> Result<HttpResponse, Error> {
+    let author_id = status.account_id;
+    let author = ctx
+        .db
+        .run(move |conn| crate::store::accounts::by_id(conn, author_id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    ok_html(&StatusPage {
+        instance_name: &ctx.config.instance_name,
+        author_name: author.display_name.clone(),
+        author_acct: format!(
+            "{}@{}",
+            author.username,
+            author.domain.as_deref().unwrap_or(&ctx.config.domain)
+        ),
+        published: crate::api::entities::time(status.created_at),
+        title: status.title.as_deref(),
+        spoiler_text: &status.spoiler_text,
+        content: &status.content,
     })
 }
 

@@ -1,0 +1,305 @@
+//! Posts as ActivityPub objects: `Note` for posts and comments, `Page` (with `name`) for
+//! threads that have a title. Other servers' `Article`, `Question` and `Video` are read as
+//! posts too.
+
+use super::actors::ApAccount;
+use crate::app::{AppState, Ctx};
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::service::statuses::{self as status_service, RemotePost};
+use crate::store::{
+    accounts as account_store,
+    statuses::{self as status_store, Status, DIRECT, PRIVATE, PUBLIC, UNLISTED},
+};
+use activitypub_federation::{
+    config::Data,
+    fetch::object_id::ObjectId,
+    protocol::{
+        helpers::{deserialize_one_or_many, deserialize_skip_error},
+        verification::verify_domains_match,
+    },
+    traits::Object,
+};
+use actix_web::{web::Path, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use url::Url;
+
+pub const PUBLIC_COLLECTION: &str = "https://www.w3.org/ns/activitystreams#Public";
+/// Object types read as posts.
+pub const POST_TYPES: &[&str] = &["Note", "Page", "Article", "Question", "Video"];
+
+/// A post as other servers send it; only what Guild keeps is read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApPost {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: ObjectId<ApStatus>,
+    #[serde(default)]
+    pub attributed_to: Value,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub cc: Vec<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub content: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub in_reply_to: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub url: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub audience: Option<Url>,
+}
+
+impl ApPost {
+    /// The author: `attributedTo` as a URL, or the first actor in a list (PeerTube, Lemmy).
+    pub fn author(&self) -> Result<Url, Error> {
+        let first = match &self.attributed_to {
+            Value::Array(items) => items
+                .iter()
+                .find(|i| i.is_string() || i["type"] == "Person")
+                .cloned()
+                .unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        let id = first.as_str().or_else(|| first["id"].as_str());
+        let id = id.ok_or_else(|| Error::BadRequest("post without attributedTo".into()))?;
+        Ok(Url::parse(id)?)
+    }
+
+    /// Visibility from addressing: public in `to`, unlisted in `cc`, followers-only when the
+    /// author's followers are addressed, direct otherwise.
+    fn visibility(&self, author_followers: Option<&str>) -> &'static str {
+        let public = |u: &Url| matches!(u.as_str(), PUBLIC_COLLECTION | "as:Public" | "Public");
+        if self.to.iter().any(public) {
+            PUBLIC
+        } else if self.cc.iter().any(public) {
+            UNLISTED
+        } else if author_followers
+            .is_some_and(|f| self.to.iter().chain(&self.cc).any(|u| u.as_str() == f))
+        {
+            PRIVATE
+        } else {
+            DIRECT
+        }
+    }
+}
+
+/// A status as the federation library sees it: the row plus its id parsed as a URL.
+#[derive(Clone, Debug)]
+pub struct ApStatus {
+    pub row: Status,
+    id: Url,
+}
+
+impl ApStatus {
+    pub fn new(row: Status) -> Result<ApStatus, Error> {
+        let id = Url::parse(&row.ap_id)?;
+        Ok(ApStatus { row, id })
+    }
+}
+
+/// The JSON document of a local status, for serving and for activities.
+pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
+    let author = account_store::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
+    let community = match status.community_id {
+        Some(id) => account_store::by_id(conn, id)?,
+        None => None,
+    };
+    let parent = match status.in_reply_to_id {
+        Some(id) => status_store::by_id(conn, id)?.map(|p| p.ap_id),
+        None => None,
+    };
+    let followers = author.followers_url.clone().unwrap_or_default();
+    let (mut to, cc) = match status.visibility.as_str() {
+        PUBLIC => (vec![PUBLIC_COLLECTION.to_string()], vec![followers]),
+        UNLISTED => (vec![followers], vec![PUBLIC_COLLECTION.to_string()]),
+        PRIVATE => (vec![followers], vec![]),
+        _ => (vec![], vec![]),
+    };
+    if let Some(community) = &community {
+        to.push(community.ap_id.clone());
+    }
+    let mut post = json!({
+        "id": status.ap_id,
+        "type": if status.title.is_some() { "Page" } else { "Note" },
+        "attributedTo": author.ap_id,
+        "to": to,
+        "cc": cc,
+        "content": status.content,
+        "mediaType": "text/html",
+        "source": { "content": status.source, "mediaType": "text/markdown" },
+        "sensitive": status.sensitive,
+        "published": crate::api::entities::time(status.created_at),
+        "url": status.url.clone().unwrap_or_else(|| status.ap_id.clone()),
+    });
+    let fields = [
+        ("name", status.title.clone().map(Value::from)),
+        (
+            "summary",
+            Some(status.spoiler_text.clone())
+                .filter(|s| !s.is_empty())
+                .map(Value::from),
+        ),
+        ("inReplyTo", parent.map(Value::from)),
+        ("audience", community.map(|c| Value::from(c.ap_id))),
+        (
+            "updated",
+            status
+                .edited_at
+                .map(|t| Value::from(crate::api::entities::time(t))),
+        ),
+    ];
+    for (key, value) in fields {
+        if let Some(value) = value {
+            post[key] = value;
+        }
+    }
+    Ok(post)
+}
+
+#[async_trait::async_trait]
+impl Object for ApStatus {
+    type DataType = AppState;
+    type Kind = ApPost;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>, Error> {
+        let row = data
+            .db
+            .run(move |conn| status_store::by_ap_id(conn, id.as_str()))
+            .await?;
+        row.map(ApStatus::new).transpose()
+    }
+
+    async fn delete(&self, data: &Data<AppState>) -> Result<(), Error> {
+        let id = self.row.id;
+        data.db
+            .run(move |conn| status_store::mark_deleted(conn, id, crate::store::now()))
+            .await
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.row.deleted_at.is_some()
+    }
+
+    async fn into_json(self, data: &Data<AppState>) -> Result<ApPost, Error> {
+        let json = data.db.run(move |conn| post_json(conn, &self.row)).await?;
+        Ok(serde_json::from_value(json)?)
+    }
+
+    async fn verify(json: &ApPost, expected_domain: &Url, _: &Data<AppState>) -> Result<(), Error> {
+        verify_domains_match(json.id.inner(), expected_domain)?;
+        verify_domains_match(json.id.inner(), &json.author()?)?;
+        if !POST_TYPES.contains(&json.kind.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "{} is not a post type",
+                json.kind
+            )));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ApPost, data: &Data<AppState>) -> Result<Self, Error> {
+        let author = ObjectId::<ApAccount>::from(json.author()?)
+            .dereference(data)
+            .await?
+            .row;
+        if author.is_local() {
+            return Err(Error::BadRequest("a remote copy of a local post".into()));
+        }
+        // The thread is fetched from its origin when we have not seen it; a parent that
+        // cannot be had leaves the reply standing alone rather than lost.
+        let parent = match &json.in_reply_to {
+            Some(id) => match ObjectId::<ApStatus>::from(id.clone())
+                .dereference(data)
+                .await
+            {
+                Ok(parent) => Some(parent.row),
+                Err(e) => {
+                    tracing::info!("parent {id} of {} unavailable: {e}", json.id.inner());
+                    None
+                }
+            },
+            None => None,
+        };
+        let community = community_of(&json, data).await?;
+        let visibility = json.visibility(author.followers_url.as_deref());
+        let post = RemotePost {
+            ap_id: json.id.inner().to_string(),
+            url: json.url.as_ref().map(Url::to_string),
+            title: json.name.clone().filter(|_| json.kind != "Note"),
+            content: json.content.clone().unwrap_or_default(),
+            spoiler_text: json.summary.clone().unwrap_or_default(),
+            sensitive: json.sensitive.unwrap_or(false),
+            visibility: visibility.to_string(),
+            published: json.published.map(|t| t.naive_utc()),
+        };
+        let row = data
+            .db
+            .run(move |conn| {
+                status_service::store_remote(
+                    conn,
+                    &author,
+                    parent.as_ref(),
+                    community.as_ref(),
+                    &post,
+                )
+            })
+            .await?;
+        data.deliveries.wake();
+        ApStatus::new(row)
+    }
+}
+
+/// The community a post is in: `audience`, else a known community among its recipients.
+async fn community_of(
+    json: &ApPost,
+    data: &Data<AppState>,
+) -> Result<Option<account_store::Account>, Error> {
+    if let Some(audience) = &json.audience {
+        if let Ok(actor) = ObjectId::<ApAccount>::from(audience.clone())
+            .dereference(data)
+            .await
+        {
+            if actor.row.is_group() {
+                return Ok(Some(actor.row));
+            }
+        }
+    }
+    let candidates: Vec<String> = json.to.iter().chain(&json.cc).map(Url::to_string).collect();
+    data.db
+        .run(move |conn| account_store::group_among(conn, &candidates))
+        .await
+}
+
+/// `GET /statuses/{id}`: the post as ActivityStreams JSON (a Tombstone once deleted).
+/// Only public and unlisted posts are served.
+pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let row = ctx
+        .db
+        .run(move |conn| status_store::by_id(conn, id))
+        .await?
+        .filter(|s| s.local && (s.visibility == PUBLIC || s.visibility == UNLISTED))
+        .ok_or(Error::NotFound)?;
+    if !super::wants_activity_json(&req) {
+        return crate::web::status_page(&ctx, &row).await;
+    }
+    let context = json!(super::activities::AS_CONTEXT);
+    ApStatus::new(row)?.http_response(&context, &ctx).await
+}

@@ -1,0 +1,348 @@
+//! Posting, editing and deleting, locally and as received from other servers. Every change
+//! queues its activity for the author's followers, the parent's author and the community in
+//! the same transaction.
+
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::delivery;
+use crate::error::Error;
+use crate::federation::{activities, objects::post_json};
+use crate::ids::next_id;
+use crate::service::communities;
+use crate::store::{
+    self,
+    accounts::{self as account_store, Account},
+    follows,
+    statuses::{self as status_store, Status, StatusEdit, PUBLIC},
+};
+use chrono::NaiveDateTime;
+use diesel::Connection;
+
+pub const MAX_CHARS: usize = 5000;
+
+/// What a local author writes.
+pub struct NewPost {
+    pub text: String,
+    pub title: Option<String>,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: String,
+    pub in_reply_to_id: Option<i64>,
+    /// Post into this community (a thread there, or a comment when replying).
+    pub community: Option<Account>,
+}
+
+/// A post as read from another server, already sanitised where it holds HTML.
+pub struct RemotePost {
+    pub ap_id: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: String,
+    pub published: Option<NaiveDateTime>,
+}
+
+/// Plain text to safe HTML: paragraphs at blank lines, line breaks kept.
+pub fn render_text(text: &str) -> String {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", ammonia::clean_text(p).replace("&#10;", "<br>")))
+        .collect()
+}
+
+fn validate(post: &NewPost) -> Result<(), Error> {
+    if post.text.trim().is_empty() {
+        return Err(Error::Unprocessable("text can't be blank".into()));
+    }
+    if post.text.chars().count() > MAX_CHARS {
+        return Err(Error::Unprocessable(format!(
+            "text is longer than {MAX_CHARS} characters"
+        )));
+    }
+    if !matches!(
+        post.visibility.as_str(),
+        "public" | "unlisted" | "private" | "direct"
+    ) {
+        return Err(Error::Unprocessable(format!(
+            "visibility {:?} is not known",
+            post.visibility
+        )));
+    }
+    Ok(())
+}
+
+/// Where a status's activities go: the author's remote followers, the parent's author and
+/// the community (a remote one directly; a local one relays to its members).
+fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> {
+    let mut inboxes = if status.visibility == "direct" {
+        Vec::new()
+    } else {
+        follows::remote_follower_inboxes(conn, status.account_id)?
+    };
+    for account_id in [status.in_reply_to_account_id, status.community_id]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(account) = account_store::by_id(conn, account_id)?.filter(|a| !a.is_local()) {
+            inboxes.push(
+                account
+                    .shared_inbox_url
+                    .clone()
+                    .unwrap_or(account.inbox_url.clone()),
+            );
+        }
+    }
+    Ok(inboxes)
+}
+
+/// Queue `kind` (Create, Update or Delete) of `status` by its local author, and have a local
+/// community pass it on to its members.
+fn federate(
+    conn: &mut DbConn,
+    config: &Config,
+    author: &Account,
+    status: &Status,
+    kind: &str,
+) -> Result<(), Error> {
+    let object = if kind == "Delete" {
+        serde_json::json!({ "id": status.ap_id, "type": "Tombstone" })
+    } else {
+        post_json(conn, status)?
+    };
+    let activity = activities::wrap(config, next_id(), kind, &author.ap_id, object);
+    let inboxes = recipients(conn, status)?;
+    let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
+    delivery::enqueue(conn, config, author, &activity, &inboxes)?;
+    if let Some(community) = local_community(conn, status)? {
+        communities::relay(conn, config, &community, &activity, status)?;
+    }
+    Ok(())
+}
+
+fn local_community(conn: &mut DbConn, status: &Status) -> Result<Option<Account>, Error> {
+    Ok(match status.community_id {
+        Some(id) => account_store::by_id(conn, id)?.filter(Account::is_local),
+        None => None,
+    })
+}
+
+fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    status_store::refresh_account_counts(conn, status.account_id)?;
+    if let Some(parent) = status.in_reply_to_id {
+        status_store::refresh_replies_count(conn, parent)?;
+    }
+    Ok(())
+}
+
+/// A local person posts.
+pub fn create(
+    conn: &mut DbConn,
+    config: &Config,
+    author: &Account,
+    post: NewPost,
+) -> Result<Status, Error> {
+    validate(&post)?;
+    conn.transaction(|conn| {
+        let parent = match post.in_reply_to_id {
+            Some(id) => Some(
+                status_store::by_id(conn, id)?
+                    .filter(|p| p.deleted_at.is_none())
+                    .ok_or(Error::NotFound)?,
+            ),
+            None => None,
+        };
+        // A comment belongs to its thread's community.
+        let community_id = parent
+            .as_ref()
+            .and_then(|p| p.community_id)
+            .or(post.community.as_ref().map(|c| c.id));
+        if let Some(community_id) = community_id {
+            let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
+            communities::check_may_post(conn, &community, author)?;
+        }
+        let id = next_id();
+        let ap_id = format!("{}/statuses/{id}", config.base_url());
+        let status = Status {
+            id,
+            account_id: author.id,
+            community_id,
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            thread_root_id: parent.as_ref().map(|p| p.thread_root_id.unwrap_or(p.id)),
+            reblog_of_id: None,
+            url: Some(ap_id.clone()),
+            ap_id,
+            title: post.title.filter(|t| !t.trim().is_empty()),
+            content: render_text(&post.text),
+            source: post.text,
+            spoiler_text: post.spoiler_text,
+            sensitive: post.sensitive,
+            visibility: post.visibility,
+            language: None,
+            local: true,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            created_at: store::now(),
+            edited_at: None,
+            deleted_at: None,
+        };
+        status_store::insert(conn, &status)?;
+        refresh_counts(conn, &status)?;
+        federate(conn, config, author, &status, "Create")?;
+        Ok(status)
+    })
+}
+
+/// The local author edits the text (and title) of a status.
+pub fn edit(
+    conn: &mut DbConn,
+    config: &Config,
+    author: &Account,
+    status_id: i64,
+    text: &str,
+    title: Option<String>,
+) -> Result<Status, Error> {
+    conn.transaction(|conn| {
+        let status = own_status(conn, author, status_id)?;
+        let edit = StatusEdit {
+            title: title.or(status.title.clone()),
+            content: render_text(text),
+            source: text.to_string(),
+            spoiler_text: status.spoiler_text.clone(),
+            sensitive: status.sensitive,
+            edited_at: Some(store::now()),
+        };
+        status_store::edit(conn, status.id, &edit)?;
+        let status = status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)?;
+        federate(conn, config, author, &status, "Update")?;
+        Ok(status)
+    })
+}
+
+/// The local author deletes a status; other servers are told to delete their copies.
+pub fn delete(
+    conn: &mut DbConn,
+    config: &Config,
+    author: &Account,
+    status_id: i64,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        let status = own_status(conn, author, status_id)?;
+        status_store::mark_deleted(conn, status.id, store::now())?;
+        refresh_counts(conn, &status)?;
+        federate(conn, config, author, &status, "Delete")
+    })
+}
+
+fn own_status(conn: &mut DbConn, author: &Account, status_id: i64) -> Result<Status, Error> {
+    status_store::by_id(conn, status_id)?
+        .filter(|s| s.account_id == author.id && s.deleted_at.is_none())
+        .ok_or(Error::NotFound)
+}
+
+/// Store a post received from another server, or its new version. A deleted post stays
+/// deleted, and only its author may change it.
+pub fn store_remote(
+    conn: &mut DbConn,
+    author: &Account,
+    parent: Option<&Status>,
+    community: Option<&Account>,
+    post: &RemotePost,
+) -> Result<Status, Error> {
+    conn.transaction(|conn| {
+        let content = ammonia::clean(&post.content);
+        if let Some(existing) = status_store::by_ap_id(conn, &post.ap_id)? {
+            if existing.account_id != author.id {
+                return Err(Error::Forbidden("only the author may change a post".into()));
+            }
+            if existing.deleted_at.is_none() {
+                let edit = StatusEdit {
+                    title: post.title.clone(),
+                    content,
+                    source: String::new(),
+                    spoiler_text: post.spoiler_text.clone(),
+                    sensitive: post.sensitive,
+                    edited_at: Some(store::now()),
+                };
+                status_store::edit(conn, existing.id, &edit)?;
+            }
+            return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
+        }
+        let community_id = parent
+            .and_then(|p| p.community_id)
+            .or(community.map(|c| c.id));
+        if let Some(community) = community.filter(|c| c.is_local()) {
+            communities::check_may_post(conn, community, author)?;
+        }
+        let status = Status {
+            id: next_id(),
+            account_id: author.id,
+            community_id,
+            in_reply_to_id: parent.map(|p| p.id),
+            in_reply_to_account_id: parent.map(|p| p.account_id),
+            thread_root_id: parent.map(|p| p.thread_root_id.unwrap_or(p.id)),
+            reblog_of_id: None,
+            ap_id: post.ap_id.clone(),
+            url: post.url.clone(),
+            title: post.title.clone(),
+            content,
+            source: String::new(),
+            spoiler_text: post.spoiler_text.clone(),
+            sensitive: post.sensitive,
+            visibility: if community_id.is_some() && post.visibility == "direct" {
+                PUBLIC.to_string()
+            } else {
+                post.visibility.clone()
+            },
+            language: None,
+            local: false,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            created_at: post.published.unwrap_or_else(store::now),
+            edited_at: None,
+            deleted_at: None,
+        };
+        status_store::insert(conn, &status)?;
+        refresh_counts(conn, &status)?;
+        Ok(status)
+    })
+}
+
+/// A remote author deleted its post.
+pub fn delete_remote(
+    conn: &mut DbConn,
+    author: &Account,
+    ap_id: &str,
+) -> Result<Option<Status>, Error> {
+    conn.transaction(|conn| {
+        let Some(status) = status_store::by_ap_id(conn, ap_id)? else {
+            return Ok(None);
+        };
+        if status.account_id != author.id {
+            return Err(Error::Forbidden("only the author may delete a post".into()));
+        }
+        if status.deleted_at.is_none() {
+            status_store::mark_deleted(conn, status.id, store::now())?;
+            refresh_counts(conn, &status)?;
+        }
+        Ok(Some(status))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_text;
+
+    #[test]
+    fn text_becomes_safe_paragraphs() {
+        assert_eq!(
+            render_text("hello\nworld\n\n<b>x</b>"),
+            "<p>hello<br>world</p><p>&lt;b&gt;x&lt;&#47;b&gt;</p>"
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Posts, threads and replies across instances: to followers, and into a community that
+//! passes its members' posts on (FEP-1b12).
+
+mod common;
+
+use common::{backends, eventually, Backend, TestServer};
+use guild::service::{follows, resolve, statuses};
+use guild::store::{accounts::Account, statuses as status_store};
+
+async fn account(server: &TestServer, acct: &str) -> Account {
+    resolve::account(&server.ctx().await, acct)
+        .await
+        .unwrap_or_else(|e| panic!("resolve {acct} on {}: {e}", server.domain))
+}
+
+async fn join(server: &TestServer, who: &str, whom: &str) {
+    let (who, whom) = (account(server, who).await, account(server, whom).await);
+    let follow = server
+        .with_db(move |conn, config| follows::follow(conn, config, &who, &whom))
+        .await;
+    server.state.deliveries.wake();
+    let id = follow.id;
+    eventually("the follow is accepted", || async {
+        server
+            .with_db(move |conn, _| {
+                use diesel::prelude::*;
+                use guild::db::schema::follows::dsl;
+                Ok(dsl::follows
+                    .find(id)
+                    .select(dsl::state)
+                    .first::<String>(conn)?)
+            })
+            .await
+            == "accepted"
+    })
+    .await;
+}
+
+struct Post<'a> {
+    text: &'a str,
+    title: Option<&'a str>,
+    community: Option<&'a str>,
+    reply_to: Option<&'a str>,
+}
+
+async fn post(
+    server: &TestServer,
+    author: &str,
+    post: Post<'_>,
+) -> Result<status_store::Status, guild::error::Error> {
+    let author = account(server, author).await;
+    let community = match post.community {
+        Some(acct) => Some(account(server, acct).await),
+        None => None,
+    };
+    let reply_to = post.reply_to.map(str::to_string);
+    let (text, title) = (post.text.to_string(), post.title.map(str::to_string));
+    let config = server.state.config.clone();
+    let result = server
+        .state
+        .db
+        .run(move |conn| {
+            let in_reply_to_id = match reply_to {
+                Some(ap_id) => Some(
+                    status_store::by_ap_id(conn, &ap_id)?
+                        .expect("parent is known")
+                        .id,
+                ),
+                None => None,
+            };
+            let new = statuses::NewPost {
+                text,
+                title,
+                spoiler_text: String::new(),
+                sensitive: false,
+                visibility: "public".to_string(),
+                in_reply_to_id,
+                community,
+            };
+            statuses::create(conn, &config, &author, new)
+        })
+        .await;
+    server.state.deliveries.wake();
+    result
+}
+
+/// The copy of `ap_id` stored on `server`, once it is there.
+async fn arrived(server: &TestServer, ap_id: &str) -> status_store::Status {
+    eventually(&format!("{ap_id} reaches {}", server.domain), || async {
+        current(server, ap_id).await.is_some()
+    })
+    .await;
+    current(server, ap_id).await.unwrap()
+}
+
+async fn current(server: &TestServer, ap_id: &str) -> Option<status_store::Status> {
+    let ap_id = ap_id.to_string();
+    server
+        .with_db(move |conn, _| status_store::by_ap_id(conn, &ap_id))
+        .await
+}
+
+#[actix_web::test]
+async fn posts_threads_and_communities_across_instances() {
+    for backend in backends() {
+        eprintln!(
+            "posts_threads_and_communities_across_instances with alpha on {}",
+            backend.name()
+        );
+        posts_on(&backend).await;
+    }
+}
+
+async fn posts_on(backend: &Backend) {
+    let alpha = TestServer::start(backend).await;
+    let beta = TestServer::start(&Backend::Sqlite).await;
+    let gamma = TestServer::start(&Backend::Sqlite).await;
+    alpha.create_user("alice", false).await;
+    alpha.create_community("rust", "alice").await;
+    beta.create_user("bob", false).await;
+    beta.create_user("dave", false).await;
+    gamma.create_user("carol", false).await;
+    let alice = format!("alice@{}", alpha.domain);
+    let rust = format!("rust@{}", alpha.domain);
+
+    // A post reaches followers on other instances; edits and deletes follow it.
+    join(&beta, "bob", &alice).await;
+    let hello = post(
+        &alpha,
+        "alice",
+        Post {
+            text: "Hello <script>x</script>",
+            title: None,
+            community: None,
+            reply_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let copy = arrived(&beta, &hello.ap_id).await;
+    assert_eq!(copy.content, "<p>Hello &lt;script&gt;x&lt;/script&gt;</p>");
+    assert_eq!(copy.visibility, "public");
+    assert!(!copy.local);
+    let fetched = alpha
+        .get_json(
+            &format!("/statuses/{}", hello.id),
+            "application/activity+json",
+        )
+        .await;
+    assert_eq!(fetched["type"], "Note");
+    assert_eq!(fetched["attributedTo"], alpha.url("/users/alice"));
+    let (alice_row, hello_id) = (account(&alpha, "alice").await, hello.id);
+    alpha
+        .with_db(move |conn, config| {
+            statuses::edit(conn, config, &alice_row, hello_id, "Hello, edited", None).map(|_| ())
+        })
+        .await;
+    alpha.state.deliveries.wake();
+    eventually("the edit reaches beta", || async {
+        current(&beta, &hello.ap_id).await.unwrap().content == "<p>Hello, edited</p>"
+    })
+    .await;
+    let alice_row = account(&alpha, "alice").await;
+    alpha
+        .with_db(move |conn, config| statuses::delete(conn, config, &alice_row, hello_id))
+        .await;
+    alpha.state.deliveries.wake();
+    eventually("the delete reaches beta", || async {
+        current(&beta, &hello.ap_id)
+            .await
+            .unwrap()
+            .deleted_at
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        alpha
+            .get(
+                &format!("/statuses/{}", hello.id),
+                "application/activity+json"
+            )
+            .await
+            .0,
+        410
+    );
+
+    // A member on gamma starts a thread in alpha's community; a member on beta gets it.
+    join(&beta, "bob", &rust).await;
+    join(&gamma, "carol", &rust).await;
+    let thread = post(
+        &gamma,
+        "carol",
+        Post {
+            text: "How do you review?",
+            title: Some("Code review"),
+            community: Some(&rust),
+            reply_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let at_alpha = arrived(&alpha, &thread.ap_id).await;
+    let rust_on_alpha = account(&alpha, "rust").await;
+    assert_eq!(at_alpha.community_id, Some(rust_on_alpha.id));
+    let at_beta = arrived(&beta, &thread.ap_id).await;
+    assert_eq!(at_beta.title.as_deref(), Some("Code review"));
+    assert_eq!(at_beta.community_id, Some(account(&beta, &rust).await.id));
+
+    // Bob replies on beta; the reply reaches carol's instance and the community.
+    let reply = post(
+        &beta,
+        "bob",
+        Post {
+            text: "In pairs.",
+            title: None,
+            community: None,
+            reply_to: Some(&thread.ap_id),
+        },
+    )
+    .await
+    .unwrap();
+    let reply_at_gamma = arrived(&gamma, &reply.ap_id).await;
+    assert_eq!(reply_at_gamma.in_reply_to_id, Some(thread.id));
+    let reply_at_alpha = arrived(&alpha, &reply.ap_id).await;
+    assert_eq!(reply_at_alpha.community_id, Some(rust_on_alpha.id));
+    eventually("the reply is counted at the origin", || async {
+        current(&gamma, &thread.ap_id).await.unwrap().replies_count == 1
+    })
+    .await;
+
+    // Someone who is not a member may not post there: refused locally and at the origin.
+    let refused = post(
+        &alpha,
+        "alice",
+        Post {
+            text: "mod note",
+            title: None,
+            community: None,
+            reply_to: None,
+        },
+    )
+    .await;
+    assert!(refused.is_ok());
+    let outsider = post(
+        &beta,
+        "dave",
+        Post {
+            text: "spam",
+            title: Some("Buy"),
+            community: Some(&rust),
+            reply_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        current(&alpha, &outsider.ap_id).await.is_none(),
+        "a non-member's thread is not stored"
+    );
+
+    alpha.stop().await;
+    beta.stop().await;
+    gamma.stop().await;
+}
