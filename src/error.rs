@@ -20,6 +20,8 @@ pub enum Error {
     Conflict(String),
     /// 422: well-formed but invalid values, as Mastodon reports validation failures.
     Unprocessable(String),
+    /// 502: another server could not be reached or gave something unreadable.
+    Upstream(String),
     /// 500: a fault of ours; the message is logged, not shown.
     Internal(String),
 }
@@ -38,6 +40,7 @@ impl fmt::Display for Error {
             | Error::Forbidden(m)
             | Error::Conflict(m)
             | Error::Unprocessable(m)
+            | Error::Upstream(m)
             | Error::Internal(m) => f.write_str(m),
             Error::NotFound => f.write_str("Record not found"),
             Error::Gone => f.write_str("Record deleted"),
@@ -72,9 +75,19 @@ impl From<activitypub_federation::error::Error> for Error {
     fn from(e: activitypub_federation::error::Error) -> Error {
         use activitypub_federation::error::Error as Federation;
         match e {
-            Federation::ActivitySignatureInvalid => {
-                Error::Unauthorized("HTTP signature does not verify".into())
+            // The library reports malformed, expired or unverifiable signatures as `Other`.
+            Federation::ActivitySignatureInvalid | Federation::Other(_) => {
+                Error::Unauthorized(format!("HTTP signature does not verify: {e}"))
             }
+            // Failures to fetch from another server are temporary as far as the sender can
+            // tell: a 5xx makes it retry instead of dropping the activity.
+            Federation::Reqwest(_)
+            | Federation::ReqwestMiddleware(_)
+            | Federation::FetchInvalidContentType(_)
+            | Federation::ParseFetchedObject(..)
+            | Federation::RequestLimit
+            | Federation::ResponseBodyLimit
+            | Federation::DomainResolveError(_) => Error::Upstream(format!("fetch failed: {e}")),
             Federation::NotFound => Error::NotFound,
             Federation::ObjectDeleted(_) => Error::Gone,
             e => Error::BadRequest(format!("federation error: {e}")),
@@ -98,6 +111,7 @@ impl ResponseError for Error {
             Error::Gone => StatusCode::GONE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Upstream(_) => StatusCode::BAD_GATEWAY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

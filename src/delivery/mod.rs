@@ -124,9 +124,20 @@ async fn start_due(
     in_flight: &Arc<Mutex<HashMap<String, usize>>>,
 ) -> Result<(), Error> {
     let now = store::now();
+    let busy: Vec<String> = {
+        let counts = in_flight.lock().await;
+        if counts.values().sum::<usize>() >= MAX_IN_FLIGHT {
+            return Ok(());
+        }
+        counts
+            .iter()
+            .filter(|(_, n)| **n >= MAX_IN_FLIGHT_PER_INSTANCE)
+            .map(|(domain, _)| domain.clone())
+            .collect()
+    };
     let due = state
         .db
-        .run(move |conn| queue::due(conn, now, MAX_IN_FLIGHT as i64 * 4))
+        .run(move |conn| queue::due(conn, now, &busy, MAX_IN_FLIGHT as i64))
         .await?;
     for delivery in due {
         {
@@ -152,9 +163,14 @@ async fn start_due(
             if let Err(e) = deliver(&state, &client, delivery).await {
                 tracing::warn!("delivery bookkeeping failed: {e}");
             }
-            if let Some(count) = in_flight.lock().await.get_mut(&domain) {
+            let mut counts = in_flight.lock().await;
+            if let Some(count) = counts.get_mut(&domain) {
                 *count = count.saturating_sub(1);
+                if *count == 0 {
+                    counts.remove(&domain);
+                }
             }
+            drop(counts);
             state.deliveries.wake();
         });
     }
@@ -238,8 +254,9 @@ async fn send(client: &reqwest::Client, delivery: &DueDelivery) -> Result<(), Fa
         return Ok(());
     }
     let reason = format!("inbox answered {status}");
-    // The receiver refused this activity for good; retrying would be refused again.
-    let permanent = status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429;
+    // The receiver refused this activity for good; retrying would be refused again. A 401
+    // often means it could not fetch our key just then, so that one is retried.
+    let permanent = status.is_client_error() && ![401, 408, 429].contains(&status.as_u16());
     Err(Failure { reason, permanent })
 }
 

@@ -259,7 +259,7 @@ impl Object for ApAccount {
         &self.id
     }
 
-    /// Remote actors are refetched when this is old (the library's rule: a day).
+    /// Remote actors are refetched when this is a day old (the library's rule).
     fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
         self.row.fetched_at.map(|t| t.and_utc())
     }

@@ -257,17 +257,19 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         return Ok(HttpResponse::Accepted().finish());
     }
     let id = id.to_string();
-    let seen = id.clone();
-    if ctx
+    let claim = id.clone();
+    let first_time = ctx
         .db
-        .run(move |conn| deliveries::was_received(conn, &seen))
-        .await?
-    {
+        .run(move |conn| deliveries::mark_received(conn, &claim, store::now()))
+        .await?;
+    if !first_time {
         return Ok(HttpResponse::Accepted().finish());
     }
-    receive_activity::<Incoming, ApAccount, AppState>(req, body, &ctx).await?;
-    ctx.db
-        .run(move |conn| deliveries::mark_received(conn, &id, store::now()).map(|_| ()))
-        .await?;
+    if let Err(e) = receive_activity::<Incoming, ApAccount, AppState>(req, body, &ctx).await {
+        ctx.db
+            .run(move |conn| deliveries::unmark_received(conn, &id))
+            .await?;
+        return Err(e);
+    }
     Ok(HttpResponse::Accepted().finish())
 }

@@ -140,7 +140,14 @@ pub fn receive_follow(
     }
     conn.transaction(|conn| {
         let follow = match follow_store::between(conn, follower.id, target.id)? {
-            Some(existing) => existing,
+            // A resent Follow may carry a new id; answers must name the latest one.
+            Some(mut existing) => {
+                if existing.ap_id.as_deref() != Some(follow_ap_id) {
+                    follow_store::set_ap_id(conn, existing.id, follow_ap_id)?;
+                    existing.ap_id = Some(follow_ap_id.to_string());
+                }
+                existing
+            }
             None => {
                 let state = if needs_approval(conn, target)? {
                     PENDING

@@ -15,6 +15,14 @@ pub async fn account(ctx: &Ctx, acct: &str) -> Result<Account, Error> {
         None => (acct.to_string(), None),
     };
     let domain = domain.filter(|d| *d != ctx.config.domain);
+    // The webfinger URL is built from the domain: only host[:port] characters may pass.
+    let valid = |d: &String| {
+        d.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+    };
+    if domain.as_ref().is_some_and(|d| !valid(d)) || name.is_empty() {
+        return Err(Error::NotFound);
+    }
     let (stored_name, stored_domain) = (name.clone(), domain.clone());
     let stored = ctx
         .db

@@ -67,14 +67,20 @@ pub struct DueDelivery {
     pub actor_private_key: Option<String>,
 }
 
-/// Deliveries whose time has come, oldest first.
-pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<DueDelivery>, Error> {
+/// Deliveries whose time has come, oldest first, leaving out instances in `busy`.
+pub fn due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    busy: &[String],
+    limit: i64,
+) -> Result<Vec<DueDelivery>, Error> {
     Ok(deliveries::table
         .inner_join(activities::table.on(activities::id.eq(deliveries::activity_id)))
         .inner_join(accounts::table.on(accounts::id.eq(activities::actor_id)))
         .filter(deliveries::delivered_at.is_null())
         .filter(deliveries::failed_at.is_null())
         .filter(deliveries::next_attempt_at.le(now))
+        .filter(deliveries::domain.ne_all(busy))
         .order(deliveries::next_attempt_at.asc())
         .limit(limit)
         .select((
@@ -160,24 +166,27 @@ pub fn counts(conn: &mut DbConn) -> Result<(i64, i64, i64), Error> {
     Ok((queued, delivered, failed))
 }
 
-pub fn was_received(conn: &mut DbConn, ap_id: &str) -> Result<bool, Error> {
-    let seen: i64 = received_activities::table
-        .find(ap_id)
-        .count()
-        .get_result(conn)?;
-    Ok(seen > 0)
-}
-
-/// Remember a processed inbound activity id; false if it was already there.
+/// Claim an inbound activity id for processing; false if it was claimed before. The unique
+/// key decides, so two copies arriving at once are processed once.
 pub fn mark_received(conn: &mut DbConn, ap_id: &str, now: NaiveDateTime) -> Result<bool, Error> {
-    if was_received(conn, ap_id)? {
-        return Ok(false);
-    }
-    diesel::insert_into(received_activities::table)
+    let inserted = diesel::insert_into(received_activities::table)
         .values((
             received_activities::ap_id.eq(ap_id),
             received_activities::received_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Forget a claim whose processing failed, so the sender's retry is processed.
+pub fn unmark_received(conn: &mut DbConn, ap_id: &str) -> Result<(), Error> {
+    diesel::delete(received_activities::table.find(ap_id)).execute(conn)?;
+    Ok(())
 }

@@ -57,6 +57,13 @@ pub fn set_state(conn: &mut DbConn, id: i64, state: &str) -> Result<(), Error> {
     Ok(())
 }
 
+pub fn set_ap_id(conn: &mut DbConn, id: i64, ap_id: &str) -> Result<(), Error> {
+    diesel::update(follows::table.find(id))
+        .set(follows::ap_id.eq(ap_id))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     diesel::delete(follows::table.find(id)).execute(conn)?;
     Ok(())

@@ -34,8 +34,10 @@ CREATE TABLE accounts (
     updated_at TIMESTAMP NOT NULL,
     fetched_at TIMESTAMP
 );
--- One username namespace per domain, case-insensitive, people and communities together.
-CREATE UNIQUE INDEX accounts_acct ON accounts (lower(username), coalesce(domain, ''));
+-- Usernames are case-insensitive and unique per domain and kind: Lemmy lets a person and a
+-- community share a name. Local people and communities share one namespace, which
+-- service::accounts enforces, since Mastodon clients address both by the same `acct`.
+CREATE UNIQUE INDEX accounts_acct ON accounts (lower(username), coalesce(domain, ''), kind);
 CREATE INDEX accounts_domain ON accounts (domain);
 
 -- Credentials and role of local people.
