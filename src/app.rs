@@ -115,8 +115,12 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
 /// Federation library settings over our state.
 pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppState>, Error> {
     let config = state.config.clone();
+    let verifier = federation::policy::PolicyVerifier {
+        state: state.clone(),
+    };
     FederationConfig::builder()
         .domain(config.domain.clone())
+        .url_verifier(Box::new(verifier))
         .app_data(state)
         .client(http_client(&config)?.into())
         .debug(config.insecure_federation)

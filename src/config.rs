@@ -22,6 +22,17 @@ impl Registrations {
     }
 }
 
+/// Which other instances this one federates with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FederationMode {
+    /// Everyone, except domains suspended by policy.
+    Open,
+    /// Everyone except the listed domains (and suspended ones).
+    Blocklist(Vec<String>),
+    /// Only the listed domains (and those allowed by policy): a private network.
+    Allowlist(Vec<String>),
+}
+
 /// Validated settings. Built by [`Config::load`].
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -37,6 +48,7 @@ pub struct Config {
     pub instance_name: String,
     pub instance_description: String,
     pub contact_email: String,
+    pub federation: FederationMode,
     /// Delay before the first retry of a failed delivery; later retries double it.
     pub delivery_first_retry: std::time::Duration,
 }
@@ -59,6 +71,8 @@ const KEYS: &[Key] = &[
     Key { name: "instance_name", default: || "Guild".into(), accepts: "any text" },
     Key { name: "instance_description", default: || "A community of practice on Guild.".into(), accepts: "any text" },
     Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
+    Key { name: "federation_mode", default: || "open".into(), accepts: "one of open, blocklist, allowlist" },
+    Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
     Key { name: "delivery_first_retry_seconds", default: || "30".into(), accepts: "a number of seconds from 1 to 3600" },
 ];
 
@@ -190,6 +204,7 @@ impl Config {
                 ))
             }
         };
+        let federation = federation_mode(raw)?;
         Ok(Config {
             domain,
             bind,
@@ -202,6 +217,7 @@ impl Config {
             instance_description: raw.get("instance_description").to_string(),
             contact_email,
             delivery_first_retry,
+            federation,
         })
     }
 
@@ -219,6 +235,29 @@ impl Config {
     /// `scheme://domain`, without a trailing slash.
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.domain)
+    }
+}
+
+fn federation_mode(raw: &Raw) -> Result<FederationMode, ConfigError> {
+    let domains: Vec<String> = raw
+        .get("federation_domains")
+        .split(',')
+        .map(|d| d.trim().to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect();
+    for domain in &domains {
+        check_domain(domain)
+            .map_err(|why| raw.invalid("federation_domains", &format!("{domain:?}: {why}")))?;
+    }
+    match raw.get("federation_mode") {
+        "open" if domains.is_empty() => Ok(FederationMode::Open),
+        "open" => Err(raw.invalid(
+            "federation_mode",
+            "federation_domains is set, but open mode ignores it; choose blocklist or allowlist",
+        )),
+        "blocklist" => Ok(FederationMode::Blocklist(domains)),
+        "allowlist" => Ok(FederationMode::Allowlist(domains)),
+        _ => Err(raw.invalid("federation_mode", "unknown mode")),
     }
 }
 

@@ -88,6 +88,9 @@ impl From<activitypub_federation::error::Error> for Error {
             | Federation::RequestLimit
             | Federation::ResponseBodyLimit
             | Federation::DomainResolveError(_) => Error::Upstream(format!("fetch failed: {e}")),
+            Federation::UrlVerificationError(crate::federation::policy::REFUSED) => {
+                Error::Forbidden(crate::federation::policy::REFUSED.into())
+            }
             Federation::NotFound => Error::NotFound,
             Federation::ObjectDeleted(_) => Error::Gone,
             e => Error::BadRequest(format!("federation error: {e}")),

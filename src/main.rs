@@ -30,6 +30,24 @@ enum Command {
     /// Manage local communities.
     #[command(subcommand)]
     Community(CommunityCommand),
+    /// Per-domain federation policies.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Set a domain's policy: suspend, silence, reject_media or allow (covers subdomains).
+    Set {
+        domain: String,
+        policy: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Remove a domain's policy.
+    Clear { domain: String },
+    /// List every policy.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -173,6 +191,32 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             println!("created community {}", account.ap_id);
+        }
+        Command::Domain(DomainCommand::Set {
+            domain,
+            policy,
+            reason,
+        }) => {
+            service::policy::set(conn, &domain, &policy, &reason).map_err(|e| e.to_string())?;
+            println!("{domain}: {policy}");
+        }
+        Command::Domain(DomainCommand::Clear { domain }) => {
+            let removed = guild::store::policies::remove(conn, &domain.to_ascii_lowercase())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{domain}: {}",
+                if removed {
+                    "policy removed"
+                } else {
+                    "had no policy"
+                }
+            );
+        }
+        Command::Domain(DomainCommand::List) => {
+            let policies = guild::store::policies::list(conn).map_err(|e| e.to_string())?;
+            for (domain, policy, reason) in policies {
+                println!("{domain}\t{policy}\t{reason}");
+            }
         }
     }
     Ok(())

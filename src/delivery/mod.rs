@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::Error;
+use crate::service::policy::{self, Decision};
 use crate::store::{
     self,
     accounts::Account,
@@ -47,13 +48,14 @@ pub fn enqueue(
         Value::String(id) => Some(id.as_str()),
         object => object["id"].as_str(),
     };
-    let mut targets: Vec<(String, String)> = inboxes
-        .iter()
-        .filter_map(|inbox| Url::parse(inbox).ok())
-        .map(|url| (signing::host_header(&url), url))
-        .filter(|(domain, _)| *domain != config.domain)
-        .map(|(domain, url)| (url.to_string(), domain))
-        .collect();
+    let mut targets = Vec::new();
+    for url in inboxes.iter().filter_map(|inbox| Url::parse(inbox).ok()) {
+        let domain = signing::host_header(&url);
+        // Policy is checked again at sending time, in case it changed since.
+        if domain != config.domain && policy::decide(conn, config, &domain)? != Decision::Refuse {
+            targets.push((url.to_string(), domain));
+        }
+    }
     targets.sort();
     targets.dedup();
     let data = serde_json::to_string(activity)?;

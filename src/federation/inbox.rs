@@ -7,7 +7,7 @@ use super::objects::{ApPost, ApStatus, POST_TYPES};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::service::follows;
-use crate::service::{communities, statuses};
+use crate::service::{communities, policy, statuses};
 use crate::store::statuses::Status;
 use crate::store::{self, accounts as account_store, deliveries};
 use activitypub_federation::{
@@ -251,6 +251,19 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         return Err(Error::Unauthorized(
             "the request has no HTTP signature".into(),
         ));
+    }
+    if let Some(actor) = object_id(&envelope["actor"]).and_then(|a| Url::parse(a).ok()) {
+        let (domain, config) = (
+            crate::delivery::signing::host_header(&actor),
+            ctx.config.clone(),
+        );
+        let decision = ctx
+            .db
+            .run(move |conn| policy::decide(conn, &config, &domain))
+            .await?;
+        if decision == policy::Decision::Refuse {
+            return Err(Error::Forbidden(super::policy::REFUSED.into()));
+        }
     }
     if !HANDLED.contains(&kind) {
         tracing::debug!(activity = id, kind, "ignored activity of unhandled type");

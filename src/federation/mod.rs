@@ -6,6 +6,7 @@ pub mod collections;
 pub mod inbox;
 pub mod nodeinfo;
 pub mod objects;
+pub mod policy;
 pub mod webfinger;
 
 use actix_web::{http::header, HttpRequest};

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod communities;
 pub mod follows;
+pub mod policy;
 pub mod resolve;
 pub mod setup;
 pub mod statuses;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod communities;
 pub mod deliveries;
 pub mod follows;
+pub mod policies;
 pub mod settings;
 pub mod stats;
 pub mod statuses;

@@ -1,0 +1,96 @@
+//! Federation policy, decided in one place: the instance's mode (open, blocklist,
+//! allowlist) and per-domain policies. Inbound activities, outbound deliveries and fetches
+//! all ask [`decide`].
+
+use crate::config::{Config, FederationMode};
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::store::policies::{self, ALLOW, REJECT_MEDIA, SILENCE, SUSPEND};
+
+/// What this instance does with a domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Federate,
+    /// Accepted, but kept out of public timelines.
+    Silence,
+    /// Accepted, without its media.
+    RejectMedia,
+    /// Nothing in, nothing out, nothing fetched.
+    Refuse,
+}
+
+/// `domain` and its parent domains (`a.b.org` → `a.b.org`, `b.org`, `org`); a port is kept on
+/// the full name only. A policy or list entry for a domain covers its subdomains.
+fn domain_and_parents(domain: &str) -> Vec<String> {
+    let domain = domain.to_ascii_lowercase();
+    let host = domain.split(':').next().unwrap_or_default().to_string();
+    let mut names = vec![domain.clone()];
+    let mut rest = host.as_str();
+    loop {
+        if !names.iter().any(|n| n == rest) {
+            names.push(rest.to_string());
+        }
+        match rest.split_once('.') {
+            Some((_, parent)) => rest = parent,
+            None => break,
+        }
+    }
+    names
+}
+
+fn listed(list: &[String], names: &[String]) -> bool {
+    names.iter().any(|n| list.contains(n))
+}
+
+/// The decision for `domain` (`host[:port]`).
+pub fn decide(conn: &mut DbConn, config: &Config, domain: &str) -> Result<Decision, Error> {
+    if domain.eq_ignore_ascii_case(&config.domain) {
+        return Ok(Decision::Federate);
+    }
+    let names = domain_and_parents(domain);
+    let set = policies::for_domains(conn, &names)?;
+    let has = |p: &str| set.iter().any(|s| s == p);
+    let admitted = match &config.federation {
+        FederationMode::Open => true,
+        FederationMode::Blocklist(list) => !listed(list, &names),
+        FederationMode::Allowlist(list) => listed(list, &names) || has(ALLOW),
+    };
+    Ok(if !admitted || has(SUSPEND) {
+        Decision::Refuse
+    } else if has(SILENCE) {
+        Decision::Silence
+    } else if has(REJECT_MEDIA) {
+        Decision::RejectMedia
+    } else {
+        Decision::Federate
+    })
+}
+
+/// Set a per-domain policy (CLI and admin API).
+pub fn set(conn: &mut DbConn, domain: &str, policy: &str, reason: &str) -> Result<(), Error> {
+    if !policies::ALL.contains(&policy) {
+        return Err(Error::Unprocessable(format!(
+            "policy {policy:?} is not one of {}",
+            policies::ALL.join(", ")
+        )));
+    }
+    let domain = domain.trim().to_ascii_lowercase();
+    if domain.is_empty() || domain.contains('/') {
+        return Err(Error::Unprocessable(format!("{domain:?} is not a domain")));
+    }
+    policies::set(conn, &domain, policy, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::domain_and_parents;
+
+    #[test]
+    fn policies_cover_subdomains() {
+        assert_eq!(domain_and_parents("a.b.org"), ["a.b.org", "b.org", "org"]);
+        assert_eq!(
+            domain_and_parents("localhost:8080"),
+            ["localhost:8080", "localhost"]
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Per-domain federation policies set by the operator.
+
+use crate::db::{schema::instance_policies, DbConn};
+use crate::error::Error;
+use diesel::prelude::*;
+
+/// Policies as stored in `instance_policies.policy`.
+pub const SUSPEND: &str = "suspend";
+pub const SILENCE: &str = "silence";
+pub const REJECT_MEDIA: &str = "reject_media";
+pub const ALLOW: &str = "allow";
+pub const ALL: [&str; 4] = [SUSPEND, SILENCE, REJECT_MEDIA, ALLOW];
+
+/// Policies that apply to any of `domains` (a domain and its parents).
+pub fn for_domains(conn: &mut DbConn, domains: &[String]) -> Result<Vec<String>, Error> {
+    Ok(instance_policies::table
+        .filter(instance_policies::domain.eq_any(domains))
+        .select(instance_policies::policy)
+        .load(conn)?)
+}
+
+pub fn set(conn: &mut DbConn, domain: &str, policy: &str, reason: &str) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        remove(conn, domain)?;
+        diesel::insert_into(instance_policies::table)
+            .values((
+                instance_policies::domain.eq(domain),
+                instance_policies::policy.eq(policy),
+                instance_policies::reason.eq(reason),
+                instance_policies::created_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn remove(conn: &mut DbConn, domain: &str) -> Result<bool, Error> {
+    Ok(diesel::delete(instance_policies::table.find(domain)).execute(conn)? > 0)
+}
+
+/// Every policy, as (domain, policy, reason).
+pub fn list(conn: &mut DbConn) -> Result<Vec<(String, String, String)>, Error> {
+    Ok(instance_policies::table
+        .order(instance_policies::domain.asc())
+        .select((
+            instance_policies::domain,
+            instance_policies::policy,
+            instance_policies::reason,
+        ))
+        .load(conn)?)
+}
