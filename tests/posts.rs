@@ -228,6 +228,32 @@ async fn posts_on(backend: &Backend) {
     })
     .await;
 
+    // Likes and boosts from beta are counted at the origin, and withdrawn again.
+    let (bob_row, thread_on_beta) = (account(&beta, "bob").await, at_beta.id);
+    beta.with_db(move |conn, config| {
+        guild::service::interactions::favourite(conn, config, &bob_row, thread_on_beta)?;
+        guild::service::interactions::reblog(conn, config, &bob_row, thread_on_beta).map(|_| ())
+    })
+    .await;
+    beta.state.deliveries.wake();
+    eventually("the like and the boost are counted on gamma", || async {
+        let s = current(&gamma, &thread.ap_id).await.unwrap();
+        (s.favourites_count, s.reblogs_count) == (1, 1)
+    })
+    .await;
+    let bob_row = account(&beta, "bob").await;
+    beta.with_db(move |conn, config| {
+        guild::service::interactions::unfavourite(conn, config, &bob_row, thread_on_beta)?;
+        guild::service::interactions::unreblog(conn, config, &bob_row, thread_on_beta)
+    })
+    .await;
+    beta.state.deliveries.wake();
+    eventually("the like and the boost are withdrawn on gamma", || async {
+        let s = current(&gamma, &thread.ap_id).await.unwrap();
+        (s.favourites_count, s.reblogs_count) == (0, 0)
+    })
+    .await;
+
     // Someone who is not a member may not post there: refused locally and at the origin.
     let refused = post(
         &alpha,

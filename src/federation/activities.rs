@@ -81,3 +81,20 @@ pub fn announce(
         "object": object,
     })
 }
+
+pub fn like(id: &str, actor: &str, object: &str) -> Value {
+    json!({ "@context": AS_CONTEXT, "id": id, "type": "Like", "actor": actor, "object": object })
+}
+
+/// A person's boost of a post: `Announce` to the public and their followers.
+pub fn boost(id: &str, actor: &str, followers: &str, object: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Announce",
+        "actor": actor,
+        "to": [super::objects::PUBLIC_COLLECTION],
+        "cc": [followers],
+        "object": object,
+    })
+}

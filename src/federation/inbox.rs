@@ -7,7 +7,7 @@ use super::objects::{ApPost, ApStatus, POST_TYPES};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::service::follows;
-use crate::service::{communities, policy, statuses};
+use crate::service::{communities, interactions, policy, statuses};
 use crate::store::statuses::Status;
 use crate::store::{self, accounts as account_store, deliveries};
 use activitypub_federation::{
@@ -23,7 +23,7 @@ use url::Url;
 
 /// Activity types Guild acts on; anything else is acknowledged and dropped.
 const HANDLED: &[&str] = &[
-    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce",
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce", "Like",
 ];
 
 /// An inbound activity: the envelope the library verifies, with the object left as JSON and
@@ -129,6 +129,25 @@ impl Activity for Incoming {
                 }
             }
             "Announce" if sender.is_group() => self.receive_community_announce(data).await?,
+            "Announce" | "Like" => {
+                let status = ObjectId::<ApStatus>::parse(self.object_id()?)?
+                    .dereference(data)
+                    .await?
+                    .row;
+                let (id, boost) = (self.id.to_string(), self.kind == "Announce");
+                data.db
+                    .run(move |conn| match boost {
+                        true => interactions::receive_boost(conn, &sender, &status, &id),
+                        false => interactions::receive_like(conn, &sender, &status, &id),
+                    })
+                    .await?;
+            }
+            "Undo" if matches!(self.object["type"].as_str(), Some("Like" | "Announce")) => {
+                let id = self.object_id()?.to_string();
+                data.db
+                    .run(move |conn| interactions::receive_undo(conn, &sender, &id))
+                    .await?;
+            }
             "Undo" if self.object["type"] == "Follow" => {
                 let Some(target_id) = object_id(&self.object["object"]).map(str::to_string) else {
                     return Err(Error::BadRequest(

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod communities;
 pub mod follows;
+pub mod interactions;
 pub mod policy;
 pub mod resolve;
 pub mod setup;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod communities;
 pub mod deliveries;
+pub mod favourites;
 pub mod follows;
 pub mod policies;
 pub mod settings;

@@ -155,3 +155,24 @@ pub fn public_by_account(
     }
     Ok(query.load(conn)?)
 }
+
+/// An account's boost of a status, if it has one.
+pub fn reblog_by(
+    conn: &mut DbConn,
+    account_id: i64,
+    status_id: i64,
+) -> Result<Option<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::reblog_of_id.eq(status_id))
+        .filter(statuses::deleted_at.is_null())
+        .select(Status::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Boosts are rows of their own; undoing one removes it.
+pub fn delete_row(conn: &mut DbConn, id: i64) -> Result<(), Error> {
+    diesel::delete(statuses::table.find(id)).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! Favourites (Like) and boosts (Announce), both directions; counted at the origin.
+
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::delivery;
+use crate::error::Error;
+use crate::federation::activities;
+use crate::ids::next_id;
+use crate::store::{
+    self,
+    accounts::{self as account_store, Account},
+    favourites::{self as favourite_store, Favourite},
+    follows,
+    statuses::{self as status_store, Status, PUBLIC, UNLISTED},
+};
+use diesel::Connection;
+
+fn visible_status(conn: &mut DbConn, status_id: i64) -> Result<Status, Error> {
+    status_store::by_id(conn, status_id)?
+        .filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none())
+        .ok_or(Error::NotFound)
+}
+
+/// The author's inbox when the author is remote.
+fn author_inbox(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> {
+    let author = account_store::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
+    Ok(if author.is_local() {
+        vec![]
+    } else {
+        vec![author.inbox_url]
+    })
+}
+
+fn send(
+    conn: &mut DbConn,
+    config: &Config,
+    actor: &Account,
+    activity: &serde_json::Value,
+    inboxes: &[String],
+) -> Result<(), Error> {
+    let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
+    delivery::enqueue(conn, config, actor, activity, &inboxes)
+}
+
+/// A local account favourites a status.
+pub fn favourite(
+    conn: &mut DbConn,
+    config: &Config,
+    account: &Account,
+    status_id: i64,
+) -> Result<Status, Error> {
+    conn.transaction(|conn| {
+        let status = visible_status(conn, status_id)?;
+        if favourite_store::between(conn, account.id, status.id)?.is_none() {
+            let id = next_id();
+            let ap_id = activities::activity_id(config, id);
+            favourite_store::insert(
+                conn,
+                &Favourite {
+                    id,
+                    account_id: account.id,
+                    status_id: status.id,
+                    ap_id: Some(ap_id.clone()),
+                    created_at: store::now(),
+                },
+            )?;
+            favourite_store::refresh_counts(conn, status.id)?;
+            let like = activities::like(&ap_id, &account.ap_id, &status.ap_id);
+            let inboxes = author_inbox(conn, &status)?;
+            send(conn, config, account, &like, &inboxes)?;
+        }
+        status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)
+    })
+}
+
+pub fn unfavourite(
+    conn: &mut DbConn,
+    config: &Config,
+    account: &Account,
+    status_id: i64,
+) -> Result<Status, Error> {
+    conn.transaction(|conn| {
+        let status = status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)?;
+        if let Some(favourite) = favourite_store::between(conn, account.id, status.id)? {
+            favourite_store::delete(conn, favourite.id)?;
+            favourite_store::refresh_counts(conn, status.id)?;
+            if let Some(like_id) = &favourite.ap_id {
+                let undo = activities::undo(
+                    config,
+                    next_id(),
+                    &account.ap_id,
+                    activities::like(like_id, &account.ap_id, &status.ap_id),
+                );
+                let inboxes = author_inbox(conn, &status)?;
+                send(conn, config, account, &undo, &inboxes)?;
+            }
+        }
+        status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)
+    })
+}
+
+/// A local account boosts a public or unlisted status.
+pub fn reblog(
+    conn: &mut DbConn,
+    config: &Config,
+    account: &Account,
+    status_id: i64,
+) -> Result<Status, Error> {
+    conn.transaction(|conn| {
+        let status = visible_status(conn, status_id)?;
+        if status.visibility != PUBLIC && status.visibility != UNLISTED {
+            return Err(Error::Forbidden(
+                "only public and unlisted posts can be boosted".into(),
+            ));
+        }
+        if let Some(existing) = status_store::reblog_by(conn, account.id, status.id)? {
+            return Ok(existing);
+        }
+        let id = next_id();
+        let ap_id = activities::activity_id(config, id);
+        let boost = boost_row(id, &ap_id, account.id, &status, true);
+        status_store::insert(conn, &boost)?;
+        favourite_store::refresh_counts(conn, status.id)?;
+        let announce = activities::boost(
+            &ap_id,
+            &account.ap_id,
+            account.followers_url.as_deref().unwrap_or_default(),
+            &status.ap_id,
+        );
+        let mut inboxes = follows::remote_follower_inboxes(conn, account.id)?;
+        inboxes.extend(author_inbox(conn, &status)?);
+        send(conn, config, account, &announce, &inboxes)?;
+        Ok(boost)
+    })
+}
+
+pub fn unreblog(
+    conn: &mut DbConn,
+    config: &Config,
+    account: &Account,
+    status_id: i64,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        let status = status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)?;
+        let Some(boost) = status_store::reblog_by(conn, account.id, status.id)? else {
+            return Ok(());
+        };
+        status_store::delete_row(conn, boost.id)?;
+        favourite_store::refresh_counts(conn, status.id)?;
+        let followers = account.followers_url.as_deref().unwrap_or_default();
+        let undo = activities::undo(
+            config,
+            next_id(),
+            &account.ap_id,
+            activities::boost(&boost.ap_id, &account.ap_id, followers, &status.ap_id),
+        );
+        let mut inboxes = follows::remote_follower_inboxes(conn, account.id)?;
+        inboxes.extend(author_inbox(conn, &status)?);
+        send(conn, config, account, &undo, &inboxes)
+    })
+}
+
+fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) -> Status {
+    Status {
+        id,
+        account_id,
+        community_id: None,
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        thread_root_id: None,
+        reblog_of_id: Some(of.id),
+        ap_id: ap_id.to_string(),
+        url: None,
+        title: None,
+        source: String::new(),
+        content: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: of.visibility.clone(),
+        language: None,
+        local,
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        created_at: store::now(),
+        edited_at: None,
+        deleted_at: None,
+    }
+}
+
+/// A remote account liked `status`.
+pub fn receive_like(
+    conn: &mut DbConn,
+    account: &Account,
+    status: &Status,
+    like_ap_id: &str,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        if favourite_store::between(conn, account.id, status.id)?.is_none() {
+            favourite_store::insert(
+                conn,
+                &Favourite {
+                    id: next_id(),
+                    account_id: account.id,
+                    status_id: status.id,
+                    ap_id: Some(like_ap_id.to_string()),
+                    created_at: store::now(),
+                },
+            )?;
+            favourite_store::refresh_counts(conn, status.id)?;
+        }
+        Ok(())
+    })
+}
+
+/// A remote account boosted `status`.
+pub fn receive_boost(
+    conn: &mut DbConn,
+    account: &Account,
+    status: &Status,
+    announce_ap_id: &str,
+) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        if status_store::by_ap_id(conn, announce_ap_id)?.is_none()
+            && status_store::reblog_by(conn, account.id, status.id)?.is_none()
+        {
+            status_store::insert(
+                conn,
+                &boost_row(next_id(), announce_ap_id, account.id, status, false),
+            )?;
+            favourite_store::refresh_counts(conn, status.id)?;
+        }
+        Ok(())
+    })
+}
+
+/// A remote account withdrew its Like or Announce `ap_id`; only its own.
+pub fn receive_undo(conn: &mut DbConn, account: &Account, ap_id: &str) -> Result<(), Error> {
+    conn.transaction(|conn| {
+        if let Some(favourite) =
+            favourite_store::by_ap_id(conn, ap_id)?.filter(|f| f.account_id == account.id)
+        {
+            favourite_store::delete(conn, favourite.id)?;
+            favourite_store::refresh_counts(conn, favourite.status_id)?;
+        }
+        if let Some(boost) = status_store::by_ap_id(conn, ap_id)?
+            .filter(|s| s.account_id == account.id && s.reblog_of_id.is_some())
+        {
+            status_store::delete_row(conn, boost.id)?;
+            if let Some(of) = boost.reblog_of_id {
+                favourite_store::refresh_counts(conn, of)?;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,70 @@
+use crate::db::{
+    schema::{favourites, statuses},
+    DbConn,
+};
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = favourites)]
+pub struct Favourite {
+    pub id: i64,
+    pub account_id: i64,
+    pub status_id: i64,
+    pub ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, favourite: &Favourite) -> Result<(), Error> {
+    diesel::insert_into(favourites::table)
+        .values(favourite)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn between(
+    conn: &mut DbConn,
+    account_id: i64,
+    status_id: i64,
+) -> Result<Option<Favourite>, Error> {
+    Ok(favourites::table
+        .filter(favourites::account_id.eq(account_id))
+        .filter(favourites::status_id.eq(status_id))
+        .select(Favourite::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Favourite>, Error> {
+    Ok(favourites::table
+        .filter(favourites::ap_id.eq(ap_id))
+        .select(Favourite::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
+    diesel::delete(favourites::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Recount a status's favourites and boosts.
+pub fn refresh_counts(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    let favourites: i64 = favourites::table
+        .filter(favourites::status_id.eq(status_id))
+        .count()
+        .get_result(conn)?;
+    let reblogs: i64 = statuses::table
+        .filter(statuses::reblog_of_id.eq(status_id))
+        .filter(statuses::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    diesel::update(statuses::table.find(status_id))
+        .set((
+            statuses::favourites_count.eq(favourites as i32),
+            statuses::reblogs_count.eq(reblogs as i32),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
