@@ -172,3 +172,36 @@ impl Db {
             .map_err(|e| Error::internal(format!("database task failed: {e}")))?
     }
 }
+
+/// Run `f` in a transaction. On SQLite the outermost one starts with `BEGIN IMMEDIATE`, taking
+/// the write lock at once: a deferred transaction that reads and then writes fails with
+/// "database is locked" when another writer got in between, whatever the busy timeout.
+/// Nested calls become savepoints.
+pub fn transaction<T, F>(conn: &mut DbConn, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost_sqlite = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_none(),
+        DbConn::Pg(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(f);
+    }
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}

@@ -29,8 +29,9 @@ const MAX_RETRY_DELAY: Span = Span::hours(12);
 /// only its own share, so the others keep flowing.
 const MAX_IN_FLIGHT: usize = 64;
 const MAX_IN_FLIGHT_PER_INSTANCE: usize = 4;
-/// How long a claimed row stays hidden from other workers; longer than any request.
-const LEASE: Span = Span::minutes(2);
+/// How long a claimed row stays hidden from other workers: longer than any request (10 s
+/// timeout), short enough that a worker killed mid-send is replaced soon.
+const LEASE: Span = Span::seconds(30);
 
 /// Queue `activity` from `actor` to `inboxes` in the caller's transaction. Inboxes on this
 /// instance are skipped (local effects are applied directly) and duplicates sent once.

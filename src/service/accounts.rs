@@ -11,7 +11,6 @@ use crate::store::{
     communities::{self as community_store, Community},
     users::{self as user_store, User, ROLE_ADMIN, ROLE_USER},
 };
-use diesel::Connection;
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 const MAX_USERNAME_LEN: usize = 30;
@@ -123,7 +122,7 @@ pub fn create_user(
         created_at: account.created_at,
         last_active_at: None,
     };
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         ensure_name_free(conn, new.username)?;
         if user_store::email_taken(conn, new.email)? {
             return Err(Error::Conflict(format!(
@@ -148,7 +147,7 @@ pub fn create_community(
 ) -> Result<Account, Error> {
     validate_username(name)?;
     let group = local_actor(config, GROUP, name, display_name.unwrap_or(name))?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let owner = account_store::local_by_username(conn, owner)?
             .filter(|a| a.kind == PERSON)
             .ok_or_else(|| Error::Unprocessable(format!("no local user named {owner:?}")))?;

@@ -13,7 +13,6 @@ use crate::store::{
     communities,
     follows::{self as follow_store, Follow, ACCEPTED, PENDING},
 };
-use diesel::Connection;
 
 /// Whether following `target` waits for its decision: a locked person, or a community whose
 /// membership is not open.
@@ -43,7 +42,7 @@ pub fn follow(
             "an account cannot follow itself".into(),
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if let Some(existing) = follow_store::between(conn, follower.id, target.id)? {
             return Ok(existing);
         }
@@ -86,7 +85,7 @@ pub fn unfollow(
     follower: &Account,
     target: &Account,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(follow) = follow_store::between(conn, follower.id, target.id)? else {
             return Ok(());
         };
@@ -138,7 +137,7 @@ pub fn receive_follow(
             "Follow must be from a remote actor to a local one".into(),
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let follow = match follow_store::between(conn, follower.id, target.id)? {
             // A resent Follow may carry a new id; answers must name the latest one.
             Some(mut existing) => {
@@ -182,7 +181,7 @@ pub fn decide_request(
     follower: &Account,
     accept: bool,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let follow = follow_store::between(conn, follower.id, target.id)?
             .filter(|f| f.state == PENDING)
             .ok_or(Error::NotFound)?;
@@ -207,7 +206,7 @@ pub fn receive_answer(
     answerer: &Account,
     accept: bool,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(follow) = follow_store::by_ap_id(conn, follow_ap_id)? else {
             return Ok(()); // unknown or already withdrawn: nothing to do
         };
@@ -231,7 +230,7 @@ pub fn receive_unfollow(
     follower: &Account,
     target: &Account,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if let Some(follow) = follow_store::between(conn, follower.id, target.id)? {
             follow_store::delete(conn, follow.id)?;
             refresh_counts(conn, &follow)?;

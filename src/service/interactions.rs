@@ -13,7 +13,6 @@ use crate::store::{
     follows,
     statuses::{self as status_store, Status, PUBLIC, UNLISTED},
 };
-use diesel::Connection;
 
 fn visible_status(conn: &mut DbConn, status_id: i64) -> Result<Status, Error> {
     status_store::by_id(conn, status_id)?
@@ -49,7 +48,7 @@ pub fn favourite(
     account: &Account,
     status_id: i64,
 ) -> Result<Status, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let status = visible_status(conn, status_id)?;
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
             let id = next_id();
@@ -79,7 +78,7 @@ pub fn unfavourite(
     account: &Account,
     status_id: i64,
 ) -> Result<Status, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let status = status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)?;
         if let Some(favourite) = favourite_store::between(conn, account.id, status.id)? {
             favourite_store::delete(conn, favourite.id)?;
@@ -106,7 +105,7 @@ pub fn reblog(
     account: &Account,
     status_id: i64,
 ) -> Result<Status, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let status = visible_status(conn, status_id)?;
         if status.visibility != PUBLIC && status.visibility != UNLISTED {
             return Err(Error::Forbidden(
@@ -140,7 +139,7 @@ pub fn unreblog(
     account: &Account,
     status_id: i64,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let status = status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)?;
         let Some(boost) = status_store::reblog_by(conn, account.id, status.id)? else {
             return Ok(());
@@ -195,7 +194,7 @@ pub fn receive_like(
     status: &Status,
     like_ap_id: &str,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
             favourite_store::insert(
                 conn,
@@ -220,7 +219,7 @@ pub fn receive_boost(
     status: &Status,
     announce_ap_id: &str,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if status_store::by_ap_id(conn, announce_ap_id)?.is_none()
             && status_store::reblog_by(conn, account.id, status.id)?.is_none()
         {
@@ -236,7 +235,7 @@ pub fn receive_boost(
 
 /// A remote account withdrew its Like or Announce `ap_id`; only its own.
 pub fn receive_undo(conn: &mut DbConn, account: &Account, ap_id: &str) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if let Some(favourite) =
             favourite_store::by_ap_id(conn, ap_id)?.filter(|f| f.account_id == account.id)
         {

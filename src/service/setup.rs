@@ -7,7 +7,6 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::accounts::{create_user, NewUser};
 use crate::store::{settings, users};
-use diesel::Connection;
 
 const SETUP_TOKEN_KEY: &str = "setup_token_hash";
 
@@ -36,7 +35,7 @@ pub fn complete_setup(
     email: &str,
     password: &str,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if !token_is_valid(conn, token)? {
             return Err(Error::Forbidden(
                 "this setup link is not valid any more; restart the server for a new one".into(),

@@ -16,7 +16,6 @@ use crate::store::{
     statuses::{self as status_store, Status, StatusEdit, PUBLIC},
 };
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 pub const MAX_CHARS: usize = 5000;
 
@@ -145,7 +144,7 @@ pub fn create(
     post: NewPost,
 ) -> Result<Status, Error> {
     validate(&post)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let parent = match post.in_reply_to_id {
             Some(id) => Some(
                 status_store::by_id(conn, id)?
@@ -206,7 +205,7 @@ pub fn edit(
     text: &str,
     title: Option<String>,
 ) -> Result<Status, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
         let edit = StatusEdit {
             title: title.or(status.title.clone()),
@@ -230,7 +229,7 @@ pub fn delete(
     author: &Account,
     status_id: i64,
 ) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
         status_store::mark_deleted(conn, status.id, store::now())?;
         refresh_counts(conn, &status)?;
@@ -253,7 +252,7 @@ pub fn store_remote(
     community: Option<&Account>,
     post: &RemotePost,
 ) -> Result<Status, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let content = ammonia::clean(&post.content);
         if let Some(existing) = status_store::by_ap_id(conn, &post.ap_id)? {
             if existing.account_id != author.id {
@@ -319,7 +318,7 @@ pub fn delete_remote(
     author: &Account,
     ap_id: &str,
 ) -> Result<Option<Status>, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(status) = status_store::by_ap_id(conn, ap_id)? else {
             return Ok(None);
         };

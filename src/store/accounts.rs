@@ -148,7 +148,7 @@ pub struct RemoteActor {
 
 /// Insert a remote actor or refresh the stored copy; returns the stored row.
 pub fn upsert_remote(conn: &mut DbConn, actor: &RemoteActor) -> Result<Account, Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         match by_ap_id(conn, &actor.ap_id)? {
             Some(existing) => {
                 diesel::update(accounts::table.find(existing.id))

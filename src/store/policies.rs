@@ -20,7 +20,7 @@ pub fn for_domains(conn: &mut DbConn, domains: &[String]) -> Result<Vec<String>,
 }
 
 pub fn set(conn: &mut DbConn, domain: &str, policy: &str, reason: &str) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         remove(conn, domain)?;
         diesel::insert_into(instance_policies::table)
             .values((

@@ -13,7 +13,7 @@ pub fn get(conn: &mut DbConn, key: &str) -> Result<Option<String>, Error> {
 }
 
 pub fn set(conn: &mut DbConn, key: &str, value: &str) -> Result<(), Error> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         remove(conn, key)?;
         diesel::insert_into(instance_settings::table)
             .values((
