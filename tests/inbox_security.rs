@@ -34,7 +34,7 @@ async fn post(
             &url,
             Some(signed_body.as_bytes()),
             &signer.key_id,
-            &signer.private_pem,
+            &signing::parse_key(&signer.private_pem).unwrap(),
         )
         .unwrap();
         request = request

@@ -16,6 +16,7 @@ use crate::store::{
     deliveries::{self as queue, DueDelivery, NewActivity},
 };
 use chrono::Duration as Span;
+use openssl::pkey::{PKey, Private};
 use serde_json::Value;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use tokio::sync::{Mutex, Notify};
@@ -99,7 +100,17 @@ impl Waker {
     }
 }
 
-/// The delivery worker of this process. Runs until its task is aborted.
+/// The delivery worker of this process: the HTTP client, parsed signing keys, and requests
+/// in flight per instance.
+#[derive(Clone)]
+struct Worker {
+    state: AppState,
+    client: reqwest::Client,
+    keys: KeyCache,
+    in_flight: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// Run this process's delivery worker until its task is aborted.
 pub async fn run_worker(state: AppState) {
     let client = match crate::app::http_client(&state.config) {
         Ok(client) => client,
@@ -108,105 +119,131 @@ pub async fn run_worker(state: AppState) {
             return;
         }
     };
-    let in_flight: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let worker = Worker {
+        state,
+        client,
+        keys: KeyCache::default(),
+        in_flight: Arc::default(),
+    };
     loop {
-        if let Err(e) = start_due(&state, &client, &in_flight).await {
+        if let Err(e) = worker.start_due().await {
             tracing::warn!("delivery queue: {e}");
         }
         tokio::select! {
-            _ = state.deliveries.0.notified() => {}
+            _ = worker.state.deliveries.0.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
 }
 
-/// Claim the due deliveries there is room for and send each in its own task.
-async fn start_due(
-    state: &AppState,
-    client: &reqwest::Client,
-    in_flight: &Arc<Mutex<HashMap<String, usize>>>,
-) -> Result<(), Error> {
-    let now = store::now();
-    let busy: Vec<String> = {
-        let counts = in_flight.lock().await;
+impl Worker {
+    /// Instances with all their slots taken, or `None` when every slot is taken.
+    async fn busy_instances(&self) -> Option<Vec<String>> {
+        let counts = self.in_flight.lock().await;
         if counts.values().sum::<usize>() >= MAX_IN_FLIGHT {
-            return Ok(());
+            return None;
         }
-        counts
-            .iter()
-            .filter(|(_, n)| **n >= MAX_IN_FLIGHT_PER_INSTANCE)
-            .map(|(domain, _)| domain.clone())
-            .collect()
-    };
-    let due = state
-        .db
-        .run(move |conn| queue::due(conn, now, &busy, MAX_IN_FLIGHT as i64))
-        .await?;
-    for delivery in due {
-        {
-            let mut counts = in_flight.lock().await;
-            let total: usize = counts.values().sum();
-            let mine = counts.get(&delivery.domain).copied().unwrap_or(0);
-            if total >= MAX_IN_FLIGHT || mine >= MAX_IN_FLIGHT_PER_INSTANCE {
+        Some(
+            counts
+                .iter()
+                .filter(|(_, n)| **n >= MAX_IN_FLIGHT_PER_INSTANCE)
+                .map(|(domain, _)| domain.clone())
+                .collect(),
+        )
+    }
+
+    /// Claim the due deliveries there is room for and send each in its own task.
+    async fn start_due(&self) -> Result<(), Error> {
+        let Some(busy) = self.busy_instances().await else {
+            return Ok(());
+        };
+        let now = store::now();
+        let due = self
+            .state
+            .db
+            .run(move |conn| queue::due(conn, now, &busy, MAX_IN_FLIGHT as i64))
+            .await?;
+        for delivery in due {
+            if !self.claim(&delivery).await? {
                 continue;
             }
-            let claim = delivery.clone();
-            let claimed = state
-                .db
-                .run(move |conn| queue::claim(conn, &claim, store::now() + LEASE))
-                .await?;
-            if !claimed {
-                continue;
-            }
+            let worker = self.clone();
+            tokio::spawn(async move {
+                let domain = delivery.domain.clone();
+                if let Err(e) = worker.deliver(delivery).await {
+                    tracing::warn!("delivery bookkeeping failed: {e}");
+                }
+                worker.release(&domain).await;
+                worker.state.deliveries.wake();
+            });
+        }
+        Ok(())
+    }
+
+    /// Take a slot for the delivery's instance and claim the row; false if either fails.
+    async fn claim(&self, delivery: &DueDelivery) -> Result<bool, Error> {
+        let mut counts = self.in_flight.lock().await;
+        let total: usize = counts.values().sum();
+        let mine = counts.get(&delivery.domain).copied().unwrap_or(0);
+        if total >= MAX_IN_FLIGHT || mine >= MAX_IN_FLIGHT_PER_INSTANCE {
+            return Ok(false);
+        }
+        let claim = delivery.clone();
+        let claimed = self
+            .state
+            .db
+            .run(move |conn| queue::claim(conn, &claim, store::now() + LEASE))
+            .await?;
+        if claimed {
             *counts.entry(delivery.domain.clone()).or_default() += 1;
         }
-        let (state, client, in_flight) = (state.clone(), client.clone(), in_flight.clone());
-        tokio::spawn(async move {
-            let domain = delivery.domain.clone();
-            if let Err(e) = deliver(&state, &client, delivery).await {
-                tracing::warn!("delivery bookkeeping failed: {e}");
-            }
-            let mut counts = in_flight.lock().await;
-            if let Some(count) = counts.get_mut(&domain) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    counts.remove(&domain);
-                }
-            }
-            drop(counts);
-            state.deliveries.wake();
-        });
+        Ok(claimed)
     }
-    Ok(())
-}
 
-/// One attempt, and its outcome written back.
-async fn deliver(
-    state: &AppState,
-    client: &reqwest::Client,
-    delivery: DueDelivery,
-) -> Result<(), Error> {
-    let outcome = send(client, &delivery).await;
-    let (id, attempts) = (delivery.id, delivery.attempts + 1);
-    let first_retry = state.config.delivery_first_retry;
-    state
-        .db
-        .run(move |conn| {
-            let now = store::now();
-            match outcome {
-                Ok(()) => queue::mark_delivered(conn, id, now),
-                Err(Failure { reason, permanent }) => {
-                    tracing::info!(delivery = id, attempts, "delivery failed: {reason}");
-                    let retry = if permanent {
-                        None
-                    } else {
-                        next_attempt(attempts, first_retry, now)
-                    };
-                    queue::mark_attempt_failed(conn, id, &reason, retry, now)
-                }
+    async fn release(&self, domain: &str) {
+        let mut counts = self.in_flight.lock().await;
+        if let Some(count) = counts.get_mut(domain) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(domain);
             }
-        })
-        .await
+        }
+    }
+
+    /// One attempt, and its outcome written back. Policy is asked again: it may have
+    /// changed since the delivery was queued.
+    async fn deliver(&self, delivery: DueDelivery) -> Result<(), Error> {
+        let (domain, config) = (delivery.domain.clone(), self.state.config.clone());
+        let decision = self
+            .state
+            .db
+            .run(move |conn| policy::decide(conn, &config, &domain))
+            .await?;
+        let outcome = if decision == Decision::Refuse {
+            Err(Failure::permanent(crate::federation::policy::REFUSED))
+        } else {
+            send(&self.client, &self.keys, &delivery).await
+        };
+        let (id, attempts) = (delivery.id, delivery.attempts + 1);
+        let first_retry = self.state.config.delivery_first_retry;
+        self.state
+            .db
+            .run(move |conn| {
+                let now = store::now();
+                match outcome {
+                    Ok(()) => queue::mark_delivered(conn, id, now),
+                    Err(Failure { reason, permanent }) => {
+                        tracing::info!(delivery = id, attempts, "delivery failed: {reason}");
+                        let retry = match permanent {
+                            true => None,
+                            false => next_attempt(attempts, first_retry, now),
+                        };
+                        queue::mark_attempt_failed(conn, id, &reason, retry, now)
+                    }
+                }
+            })
+            .await
+    }
 }
 
 struct Failure {
@@ -230,16 +267,40 @@ impl Failure {
     }
 }
 
-async fn send(client: &reqwest::Client, delivery: &DueDelivery) -> Result<(), Failure> {
+/// Parsed private keys of local actors, by actor id.
+#[derive(Clone, Default)]
+pub struct KeyCache(Arc<Mutex<HashMap<String, PKey<Private>>>>);
+
+impl KeyCache {
+    async fn get(&self, actor: &str, pem: &str) -> Result<PKey<Private>, Error> {
+        let mut keys = self.0.lock().await;
+        if let Some(key) = keys.get(actor) {
+            return Ok(key.clone());
+        }
+        let key = signing::parse_key(pem)?;
+        keys.insert(actor.to_string(), key.clone());
+        Ok(key)
+    }
+}
+
+async fn send(
+    client: &reqwest::Client,
+    keys: &KeyCache,
+    delivery: &DueDelivery,
+) -> Result<(), Failure> {
     let url = Url::parse(&delivery.inbox_url)
         .map_err(|e| Failure::permanent(format!("bad inbox URL: {e}")))?;
-    let key = delivery
+    let pem = delivery
         .actor_private_key
         .as_deref()
         .ok_or_else(|| Failure::permanent("the sending actor has no private key"))?;
+    let key = keys
+        .get(&delivery.actor_ap_id, pem)
+        .await
+        .map_err(|e| Failure::permanent(format!("unusable private key: {e}")))?;
     let body = delivery.data.as_bytes();
     let key_id = format!("{}#main-key", delivery.actor_ap_id);
-    let signed = signing::sign("POST", &url, Some(body), &key_id, key)
+    let signed = signing::sign("POST", &url, Some(body), &key_id, &key)
         .map_err(|e| Failure::permanent(format!("signing failed: {e}")))?;
     let response = client
         .post(url)

@@ -3,7 +3,12 @@
 
 use crate::error::Error;
 use base64::{engine::general_purpose::STANDARD, Engine};
-use openssl::{hash::MessageDigest, pkey::PKey, sha::sha256, sign::Signer};
+use openssl::{
+    hash::MessageDigest,
+    pkey::{PKey, Private},
+    sha::sha256,
+    sign::Signer,
+};
 use url::Url;
 
 /// Headers to add to a signed request.
@@ -27,13 +32,18 @@ pub fn digest(body: &[u8]) -> String {
     format!("SHA-256={}", STANDARD.encode(sha256(body)))
 }
 
+/// An actor's private key, parsed once: parsing the PEM costs more than signing.
+pub fn parse_key(private_key_pem: &str) -> Result<PKey<Private>, Error> {
+    Ok(PKey::private_key_from_pem(private_key_pem.as_bytes())?)
+}
+
 /// Sign a request to `url` as the actor whose key is `key_id`.
 pub fn sign(
     method: &str,
     url: &Url,
     body: Option<&[u8]>,
     key_id: &str,
-    private_key_pem: &str,
+    key: &PKey<Private>,
 ) -> Result<SignedHeaders, Error> {
     let date = httpdate(chrono::Utc::now());
     let mut target = url.path().to_string();
@@ -51,8 +61,7 @@ pub fn sign(
         lines.push(format!("digest: {digest}"));
         headers.push_str(" digest");
     }
-    let key = PKey::private_key_from_pem(private_key_pem.as_bytes())?;
-    let mut signer = Signer::new(MessageDigest::sha256(), &key)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), key)?;
     signer.update(lines.join("\n").as_bytes())?;
     let signature = STANDARD.encode(signer.sign_to_vec()?);
     Ok(SignedHeaders {
@@ -78,14 +87,8 @@ mod tests {
     fn signatures_verify_with_the_public_key() {
         let keys = crate::crypto::generate_keypair().unwrap();
         let url = Url::parse("http://localhost:8081/users/bob/inbox").unwrap();
-        let signed = sign(
-            "POST",
-            &url,
-            Some(b"{}"),
-            "http://a/users/x#main-key",
-            &keys.private_pem,
-        )
-        .unwrap();
+        let key = parse_key(&keys.private_pem).unwrap();
+        let signed = sign("POST", &url, Some(b"{}"), "http://a/users/x#main-key", &key).unwrap();
         assert_eq!(
             signed.digest.as_deref(),
             Some("SHA-256=RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=")
