@@ -56,6 +56,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::get().to(collections::person_following),
         )
         .route("/users/{name}/inbox", aw::post().to(inbox::inbox))
+        .route(
+            "/users/{name}/outbox",
+            aw::get().to(collections::person_outbox),
+        )
+        .route(
+            "/users/{name}/featured",
+            aw::get().to(collections::person_featured),
+        )
         .route("/c/{name}", aw::get().to(actors::group))
         .route("/c/{name}/moderators", aw::get().to(actors::moderators))
         .route(
@@ -63,6 +71,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::get().to(collections::group_followers),
         )
         .route("/c/{name}/inbox", aw::post().to(inbox::inbox))
+        .route("/c/{name}/outbox", aw::get().to(collections::group_outbox))
+        .route(
+            "/c/{name}/featured",
+            aw::get().to(collections::group_featured),
+        )
         .route("/inbox", aw::post().to(inbox::inbox))
         .route("/activities/{id}", aw::get().to(collections::activity))
         .route("/statuses/{id}", aw::get().to(objects::status))

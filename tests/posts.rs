@@ -206,6 +206,26 @@ async fn posts_on(backend: &Backend) {
     assert_eq!(at_beta.title.as_deref(), Some("Code review"));
     assert_eq!(at_beta.community_id, Some(account(&beta, &rust).await.id));
 
+    // Outboxes list what was posted: the author's as Create, the community's as Announce.
+    let outbox = gamma
+        .get_json("/users/carol/outbox?page=true", "application/activity+json")
+        .await;
+    assert_eq!(outbox["orderedItems"][0]["type"], "Create");
+    assert_eq!(outbox["orderedItems"][0]["object"], thread.ap_id);
+    let outbox = alpha
+        .get_json("/c/rust/outbox", "application/activity+json")
+        .await;
+    assert_eq!(outbox["totalItems"], 1);
+    let page = alpha
+        .get_json("/c/rust/outbox?page=true", "application/activity+json")
+        .await;
+    assert_eq!(page["orderedItems"][0]["type"], "Announce");
+    assert_eq!(page["orderedItems"][0]["object"], thread.ap_id);
+    let featured = alpha
+        .get_json("/c/rust/featured", "application/activity+json")
+        .await;
+    assert_eq!(featured["totalItems"], 0);
+
     // Bob replies on beta; the reply reaches carol's instance and the community.
     let reply = post(
         &beta,

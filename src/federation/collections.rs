@@ -5,7 +5,7 @@ use crate::app::Ctx;
 use crate::error::Error;
 use crate::store::{
     accounts::{GROUP, PERSON},
-    deliveries, follows,
+    deliveries, follows, statuses,
 };
 use actix_web::{
     web::{Path, Query},
@@ -13,6 +13,8 @@ use actix_web::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use serde_json::Value;
+use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 40;
 
@@ -106,4 +108,117 @@ pub async fn activity(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok()
         .content_type(super::ACTIVITY_JSON)
         .body(data))
+}
+
+/// An outbox: newest first, public and unlisted only. A person's lists its posts as `Create`
+/// and its boosts as `Announce`; a community's lists what was posted in it as `Announce`, as
+/// Lemmy does. Objects are given by id, so a page is two queries however long it is.
+async fn outbox(
+    ctx: Ctx,
+    name: String,
+    kind: &'static str,
+    query: PageQuery,
+) -> Result<HttpResponse, Error> {
+    let account = local_actor(&ctx, name, kind).await?;
+    let collection = format!("{}/outbox", account.ap_id);
+    let (id, group, before) = (account.id, kind == GROUP, query.max_id);
+    if query.page.is_none() {
+        let total = ctx
+            .db
+            .run(move |conn| statuses::public_count(conn, id, group))
+            .await?;
+        return Ok(activity_json(&json!({
+            "@context": super::activities::AS_CONTEXT,
+            "id": collection,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{collection}?page=true"),
+        })));
+    }
+    let (rows, boosted) = ctx
+        .db
+        .run(move |conn| {
+            let rows = statuses::public_page(conn, id, group, before, PAGE_SIZE)?;
+            let ids: Vec<i64> = rows.iter().filter_map(|s| s.reblog_of_id).collect();
+            let boosted: HashMap<i64, String> = statuses::ap_ids_of_statuses(conn, &ids)?
+                .into_iter()
+                .collect();
+            Ok((rows, boosted))
+        })
+        .await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .filter_map(|status| {
+            let (kind, object, activity_id) = match status.reblog_of_id {
+                Some(of) => ("Announce", boosted.get(&of)?.clone(), status.ap_id.clone()),
+                None if group => (
+                    "Announce",
+                    status.ap_id.clone(),
+                    format!("{}#announce", status.ap_id),
+                ),
+                None => (
+                    "Create",
+                    status.ap_id.clone(),
+                    format!("{}#create", status.ap_id),
+                ),
+            };
+            Some(json!({
+                "id": activity_id,
+                "type": kind,
+                "actor": account.ap_id,
+                "to": [super::objects::PUBLIC_COLLECTION],
+                "object": object,
+                "published": crate::api::entities::time(status.created_at),
+            }))
+        })
+        .collect();
+    let mut page = json!({
+        "@context": super::activities::AS_CONTEXT,
+        "id": match before { Some(max_id) => format!("{collection}?page=true&max_id={max_id}"), None => format!("{collection}?page=true") },
+        "type": "OrderedCollectionPage",
+        "partOf": collection,
+        "orderedItems": items,
+    });
+    if rows.len() as i64 == PAGE_SIZE {
+        if let Some(last) = rows.last() {
+            page["next"] = json!(format!("{collection}?page=true&max_id={}", last.id));
+        }
+    }
+    Ok(activity_json(&page))
+}
+
+pub async fn person_outbox(
+    ctx: Ctx,
+    name: Path<String>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, Error> {
+    outbox(ctx, name.into_inner(), PERSON, query.into_inner()).await
+}
+
+pub async fn group_outbox(
+    ctx: Ctx,
+    name: Path<String>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, Error> {
+    outbox(ctx, name.into_inner(), GROUP, query.into_inner()).await
+}
+
+/// Pinned posts. Pinning is not built yet, so the collection is honestly empty.
+async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResponse, Error> {
+    let account = local_actor(&ctx, name, kind).await?;
+    Ok(activity_json(&json!({
+        "@context": super::activities::AS_CONTEXT,
+        "id": format!("{}/featured", account.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    })))
+}
+
+pub async fn person_featured(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+    featured(ctx, name.into_inner(), PERSON).await
+}
+
+pub async fn group_featured(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+    featured(ctx, name.into_inner(), GROUP).await
 }

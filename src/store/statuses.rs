@@ -127,33 +127,53 @@ pub fn refresh_account_counts(conn: &mut DbConn, account_id: i64) -> Result<(), 
     Ok(())
 }
 
-/// Actor ids of accounts, by id, in one query (for rendering lists without N+1).
-pub fn ap_ids_of_accounts(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
-    Ok(accounts::table
-        .filter(accounts::id.eq_any(ids))
-        .select((accounts::id, accounts::ap_id))
-        .load(conn)?)
-}
-
-/// A page of an account's public statuses, newest first (keyset on id).
-pub fn public_by_account(
+/// A page of public and unlisted statuses, newest first (keyset on id): those of an account
+/// (boosts included), or those in a community when `in_community`.
+pub fn public_page(
     conn: &mut DbConn,
     account_id: i64,
+    in_community: bool,
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Status>, Error> {
     let mut query = statuses::table
-        .filter(statuses::account_id.eq(account_id))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED]))
         .order(statuses::id.desc())
         .limit(limit)
         .select(Status::as_select())
         .into_boxed();
+    query = if in_community {
+        query.filter(statuses::community_id.eq(account_id))
+    } else {
+        query.filter(statuses::account_id.eq(account_id))
+    };
     if let Some(before) = before_id {
         query = query.filter(statuses::id.lt(before));
     }
     Ok(query.load(conn)?)
+}
+
+/// Public and unlisted statuses of an account, or in a community.
+pub fn public_count(conn: &mut DbConn, account_id: i64, in_community: bool) -> Result<i64, Error> {
+    let query = statuses::table
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED]))
+        .into_boxed();
+    let query = if in_community {
+        query.filter(statuses::community_id.eq(account_id))
+    } else {
+        query.filter(statuses::account_id.eq(account_id))
+    };
+    Ok(query.count().get_result(conn)?)
+}
+
+/// Actor ids of the statuses boosted by `boosts`, by boosted status id.
+pub fn ap_ids_of_statuses(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
+    Ok(statuses::table
+        .filter(statuses::id.eq_any(ids))
+        .select((statuses::id, statuses::ap_id))
+        .load(conn)?)
 }
 
 /// An account's boost of a status, if it has one.
