@@ -3,58 +3,9 @@
 
 mod common;
 
-use common::{backends, Backend, TestServer};
-use guild::delivery::signing;
+use common::{backends, post, signed, Backend, Signer, TestServer};
 use guild::store::{accounts, follows};
 use serde_json::json;
-
-/// Who signs a request: key id and PEM private key.
-struct Signer {
-    key_id: String,
-    private_pem: String,
-}
-
-/// POST `body` to `path` on `server`, signed by `signer` over `signed_body` (normally the same
-/// body; a different one makes the digest wrong).
-async fn post(
-    server: &TestServer,
-    path: &str,
-    body: &str,
-    signer: Option<&Signer>,
-    signed_body: &str,
-) -> u16 {
-    let url = url::Url::parse(&server.url(path)).unwrap();
-    let mut request = server
-        .http
-        .post(url.clone())
-        .header("Content-Type", "application/activity+json");
-    if let Some(signer) = signer {
-        let signed = signing::sign(
-            "POST",
-            &url,
-            Some(signed_body.as_bytes()),
-            &signer.key_id,
-            &signing::parse_key(&signer.private_pem).unwrap(),
-        )
-        .unwrap();
-        request = request
-            .header("Date", signed.date)
-            .header("Digest", signed.digest.unwrap())
-            .header("Signature", signed.signature);
-    }
-    request
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-async fn signed(server: &TestServer, path: &str, body: &serde_json::Value, signer: &Signer) -> u16 {
-    let text = body.to_string();
-    post(server, path, &text, Some(signer), &text).await
-}
 
 #[actix_web::test]
 async fn inbox_refuses_forgeries_and_ignores_replays() {
@@ -161,6 +112,50 @@ async fn inbox_on(backend: &Backend) {
         "replay acknowledged"
     );
     assert_eq!(follows_on_beta().await, 0, "replay changed nothing");
+
+    // Alice's key is rotated on alpha; beta's copy is an hour old. The first signature with
+    // the new key fails against it, so beta fetches alice again and accepts.
+    let new_keys = guild::crypto::generate_keypair().unwrap();
+    let (public_pem, private_pem) = (new_keys.public_pem.clone(), new_keys.private_pem.clone());
+    alpha
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::accounts::dsl::*;
+            diesel::update(accounts.filter(username.eq("alice")))
+                .set((
+                    public_key_pem.eq(public_pem),
+                    private_key_pem.eq(Some(private_pem)),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await;
+    let alice_id = alice.ap_id.clone();
+    beta.with_db(move |conn, _| {
+        use diesel::prelude::*;
+        use guild::db::schema::accounts::dsl::*;
+        let hour_ago = guild::store::now() - chrono::Duration::hours(1);
+        diesel::update(accounts.filter(ap_id.eq(alice_id)))
+            .set(fetched_at.eq(Some(hour_ago)))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await;
+    let rotated = Signer {
+        key_id: alice_signer.key_id.clone(),
+        private_pem: new_keys.private_pem,
+    };
+    assert_eq!(
+        signed(&beta, "/inbox", &follow("/activities/8"), &rotated).await,
+        202,
+        "rotated key"
+    );
+    assert_eq!(follows_on_beta().await, 1);
+    // The old key no longer works, and a forgery does not make beta fetch again.
+    assert_eq!(
+        signed(&beta, "/inbox", &follow("/activities/9"), &alice_signer).await,
+        401
+    );
 
     alpha.stop().await;
     beta.stop().await;

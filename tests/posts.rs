@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{backends, eventually, Backend, TestServer};
+use common::{backends, eventually, signed, Backend, Signer, TestServer};
 use guild::service::{follows, resolve, statuses};
 use guild::store::{accounts::Account, statuses as status_store};
 
@@ -304,6 +304,55 @@ async fn posts_on(backend: &Backend) {
         current(&alpha, &outsider.ap_id).await.is_none(),
         "a non-member's thread is not stored"
     );
+
+    // A Mastodon-style note that only mentions the community (no `audience`) becomes a post
+    // in it, and the community passes it on.
+    let plain = post(
+        &gamma,
+        "carol",
+        Post {
+            text: "@rust what do you use for CI?",
+            title: None,
+            community: None,
+            reply_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let carol_row = account(&gamma, "carol").await;
+    let rust_id = alpha.url("/c/rust");
+    let plain_id = plain.id;
+    let mut note = gamma
+        .with_db(move |conn, _| {
+            let status = status_store::by_id(conn, plain_id)?.unwrap();
+            guild::federation::objects::post_json(conn, &status)
+        })
+        .await;
+    note["cc"]
+        .as_array_mut()
+        .unwrap()
+        .push(rust_id.clone().into());
+    note["tag"] = serde_json::json!([{ "type": "Mention", "href": rust_id, "name": format!("@rust@{}", alpha.domain) }]);
+    let create = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activity", plain.ap_id),
+        "type": "Create",
+        "actor": carol_row.ap_id,
+        "to": note["to"].clone(),
+        "cc": note["cc"].clone(),
+        "object": note,
+    });
+    let carol_signer = Signer {
+        key_id: format!("{}#main-key", carol_row.ap_id),
+        private_pem: carol_row.private_key_pem.clone().unwrap(),
+    };
+    assert_eq!(
+        signed(&alpha, "/c/rust/inbox", &create, &carol_signer).await,
+        202
+    );
+    let mentioned = arrived(&alpha, &plain.ap_id).await;
+    assert_eq!(mentioned.community_id, Some(rust_on_alpha.id));
+    arrived(&beta, &plain.ap_id).await;
 
     alpha.stop().await;
     beta.stop().await;

@@ -297,11 +297,45 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     if !first_time {
         return Ok(HttpResponse::Accepted().finish());
     }
-    if let Err(e) = receive_activity::<Incoming, ApAccount, AppState>(req, body, &ctx).await {
+    let actor = object_id(&envelope["actor"]).map(str::to_string);
+    let mut result =
+        receive_activity::<Incoming, ApAccount, AppState>(req.clone(), body.clone(), &ctx).await;
+    // The actor may have rotated its key: fetch it again, once, and retry.
+    if let (Err(Error::Unauthorized(_)), Some(actor)) = (&result, actor) {
+        if refresh_stale_actor(&ctx, &actor).await {
+            result = receive_activity::<Incoming, ApAccount, AppState>(req, body, &ctx).await;
+        }
+    }
+    if let Err(e) = result {
         ctx.db
             .run(move |conn| deliveries::unmark_received(conn, &id))
             .await?;
         return Err(e);
     }
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// Refetch a stored remote actor whose copy is over a minute old; true if its key changed.
+/// The age limit keeps forged requests from making us fetch an actor over and over.
+async fn refresh_stale_actor(ctx: &Ctx, actor: &str) -> bool {
+    let Ok(id) = ObjectId::<ApAccount>::parse(actor) else {
+        return false;
+    };
+    let Ok(Some(stored)) = ApAccount::read_from_id(id.inner().clone(), ctx).await else {
+        return false;
+    };
+    let fresh = stored
+        .row
+        .fetched_at
+        .is_some_and(|t| store::now() - t < chrono::Duration::minutes(1));
+    if stored.row.is_local() || fresh {
+        return false;
+    }
+    match id.dereference_forced(ctx).await {
+        Ok(current) => current.row.public_key_pem != stored.row.public_key_pem,
+        Err(e) => {
+            tracing::info!("refetching {actor} after a failed signature: {e}");
+            false
+        }
+    }
 }

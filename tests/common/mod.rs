@@ -299,3 +299,56 @@ fn init_logging() {
             .try_init();
     });
 }
+
+/// Who signs a request: key id and PEM private key.
+pub struct Signer {
+    pub key_id: String,
+    pub private_pem: String,
+}
+
+/// POST `body` to `path` on `server`, signed by `signer` over `signed_body` (normally the same
+/// body; a different one makes the digest wrong).
+pub async fn post(
+    server: &TestServer,
+    path: &str,
+    body: &str,
+    signer: Option<&Signer>,
+    signed_body: &str,
+) -> u16 {
+    let url = url::Url::parse(&server.url(path)).unwrap();
+    let mut request = server
+        .http
+        .post(url.clone())
+        .header("Content-Type", "application/activity+json");
+    if let Some(signer) = signer {
+        let signed = guild::delivery::signing::sign(
+            "POST",
+            &url,
+            Some(signed_body.as_bytes()),
+            &signer.key_id,
+            &guild::delivery::signing::parse_key(&signer.private_pem).unwrap(),
+        )
+        .unwrap();
+        request = request
+            .header("Date", signed.date)
+            .header("Digest", signed.digest.unwrap())
+            .header("Signature", signed.signature);
+    }
+    request
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+pub async fn signed(
+    server: &TestServer,
+    path: &str,
+    body: &serde_json::Value,
+    signer: &Signer,
+) -> u16 {
+    let text = body.to_string();
+    post(server, path, &text, Some(signer), &text).await
+}
