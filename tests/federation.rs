@@ -104,7 +104,10 @@ async fn across_instances(backend: &Backend) {
         followers["orderedItems"],
         serde_json::json!([alpha.url("/users/alice")])
     );
-    assert_eq!(followers["totalItems"], 1);
+    let root = beta
+        .get_json("/users/bob/followers", "application/activity+json")
+        .await;
+    assert_eq!(root["totalItems"], 1);
 
     // A locked account: pending until dave decides.
     follow(&gamma, "carol", &dave).await;

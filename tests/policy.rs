@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{backends, eventually, Backend, TestServer};
+use common::{backends, eventually, public_post, Backend, TestServer};
 use guild::service::{follows, policy, resolve, statuses};
 use guild::store::{accounts::Account, follows as follow_store, statuses as status_store};
 
@@ -116,15 +116,7 @@ async fn policy_on(backend: &Backend) {
     let bob_row = account(&beta, "bob").await.unwrap();
     let post = beta
         .with_db(move |conn, config| {
-            let new = statuses::NewPost {
-                text: "internal news".into(),
-                title: None,
-                spoiler_text: String::new(),
-                sensitive: false,
-                visibility: "public".into(),
-                in_reply_to_id: None,
-                community: None,
-            };
+            let new = public_post("internal news");
             statuses::create(conn, config, &bob_row, new)
         })
         .await;

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{backends, eventually, signed, Backend, Signer, TestServer};
-use guild::service::{follows, resolve, statuses};
+use common::{backends, eventually, follow_accepted, signed, Backend, Signer, TestServer};
+use guild::service::{resolve, statuses};
 use guild::store::{accounts::Account, statuses as status_store};
 
 async fn account(server: &TestServer, acct: &str) -> Account {
@@ -14,25 +14,11 @@ async fn account(server: &TestServer, acct: &str) -> Account {
 }
 
 async fn join(server: &TestServer, who: &str, whom: &str) {
-    let (who, whom) = (account(server, who).await, account(server, whom).await);
-    let follow = server
-        .with_db(move |conn, config| follows::follow(conn, config, &who, &whom))
-        .await;
-    server.state.deliveries.wake();
-    let id = follow.id;
-    eventually("the follow is accepted", || async {
-        server
-            .with_db(move |conn, _| {
-                use diesel::prelude::*;
-                use guild::db::schema::follows::dsl;
-                Ok(dsl::follows
-                    .find(id)
-                    .select(dsl::state)
-                    .first::<String>(conn)?)
-            })
-            .await
-            == "accepted"
-    })
+    follow_accepted(
+        server,
+        account(server, who).await,
+        account(server, whom).await,
+    )
     .await;
 }
 

@@ -18,6 +18,42 @@ use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 40;
 
+/// The root of a paged collection: its size and where its first page is.
+fn collection_root(collection: &str, total: i64) -> HttpResponse {
+    activity_json(&json!({
+        "@context": super::activities::AS_CONTEXT,
+        "id": collection,
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "first": format!("{collection}?page=true"),
+    }))
+}
+
+/// One page of a collection; `last_id` (the keyset cursor of its last row) is set when the
+/// page is full, so a next page may exist.
+fn collection_page(
+    collection: &str,
+    before: Option<i64>,
+    items: Vec<Value>,
+    last_id: Option<i64>,
+) -> HttpResponse {
+    let id = match before {
+        Some(max_id) => format!("{collection}?page=true&max_id={max_id}"),
+        None => format!("{collection}?page=true"),
+    };
+    let mut page = json!({
+        "@context": super::activities::AS_CONTEXT,
+        "id": id,
+        "type": "OrderedCollectionPage",
+        "partOf": collection,
+        "orderedItems": items,
+    });
+    if let Some(last) = last_id {
+        page["next"] = json!(format!("{collection}?page=true&max_id={last}"));
+    }
+    activity_json(&page)
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
@@ -40,37 +76,22 @@ async fn follow_collection(
         account.following_count
     };
     if query.page.is_none() {
-        return Ok(activity_json(&json!({
-            "@context": super::activities::AS_CONTEXT,
-            "id": collection,
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{collection}?page=true"),
-        })));
+        return Ok(collection_root(&collection, i64::from(total)));
     }
     let (id, before) = (account.id, query.max_id);
     let rows = ctx
         .db
         .run(move |conn| follows::page_actor_ids(conn, id, followers, before, PAGE_SIZE))
         .await?;
-    let page_id = match before {
-        Some(max_id) => format!("{collection}?page=true&max_id={max_id}"),
-        None => format!("{collection}?page=true"),
-    };
-    let mut page = json!({
-        "@context": super::activities::AS_CONTEXT,
-        "id": page_id,
-        "type": "OrderedCollectionPage",
-        "partOf": collection,
-        "totalItems": total,
-        "orderedItems": rows.iter().map(|(_, ap_id)| ap_id).collect::<Vec<_>>(),
-    });
-    if rows.len() as i64 == PAGE_SIZE {
-        if let Some((last, _)) = rows.last() {
-            page["next"] = json!(format!("{collection}?page=true&max_id={last}"));
-        }
-    }
-    Ok(activity_json(&page))
+    let last_id = rows
+        .last()
+        .map(|(id, _)| *id)
+        .filter(|_| rows.len() as i64 == PAGE_SIZE);
+    let items = rows
+        .into_iter()
+        .map(|(_, ap_id)| Value::from(ap_id))
+        .collect();
+    Ok(collection_page(&collection, before, items, last_id))
 }
 
 pub async fn person_followers(
@@ -127,13 +148,7 @@ async fn outbox(
             .db
             .run(move |conn| statuses::public_count(conn, id, group))
             .await?;
-        return Ok(activity_json(&json!({
-            "@context": super::activities::AS_CONTEXT,
-            "id": collection,
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{collection}?page=true"),
-        })));
+        return Ok(collection_root(&collection, total));
     }
     let (rows, boosted) = ctx
         .db
@@ -172,19 +187,11 @@ async fn outbox(
             }))
         })
         .collect();
-    let mut page = json!({
-        "@context": super::activities::AS_CONTEXT,
-        "id": match before { Some(max_id) => format!("{collection}?page=true&max_id={max_id}"), None => format!("{collection}?page=true") },
-        "type": "OrderedCollectionPage",
-        "partOf": collection,
-        "orderedItems": items,
-    });
-    if rows.len() as i64 == PAGE_SIZE {
-        if let Some(last) = rows.last() {
-            page["next"] = json!(format!("{collection}?page=true&max_id={}", last.id));
-        }
-    }
-    Ok(activity_json(&page))
+    let last_id = rows
+        .last()
+        .map(|s| s.id)
+        .filter(|_| rows.len() as i64 == PAGE_SIZE);
+    Ok(collection_page(&collection, before, items, last_id))
 }
 
 pub async fn person_outbox(

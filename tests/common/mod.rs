@@ -352,3 +352,43 @@ pub async fn signed(
     let text = body.to_string();
     post(server, path, &text, Some(signer), &text).await
 }
+
+/// `who` follows `whom` (both as stored on `server`); waits until the follow is accepted.
+pub async fn follow_accepted(
+    server: &TestServer,
+    who: guild::store::accounts::Account,
+    whom: guild::store::accounts::Account,
+) {
+    let follow = server
+        .with_db(move |conn, config| guild::service::follows::follow(conn, config, &who, &whom))
+        .await;
+    server.state.deliveries.wake();
+    let id = follow.id;
+    eventually("the follow is accepted", || async {
+        server
+            .with_db(move |conn, _| {
+                use diesel::prelude::*;
+                use guild::db::schema::follows::dsl;
+                Ok(dsl::follows
+                    .find(id)
+                    .select(dsl::state)
+                    .first::<String>(conn)?)
+            })
+            .await
+            == "accepted"
+    })
+    .await;
+}
+
+/// A public post with `text` and nothing else.
+pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
+    guild::service::statuses::NewPost {
+        text: text.to_string(),
+        title: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        visibility: "public".to_string(),
+        in_reply_to_id: None,
+        community: None,
+    }
+}
