@@ -34,6 +34,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
+    use api::{accounts, oauth, statuses};
     use federation::{actors, collections, inbox, nodeinfo, objects, webfinger};
     use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
@@ -79,9 +80,63 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/inbox", aw::post().to(inbox::inbox))
         .route("/activities/{id}", aw::get().to(collections::activity))
         .route("/statuses/{id}", aw::get().to(objects::status))
+        // OAuth
+        .route("/api/v1/apps", aw::post().to(oauth::create_app))
+        .route("/oauth/authorize", aw::get().to(oauth::authorize_form))
+        .route("/oauth/authorize", aw::post().to(oauth::authorize))
+        .route("/oauth/token", aw::post().to(oauth::token))
+        .route("/oauth/revoke", aw::post().to(oauth::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            aw::get().to(oauth::metadata),
+        )
         // Client API
         .route("/api/v1/instance", aw::get().to(api::instance::v1))
         .route("/api/v2/instance", aw::get().to(api::instance::v2))
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            aw::get().to(accounts::verify_credentials),
+        )
+        .route("/api/v1/accounts/lookup", aw::get().to(accounts::lookup))
+        .route(
+            "/api/v1/accounts/relationships",
+            aw::get().to(accounts::relationships),
+        )
+        .route("/api/v1/accounts/{id}", aw::get().to(accounts::get))
+        .route(
+            "/api/v1/accounts/{id}/statuses",
+            aw::get().to(statuses::by_account),
+        )
+        .route(
+            "/api/v1/accounts/{id}/follow",
+            aw::post().to(accounts::follow),
+        )
+        .route(
+            "/api/v1/accounts/{id}/unfollow",
+            aw::post().to(accounts::unfollow),
+        )
+        .route("/api/v2/search", aw::get().to(accounts::search))
+        .route("/api/v1/statuses", aw::post().to(statuses::create))
+        .route("/api/v1/statuses/{id}", aw::get().to(statuses::get))
+        .route("/api/v1/statuses/{id}", aw::delete().to(statuses::delete))
+        .route(
+            "/api/v1/statuses/{id}/favourite",
+            aw::post().to(statuses::favourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            aw::post().to(statuses::unfavourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblog",
+            aw::post().to(statuses::reblog),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unreblog",
+            aw::post().to(statuses::unreblog),
+        )
+        .route("/api/v1/timelines/home", aw::get().to(statuses::home))
+        .route("/api/v1/timelines/public", aw::get().to(statuses::public))
         // Web pages and images
         .route("/", aw::get().to(home))
         .route("/setup", aw::get().to(setup_form))
@@ -168,6 +223,22 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     Ok(state)
 }
 
+/// Browser apps (Elk, Phanpy) call the API from other origins; they need to read `Link` to
+/// page and the rate-limit headers.
+fn cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers([
+            "Link",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        ])
+        .max_age(3600)
+}
+
 /// A running server: where it listens and how to stop it.
 pub struct Running {
     pub addr: std::net::SocketAddr,
@@ -185,6 +256,7 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let factory = move || {
         App::new()
             .wrap(FederationMiddleware::new(federation.clone()))
+            .wrap(cors())
             .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(tracing_actix_web::TracingLogger::default())

@@ -49,6 +49,8 @@ pub struct Config {
     pub instance_description: String,
     pub contact_email: String,
     pub federation: FederationMode,
+    /// OAuth password grant, for scripts and tests; off by default.
+    pub oauth_password_grant: bool,
     /// Delay before the first retry of a failed delivery; later retries double it.
     pub delivery_first_retry: std::time::Duration,
 }
@@ -71,6 +73,7 @@ const KEYS: &[Key] = &[
     Key { name: "instance_name", default: || "Guild".into(), accepts: "any text" },
     Key { name: "instance_description", default: || "A community of practice on Guild.".into(), accepts: "any text" },
     Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
+    Key { name: "oauth_password_grant", default: || "false".into(), accepts: "true or false" },
     Key { name: "federation_mode", default: || "open".into(), accepts: "one of open, blocklist, allowlist" },
     Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
     Key { name: "delivery_first_retry_seconds", default: || "30".into(), accepts: "a number of seconds from 1 to 3600" },
@@ -186,11 +189,8 @@ impl Config {
             "closed" => Registrations::Closed,
             _ => return Err(raw.invalid("registrations", "unknown mode")),
         };
-        let insecure_federation = match raw.get("insecure_federation") {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" | "" => false,
-            _ => return Err(raw.invalid("insecure_federation", "not a boolean")),
-        };
+        let insecure_federation = boolean(raw, "insecure_federation")?;
+        let oauth_password_grant = boolean(raw, "oauth_password_grant")?;
         let contact_email = raw.get("contact_email").to_string();
         if !contact_email.is_empty() && !contact_email.contains('@') {
             return Err(raw.invalid("contact_email", "it has no @"));
@@ -218,6 +218,7 @@ impl Config {
             contact_email,
             delivery_first_retry,
             federation,
+            oauth_password_grant,
         })
     }
 
@@ -235,6 +236,14 @@ impl Config {
     /// `scheme://domain`, without a trailing slash.
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.domain)
+    }
+}
+
+fn boolean(raw: &Raw, key: &'static str) -> Result<bool, ConfigError> {
+    match raw.get(key) {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" | "" => Ok(false),
+        _ => Err(raw.invalid(key, "not a boolean")),
     }
 }
 

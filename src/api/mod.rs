@@ -1,5 +1,11 @@
 //! Mastodon-compatible client API. Entities (the JSON shapes) live in `entities`; handlers
 //! in one file per resource.
 
+pub mod accounts;
+pub mod auth;
 pub mod entities;
 pub mod instance;
+pub mod oauth;
+pub mod pagination;
+pub mod params;
+pub mod statuses;

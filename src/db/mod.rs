@@ -205,3 +205,6 @@ where
         }
     }
 }
+
+/// The backend type of [`DbConn`], for boxed queries.
+pub type DbBackend = <DbConn as Connection>::Backend;

@@ -169,6 +169,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    oauth_codes (code_hash) {
+        code_hash -> Text,
+        app_id -> BigInt,
+        user_id -> BigInt,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     activities (id) {
         id -> BigInt,
         ap_id -> Text,
@@ -224,6 +236,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     instance_policies,
     oauth_apps,
     oauth_tokens,
+    oauth_codes,
     activities,
     deliveries,
     received_activities,

@@ -223,3 +223,11 @@ pub fn group_among(conn: &mut DbConn, ap_ids: &[String]) -> Result<Option<Accoun
         .first(conn)
         .optional()?)
 }
+
+/// Accounts by id, in one query.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
+    Ok(accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select(Account::as_select())
+        .load(conn)?)
+}

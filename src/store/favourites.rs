@@ -68,3 +68,18 @@ pub fn refresh_counts(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Which of `status_ids` the account has favourited.
+pub fn favourited_among(
+    conn: &mut DbConn,
+    account_id: i64,
+    status_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, Error> {
+    Ok(favourites::table
+        .filter(favourites::account_id.eq(account_id))
+        .filter(favourites::status_id.eq_any(status_ids))
+        .select(favourites::status_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -196,3 +196,126 @@ pub fn delete_row(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     diesel::delete(statuses::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// Statuses by id, in one query.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::id.eq_any(ids))
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
+/// Keyset bounds of a timeline page: newer than `since`/`min`, older than `max`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: i64,
+}
+
+type Boxed<'a> = statuses::BoxedQuery<'a, crate::db::DbBackend>;
+
+fn paged(mut query: Boxed<'_>, page: Page) -> Boxed<'_> {
+    if let Some(max) = page.max_id {
+        query = query.filter(statuses::id.lt(max));
+    }
+    if let Some(since) = page.since_id {
+        query = query.filter(statuses::id.gt(since));
+    }
+    // min_id pages forward from a point: the oldest newer ones first.
+    match page.min_id {
+        Some(min) => query.filter(statuses::id.gt(min)).order(statuses::id.asc()),
+        None => query.order(statuses::id.desc()),
+    }
+    .limit(page.limit)
+}
+
+fn load_page(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Status>, Error> {
+    let mut rows: Vec<Status> = paged(query, page).select(Status::as_select()).load(conn)?;
+    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
+    Ok(rows)
+}
+
+/// Home: the viewer's own statuses, those of accounts it follows, and those in communities
+/// it has joined; direct statuses only its own.
+pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>, Error> {
+    use crate::db::schema::follows;
+    let followed = follows::table
+        .filter(follows::account_id.eq(viewer_id))
+        .filter(follows::state.eq(super::follows::ACCEPTED))
+        .select(follows::target_account_id);
+    let joined = follows::table
+        .filter(follows::account_id.eq(viewer_id))
+        .filter(follows::state.eq(super::follows::ACCEPTED))
+        .select(follows::target_account_id.nullable());
+    let query = statuses::table
+        .filter(statuses::deleted_at.is_null())
+        .filter(
+            statuses::account_id
+                .eq(viewer_id)
+                .or(statuses::account_id
+                    .eq_any(followed)
+                    .and(statuses::visibility.ne(DIRECT)))
+                .or(statuses::community_id
+                    .eq_any(joined)
+                    .and(statuses::visibility.ne(DIRECT))),
+        )
+        .into_boxed();
+    load_page(conn, query, page)
+}
+
+/// Public timeline: public posts (no boosts), local only or remote only if asked.
+pub fn public(conn: &mut DbConn, local: Option<bool>, page: Page) -> Result<Vec<Status>, Error> {
+    let mut query = statuses::table
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.eq(PUBLIC))
+        .filter(statuses::reblog_of_id.is_null())
+        .into_boxed();
+    if let Some(local) = local {
+        query = query.filter(statuses::local.eq(local));
+    }
+    load_page(conn, query, page)
+}
+
+/// An account's statuses, newest first, optionally without replies or boosts.
+pub fn by_account(
+    conn: &mut DbConn,
+    account_id: i64,
+    exclude_replies: bool,
+    exclude_reblogs: bool,
+    page: Page,
+) -> Result<Vec<Status>, Error> {
+    let mut query = statuses::table
+        .filter(statuses::deleted_at.is_null())
+        .filter(
+            statuses::account_id
+                .eq(account_id)
+                .or(statuses::community_id.eq(account_id)),
+        )
+        .into_boxed();
+    if exclude_replies {
+        query = query.filter(statuses::in_reply_to_id.is_null());
+    }
+    if exclude_reblogs {
+        query = query.filter(statuses::reblog_of_id.is_null());
+    }
+    load_page(conn, query, page)
+}
+
+/// Which of `status_ids` the account has boosted.
+pub fn reblogged_among(
+    conn: &mut DbConn,
+    account_id: i64,
+    status_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, Error> {
+    Ok(statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::reblog_of_id.eq_any(status_ids))
+        .select(statuses::reblog_of_id)
+        .load::<Option<i64>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect())
+}

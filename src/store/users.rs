@@ -63,3 +63,31 @@ pub fn set_approved(conn: &mut DbConn, user_id: i64, approved: bool) -> Result<(
         .execute(conn)?;
     Ok(())
 }
+
+/// A local person by username or email, for signing in.
+pub fn by_login(
+    conn: &mut DbConn,
+    login: &str,
+) -> Result<Option<(User, crate::store::accounts::Account)>, Error> {
+    use crate::db::schema::accounts;
+    use crate::store::accounts::Account;
+    let login = login.trim().to_lowercase();
+    Ok(users::table
+        .inner_join(accounts::table)
+        .filter(
+            lower(users::email).eq(&login).or(accounts::domain
+                .is_null()
+                .and(lower(accounts::username).eq(&login))),
+        )
+        .select((User::as_select(), Account::as_select()))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<User>, Error> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -54,6 +54,24 @@ pub async fn thumbnail_png() -> HttpResponse {
     png(THUMBNAIL_PNG)
 }
 
+/// Render a page with the headers every page gets.
+pub fn render<T: Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> Result<HttpResponse, Error> {
+    html(status, page)
+}
+
+/// The page that shows an OAuth code to copy into an app without a callback.
+pub fn code_page(ctx: &Ctx, code: &str) -> Result<HttpResponse, Error> {
+    message(
+        ctx,
+        actix_web::http::StatusCode::OK,
+        "Authorization code",
+        &format!("Copy this code into the app: {code}"),
+    )
+}
+
 fn html<T: Template>(status: actix_web::http::StatusCode, page: &T) -> Result<HttpResponse, Error> {
     let body = page
         .render()

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod instance;
+pub mod status;
 
 use chrono::NaiveDateTime;
 

@@ -1,0 +1,223 @@
+//! `/api/v1/accounts`: the signed-in account, profiles, follows and relationships; and
+//! `/api/v2/search` for accounts and posts, resolving remote ones.
+
+use super::auth::{Auth, MaybeAuth};
+use super::entities::{account::Account, status::render};
+use super::params::{flexible_bool, Query};
+use crate::app::Ctx;
+use crate::error::Error;
+use crate::federation::objects::ApStatus;
+use crate::service::{follows as follow_service, resolve, visibility};
+use crate::store::{
+    accounts::{self as account_store, Account as AccountRow},
+    follows::{self, ACCEPTED, PENDING},
+    users::User,
+};
+use activitypub_federation::fetch::object_id::ObjectId;
+use actix_web::{web::Path, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn with_source(account: &AccountRow, user: &User, base: &str) -> Value {
+    let mut body = serde_json::to_value(Account::from_row(account, base)).unwrap_or_default();
+    body["source"] = json!({
+        "privacy": "public",
+        "sensitive": false,
+        "language": user.locale,
+        "note": account.note,
+        "fields": [],
+        "follow_requests_count": 0,
+        "indexable": account.discoverable,
+        "hide_collections": false,
+        "discoverable": account.discoverable,
+    });
+    body["role"] = json!({
+        "id": if user.role == "admin" { "3" } else { "-99" },
+        "name": if user.role == "admin" { "Admin" } else { "" },
+        "permissions": if user.role == "admin" { "1" } else { "0" },
+        "color": "",
+        "highlighted": user.role == "admin",
+    });
+    body
+}
+
+/// `GET /api/v1/accounts/verify_credentials`
+pub async fn verify_credentials(ctx: Ctx, auth: Auth) -> Result<HttpResponse, Error> {
+    let (user, account) = auth.user("read:accounts")?;
+    Ok(HttpResponse::Ok().json(with_source(account, user, &ctx.config.base_url())))
+}
+
+async fn account_by_id(ctx: &Ctx, id: &str) -> Result<AccountRow, Error> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    ctx.db
+        .run(move |conn| account_store::by_id(conn, id))
+        .await?
+        .filter(|a| !a.suspended)
+        .ok_or(Error::NotFound)
+}
+
+/// `GET /api/v1/accounts/{id}`
+pub async fn get(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Error> {
+    let account = account_by_id(&ctx, &id).await?;
+    Ok(HttpResponse::Ok().json(Account::from_row(&account, &ctx.config.base_url())))
+}
+
+#[derive(Deserialize)]
+pub struct LookupParams {
+    acct: String,
+}
+
+/// `GET /api/v1/accounts/lookup?acct=`: local names, and `user@domain` resolved through
+/// webfinger when not known yet.
+pub async fn lookup(ctx: Ctx, Query(params): Query<LookupParams>) -> Result<HttpResponse, Error> {
+    let account = resolve::account(&ctx, &params.acct).await?;
+    Ok(HttpResponse::Ok().json(Account::from_row(&account, &ctx.config.base_url())))
+}
+
+fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result<Value, Error> {
+    let out = follows::between(conn, me, other)?;
+    let back = follows::between(conn, other, me)?;
+    let state = |f: &Option<follows::Follow>, s: &str| f.as_ref().is_some_and(|f| f.state == s);
+    Ok(json!({
+        "id": other.to_string(),
+        "following": state(&out, ACCEPTED),
+        "showing_reblogs": state(&out, ACCEPTED),
+        "notifying": false,
+        "languages": null,
+        "followed_by": state(&back, ACCEPTED),
+        "blocking": false,
+        "blocked_by": false,
+        "muting": false,
+        "muting_notifications": false,
+        "requested": state(&out, PENDING),
+        "requested_by": state(&back, PENDING),
+        "domain_blocking": false,
+        "endorsed": false,
+        "note": "",
+    }))
+}
+
+/// `POST /api/v1/accounts/{id}/follow` (joining, for a community)
+pub async fn follow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("write:follows")?;
+    let (me, target, config) = (
+        me.clone(),
+        account_by_id(&ctx, &id).await?,
+        ctx.config.clone(),
+    );
+    let body = ctx
+        .db
+        .run(move |conn| {
+            follow_service::follow(conn, &config, &me, &target)?;
+            relationship(conn, me.id, target.id)
+        })
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `POST /api/v1/accounts/{id}/unfollow` (leaving, for a community)
+pub async fn unfollow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("write:follows")?;
+    let (me, target, config) = (
+        me.clone(),
+        account_by_id(&ctx, &id).await?,
+        ctx.config.clone(),
+    );
+    let body = ctx
+        .db
+        .run(move |conn| {
+            follow_service::unfollow(conn, &config, &me, &target)?;
+            relationship(conn, me.id, target.id)
+        })
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+pub struct RelationshipParams {
+    #[serde(default, deserialize_with = "super::params::string_list")]
+    id: Vec<String>,
+}
+
+/// `GET /api/v1/accounts/relationships?id[]=…`
+pub async fn relationships(
+    ctx: Ctx,
+    auth: Auth,
+    Query(params): Query<RelationshipParams>,
+) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("read:follows")?;
+    let me = me.id;
+    let ids: Vec<i64> = params
+        .id
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .take(40)
+        .collect();
+    let body = ctx
+        .db
+        .run(move |conn| {
+            ids.iter()
+                .map(|id| relationship(conn, me, *id))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    q: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    resolve: Option<bool>,
+}
+
+/// `GET /api/v2/search`: an account by `user@domain` and a post by URL, fetched from their
+/// origin when `resolve=true`. Full-text search is not built yet.
+pub async fn search(
+    ctx: Ctx,
+    auth: MaybeAuth,
+    Query(params): Query<SearchParams>,
+) -> Result<HttpResponse, Error> {
+    let base = ctx.config.base_url();
+    let resolve = params.resolve.unwrap_or(false) && auth.0.is_some();
+    let query = params.q.trim().to_string();
+    let wants = |kind: &str| params.kind.as_deref().is_none_or(|k| k == kind);
+    let mut accounts = Vec::new();
+    let mut statuses = Vec::new();
+    if wants("accounts") && query.trim_start_matches('@').contains('@') && !query.contains('/') {
+        let found = if resolve {
+            resolve::account(&ctx, &query).await.ok()
+        } else {
+            let acct = query.trim_start_matches('@').to_string();
+            ctx.db
+                .run(move |conn| {
+                    let (name, domain) = acct.split_once('@').unwrap_or((&acct, ""));
+                    account_store::by_acct(conn, name, Some(domain))
+                })
+                .await?
+        };
+        accounts.extend(found.map(|a| Account::from_row(&a, &base)));
+    }
+    if wants("statuses") && resolve && query.starts_with("http") {
+        if let Ok(id) = ObjectId::<ApStatus>::parse(&query) {
+            if let Ok(found) = id.dereference(&ctx).await {
+                let viewer = auth.viewer("read:search").cloned();
+                let rendered = ctx
+                    .db
+                    .run(move |conn| {
+                        let visible =
+                            visibility::filter_visible(conn, viewer.as_ref(), vec![found.row])?;
+                        render(conn, &base, viewer.as_ref(), &visible)
+                    })
+                    .await?;
+                statuses.extend(rendered);
+            }
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": [] })))
+}

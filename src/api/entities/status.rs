@@ -1,0 +1,151 @@
+//! Mastodon's Status entity, rendered for a list at once: accounts, boosted statuses and the
+//! viewer's favourites and boosts are each loaded with one query, whatever the list's length.
+
+use super::{account::Account, time};
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::store::{
+    accounts::{self, Account as AccountRow},
+    favourites,
+    statuses::{self, Status as StatusRow},
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Serialize)]
+pub struct Status {
+    pub id: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub created_at: String,
+    pub account: Account,
+    pub content: String,
+    pub visibility: String,
+    pub sensitive: bool,
+    pub spoiler_text: String,
+    pub media_attachments: Vec<Value>,
+    pub application: Option<Value>,
+    pub mentions: Vec<Value>,
+    pub tags: Vec<Value>,
+    pub emojis: Vec<Value>,
+    pub reblogs_count: i32,
+    pub favourites_count: i32,
+    pub replies_count: i32,
+    pub in_reply_to_id: Option<String>,
+    pub in_reply_to_account_id: Option<String>,
+    pub reblog: Option<Box<Status>>,
+    pub poll: Option<Value>,
+    pub card: Option<Value>,
+    pub language: Option<String>,
+    pub text: Option<String>,
+    pub edited_at: Option<String>,
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub muted: bool,
+    pub bookmarked: bool,
+    pub pinned: bool,
+    pub filtered: Vec<Value>,
+}
+
+struct Lookups {
+    accounts: HashMap<i64, AccountRow>,
+    boosted: HashMap<i64, StatusRow>,
+    favourited: HashSet<i64>,
+    reblogged: HashSet<i64>,
+}
+
+/// Render `rows` for `viewer`, in order. Rows whose author is missing are left out.
+pub fn render(
+    conn: &mut DbConn,
+    base_url: &str,
+    viewer: Option<&AccountRow>,
+    rows: &[StatusRow],
+) -> Result<Vec<Status>, Error> {
+    let boosted_ids: Vec<i64> = rows.iter().filter_map(|s| s.reblog_of_id).collect();
+    let boosted: HashMap<i64, StatusRow> = statuses::by_ids(conn, &boosted_ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let account_ids: Vec<i64> = rows
+        .iter()
+        .chain(boosted.values())
+        .map(|s| s.account_id)
+        .collect();
+    let accounts = accounts::by_ids(conn, &account_ids)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
+    let (favourited, reblogged) = match viewer {
+        Some(viewer) => (
+            favourites::favourited_among(conn, viewer.id, &all_ids)?,
+            statuses::reblogged_among(conn, viewer.id, &all_ids)?,
+        ),
+        None => (HashSet::new(), HashSet::new()),
+    };
+    let lookups = Lookups {
+        accounts,
+        boosted,
+        favourited,
+        reblogged,
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| entity(&lookups, base_url, row))
+        .collect())
+}
+
+fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> {
+    let author = lookups.accounts.get(&row.account_id)?;
+    let reblog = match row.reblog_of_id {
+        Some(id) => Some(Box::new(entity(
+            lookups,
+            base_url,
+            lookups.boosted.get(&id)?,
+        )?)),
+        None => None,
+    };
+    // Threads with a title show it first, as Lemmy-aware clients expect.
+    let content = match &row.title {
+        Some(title) => format!(
+            "<p><strong>{}</strong></p>{}",
+            ammonia::clean_text(title),
+            row.content
+        ),
+        None => row.content.clone(),
+    };
+    Some(Status {
+        id: row.id.to_string(),
+        uri: row.ap_id.clone(),
+        url: row.url.clone().or_else(|| Some(row.ap_id.clone())),
+        created_at: time(row.created_at),
+        account: Account::from_row(author, base_url),
+        content,
+        visibility: row.visibility.clone(),
+        sensitive: row.sensitive,
+        spoiler_text: row.spoiler_text.clone(),
+        media_attachments: Vec::new(),
+        application: None,
+        mentions: Vec::new(),
+        tags: Vec::new(),
+        emojis: Vec::new(),
+        reblogs_count: row.reblogs_count,
+        favourites_count: row.favourites_count,
+        replies_count: row.replies_count,
+        in_reply_to_id: row.in_reply_to_id.map(|id| id.to_string()),
+        in_reply_to_account_id: row.in_reply_to_account_id.map(|id| id.to_string()),
+        reblog,
+        poll: None,
+        card: None,
+        language: row.language.clone(),
+        text: None,
+        edited_at: row.edited_at.map(time),
+        favourited: lookups.favourited.contains(&row.id),
+        reblogged: lookups.reblogged.contains(&row.id),
+        muted: false,
+        bookmarked: false,
+        pinned: false,
+        filtered: Vec::new(),
+    })
+}

@@ -1,0 +1,357 @@
+//! OAuth endpoints: app registration, the sign-in and consent page, tokens, revocation and
+//! server metadata.
+
+use super::params::{string_list, Params, Query};
+use crate::app::Ctx;
+use crate::error::Error;
+use crate::service::oauth::{self, Issued, OOB};
+use crate::store::oauth::App;
+use actix_web::{http::header, HttpRequest, HttpResponse};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+pub struct NewApp {
+    client_name: String,
+    #[serde(default, deserialize_with = "string_list")]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    scopes: Option<String>,
+    #[serde(default)]
+    website: Option<String>,
+}
+
+fn app_json(app: &App, secret: Option<&str>) -> serde_json::Value {
+    let uris: Vec<&str> = app.redirect_uris.lines().collect();
+    let mut body = json!({
+        "id": app.id.to_string(),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split(' ').collect::<Vec<_>>(),
+        "redirect_uri": uris.join("\n"),
+        "redirect_uris": uris,
+        "vapid_key": "",
+    });
+    if let Some(secret) = secret {
+        body["client_id"] = json!(app.client_id);
+        body["client_secret"] = json!(secret);
+        body["client_secret_expires_at"] = json!(0);
+    }
+    body
+}
+
+/// `POST /api/v1/apps`
+pub async fn create_app(ctx: Ctx, Params(new): Params<NewApp>) -> Result<HttpResponse, Error> {
+    let scopes = new.scopes.unwrap_or_else(|| "read".to_string());
+    let (app, secret) = ctx
+        .db
+        .run(move |conn| {
+            oauth::create_app(
+                conn,
+                &new.client_name,
+                &new.redirect_uris,
+                &scopes,
+                new.website,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(app_json(&app, Some(&secret))))
+}
+
+#[derive(Clone, Deserialize)]
+pub struct AuthorizeQuery {
+    client_id: String,
+    redirect_uri: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    code_challenge: Option<String>,
+    #[serde(default)]
+    code_challenge_method: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "authorize.html", config = "src/web/askama.toml")]
+struct AuthorizePage<'a> {
+    instance_name: &'a str,
+    app_name: &'a str,
+    client_id: &'a str,
+    redirect_uri: &'a str,
+    scopes: &'a str,
+    state: &'a str,
+    code_challenge: &'a str,
+    code_challenge_method: &'a str,
+    error: Option<String>,
+}
+
+async fn checked_app(ctx: &Ctx, query: &AuthorizeQuery) -> Result<(App, String), Error> {
+    let (client_id, redirect, scope) = (
+        query.client_id.clone(),
+        query.redirect_uri.clone(),
+        query.scope.clone(),
+    );
+    ctx.db
+        .run(move |conn| {
+            let app = oauth::client(conn, &client_id, None)?;
+            oauth::check_redirect(&app, &redirect)?;
+            let scopes = oauth::scopes_for(&app, scope.as_deref())?;
+            Ok((app, scopes))
+        })
+        .await
+}
+
+fn authorize_page(
+    ctx: &Ctx,
+    app: &App,
+    scopes: &str,
+    query: &AuthorizeQuery,
+    error: Option<String>,
+) -> Result<HttpResponse, Error> {
+    if query.code_challenge.is_some()
+        && query.code_challenge_method.as_deref().unwrap_or("S256") != "S256"
+    {
+        return Err(Error::BadRequest(
+            "only the S256 code challenge method is supported".into(),
+        ));
+    }
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNAUTHORIZED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    crate::web::render(
+        status,
+        &AuthorizePage {
+            instance_name: &ctx.config.instance_name,
+            app_name: &app.name,
+            client_id: &query.client_id,
+            redirect_uri: &query.redirect_uri,
+            scopes,
+            state: query.state.as_deref().unwrap_or_default(),
+            code_challenge: query.code_challenge.as_deref().unwrap_or_default(),
+            code_challenge_method: query.code_challenge_method.as_deref().unwrap_or("S256"),
+            error,
+        },
+    )
+}
+
+/// `GET /oauth/authorize`: the sign-in and consent page.
+pub async fn authorize_form(
+    ctx: Ctx,
+    Query(query): Query<AuthorizeQuery>,
+) -> Result<HttpResponse, Error> {
+    let (app, scopes) = checked_app(&ctx, &query).await?;
+    authorize_page(&ctx, &app, &scopes, &query, None)
+}
+
+#[derive(Deserialize)]
+pub struct Consent {
+    #[serde(flatten)]
+    query: AuthorizeQuery,
+    username: String,
+    password: String,
+}
+
+/// `POST /oauth/authorize`: sign in and consent in one step. The password in the form is what
+/// makes a forged cross-site submission useless.
+pub async fn authorize(ctx: Ctx, Params(consent): Params<Consent>) -> Result<HttpResponse, Error> {
+    let query = consent.query;
+    let (app, scopes) = checked_app(&ctx, &query).await?;
+    let challenge = query.code_challenge.clone().filter(|c| !c.is_empty());
+    let (login, password, redirect, granted, for_app) = (
+        consent.username,
+        consent.password,
+        query.redirect_uri.clone(),
+        scopes.clone(),
+        app.clone(),
+    );
+    let code = ctx
+        .db
+        .run(move |conn| {
+            let (user, _) = oauth::sign_in(conn, &login, &password)?;
+            oauth::issue_code(conn, &for_app, &user, &redirect, &granted, challenge)
+        })
+        .await;
+    let code = match code {
+        Ok(code) => code,
+        Err(Error::Unauthorized(why) | Error::Forbidden(why)) => {
+            return authorize_page(&ctx, &app, &scopes, &query, Some(why))
+        }
+        Err(e) => return Err(e),
+    };
+    if query.redirect_uri == OOB {
+        return crate::web::code_page(&ctx, &code);
+    }
+    let mut target = url::Url::parse(&query.redirect_uri)?;
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(state) = query.state.filter(|s| !s.is_empty()) {
+        target.query_pairs_mut().append_pair("state", &state);
+    }
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, target.to_string()))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    grant_type: String,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+    #[serde(default)]
+    code_verifier: Option<String>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// Client credentials from the body or from HTTP Basic authentication.
+fn client_credentials(
+    req: &HttpRequest,
+    body: &TokenRequest,
+) -> Result<(String, Option<String>), Error> {
+    if let Some(basic) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let decoded = STANDARD
+            .decode(basic.trim())
+            .map_err(|_| Error::Unauthorized("bad Basic credentials".into()))?;
+        let decoded = String::from_utf8_lossy(&decoded).to_string();
+        let (id, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| Error::Unauthorized("bad Basic credentials".into()))?;
+        return Ok((id.to_string(), Some(secret.to_string())));
+    }
+    let id = body
+        .client_id
+        .clone()
+        .ok_or_else(|| Error::Unauthorized("client_id is required".into()))?;
+    Ok((id, body.client_secret.clone()))
+}
+
+fn token_json(issued: Issued) -> serde_json::Value {
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "scope": issued.scopes,
+        "created_at": issued.created_at,
+    });
+    if let Some(refresh) = issued.refresh_token {
+        body["refresh_token"] = json!(refresh);
+    }
+    body
+}
+
+/// `POST /oauth/token`
+pub async fn token(
+    ctx: Ctx,
+    req: HttpRequest,
+    Params(body): Params<TokenRequest>,
+) -> Result<HttpResponse, Error> {
+    let (client_id, secret) = client_credentials(&req, &body)?;
+    let config = ctx.config.clone();
+    let issued = ctx
+        .db
+        .run(move |conn| {
+            // PKCE public clients may leave out the secret on the code grant; every other grant
+            // needs it.
+            let pkce = body.grant_type == "authorization_code" && body.code_verifier.is_some();
+            if secret.is_none() && !pkce {
+                return Err(Error::Unauthorized("client_secret is required".into()));
+            }
+            let app = oauth::client(conn, &client_id, secret.as_deref())?;
+            match body.grant_type.as_str() {
+                "authorization_code" => {
+                    let code = body
+                        .code
+                        .as_deref()
+                        .ok_or_else(|| Error::BadRequest("code is required".into()))?;
+                    let redirect = body.redirect_uri.as_deref().unwrap_or_default();
+                    oauth::exchange_code(conn, &app, code, redirect, body.code_verifier.as_deref())
+                }
+                "client_credentials" => {
+                    let scopes = oauth::scopes_for(&app, body.scope.as_deref())?;
+                    oauth::issue_token(conn, &app, None, scopes)
+                }
+                "refresh_token" => {
+                    let refresh = body
+                        .refresh_token
+                        .as_deref()
+                        .ok_or_else(|| Error::BadRequest("refresh_token is required".into()))?;
+                    oauth::refresh(conn, &app, refresh)
+                }
+                "password" => oauth::password_grant(
+                    conn,
+                    &config,
+                    &app,
+                    body.username.as_deref().unwrap_or_default(),
+                    body.password.as_deref().unwrap_or_default(),
+                    body.scope.as_deref(),
+                ),
+                other => Err(Error::BadRequest(format!(
+                    "unsupported_grant_type: {other}"
+                ))),
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(token_json(issued)))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeRequest {
+    token: String,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+}
+
+/// `POST /oauth/revoke`
+pub async fn revoke(ctx: Ctx, Params(body): Params<RevokeRequest>) -> Result<HttpResponse, Error> {
+    let client_id = body
+        .client_id
+        .ok_or_else(|| Error::Unauthorized("client_id is required".into()))?;
+    let secret = body.client_secret;
+    ctx.db
+        .run(move |conn| {
+            let app = oauth::client(conn, &client_id, secret.as_deref())?;
+            oauth::revoke(conn, &app, &body.token)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({})))
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414), which newer apps read first.
+pub async fn metadata(ctx: Ctx) -> HttpResponse {
+    let base = ctx.config.base_url();
+    HttpResponse::Ok().json(json!({
+        "issuer": format!("{base}/"),
+        "authorization_endpoint": format!("{base}/oauth/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "app_registration_endpoint": format!("{base}/api/v1/apps"),
+        "scopes_supported": ["read", "write", "follow", "push", "profile"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "service_documentation": "https://docs.joinmastodon.org/",
+    }))
+}

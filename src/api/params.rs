@@ -1,0 +1,133 @@
+//! Request parameters as Mastodon clients send them: JSON, form-encoded or no content type,
+//! Rails-style arrays (`id[]=1&id[]=2`), in the body or the query string.
+
+use crate::error::Error;
+use actix_web::{dev::Payload, http::header, web::Bytes, FromRequest, HttpRequest};
+use futures::future::LocalBoxFuture;
+use serde::{de::DeserializeOwned, Deserialize};
+use serde_json::{Map, Value};
+
+/// Form pairs to a JSON object: `key[]` collects an array; numbers and booleans stay
+/// strings, which the deserialisers below accept.
+fn pairs_to_object(pairs: Vec<(String, String)>) -> Value {
+    let mut object = Map::new();
+    for (key, value) in pairs {
+        match key.strip_suffix("[]") {
+            Some(name) => {
+                let entry = object
+                    .entry(name.to_string())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = entry {
+                    items.push(Value::String(value));
+                }
+            }
+            None => {
+                object.insert(key, Value::String(value));
+            }
+        }
+    }
+    Value::Object(object)
+}
+
+fn parse_form(text: &str) -> Value {
+    pairs_to_object(
+        url::form_urlencoded::parse(text.as_bytes())
+            .into_owned()
+            .collect(),
+    )
+}
+
+fn decode<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+    serde_json::from_value(value)
+        .map_err(|e| Error::Unprocessable(format!("invalid parameters: {e}")))
+}
+
+/// Parameters from the query string.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(decode(parse_form(req.query_string())).map(Query))
+    }
+}
+
+/// Parameters from the body (JSON or form) merged over the query string.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let query = parse_form(req.query_string());
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| Error::BadRequest(format!("unreadable body: {e}")))?;
+            let mut merged = query;
+            let from_body = if body.is_empty() {
+                Value::Object(Map::new())
+            } else if is_json {
+                serde_json::from_slice(&body)
+                    .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?
+            } else {
+                parse_form(&String::from_utf8_lossy(&body))
+            };
+            if let (Value::Object(merged), Value::Object(body)) = (&mut merged, from_body) {
+                merged.extend(body);
+            }
+            decode(merged).map(Params)
+        })
+    }
+}
+
+/// Deserialise a bool sent as JSON bool or as "true"/"1"/"false"/"0".
+pub fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Bool(b)) => Some(b),
+        Some(Value::String(s)) => Some(matches!(s.as_str(), "true" | "1" | "on")),
+        Some(Value::Number(n)) => Some(n.as_i64() != Some(0)),
+        _ => None,
+    })
+}
+
+/// Deserialise a number sent as JSON number or string.
+pub fn flexible_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    })
+}
+
+/// Deserialise a string list sent as array, or as one string split on whitespace.
+pub fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rails_arrays_and_plain_keys() {
+        let value = parse_form("id[]=1&id[]=2&limit=5");
+        assert_eq!(value, serde_json::json!({"id": ["1", "2"], "limit": "5"}));
+    }
+}

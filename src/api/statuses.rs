@@ -1,0 +1,282 @@
+//! `/api/v1/statuses` and the timelines.
+
+use super::auth::{Auth, MaybeAuth};
+use super::entities::status::{render, Status};
+use super::pagination::{paged_response, PageParams};
+use super::params::{flexible_bool, Params, Query};
+use crate::app::Ctx;
+use crate::error::Error;
+use crate::service::{interactions, statuses as status_service, visibility};
+use crate::store::{
+    accounts::{self as account_store, Account},
+    statuses::{self as status_store, Status as StatusRow},
+};
+use actix_web::{web::Path, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// Render `rows` for `viewer` and respond, with a `Link` header when paged.
+async fn respond_list(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    viewer: Option<Account>,
+    rows: Vec<StatusRow>,
+    params: &PageParams,
+) -> Result<HttpResponse, Error> {
+    let base = ctx.config.base_url();
+    let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
+    let body_base = base.clone();
+    let entities = ctx
+        .db
+        .run(move |conn| {
+            let visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
+            render(conn, &body_base, viewer.as_ref(), &visible)
+        })
+        .await?;
+    Ok(paged_response(req, &base, params.page(), &ids).json(entities))
+}
+
+async fn one(ctx: &Ctx, viewer: Option<Account>, row: StatusRow) -> Result<Status, Error> {
+    let base = ctx.config.base_url();
+    ctx.db
+        .run(move |conn| {
+            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
+                return Err(Error::NotFound);
+            }
+            render(conn, &base, viewer.as_ref(), &[row])?
+                .pop()
+                .ok_or(Error::NotFound)
+        })
+        .await
+}
+
+async fn load(ctx: &Ctx, id: &str) -> Result<StatusRow, Error> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    ctx.db
+        .run(move |conn| status_store::by_id(conn, id))
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct NewStatus {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    in_reply_to_id: Option<String>,
+    #[serde(default)]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    sensitive: Option<bool>,
+    #[serde(default)]
+    visibility: Option<String>,
+    /// Guild extension: the title of a thread in a community.
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// `POST /api/v1/statuses`
+pub async fn create(
+    ctx: Ctx,
+    auth: Auth,
+    Params(new): Params<NewStatus>,
+) -> Result<HttpResponse, Error> {
+    let (_, author) = auth.user("write:statuses")?;
+    let author = author.clone();
+    let in_reply_to_id = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => Some(id.parse::<i64>().map_err(|_| Error::NotFound)?),
+        None => None,
+    };
+    let config = ctx.config.clone();
+    let viewer = author.clone();
+    let row = ctx
+        .db
+        .run(move |conn| {
+            let post = status_service::NewPost {
+                text: new.status.unwrap_or_default(),
+                title: new.title,
+                spoiler_text: new.spoiler_text.unwrap_or_default(),
+                sensitive: new.sensitive.unwrap_or(false),
+                visibility: new.visibility.unwrap_or_else(|| "public".to_string()),
+                in_reply_to_id,
+                community: None,
+            };
+            status_service::create(conn, &config, &author, post)
+        })
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), row).await?))
+}
+
+/// `GET /api/v1/statuses/{id}`
+pub async fn get(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let row = load(&ctx, &id).await?;
+    let viewer = auth.viewer("read:statuses").cloned();
+    Ok(HttpResponse::Ok().json(one(&ctx, viewer, row).await?))
+}
+
+/// `DELETE /api/v1/statuses/{id}`: answers the deleted status with its source `text`.
+pub async fn delete(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let (_, author) = auth.user("write:statuses")?;
+    let author = author.clone();
+    let row = load(&ctx, &id).await?;
+    let mut entity = one(&ctx, Some(author.clone()), row.clone()).await?;
+    let config = ctx.config.clone();
+    ctx.db
+        .run(move |conn| status_service::delete(conn, &config, &author, row.id))
+        .await?;
+    ctx.deliveries.wake();
+    entity.text = Some(row.source);
+    Ok(HttpResponse::Ok().json(entity))
+}
+
+/// Favourite, unfavourite, boost or unboost, answering the (original) status.
+async fn interact(
+    ctx: Ctx,
+    auth: Auth,
+    id: Path<String>,
+    scope: &str,
+    action: fn(&mut crate::db::DbConn, &crate::config::Config, &Account, i64) -> Result<(), Error>,
+) -> Result<HttpResponse, Error> {
+    let (_, account) = auth.user(scope)?;
+    let account = account.clone();
+    let row = load(&ctx, &id).await?;
+    let (config, viewer, status_id) = (ctx.config.clone(), account.clone(), row.id);
+    let visible = ctx
+        .db
+        .run(move |conn| {
+            if !visibility::can_see(conn, Some(&account), &row)? {
+                return Err(Error::NotFound);
+            }
+            action(conn, &config, &account, status_id)?;
+            status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)
+        })
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), visible).await?))
+}
+
+pub async fn favourite(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:favourites", |c, cfg, a, s| {
+        interactions::favourite(c, cfg, a, s).map(|_| ())
+    })
+    .await
+}
+
+pub async fn unfavourite(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:favourites", |c, cfg, a, s| {
+        interactions::unfavourite(c, cfg, a, s).map(|_| ())
+    })
+    .await
+}
+
+pub async fn reblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:statuses", |c, cfg, a, s| {
+        interactions::reblog(c, cfg, a, s).map(|_| ())
+    })
+    .await
+}
+
+pub async fn unreblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:statuses", interactions::unreblog).await
+}
+
+/// `GET /api/v1/timelines/home`
+pub async fn home(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let (_, viewer) = auth.user("read:statuses")?;
+    let (viewer, page) = (viewer.clone(), params.page());
+    let id = viewer.id;
+    let rows = ctx
+        .db
+        .run(move |conn| status_store::home(conn, id, page))
+        .await?;
+    respond_list(&ctx, &req, Some(viewer), rows, &params).await
+}
+
+#[derive(Deserialize)]
+pub struct PublicParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    local: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    remote: Option<bool>,
+}
+
+/// `GET /api/v1/timelines/public`
+pub async fn public(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: MaybeAuth,
+    Query(params): Query<PublicParams>,
+) -> Result<HttpResponse, Error> {
+    let local = match (params.local, params.remote) {
+        (Some(true), _) => Some(true),
+        (_, Some(true)) => Some(false),
+        _ => None,
+    };
+    let page = params.page.page();
+    let rows = ctx
+        .db
+        .run(move |conn| status_store::public(conn, local, page))
+        .await?;
+    respond_list(
+        &ctx,
+        &req,
+        auth.viewer("read:statuses").cloned(),
+        rows,
+        &params.page,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AccountStatusesParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    exclude_replies: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    exclude_reblogs: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pinned: Option<bool>,
+}
+
+/// `GET /api/v1/accounts/{id}/statuses`; for a community, the posts in it.
+pub async fn by_account(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: MaybeAuth,
+    id: Path<String>,
+    Query(params): Query<AccountStatusesParams>,
+) -> Result<HttpResponse, Error> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    let page = params.page.page();
+    let (replies, reblogs) = (
+        params.exclude_replies.unwrap_or(false),
+        params.exclude_reblogs.unwrap_or(false),
+    );
+    let pinned_only = params.pinned.unwrap_or(false);
+    let rows = ctx
+        .db
+        .run(move |conn| {
+            account_store::by_id(conn, id)?.ok_or(Error::NotFound)?;
+            if pinned_only {
+                return Ok(Vec::new()); // pinning is not built yet
+            }
+            status_store::by_account(conn, id, replies, reblogs, page)
+        })
+        .await?;
+    respond_list(
+        &ctx,
+        &req,
+        auth.viewer("read:statuses").cloned(),
+        rows,
+        &params.page,
+    )
+    .await
+}

@@ -1,0 +1,60 @@
+//! Who may see a status. Every door (client API, ActivityPub fetch, web pages) asks here.
+
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::store::{
+    accounts::Account,
+    follows::{self, ACCEPTED},
+    statuses::{Status, PRIVATE, PUBLIC, UNLISTED},
+};
+
+/// Whether `viewer` (None: anonymous) may see `status`.
+pub fn can_see(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    status: &Status,
+) -> Result<bool, Error> {
+    if status.deleted_at.is_some() {
+        return Ok(false);
+    }
+    if status.visibility == PUBLIC || status.visibility == UNLISTED {
+        return Ok(true);
+    }
+    let Some(viewer) = viewer else {
+        return Ok(false);
+    };
+    if viewer.id == status.account_id {
+        return Ok(true);
+    }
+    let accepted = |conn: &mut DbConn, target: i64| -> Result<bool, Error> {
+        Ok(follows::between(conn, viewer.id, target)?.is_some_and(|f| f.state == ACCEPTED))
+    };
+    if status.visibility == PRIVATE {
+        if accepted(conn, status.account_id)? {
+            return Ok(true);
+        }
+        if let Some(community) = status.community_id {
+            return accepted(conn, community);
+        }
+        return Ok(false);
+    }
+    // Direct: its author and the person it answers. Mentions are not recorded yet, so a
+    // direct post is not shown to anyone else.
+    Ok(status.in_reply_to_account_id == Some(viewer.id))
+}
+
+/// The statuses of `list` that `viewer` may see, in order.
+pub fn filter_visible(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    list: Vec<Status>,
+) -> Result<Vec<Status>, Error> {
+    let mut visible = Vec::with_capacity(list.len());
+    for status in list {
+        // Public and unlisted need no query; only the rest are checked one by one.
+        if can_see(conn, viewer, &status)? {
+            visible.push(status);
+        }
+    }
+    Ok(visible)
+}

@@ -1,0 +1,312 @@
+//! The Mastodon client API over real HTTP: OAuth (code flow with PKCE, password grant,
+//! refresh, revoke), scopes, statuses, timelines with Link paging, visibility, and following
+//! across instances — every response held against the Mastodon API description.
+
+mod common;
+
+use common::{backends, eventually, spec, Backend, TestServer};
+use serde_json::{json, Value};
+
+struct Client<'a> {
+    server: &'a TestServer,
+    token: Option<String>,
+}
+
+impl Client<'_> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: Option<Value>,
+    ) -> (u16, Value, Option<String>) {
+        let mut request = self.server.http.request(method, self.server.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(form) = form {
+            request = request.json(&form);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let link = response
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+            link,
+        )
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, body, _) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    async fn post(&self, path: &str, form: Value) -> Value {
+        let (status, body, _) = self.call(reqwest::Method::POST, path, Some(form)).await;
+        assert_eq!(status, 200, "POST {path}: {body}");
+        body
+    }
+}
+
+/// Register an app and sign `user` in through the authorize page with PKCE.
+async fn sign_in(server: &TestServer, user: &str, scopes: &str) -> String {
+    let anonymous = Client {
+        server,
+        token: None,
+    };
+    let app = anonymous
+        .post("/api/v1/apps", json!({"client_name": "test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes}))
+        .await;
+    spec::assert_matches("CredentialApplication", &app);
+    let verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
+    let challenge = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(openssl::sha::sha256(verifier.as_bytes()))
+    };
+    let client_id = app["client_id"].as_str().unwrap();
+    let query = format!(
+        "/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope={}&code_challenge={challenge}&code_challenge_method=S256",
+        scopes.replace(' ', "+")
+    );
+    let (status, page) = server.get(&query, "text/html").await;
+    assert_eq!(status, 200, "{page}");
+    let form = [
+        ("client_id", client_id),
+        ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+        ("scope", scopes),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+        ("username", user),
+        ("password", "password123"),
+    ];
+    let page = server
+        .http
+        .post(server.url("/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = page
+        .split("Copy this code into the app: ")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let token = anonymous
+        .post(
+            "/oauth/token",
+            json!({"grant_type": "authorization_code", "client_id": client_id, "code": code,
+                   "redirect_uri": "urn:ietf:wg:oauth:2.0:oob", "code_verifier": verifier}),
+        )
+        .await;
+    spec::assert_matches("Token", &token);
+    // A code works once.
+    let (status, _, _) = anonymous
+        .call(reqwest::Method::POST, "/oauth/token", Some(json!({"grant_type": "authorization_code", "client_id": client_id, "code": code, "redirect_uri": "urn:ietf:wg:oauth:2.0:oob", "code_verifier": verifier})))
+        .await;
+    assert_eq!(status, 400);
+    token["access_token"].as_str().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn client_api_sessions() {
+    for backend in backends() {
+        eprintln!("client_api_sessions on {}", backend.name());
+        session_on(&backend).await;
+    }
+}
+
+async fn session_on(backend: &Backend) {
+    let alpha = TestServer::start_with(backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
+    let beta = TestServer::start(&Backend::Sqlite).await;
+    alpha.create_user("alice", false).await;
+    alpha.create_user("eve", false).await;
+    beta.create_user("bob", false).await;
+
+    let alice = Client {
+        server: &alpha,
+        token: Some(sign_in(&alpha, "alice", "read write follow").await),
+    };
+    let me = alice.get("/api/v1/accounts/verify_credentials").await;
+    spec::assert_matches("CredentialAccount", &me);
+    assert_eq!(me["username"], "alice");
+
+    // Posting, reading back, paging with Link headers.
+    for n in 0..3 {
+        let status = alice
+            .post(
+                "/api/v1/statuses",
+                json!({"status": format!("note {n}"), "visibility": "public"}),
+            )
+            .await;
+        spec::assert_matches("Status", &status);
+    }
+    let secret = alice
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "for followers", "visibility": "private"}),
+        )
+        .await;
+    let (status, page, link) = alice
+        .call(reqwest::Method::GET, "/api/v1/timelines/home?limit=2", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    let link = link.expect("Link header");
+    assert!(
+        link.contains("rel=\"next\"") && link.contains("limit=2") && link.contains("max_id="),
+        "{link}"
+    );
+    let next = link.split('<').nth(1).unwrap().split('>').next().unwrap();
+    let next_path = next.strip_prefix(&alpha.base).unwrap();
+    let older = alice.get(next_path).await;
+    assert_eq!(older.as_array().unwrap().len(), 2);
+    assert!(older[0]["id"].as_str().unwrap() < page[1]["id"].as_str().unwrap());
+    let public = Client {
+        server: &alpha,
+        token: None,
+    }
+    .get("/api/v1/timelines/public?local=true")
+    .await;
+    assert_eq!(
+        public.as_array().unwrap().len(),
+        3,
+        "followers-only stays out of the public timeline"
+    );
+    for status in public.as_array().unwrap() {
+        spec::assert_matches("Status", status);
+    }
+
+    // Scopes and visibility are enforced.
+    let read_only = Client {
+        server: &alpha,
+        token: Some(sign_in(&alpha, "eve", "read").await),
+    };
+    let (status, _, _) = read_only
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/statuses",
+            Some(json!({"status": "nope"})),
+        )
+        .await;
+    assert_eq!(status, 403, "a read token cannot post");
+    let secret_path = format!("/api/v1/statuses/{}", secret["id"].as_str().unwrap());
+    let (status, _, _) = read_only
+        .call(reqwest::Method::GET, &secret_path, None)
+        .await;
+    assert_eq!(status, 404, "a stranger cannot read followers-only posts");
+    let (status, _, _) = Client {
+        server: &alpha,
+        token: None,
+    }
+    .call(reqwest::Method::GET, &secret_path, None)
+    .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = Client {
+        server: &alpha,
+        token: Some("bogus".into()),
+    }
+    .call(
+        reqwest::Method::GET,
+        "/api/v1/accounts/verify_credentials",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    // Favourite and boost from the API.
+    let first = public[0]["id"].as_str().unwrap();
+    let liked = alice
+        .post(&format!("/api/v1/statuses/{first}/favourite"), json!({}))
+        .await;
+    assert_eq!(
+        (
+            liked["favourited"].as_bool(),
+            liked["favourites_count"].as_i64()
+        ),
+        (Some(true), Some(1))
+    );
+    let boosted = alice
+        .post(&format!("/api/v1/statuses/{first}/reblog"), json!({}))
+        .await;
+    spec::assert_matches("Status", &boosted);
+
+    // Password grant (on here), then following a remote account on beta.
+    let app = alice.post("/api/v1/apps", json!({"client_name": "script", "redirect_uris": ["urn:ietf:wg:oauth:2.0:oob"], "scopes": "read write follow"})).await;
+    let token = alice
+        .post("/oauth/token", json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": "alice", "password": "password123", "scope": "read write follow"}))
+        .await;
+    let script = Client {
+        server: &alpha,
+        token: Some(token["access_token"].as_str().unwrap().to_string()),
+    };
+    let bob = script
+        .get(&format!("/api/v1/accounts/lookup?acct=bob@{}", beta.domain))
+        .await;
+    spec::assert_matches("Account", &bob);
+    let relationship = script
+        .post(
+            &format!("/api/v1/accounts/{}/follow", bob["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    spec::assert_matches("Relationship", &relationship);
+    let bob_id = bob["id"].as_str().unwrap().to_string();
+    eventually("beta accepts the follow", || async {
+        let rel = script
+            .get(&format!("/api/v1/accounts/relationships?id[]={bob_id}"))
+            .await;
+        rel[0]["following"] == true
+    })
+    .await;
+
+    // Refresh and revoke.
+    let refreshed = alice
+        .post("/oauth/token", json!({"grant_type": "refresh_token", "client_id": app["client_id"], "client_secret": app["client_secret"], "refresh_token": token["refresh_token"]}))
+        .await;
+    let (status, _, _) = script
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401, "a refreshed token's predecessor stops working");
+    alice.post("/oauth/revoke", json!({"client_id": app["client_id"], "client_secret": app["client_secret"], "token": refreshed["access_token"]})).await;
+    let revoked = Client {
+        server: &alpha,
+        token: Some(refreshed["access_token"].as_str().unwrap().to_string()),
+    };
+    let (status, _, _) = revoked
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // Deleting answers the source text.
+    let deleted = alice
+        .call(reqwest::Method::DELETE, &secret_path, None)
+        .await;
+    assert_eq!(
+        (deleted.0, deleted.1["text"].as_str()),
+        (200, Some("for followers"))
+    );
+
+    alpha.stop().await;
+    beta.stop().await;
+}
