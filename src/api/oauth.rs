@@ -340,6 +340,10 @@ pub async fn revoke(ctx: Ctx, Params(body): Params<RevokeRequest>) -> Result<Htt
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414), which newer apps read first.
 pub async fn metadata(ctx: Ctx) -> HttpResponse {
     let base = ctx.config.base_url();
+    let mut grants = vec!["authorization_code", "client_credentials", "refresh_token"];
+    if ctx.config.oauth_password_grant {
+        grants.push("password");
+    }
     HttpResponse::Ok().json(json!({
         "issuer": format!("{base}/"),
         "authorization_endpoint": format!("{base}/oauth/authorize"),
@@ -349,7 +353,7 @@ pub async fn metadata(ctx: Ctx) -> HttpResponse {
         "scopes_supported": ["read", "write", "follow", "push", "profile"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "grant_types_supported": grants,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "service_documentation": "https://docs.joinmastodon.org/",

@@ -129,13 +129,17 @@ pub async fn delete(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(entity))
 }
 
+/// What an interaction answers: the status itself, or for a boost the new boost.
+type Interaction =
+    fn(&mut crate::db::DbConn, &crate::config::Config, &Account, i64) -> Result<i64, Error>;
+
 /// Favourite, unfavourite, boost or unboost, answering the (original) status.
 async fn interact(
     ctx: Ctx,
     auth: Auth,
     id: Path<String>,
     scope: &str,
-    action: fn(&mut crate::db::DbConn, &crate::config::Config, &Account, i64) -> Result<(), Error>,
+    action: Interaction,
 ) -> Result<HttpResponse, Error> {
     let (_, account) = auth.user(scope)?;
     let account = account.clone();
@@ -147,8 +151,8 @@ async fn interact(
             if !visibility::can_see(conn, Some(&account), &row)? {
                 return Err(Error::NotFound);
             }
-            action(conn, &config, &account, status_id)?;
-            status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)
+            let answer = action(conn, &config, &account, status_id)?;
+            status_store::by_id(conn, answer)?.ok_or(Error::NotFound)
         })
         .await?;
     ctx.deliveries.wake();
@@ -157,27 +161,30 @@ async fn interact(
 
 pub async fn favourite(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     interact(ctx, auth, id, "write:favourites", |c, cfg, a, s| {
-        interactions::favourite(c, cfg, a, s).map(|_| ())
+        interactions::favourite(c, cfg, a, s).map(|_| s)
     })
     .await
 }
 
 pub async fn unfavourite(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     interact(ctx, auth, id, "write:favourites", |c, cfg, a, s| {
-        interactions::unfavourite(c, cfg, a, s).map(|_| ())
+        interactions::unfavourite(c, cfg, a, s).map(|_| s)
     })
     .await
 }
 
 pub async fn reblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     interact(ctx, auth, id, "write:statuses", |c, cfg, a, s| {
-        interactions::reblog(c, cfg, a, s).map(|_| ())
+        interactions::reblog(c, cfg, a, s).map(|boost| boost.id)
     })
     .await
 }
 
 pub async fn unreblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:statuses", interactions::unreblog).await
+    interact(ctx, auth, id, "write:statuses", |c, cfg, a, s| {
+        interactions::unreblog(c, cfg, a, s).map(|_| s)
+    })
+    .await
 }
 
 /// `GET /api/v1/timelines/home`

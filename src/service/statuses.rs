@@ -48,8 +48,24 @@ pub fn render_text(text: &str) -> String {
     text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", ammonia::clean_text(p).replace("&#10;", "<br>")))
+        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
         .collect()
+}
+
+/// Escape the characters that mean something in HTML text and attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
@@ -340,8 +356,8 @@ mod tests {
     #[test]
     fn text_becomes_safe_paragraphs() {
         assert_eq!(
-            render_text("hello\nworld\n\n<b>x</b>"),
-            "<p>hello<br>world</p><p>&lt;b&gt;x&lt;&#47;b&gt;</p>"
+            render_text("hello world\nagain\n\n<b>x</b> & 'y'"),
+            "<p>hello world<br>again</p><p>&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39;</p>"
         );
     }
 }

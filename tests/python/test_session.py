@@ -1,0 +1,82 @@
+"""A Mastodon.py session against Guild: sign in, post, interact, page, follow across instances."""
+
+import time
+from urllib.parse import urlparse
+
+
+def eventually(check, what, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+def test_signed_in(alice):
+    me = alice.account_verify_credentials()
+    assert me.username == "alice"
+    assert me.acct == "alice"
+    assert "4.2.0 (compatible; Guild" in alice.instance().version
+
+
+def test_post_reply_favourite_boost_delete(alice, carol):
+    post = alice.status_post("Hello from Mastodon.py", visibility="public")
+    assert post.content == "<p>Hello from Mastodon.py</p>"
+    reply = carol.status_post("A reply", in_reply_to_id=post.id)
+    assert reply.in_reply_to_id == post.id
+    liked = carol.status_favourite(post.id)
+    assert liked.favourited and liked.favourites_count == 1
+    boost = carol.status_reblog(post.id)
+    assert boost.reblog.id == post.id
+    assert alice.status(post.id).replies_count == 1
+    carol.status_unreblog(post.id)
+    carol.status_unfavourite(post.id)
+    again = alice.status(post.id)
+    assert (again.favourites_count, again.reblogs_count) == (0, 0)
+    deleted = carol.status_delete(reply.id)
+    assert deleted.text == "A reply"
+
+
+def test_home_timeline_pages(alice):
+    posted = [alice.status_post(f"page test {n}").id for n in range(5)]
+    first = alice.timeline_home(limit=2)
+    assert len(first) == 2
+    seen = list(first)
+    page = first
+    while len(seen) < 5:
+        page = alice.fetch_next(page)
+        assert page, "fetch_next stopped early"
+        seen.extend(page)
+    ids = [s.id for s in seen[:5]]
+    assert ids == sorted(posted, reverse=True)
+    assert len(set(ids)) == 5
+
+
+def test_follow_remote_person_and_join_remote_community(alice, beta):
+    domain = urlparse(beta).netloc
+    bob = alice.account_lookup(f"bob@{domain}")
+    assert bob.acct == f"bob@{domain}"
+    alice.account_follow(bob.id)
+    eventually(lambda: alice.account_relationships(bob.id)[0].following, "bob accepts alice")
+    community = alice.account_lookup(f"practice@{domain}")
+    assert community.group is True
+    alice.account_follow(community.id)
+    eventually(lambda: alice.account_relationships(community.id)[0].following, "alice joins the community")
+    found = alice.search_v2(f"bob@{domain}", resolve=True)
+    assert [a.id for a in found.accounts] == [bob.id]
+
+
+def test_read_only_scope_is_refused(alpha):
+    from mastodon import Mastodon, MastodonAPIError
+    from conftest import session
+    client_id, client_secret = Mastodon.create_app(
+        "read-only", api_base_url=alpha, scopes=["read"], redirect_uris="urn:ietf:wg:oauth:2.0:oob", session=session())
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=alpha, session=session())
+    api.log_in("carol", "password123", scopes=["read"], allow_http=True)
+    try:
+        api.status_post("should not be posted")
+    except MastodonAPIError as e:
+        assert "scope" in str(e)
+    else:
+        raise AssertionError("a read-only token posted")
