@@ -93,6 +93,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         // Client API
         .route("/api/v1/instance", aw::get().to(api::instance::v1))
         .route("/api/v2/instance", aw::get().to(api::instance::v2))
+        .route("/api/v1/accounts", aw::post().to(accounts::register))
         .route(
             "/api/v1/accounts/verify_credentials",
             aw::get().to(accounts::verify_credentials),

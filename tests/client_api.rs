@@ -310,3 +310,83 @@ async fn session_on(backend: &Backend) {
     alpha.stop().await;
     beta.stop().await;
 }
+
+/// An app token from the client-credentials grant, as apps get before sign-up.
+async fn app_token(server: &TestServer) -> String {
+    let anonymous = Client {
+        server,
+        token: None,
+    };
+    let app = anonymous
+        .post("/api/v1/apps", json!({"client_name": "signup", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"}))
+        .await;
+    let token = anonymous
+        .post("/oauth/token", json!({"grant_type": "client_credentials", "client_id": app["client_id"], "client_secret": app["client_secret"], "scope": "read write"}))
+        .await;
+    token["access_token"].as_str().unwrap().to_string()
+}
+
+async fn sign_up(server: &TestServer, name: &str) -> (u16, Value) {
+    let client = Client {
+        server,
+        token: Some(app_token(server).await),
+    };
+    let (status, body, _) = client
+        .call(reqwest::Method::POST, "/api/v1/accounts", Some(json!({"username": name, "email": format!("{name}@example.org"), "password": "long enough", "agreement": true})))
+        .await;
+    (status, body)
+}
+
+#[actix_web::test]
+async fn registration_follows_the_instance_mode() {
+    for backend in backends() {
+        eprintln!(
+            "registration_follows_the_instance_mode on {}",
+            backend.name()
+        );
+        let approval = TestServer::start(&backend).await;
+        let (status, token) = sign_up(&approval, "newbie").await;
+        assert_eq!(status, 200, "{token}");
+        spec::assert_matches("Token", &token);
+        let newbie = Client {
+            server: &approval,
+            token: Some(token["access_token"].as_str().unwrap().to_string()),
+        };
+        let (status, body, _) = newbie
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/accounts/verify_credentials",
+                None,
+            )
+            .await;
+        assert_eq!(status, 403, "pending approval: {body}");
+        approval
+            .with_db(|conn, _| guild::service::accounts::approve_user(conn, "newbie"))
+            .await;
+        assert_eq!(
+            newbie.get("/api/v1/accounts/verify_credentials").await["username"],
+            "newbie"
+        );
+        let (status, body) = sign_up(&approval, "NEWBIE").await;
+        assert_eq!(status, 422, "a taken name: {body}");
+        approval.stop().await;
+    }
+    let open = TestServer::start_with(&Backend::Sqlite, &[("GUILD_REGISTRATIONS", "open")]).await;
+    let (status, token) = sign_up(&open, "walkin").await;
+    assert_eq!(status, 200);
+    let walkin = Client {
+        server: &open,
+        token: Some(token["access_token"].as_str().unwrap().to_string()),
+    };
+    assert_eq!(
+        walkin.get("/api/v1/accounts/verify_credentials").await["username"],
+        "walkin"
+    );
+    open.stop().await;
+    let closed =
+        TestServer::start_with(&Backend::Sqlite, &[("GUILD_REGISTRATIONS", "closed")]).await;
+    let (status, body) = sign_up(&closed, "nobody").await;
+    assert_eq!(status, 403);
+    assert!(body["error"].as_str().unwrap().contains("closed"));
+    closed.stop().await;
+}

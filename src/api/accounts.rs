@@ -3,7 +3,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::{account::Account, status::render};
-use super::params::{flexible_bool, Query};
+use super::params::{flexible_bool, Params, Query};
 use crate::app::Ctx;
 use crate::error::Error;
 use crate::federation::objects::ApStatus;
@@ -220,4 +220,41 @@ pub async fn search(
     }
     Ok(HttpResponse::Ok()
         .json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": [] })))
+}
+
+#[derive(Deserialize)]
+pub struct Registration {
+    username: String,
+    email: String,
+    password: String,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    agreement: Option<bool>,
+}
+
+/// `POST /api/v1/accounts`: sign-up with an app token.
+pub async fn register(
+    ctx: Ctx,
+    auth: Auth,
+    Params(form): Params<Registration>,
+) -> Result<HttpResponse, Error> {
+    auth.scope("write:accounts")?;
+    if form.agreement == Some(false) {
+        return Err(Error::Unprocessable("agreement must be accepted".into()));
+    }
+    let (app_id, config) = (auth.0.token.app_id, ctx.config.clone());
+    let issued = ctx
+        .db
+        .run(move |conn| {
+            let app = crate::store::oauth::app_by_id(conn, app_id)?.ok_or(Error::NotFound)?;
+            crate::service::oauth::register(
+                conn,
+                &config,
+                &app,
+                &form.username,
+                &form.email,
+                &form.password,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(super::oauth::token_json(issued)))
 }

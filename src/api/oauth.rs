@@ -245,7 +245,7 @@ fn client_credentials(
     Ok((id, body.client_secret.clone()))
 }
 
-fn token_json(issued: Issued) -> serde_json::Value {
+pub fn token_json(issued: Issued) -> serde_json::Value {
     let mut body = json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",

@@ -315,6 +315,11 @@ pub fn authenticate(conn: &mut DbConn, bearer: &str) -> Result<Authenticated, Er
             if user.disabled {
                 return Err(refused());
             }
+            if !user.approved {
+                return Err(Error::Forbidden(
+                    "Your login is currently pending approval".into(),
+                ));
+            }
             let account =
                 crate::store::accounts::by_id(conn, user.account_id)?.ok_or_else(refused)?;
             (Some(user), Some(account))
@@ -345,6 +350,39 @@ pub fn password_grant(
     let (user, _) = sign_in(conn, username, password)?;
     let scopes = scopes_for(app, scopes)?;
     issue_token(conn, app, Some(&user), scopes)
+}
+
+/// Sign-up through an app (`POST /api/v1/accounts`), following the registration mode. The
+/// new person gets a token at once; while approval is pending it is refused with 403.
+pub fn register(
+    conn: &mut DbConn,
+    config: &Config,
+    app: &App,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> Result<Issued, Error> {
+    use crate::config::Registrations;
+    if config.registrations == Registrations::Closed {
+        return Err(Error::Forbidden(
+            "registrations are closed on this instance".into(),
+        ));
+    }
+    let new = crate::service::accounts::NewUser {
+        username,
+        email,
+        password,
+        admin: false,
+        approved: config.registrations == Registrations::Open,
+    };
+    crate::db::transaction(conn, |conn| {
+        let (_, user) =
+            crate::service::accounts::create_user(conn, config, &new).map_err(|e| match e {
+                Error::Conflict(why) => Error::Unprocessable(why),
+                e => e,
+            })?;
+        issue_token(conn, app, Some(&user), app.scopes.clone())
+    })
 }
 
 #[cfg(test)]
