@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
-    use api::{accounts, oauth, statuses};
+    use api::{accounts, notifications, oauth, statuses};
     use federation::{actors, collections, inbox, nodeinfo, objects, webfinger};
     use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
@@ -137,6 +137,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::post().to(statuses::unreblog),
         )
         .route("/api/v1/timelines/home", aw::get().to(statuses::home))
+        .route("/api/v1/notifications", aw::get().to(notifications::list))
+        .route(
+            "/api/v1/notifications/clear",
+            aw::post().to(notifications::clear),
+        )
+        .route(
+            "/api/v1/notifications/{id}",
+            aw::get().to(notifications::get),
+        )
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            aw::post().to(notifications::dismiss),
+        )
         .route("/api/v1/timelines/public", aw::get().to(statuses::public))
         // Web pages and images
         .route("/", aw::get().to(home))

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod entities;
 pub mod instance;
+pub mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;

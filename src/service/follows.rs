@@ -7,6 +7,7 @@ use crate::delivery;
 use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
+use crate::service::notifications;
 use crate::store::{
     self,
     accounts::{self as account_store, Account},
@@ -23,6 +24,22 @@ fn needs_approval(conn: &mut DbConn, target: &Account) -> Result<bool, Error> {
     } else {
         Ok(target.locked)
     }
+}
+
+/// The followed person learns of a follow, or of a request to decide on.
+fn notify_follow(conn: &mut DbConn, follow: &Follow) -> Result<(), Error> {
+    let kind = if follow.state == ACCEPTED {
+        notifications::FOLLOW
+    } else {
+        notifications::FOLLOW_REQUEST
+    };
+    notifications::notify(
+        conn,
+        follow.target_account_id,
+        follow.account_id,
+        kind,
+        None,
+    )
 }
 
 fn refresh_counts(conn: &mut DbConn, follow: &Follow) -> Result<(), Error> {
@@ -60,6 +77,7 @@ pub fn follow(
                 follow.state = ACCEPTED.to_string();
             }
             follow_store::insert(conn, &follow)?;
+            notify_follow(conn, &follow)?;
         } else {
             let ap_id = activities::activity_id(config, id);
             let activity = activities::follow(&ap_id, &follower.ap_id, &target.ap_id);
@@ -163,6 +181,7 @@ pub fn receive_follow(
                 };
                 follow_store::insert(conn, &follow)?;
                 refresh_counts(conn, &follow)?;
+                notify_follow(conn, &follow)?;
                 follow
             }
         };

@@ -6,6 +6,7 @@ use crate::delivery;
 use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
+use crate::service::notifications;
 use crate::store::{
     self,
     accounts::{self as account_store, Account},
@@ -64,6 +65,13 @@ pub fn favourite(
                 },
             )?;
             favourite_store::refresh_counts(conn, status.id)?;
+            notifications::notify(
+                conn,
+                status.account_id,
+                account.id,
+                notifications::FAVOURITE,
+                Some(status.id),
+            )?;
             let like = activities::like(&ap_id, &account.ap_id, &status.ap_id);
             let inboxes = author_inbox(conn, &status)?;
             send(conn, config, account, &like, &inboxes)?;
@@ -120,6 +128,13 @@ pub fn reblog(
         let boost = boost_row(id, &ap_id, account.id, &status, true);
         status_store::insert(conn, &boost)?;
         favourite_store::refresh_counts(conn, status.id)?;
+        notifications::notify(
+            conn,
+            status.account_id,
+            account.id,
+            notifications::REBLOG,
+            Some(status.id),
+        )?;
         let announce = activities::boost(
             &ap_id,
             &account.ap_id,
@@ -207,6 +222,13 @@ pub fn receive_like(
                 },
             )?;
             favourite_store::refresh_counts(conn, status.id)?;
+            notifications::notify(
+                conn,
+                status.account_id,
+                account.id,
+                notifications::FAVOURITE,
+                Some(status.id),
+            )?;
         }
         Ok(())
     })
@@ -228,6 +250,13 @@ pub fn receive_boost(
                 &boost_row(next_id(), announce_ap_id, account.id, status, false),
             )?;
             favourite_store::refresh_counts(conn, status.id)?;
+            notifications::notify(
+                conn,
+                status.account_id,
+                account.id,
+                notifications::REBLOG,
+                Some(status.id),
+            )?;
         }
         Ok(())
     })

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod communities;
 pub mod follows;
 pub mod interactions;
+pub mod notifications;
 pub mod oauth;
 pub mod policy;
 pub mod resolve;

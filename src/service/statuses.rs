@@ -8,7 +8,7 @@ use crate::delivery;
 use crate::error::Error;
 use crate::federation::{activities, objects::post_json};
 use crate::ids::next_id;
-use crate::service::communities;
+use crate::service::{communities, notifications};
 use crate::store::{
     self,
     accounts::{self as account_store, Account},
@@ -144,6 +144,20 @@ fn local_community(conn: &mut DbConn, status: &Status) -> Result<Option<Account>
     })
 }
 
+/// A reply tells the person replied to, as a mention does on Mastodon.
+fn notify_reply(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    match status.in_reply_to_account_id {
+        Some(parent_author) => notifications::notify(
+            conn,
+            parent_author,
+            status.account_id,
+            notifications::MENTION,
+            Some(status.id),
+        ),
+        None => Ok(()),
+    }
+}
+
 fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     status_store::refresh_account_counts(conn, status.account_id)?;
     if let Some(parent) = status.in_reply_to_id {
@@ -207,6 +221,7 @@ pub fn create(
         };
         status_store::insert(conn, &status)?;
         refresh_counts(conn, &status)?;
+        notify_reply(conn, &status)?;
         federate(conn, config, author, &status, "Create")?;
         Ok(status)
     })
@@ -324,6 +339,7 @@ pub fn store_remote(
         };
         status_store::insert(conn, &status)?;
         refresh_counts(conn, &status)?;
+        notify_reply(conn, &status)?;
         Ok(status)
     })
 }

@@ -80,3 +80,25 @@ def test_read_only_scope_is_refused(alpha):
         assert "scope" in str(e)
     else:
         raise AssertionError("a read-only token posted")
+
+
+def test_notifications_between_two_users(alice, carol):
+    alice.notifications_clear()
+    post = alice.status_post("Notify me")
+    carol.status_favourite(post.id)
+    carol.status_reblog(post.id)
+    carol.status_post("Replying", in_reply_to_id=post.id)
+    carol.account_follow(alice.me().id)
+    kinds = sorted(n.type for n in alice.notifications())
+    assert kinds == ["favourite", "follow", "mention", "reblog"], kinds
+    only = alice.notifications(types=["favourite"])
+    assert [n.type for n in only] == ["favourite"] and only[0].account.username == "carol"
+    assert only[0].status.id == post.id
+    rest = alice.notifications(exclude_types=["favourite", "reblog"])
+    assert sorted(n.type for n in rest) == ["follow", "mention"]
+    one = alice.notifications(id=only[0].id)
+    assert one.type == "favourite"
+    alice.notifications_dismiss(only[0].id)
+    assert len(alice.notifications()) == 3
+    alice.notifications_clear()
+    assert alice.notifications() == []

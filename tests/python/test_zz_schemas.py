@@ -24,6 +24,8 @@ SHAPES = [
     ("DELETE", r"/api/v1/statuses/\d+", "Status", False),
     ("GET", r"/api/v1/timelines/\w+", "Status", True),
     ("GET", r"/api/v2/search", "Search", False),
+    ("GET", r"/api/v1/notifications", "Notification", True),
+    ("GET", r"/api/v1/notifications/\d+", "Notification", False),
 ]
 
 # Known mistakes of the description, each explained. None so far.

@@ -1,0 +1,78 @@
+use crate::db::{schema::notifications, DbConn};
+use crate::error::Error;
+use crate::store::statuses::Page;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    pub account_id: i64,
+    pub from_account_id: i64,
+    pub kind: String,
+    pub status_id: Option<i64>,
+    pub read: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, notification: &Notification) -> Result<(), Error> {
+    diesel::insert_into(notifications::table)
+        .values(notification)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A page of an account's notifications, newest first, limited to `types` (if any) and
+/// without `exclude`.
+pub fn page(
+    conn: &mut DbConn,
+    account_id: i64,
+    types: &[String],
+    exclude: &[String],
+    page: Page,
+) -> Result<Vec<Notification>, Error> {
+    let mut query = notifications::table
+        .filter(notifications::account_id.eq(account_id))
+        .filter(notifications::kind.ne_all(exclude))
+        .select(Notification::as_select())
+        .limit(page.limit)
+        .into_boxed();
+    if !types.is_empty() {
+        query = query.filter(notifications::kind.eq_any(types));
+    }
+    if let Some(max) = page.max_id {
+        query = query.filter(notifications::id.lt(max));
+    }
+    if let Some(since) = page.since_id {
+        query = query.filter(notifications::id.gt(since));
+    }
+    let mut rows: Vec<Notification> = match page.min_id {
+        Some(min) => query
+            .filter(notifications::id.gt(min))
+            .order(notifications::id.asc()),
+        None => query.order(notifications::id.desc()),
+    }
+    .load(conn)?;
+    rows.sort_by_key(|n| std::cmp::Reverse(n.id));
+    Ok(rows)
+}
+
+pub fn by_id(conn: &mut DbConn, account_id: i64, id: i64) -> Result<Option<Notification>, Error> {
+    Ok(notifications::table
+        .filter(notifications::account_id.eq(account_id))
+        .filter(notifications::id.eq(id))
+        .select(Notification::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Remove one notification of an account, or all of them when `id` is `None`.
+pub fn dismiss(conn: &mut DbConn, account_id: i64, id: Option<i64>) -> Result<(), Error> {
+    let mine = notifications::table.filter(notifications::account_id.eq(account_id));
+    match id {
+        Some(id) => diesel::delete(mine.filter(notifications::id.eq(id))).execute(conn)?,
+        None => diesel::delete(mine).execute(conn)?,
+    };
+    Ok(())
+}
