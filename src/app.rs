@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
-    use api::{accounts, notifications, oauth, statuses};
+    use api::{accounts, defaults, notifications, oauth, statuses};
     use federation::{actors, collections, inbox, nodeinfo, objects, webfinger};
     use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
@@ -136,6 +136,31 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/api/v1/statuses/{id}/unreblog",
             aw::post().to(statuses::unreblog),
         )
+        .route("/api/v1/statuses/{id}", aw::put().to(statuses::edit))
+        .route(
+            "/api/v1/statuses/{id}/source",
+            aw::get().to(statuses::source),
+        )
+        .route(
+            "/api/v1/statuses/{id}/context",
+            aw::get().to(statuses::context),
+        )
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            aw::get().to(statuses::favourited_by),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            aw::get().to(statuses::reblogged_by),
+        )
+        .route("/api/v1/custom_emojis", aw::get().to(defaults::empty_list))
+        .route("/api/v1/filters", aw::get().to(defaults::empty_list))
+        .route("/api/v2/filters", aw::get().to(defaults::empty_list))
+        .route("/api/v1/lists", aw::get().to(defaults::empty_list))
+        .route("/api/v1/followed_tags", aw::get().to(defaults::empty_list))
+        .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
+        .route("/api/v1/markers", aw::get().to(defaults::markers))
+        .route("/api/v1/preferences", aw::get().to(defaults::preferences))
         .route("/api/v1/timelines/home", aw::get().to(statuses::home))
         .route("/api/v1/notifications", aw::get().to(notifications::list))
         .route(

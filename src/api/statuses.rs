@@ -287,3 +287,114 @@ pub async fn by_account(
     )
     .await
 }
+
+/// `GET /api/v1/statuses/{id}/context`
+pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let row = load(&ctx, &id).await?;
+    let (viewer, base) = (auth.viewer("read:statuses").cloned(), ctx.config.base_url());
+    let body = ctx
+        .db
+        .run(move |conn| {
+            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
+                return Err(Error::NotFound);
+            }
+            let (ancestors, descendants) = crate::service::threads::context(conn, &row)?;
+            let ancestors = visibility::filter_visible(conn, viewer.as_ref(), ancestors)?;
+            let descendants = visibility::filter_visible(conn, viewer.as_ref(), descendants)?;
+            Ok(serde_json::json!({
+                "ancestors": render(conn, &base, viewer.as_ref(), &ancestors)?,
+                "descendants": render(conn, &base, viewer.as_ref(), &descendants)?,
+            }))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Accounts that favourited (or boosted, when `boosts`) a visible status.
+async fn who(
+    ctx: Ctx,
+    auth: MaybeAuth,
+    id: Path<String>,
+    boosts: bool,
+) -> Result<HttpResponse, Error> {
+    let row = load(&ctx, &id).await?;
+    let (viewer, base) = (auth.viewer("read:statuses").cloned(), ctx.config.base_url());
+    let body = ctx
+        .db
+        .run(move |conn| {
+            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
+                return Err(Error::NotFound);
+            }
+            let ids = match boosts {
+                true => status_store::reblogger_ids(conn, row.id, 40)?,
+                false => crate::store::favourites::favouriter_ids(conn, row.id, 40)?,
+            };
+            let accounts = account_store::by_ids(conn, &ids)?;
+            Ok(ids
+                .iter()
+                .filter_map(|id| accounts.iter().find(|a| a.id == *id))
+                .map(|a| super::entities::account::Account::from_row(a, &base))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `GET /api/v1/statuses/{id}/favourited_by`
+pub async fn favourited_by(
+    ctx: Ctx,
+    auth: MaybeAuth,
+    id: Path<String>,
+) -> Result<HttpResponse, Error> {
+    who(ctx, auth, id, false).await
+}
+
+/// `GET /api/v1/statuses/{id}/reblogged_by`
+pub async fn reblogged_by(
+    ctx: Ctx,
+    auth: MaybeAuth,
+    id: Path<String>,
+) -> Result<HttpResponse, Error> {
+    who(ctx, auth, id, true).await
+}
+
+#[derive(Deserialize)]
+pub struct EditStatus {
+    status: String,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// `PUT /api/v1/statuses/{id}`: edit the text; the new version federates as `Update`.
+pub async fn edit(
+    ctx: Ctx,
+    auth: Auth,
+    id: Path<String>,
+    Params(edit): Params<EditStatus>,
+) -> Result<HttpResponse, Error> {
+    let (_, author) = auth.user("write:statuses")?;
+    let (author, viewer) = (author.clone(), author.clone());
+    let (row, config) = (load(&ctx, &id).await?, ctx.config.clone());
+    let edited = ctx
+        .db
+        .run(move |conn| {
+            status_service::edit(conn, &config, &author, row.id, &edit.status, edit.title)
+        })
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), edited).await?))
+}
+
+/// `GET /api/v1/statuses/{id}/source`: the text as written, for editing.
+pub async fn source(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let (_, author) = auth.user("read:statuses")?;
+    let row = load(&ctx, &id).await?;
+    if row.account_id != author.id || row.deleted_at.is_some() {
+        return Err(Error::NotFound);
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "id": row.id.to_string(),
+        "text": row.source,
+        "spoiler_text": row.spoiler_text,
+    })))
+}

@@ -10,4 +10,5 @@ pub mod policy;
 pub mod resolve;
 pub mod setup;
 pub mod statuses;
+pub mod threads;
 pub mod visibility;

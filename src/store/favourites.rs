@@ -83,3 +83,13 @@ pub fn favourited_among(
         .into_iter()
         .collect())
 }
+
+/// Accounts that favourited a status, newest first.
+pub fn favouriter_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
+    Ok(favourites::table
+        .filter(favourites::status_id.eq(status_id))
+        .order(favourites::id.desc())
+        .limit(limit)
+        .select(favourites::account_id)
+        .load(conn)?)
+}

@@ -319,3 +319,29 @@ pub fn reblogged_among(
         .flatten()
         .collect())
 }
+
+/// Every status of a thread (its root and all replies under it), oldest first.
+pub fn thread(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(
+            statuses::id
+                .eq(root_id)
+                .or(statuses::thread_root_id.eq(root_id)),
+        )
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::reblog_of_id.is_null())
+        .order(statuses::id.asc())
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
+/// Accounts that boosted a status, newest first.
+pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
+    Ok(statuses::table
+        .filter(statuses::reblog_of_id.eq(status_id))
+        .filter(statuses::deleted_at.is_null())
+        .order(statuses::id.desc())
+        .limit(limit)
+        .select(statuses::account_id)
+        .load(conn)?)
+}

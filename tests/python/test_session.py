@@ -102,3 +102,28 @@ def test_notifications_between_two_users(alice, carol):
     assert len(alice.notifications()) == 3
     alice.notifications_clear()
     assert alice.notifications() == []
+
+
+def test_threads_edits_and_who_interacted(alice, carol):
+    root = alice.status_post("Thread root")
+    reply = carol.status_post("First reply", in_reply_to_id=root.id)
+    nested = alice.status_post("Nested reply", in_reply_to_id=reply.id)
+    context = alice.status_context(reply.id)
+    assert [s.id for s in context.ancestors] == [root.id]
+    assert [s.id for s in context.descendants] == [nested.id]
+    assert [s.id for s in alice.status_context(root.id).descendants] == [reply.id, nested.id]
+    edited = alice.status_update(root.id, status="Thread root, edited")
+    assert edited.content == "<p>Thread root, edited</p>" and edited.edited_at is not None
+    assert alice.status_source(root.id).text == "Thread root, edited"
+    carol.status_favourite(root.id)
+    carol.status_reblog(root.id)
+    assert [a.username for a in alice.status_favourited_by(root.id)] == ["carol"]
+    assert [a.username for a in alice.status_reblogged_by(root.id)] == ["carol"]
+
+
+def test_start_up_calls_answer(alice):
+    assert alice.custom_emojis() == []
+    assert alice.lists() == []
+    assert alice.filters_v2() == []
+    prefs = alice.preferences()
+    assert prefs["posting:default:visibility"] == "public"

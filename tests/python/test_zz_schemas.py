@@ -25,6 +25,11 @@ SHAPES = [
     ("GET", r"/api/v1/timelines/\w+", "Status", True),
     ("GET", r"/api/v2/search", "Search", False),
     ("GET", r"/api/v1/notifications", "Notification", True),
+    ("GET", r"/api/v1/statuses/\d+/context", "Context", False),
+    ("GET", r"/api/v1/statuses/\d+/source", "StatusSource", False),
+    ("PUT", r"/api/v1/statuses/\d+", "Status", False),
+    ("GET", r"/api/v1/statuses/\d+/(favourited_by|reblogged_by)", "Account", True),
+    ("GET", r"/api/v1/preferences", "Preferences", False),
     ("GET", r"/api/v1/notifications/\d+", "Notification", False),
 ]
 
