@@ -62,6 +62,7 @@ async fn post(
                 visibility: "public".to_string(),
                 in_reply_to_id,
                 community,
+                mentions: Vec::new(),
             };
             statuses::create(conn, &config, &author, new)
         })

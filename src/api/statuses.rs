@@ -6,7 +6,9 @@ use super::pagination::{paged_response, PageParams};
 use super::params::{flexible_bool, Params, Query};
 use crate::app::Ctx;
 use crate::error::Error;
-use crate::service::{interactions, statuses as status_service, visibility};
+use crate::service::{interactions, resolve, statuses as status_service, text, visibility};
+
+const MAX_MENTIONS: usize = 20;
 use crate::store::{
     accounts::{self as account_store, Account},
     statuses::{self as status_store, Status as StatusRow},
@@ -86,6 +88,14 @@ pub async fn create(
         Some(id) => Some(id.parse::<i64>().map_err(|_| Error::NotFound)?),
         None => None,
     };
+    let text = new.status.clone().unwrap_or_default();
+    let mut mentions = Vec::new();
+    // Each mention may mean a webfinger lookup; a post names at most this many.
+    for handle in text::mention_handles(&text).into_iter().take(MAX_MENTIONS) {
+        if let Ok(account) = resolve::account(&ctx, &handle).await {
+            mentions.push(account);
+        }
+    }
     let config = ctx.config.clone();
     let viewer = author.clone();
     let row = ctx
@@ -99,6 +109,7 @@ pub async fn create(
                 visibility: new.visibility.unwrap_or_else(|| "public".to_string()),
                 in_reply_to_id,
                 community: None,
+                mentions,
             };
             status_service::create(conn, &config, &author, post)
         })

@@ -100,6 +100,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    mentions (status_id, account_id) {
+        status_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
     follows (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -230,6 +237,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     communities,
     community_moderators,
     statuses,
+    mentions,
     follows,
     favourites,
     notifications,

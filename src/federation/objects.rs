@@ -59,6 +59,8 @@ pub struct ApPost {
     pub url: Option<Url>,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub audience: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub tag: Vec<Value>,
 }
 
 impl ApPost {
@@ -130,6 +132,25 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
     if let Some(community) = &community {
         to.push(community.ap_id.clone());
     }
+    let mentioned_ids: Vec<i64> = status_store::mentions_of(conn, &[status.id])?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let mentioned = account_store::by_ids(conn, &mentioned_ids)?;
+    let mut cc = cc;
+    let mut tags: Vec<Value> = Vec::new();
+    for account in &mentioned {
+        // Direct posts go to the people they mention; others copy them in.
+        if status.visibility == DIRECT {
+            to.push(account.ap_id.clone())
+        } else {
+            cc.push(account.ap_id.clone())
+        }
+        tags.push(json!({ "type": "Mention", "href": account.ap_id, "name": format!("@{}", account.acct()) }));
+    }
+    for tag in crate::service::text::hashtags(&status.source) {
+        tags.push(json!({ "type": "Hashtag", "href": format!("{}/tags/{tag}", base_of(&author.ap_id)), "name": format!("#{tag}") }));
+    }
     let mut post = json!({
         "id": status.ap_id,
         "type": if status.title.is_some() { "Page" } else { "Note" },
@@ -142,6 +163,7 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
         "sensitive": status.sensitive,
         "published": crate::api::entities::time(status.created_at),
         "url": status.url.clone().unwrap_or_else(|| status.ap_id.clone()),
+        "tag": tags,
     });
     let fields = [
         ("name", status.title.clone().map(Value::from)),
@@ -166,6 +188,13 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
         }
     }
     Ok(post)
+}
+
+/// `scheme://host[:port]` of a URL.
+fn base_of(url: &str) -> String {
+    Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
 }
 
 #[async_trait::async_trait]
@@ -249,15 +278,26 @@ impl Object for ApStatus {
             visibility: visibility.to_string(),
             published: json.published.map(|t| t.naive_utc()),
         };
+        let mentions: Vec<String> = json
+            .tag
+            .iter()
+            .filter(|t| t["type"] == "Mention")
+            .filter_map(|t| t["href"].as_str().map(str::to_string))
+            .collect();
         let row = data
             .db
             .run(move |conn| {
+                let mentioned: Vec<i64> = account_store::by_ap_ids(conn, &mentions)?
+                    .iter()
+                    .map(|a| a.id)
+                    .collect();
                 status_service::store_remote(
                     conn,
                     &author,
                     parent.as_ref(),
                     community.as_ref(),
                     &post,
+                    &mentioned,
                 )
             })
             .await?;

@@ -10,5 +10,6 @@ pub mod policy;
 pub mod resolve;
 pub mod setup;
 pub mod statuses;
+pub mod text;
 pub mod threads;
 pub mod visibility;

@@ -8,7 +8,7 @@ use crate::delivery;
 use crate::error::Error;
 use crate::federation::{activities, objects::post_json};
 use crate::ids::next_id;
-use crate::service::{communities, notifications};
+use crate::service::{communities, notifications, text};
 use crate::store::{
     self,
     accounts::{self as account_store, Account},
@@ -29,6 +29,9 @@ pub struct NewPost {
     pub in_reply_to_id: Option<i64>,
     /// Post into this community (a thread there, or a comment when replying).
     pub community: Option<Account>,
+    /// Accounts mentioned in the text, already resolved; a mentioned community that is not
+    /// given as `community` becomes it, so Mastodon apps post into communities by mention.
+    pub mentions: Vec<Account>,
 }
 
 /// A post as read from another server, already sanitised where it holds HTML.
@@ -41,31 +44,6 @@ pub struct RemotePost {
     pub sensitive: bool,
     pub visibility: String,
     pub published: Option<NaiveDateTime>,
-}
-
-/// Plain text to safe HTML: paragraphs at blank lines, line breaks kept.
-pub fn render_text(text: &str) -> String {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
-        .collect()
-}
-
-/// Escape the characters that mean something in HTML text and attributes.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
@@ -89,18 +67,21 @@ fn validate(post: &NewPost) -> Result<(), Error> {
     Ok(())
 }
 
-/// Where a status's activities go: the author's remote followers, the parent's author and
-/// the community (a remote one directly; a local one relays to its members).
+/// Where a status's activities go: the author's remote followers, the parent's author, the
+/// people mentioned and the community (a remote one directly; a local one relays to its members).
 fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> {
     let mut inboxes = if status.visibility == "direct" {
         Vec::new()
     } else {
         follows::remote_follower_inboxes(conn, status.account_id)?
     };
-    for account_id in [status.in_reply_to_account_id, status.community_id]
+    let mentioned = status_store::mentions_of(conn, &[status.id])?
         .into_iter()
-        .flatten()
-    {
+        .map(|(_, a)| a);
+    let addressed = [status.in_reply_to_account_id, status.community_id]
+        .into_iter()
+        .flatten();
+    for account_id in addressed.chain(mentioned) {
         if let Some(account) = account_store::by_id(conn, account_id)?.filter(|a| !a.is_local()) {
             inboxes.push(
                 account
@@ -144,18 +125,25 @@ fn local_community(conn: &mut DbConn, status: &Status) -> Result<Option<Account>
     })
 }
 
-/// A reply tells the person replied to, as a mention does on Mastodon.
-fn notify_reply(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
-    match status.in_reply_to_account_id {
-        Some(parent_author) => notifications::notify(
+/// The people mentioned, and the person replied to, are told (once each).
+fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    let mut told: Vec<i64> = status_store::mentions_of(conn, &[status.id])?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    told.extend(status.in_reply_to_account_id);
+    told.sort();
+    told.dedup();
+    for account_id in told {
+        notifications::notify(
             conn,
-            parent_author,
+            account_id,
             status.account_id,
             notifications::MENTION,
             Some(status.id),
-        ),
-        None => Ok(()),
+        )?;
     }
+    Ok(())
 }
 
 fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
@@ -183,11 +171,14 @@ pub fn create(
             ),
             None => None,
         };
-        // A comment belongs to its thread's community.
+        // A comment belongs to its thread's community; a post names one directly or by
+        // mentioning it.
+        let mentioned_group = post.mentions.iter().find(|a| a.is_group()).map(|c| c.id);
         let community_id = parent
             .as_ref()
             .and_then(|p| p.community_id)
-            .or(post.community.as_ref().map(|c| c.id));
+            .or(post.community.as_ref().map(|c| c.id))
+            .or(mentioned_group);
         if let Some(community_id) = community_id {
             let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
             communities::check_may_post(conn, &community, author)?;
@@ -205,7 +196,12 @@ pub fn create(
             url: Some(ap_id.clone()),
             ap_id,
             title: post.title.filter(|t| !t.trim().is_empty()),
-            content: render_text(&post.text),
+            content: text::render(
+                &post.text,
+                &post.mentions,
+                &config.base_url(),
+                &config.domain,
+            ),
             source: post.text,
             spoiler_text: post.spoiler_text,
             sensitive: post.sensitive,
@@ -220,8 +216,10 @@ pub fn create(
             deleted_at: None,
         };
         status_store::insert(conn, &status)?;
+        let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
+        status_store::insert_mentions(conn, status.id, &mentioned)?;
         refresh_counts(conn, &status)?;
-        notify_reply(conn, &status)?;
+        notify_mentions(conn, &status)?;
         federate(conn, config, author, &status, "Create")?;
         Ok(status)
     })
@@ -240,7 +238,12 @@ pub fn edit(
         let status = own_status(conn, author, status_id)?;
         let edit = StatusEdit {
             title: title.or(status.title.clone()),
-            content: render_text(text),
+            content: text::render(
+                text,
+                &mentioned_accounts(conn, status.id)?,
+                &config.base_url(),
+                &config.domain,
+            ),
             source: text.to_string(),
             spoiler_text: status.spoiler_text.clone(),
             sensitive: status.sensitive,
@@ -268,6 +271,14 @@ pub fn delete(
     })
 }
 
+fn mentioned_accounts(conn: &mut DbConn, status_id: i64) -> Result<Vec<Account>, Error> {
+    let ids: Vec<i64> = status_store::mentions_of(conn, &[status_id])?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    account_store::by_ids(conn, &ids)
+}
+
 fn own_status(conn: &mut DbConn, author: &Account, status_id: i64) -> Result<Status, Error> {
     status_store::by_id(conn, status_id)?
         .filter(|s| s.account_id == author.id && s.deleted_at.is_none())
@@ -282,6 +293,7 @@ pub fn store_remote(
     parent: Option<&Status>,
     community: Option<&Account>,
     post: &RemotePost,
+    mentioned: &[i64],
 ) -> Result<Status, Error> {
     crate::db::transaction(conn, |conn| {
         let content = ammonia::clean(&post.content);
@@ -338,8 +350,9 @@ pub fn store_remote(
             deleted_at: None,
         };
         status_store::insert(conn, &status)?;
+        status_store::insert_mentions(conn, status.id, mentioned)?;
         refresh_counts(conn, &status)?;
-        notify_reply(conn, &status)?;
+        notify_mentions(conn, &status)?;
         Ok(status)
     })
 }
@@ -363,17 +376,4 @@ pub fn delete_remote(
         }
         Ok(Some(status))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::render_text;
-
-    #[test]
-    fn text_becomes_safe_paragraphs() {
-        assert_eq!(
-            render_text("hello world\nagain\n\n<b>x</b> & 'y'"),
-            "<p>hello world<br>again</p><p>&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39;</p>"
-        );
-    }
 }

@@ -38,9 +38,8 @@ pub fn can_see(
         }
         return Ok(false);
     }
-    // Direct: its author and the person it answers. Mentions are not recorded yet, so a
-    // direct post is not shown to anyone else.
-    Ok(status.in_reply_to_account_id == Some(viewer.id))
+    // Direct: its author and the people it mentions.
+    crate::store::statuses::is_mentioned(conn, status.id, viewer.id)
 }
 
 /// The statuses of `list` that `viewer` may see, in order.

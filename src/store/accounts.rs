@@ -231,3 +231,11 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
         .select(Account::as_select())
         .load(conn)?)
 }
+
+/// Accounts with these actor ids, in one query.
+pub fn by_ap_ids(conn: &mut DbConn, ap_ids: &[String]) -> Result<Vec<Account>, Error> {
+    Ok(accounts::table
+        .filter(accounts::ap_id.eq_any(ap_ids))
+        .select(Account::as_select())
+        .load(conn)?)
+}

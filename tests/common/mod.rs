@@ -390,5 +390,6 @@ pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
         visibility: "public".to_string(),
         in_reply_to_id: None,
         community: None,
+        mentions: Vec::new(),
     }
 }

@@ -67,6 +67,32 @@ def test_follow_remote_person_and_join_remote_community(alice, beta):
     assert [a.id for a in found.accounts] == [bob.id]
 
 
+def test_mention_posts_into_a_remote_community(alice, beta):
+    from mastodon import Mastodon
+    domain = urlparse(beta).netloc
+    post = alice.status_post(f"@practice@{domain} Where do we keep runbooks?")
+    assert [m.acct for m in post.mentions] == [f"practice@{domain}"]
+    assert 'class="u-url mention"' in post.content
+    reader = Mastodon(api_base_url=beta)
+    community = reader.account_lookup("practice")
+
+    def arrived():
+        return any(s.uri == post.uri for s in reader.account_statuses(community.id))
+    eventually(arrived, "the post reaches the community on beta")
+
+
+def test_direct_posts_reach_only_who_they_mention(alpha, alice, carol):
+    from mastodon import Mastodon, MastodonNotFoundError
+    secret = carol.status_post("@alice just between us", visibility="direct")
+    assert alice.status(secret.id).visibility == "direct"
+    try:
+        Mastodon(api_base_url=alpha).status(secret.id)
+    except MastodonNotFoundError:
+        pass
+    else:
+        raise AssertionError("an anonymous reader saw a direct post")
+
+
 def test_read_only_scope_is_refused(alpha):
     from mastodon import Mastodon, MastodonAPIError
     from conftest import session

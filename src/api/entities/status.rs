@@ -53,6 +53,8 @@ struct Lookups {
     boosted: HashMap<i64, StatusRow>,
     favourited: HashSet<i64>,
     reblogged: HashSet<i64>,
+    /// (status id, mentioned account id)
+    mentions: Vec<(i64, i64)>,
 }
 
 /// Render `rows` for `viewer`, in order. Rows whose author is missing are left out.
@@ -67,16 +69,18 @@ pub fn render(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
+    let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
+    let mentions = statuses::mentions_of(conn, &all_ids)?;
     let account_ids: Vec<i64> = rows
         .iter()
         .chain(boosted.values())
         .map(|s| s.account_id)
+        .chain(mentions.iter().map(|(_, a)| *a))
         .collect();
     let accounts = accounts::by_ids(conn, &account_ids)?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
     let (favourited, reblogged) = match viewer {
         Some(viewer) => (
             favourites::favourited_among(conn, viewer.id, &all_ids)?,
@@ -89,6 +93,7 @@ pub fn render(
         boosted,
         favourited,
         reblogged,
+        mentions,
     };
     Ok(rows
         .iter()
@@ -127,7 +132,20 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         spoiler_text: row.spoiler_text.clone(),
         media_attachments: Vec::new(),
         application: None,
-        mentions: Vec::new(),
+        mentions: lookups
+            .mentions
+            .iter()
+            .filter(|(status, _)| *status == row.id)
+            .filter_map(|(_, account)| lookups.accounts.get(account))
+            .map(|a| {
+                serde_json::json!({
+                    "id": a.id.to_string(),
+                    "username": a.username,
+                    "acct": a.acct(),
+                    "url": a.url.clone().unwrap_or_else(|| a.ap_id.clone()),
+                })
+            })
+            .collect(),
         tags: Vec::new(),
         emojis: Vec::new(),
         reblogs_count: row.reblogs_count,
