@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
-    use api::{accounts, defaults, notifications, oauth, statuses};
+    use api::{accounts, defaults, follows, notifications, oauth, statuses};
     use federation::{actors, collections, inbox, nodeinfo, objects, webfinger};
     use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
@@ -94,6 +94,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/instance", aw::get().to(api::instance::v1))
         .route("/api/v2/instance", aw::get().to(api::instance::v2))
         .route("/api/v1/accounts", aw::post().to(accounts::register))
+        .route(
+            "/api/v1/accounts/update_credentials",
+            aw::patch().to(accounts::update_credentials),
+        )
         .route(
             "/api/v1/accounts/verify_credentials",
             aw::get().to(accounts::verify_credentials),
@@ -161,6 +165,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
         .route("/api/v1/markers", aw::get().to(defaults::markers))
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))
+        .route(
+            "/api/v1/accounts/{id}/followers",
+            aw::get().to(follows::followers),
+        )
+        .route(
+            "/api/v1/accounts/{id}/following",
+            aw::get().to(follows::following),
+        )
+        .route("/api/v1/follow_requests", aw::get().to(follows::requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            aw::post().to(follows::authorize),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            aw::post().to(follows::reject),
+        )
         .route("/api/v1/timelines/home", aw::get().to(statuses::home))
         .route("/api/v1/notifications", aw::get().to(notifications::list))
         .route(

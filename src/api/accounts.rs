@@ -74,7 +74,7 @@ pub async fn lookup(ctx: Ctx, Query(params): Query<LookupParams>) -> Result<Http
     Ok(HttpResponse::Ok().json(Account::from_row(&account, &ctx.config.base_url())))
 }
 
-fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result<Value, Error> {
+pub fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result<Value, Error> {
     let out = follows::between(conn, me, other)?;
     let back = follows::between(conn, other, me)?;
     let state = |f: &Option<follows::Follow>, s: &str| f.as_ref().is_some_and(|f| f.state == s);
@@ -257,4 +257,41 @@ pub async fn register(
         })
         .await?;
     Ok(HttpResponse::Ok().json(super::oauth::token_json(issued)))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    locked: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    discoverable: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    bot: Option<bool>,
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`
+pub async fn update_credentials(
+    ctx: Ctx,
+    auth: Auth,
+    Params(form): Params<ProfileForm>,
+) -> Result<HttpResponse, Error> {
+    let (user, account) = auth.user("write:accounts")?;
+    let (user, account, config) = (user.clone(), account.clone(), ctx.config.clone());
+    let changes = crate::service::accounts::ProfileChanges {
+        display_name: form.display_name,
+        note: form.note,
+        locked: form.locked,
+        discoverable: form.discoverable,
+        bot: form.bot,
+    };
+    let updated = ctx
+        .db
+        .run(move |conn| crate::service::accounts::update_profile(conn, &config, &account, changes))
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(with_source(&updated, &user, &ctx.config.base_url())))
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod defaults;
 pub mod entities;
+pub mod follows;
 pub mod instance;
 pub mod notifications;
 pub mod oauth;

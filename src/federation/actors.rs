@@ -160,12 +160,12 @@ fn parse_url(value: &Option<String>) -> Option<Url> {
 }
 
 /// The document of a local actor.
-fn to_document(
-    state: &AppState,
+pub fn to_document(
+    config: &crate::config::Config,
     account: &Account,
     moderators: Option<(Url, bool)>,
 ) -> Result<ApActor, Error> {
-    let base = state.config.base_url();
+    let base = config.base_url();
     let group = account.is_group();
     let id = Url::parse(&account.ap_id)?;
     Ok(ApActor {
@@ -286,7 +286,7 @@ impl Object for ApAccount {
         } else {
             None
         };
-        to_document(data.app_data(), &self.row, moderators)
+        to_document(&data.config, &self.row, moderators)
     }
 
     async fn verify(

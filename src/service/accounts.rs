@@ -197,3 +197,72 @@ mod tests {
         assert!(validate_credentials("a@b.c", "short").is_err());
     }
 }
+
+/// Profile changes a person asks for; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    /// Plain text; stored as HTML.
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub bot: Option<bool>,
+}
+
+const MAX_DISPLAY_NAME: usize = 100;
+const MAX_NOTE: usize = 1000;
+
+/// Change a local person's profile and tell their followers' servers (`Update` of the actor).
+pub fn update_profile(
+    conn: &mut DbConn,
+    config: &Config,
+    account: &Account,
+    changes: ProfileChanges,
+) -> Result<Account, Error> {
+    if changes
+        .display_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_DISPLAY_NAME)
+    {
+        return Err(Error::Unprocessable(format!(
+            "display_name is longer than {MAX_DISPLAY_NAME} characters"
+        )));
+    }
+    if changes
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE)
+    {
+        return Err(Error::Unprocessable(format!(
+            "note is longer than {MAX_NOTE} characters"
+        )));
+    }
+    let edit = account_store::ProfileEdit {
+        display_name: changes.display_name,
+        note: changes
+            .note
+            .map(|n| crate::service::text::render(&n, &[], &config.base_url(), &config.domain)),
+        locked: changes.locked,
+        discoverable: changes.discoverable,
+        bot: changes.bot,
+        updated_at: Some(store::now()),
+    };
+    crate::db::transaction(conn, |conn| {
+        account_store::edit_profile(conn, account.id, &edit)?;
+        let updated = account_store::by_id(conn, account.id)?.ok_or(Error::NotFound)?;
+        let document = serde_json::to_value(crate::federation::actors::to_document(
+            config, &updated, None,
+        )?)?;
+        let update = crate::federation::activities::wrap(
+            config,
+            next_id(),
+            "Update",
+            &updated.ap_id,
+            document,
+        );
+        let inboxes = crate::store::follows::remote_follower_inboxes(conn, updated.id)?;
+        let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
+        crate::delivery::enqueue(conn, config, &updated, &update, &inboxes)?;
+        Ok(updated)
+    })
+}

@@ -239,3 +239,22 @@ pub fn by_ap_ids(conn: &mut DbConn, ap_ids: &[String]) -> Result<Vec<Account>, E
         .select(Account::as_select())
         .load(conn)?)
 }
+
+/// What a person may change of their own profile.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = accounts)]
+pub struct ProfileEdit {
+    pub display_name: Option<String>,
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub bot: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn edit_profile(conn: &mut DbConn, id: i64, edit: &ProfileEdit) -> Result<(), Error> {
+    diesel::update(accounts::table.find(id))
+        .set(edit)
+        .execute(conn)?;
+    Ok(())
+}

@@ -129,3 +129,44 @@ pub fn page_actor_ids(
         .filter_map(|f| ap_ids.get(&other(f)).map(|ap_id| (f.id, ap_id.clone())))
         .collect())
 }
+
+/// Account ids on one side of an account's follows in `state`, newest first, paged by follow
+/// id: (follow id, account id). `followers` picks who follows the account.
+pub fn page_account_ids(
+    conn: &mut DbConn,
+    account_id: i64,
+    followers: bool,
+    state: &str,
+    page: crate::store::statuses::Page,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let mut query = follows::table.filter(follows::state.eq(state)).into_boxed();
+    query = if followers {
+        query.filter(follows::target_account_id.eq(account_id))
+    } else {
+        query.filter(follows::account_id.eq(account_id))
+    };
+    if let Some(max) = page.max_id {
+        query = query.filter(follows::id.lt(max));
+    }
+    if let Some(since) = page.since_id.or(page.min_id) {
+        query = query.filter(follows::id.gt(since));
+    }
+    let rows: Vec<Follow> = query
+        .order(follows::id.desc())
+        .limit(page.limit)
+        .select(Follow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|f| {
+            (
+                f.id,
+                if followers {
+                    f.account_id
+                } else {
+                    f.target_account_id
+                },
+            )
+        })
+        .collect())
+}

@@ -93,6 +93,24 @@ def test_direct_posts_reach_only_who_they_mention(alpha, alice, carol):
         raise AssertionError("an anonymous reader saw a direct post")
 
 
+def test_profile_locked_account_and_follow_requests(alice, carol):
+    me = carol.account_update_credentials(display_name="Carol C.", note="Platform <team>", locked=True)
+    assert me.display_name == "Carol C." and me.locked is True
+    assert me.note == "<p>Platform &lt;team&gt;</p>"
+    carol_id = me.id
+    alice.account_unfollow(carol_id)
+    relationship = alice.account_follow(carol_id)
+    assert relationship.requested and not relationship.following
+    requests = carol.follow_requests()
+    assert [a.username for a in requests] == ["alice"]
+    decided = carol.follow_request_authorize(requests[0].id)
+    assert decided.followed_by is True
+    assert alice.account_relationships(carol_id)[0].following
+    assert "alice" in [a.username for a in carol.account_followers(carol_id)]
+    assert "carol" in [a.username for a in alice.account_following(alice.me().id)]
+    carol.account_update_credentials(locked=False)
+
+
 def test_read_only_scope_is_refused(alpha):
     from mastodon import Mastodon, MastodonAPIError
     from conftest import session

@@ -30,6 +30,10 @@ SHAPES = [
     ("PUT", r"/api/v1/statuses/\d+", "Status", False),
     ("GET", r"/api/v1/statuses/\d+/(favourited_by|reblogged_by)", "Account", True),
     ("GET", r"/api/v1/preferences", "Preferences", False),
+    ("PATCH", r"/api/v1/accounts/update_credentials", "CredentialAccount", False),
+    ("GET", r"/api/v1/accounts/\d+/(followers|following)", "Account", True),
+    ("GET", r"/api/v1/follow_requests", "Account", True),
+    ("POST", r"/api/v1/follow_requests/\d+/(authorize|reject)", "Relationship", False),
     ("GET", r"/api/v1/notifications/\d+", "Notification", False),
 ]
 

@@ -1,0 +1,109 @@
+//! Followers, following and follow requests.
+
+use super::auth::{Auth, MaybeAuth};
+use super::entities::account::Account;
+use super::pagination::{paged_response, PageParams};
+use super::params::Query;
+use crate::app::Ctx;
+use crate::error::Error;
+use crate::service::follows as follow_service;
+use crate::store::{
+    accounts,
+    follows::{self, ACCEPTED, PENDING},
+};
+use actix_web::{web::Path, HttpRequest, HttpResponse};
+
+/// A page of accounts from (follow id, account id) rows, in order, with `Link` by follow id.
+async fn account_page(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    account_id: i64,
+    followers: bool,
+    state: &'static str,
+    params: PageParams,
+) -> Result<HttpResponse, Error> {
+    let (page, base) = (params.page(), ctx.config.base_url());
+    let body_base = base.clone();
+    let (cursor, body) = ctx
+        .db
+        .run(move |conn| {
+            let rows = follows::page_account_ids(conn, account_id, followers, state, page)?;
+            let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
+            let found = accounts::by_ids(conn, &ids)?;
+            let body: Vec<Account> = ids
+                .iter()
+                .filter_map(|id| found.iter().find(|a| a.id == *id))
+                .map(|a| Account::from_row(a, &body_base))
+                .collect();
+            Ok((rows.iter().map(|(f, _)| *f).collect::<Vec<i64>>(), body))
+        })
+        .await?;
+    Ok(paged_response(req, &base, page, &cursor).json(body))
+}
+
+fn parse_id(id: &str) -> Result<i64, Error> {
+    id.parse().map_err(|_| Error::NotFound)
+}
+
+/// `GET /api/v1/accounts/{id}/followers` (members, for a community)
+pub async fn followers(
+    ctx: Ctx,
+    req: HttpRequest,
+    _auth: MaybeAuth,
+    id: Path<String>,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    account_page(&ctx, &req, parse_id(&id)?, true, ACCEPTED, params).await
+}
+
+/// `GET /api/v1/accounts/{id}/following`
+pub async fn following(
+    ctx: Ctx,
+    req: HttpRequest,
+    _auth: MaybeAuth,
+    id: Path<String>,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    account_page(&ctx, &req, parse_id(&id)?, false, ACCEPTED, params).await
+}
+
+/// `GET /api/v1/follow_requests`: who waits for the signed-in person's decision.
+pub async fn requests(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("read:follows")?;
+    account_page(&ctx, &req, me.id, true, PENDING, params).await
+}
+
+async fn decide(
+    ctx: Ctx,
+    auth: Auth,
+    id: Path<String>,
+    accept: bool,
+) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("write:follows")?;
+    let (me, requester, config) = (me.clone(), parse_id(&id)?, ctx.config.clone());
+    let body = ctx
+        .db
+        .run(move |conn| {
+            let requester = accounts::by_id(conn, requester)?.ok_or(Error::NotFound)?;
+            follow_service::decide_request(conn, &config, &me, &requester, accept)?;
+            super::accounts::relationship(conn, me.id, requester.id)
+        })
+        .await?;
+    ctx.deliveries.wake();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `POST /api/v1/follow_requests/{id}/authorize`
+pub async fn authorize(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    decide(ctx, auth, id, true).await
+}
+
+/// `POST /api/v1/follow_requests/{id}/reject`
+pub async fn reject(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    decide(ctx, auth, id, false).await
+}
