@@ -313,8 +313,13 @@ pub struct Running {
 pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Running, Error> {
     let federation = federation_config(state.clone()).await?;
     let bind = state.config.bind;
+    let limiter = aw::Data::new(api::rate_limit::Limiter::default());
+    let idempotency = aw::Data::new(api::statuses::IdempotencyKeys::default());
     let factory = move || {
         App::new()
+            .app_data(limiter.clone())
+            .app_data(idempotency.clone())
+            .wrap(actix_web::middleware::from_fn(api::rate_limit::limit))
             .wrap(FederationMiddleware::new(federation.clone()))
             .wrap(cors())
             .wrap(Compress::default())

@@ -22,6 +22,8 @@ pub enum Error {
     Unprocessable(String),
     /// 502: another server could not be reached or gave something unreadable.
     Upstream(String),
+    /// 429: over the rate limit.
+    TooManyRequests,
     /// 500: a fault of ours; the message is logged, not shown.
     Internal(String),
 }
@@ -44,6 +46,7 @@ impl fmt::Display for Error {
             | Error::Internal(m) => f.write_str(m),
             Error::NotFound => f.write_str("Record not found"),
             Error::Gone => f.write_str("Record deleted"),
+            Error::TooManyRequests => f.write_str("Too many requests"),
         }
     }
 }
@@ -112,6 +115,7 @@ impl ResponseError for Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Gone => StatusCode::GONE,
+            Error::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Upstream(_) => StatusCode::BAD_GATEWAY,

@@ -194,6 +194,28 @@ async fn instance(server: &TestServer) {
 }
 
 async fn misc(server: &TestServer) {
+    // Browser apps read paging and rate-limit headers across origins.
+    let response = server
+        .http
+        .get(server.url("/api/v1/instance"))
+        .header("Origin", "https://elk.example")
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-ratelimit-limit"], "300");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://elk.example"
+    );
+    let exposed = headers["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        exposed.contains("link") && exposed.contains("x-ratelimit-remaining"),
+        "{exposed}"
+    );
     assert_eq!(server.get_json("/healthz", "*/*").await["status"], "ok");
     // Trailing slashes are tolerated, unknown paths are JSON 404s, images are served.
     assert_eq!(

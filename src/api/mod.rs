@@ -11,4 +11,5 @@ pub mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
+pub mod rate_limit;
 pub mod statuses;

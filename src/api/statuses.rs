@@ -15,6 +15,11 @@ use crate::store::{
 };
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 /// Render `rows` for `viewer` and respond, with a `Link` header when paged.
 async fn respond_list(
@@ -76,14 +81,57 @@ pub struct NewStatus {
     title: Option<String>,
 }
 
+/// Statuses created under an `Idempotency-Key`, by (account, key), for an hour, so an app
+/// that retries a post does not post twice. Kept per process.
+#[derive(Clone, Default)]
+pub struct IdempotencyKeys(Arc<Mutex<HashMap<KeyOf, (i64, Instant)>>>);
+
+/// An idempotency key of an account: (account id, key).
+type KeyOf = (i64, String);
+
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(3600);
+
+impl IdempotencyKeys {
+    fn get(&self, account: i64, key: &str) -> Option<i64> {
+        let mut keys = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        keys.retain(|_, (_, at)| at.elapsed() < IDEMPOTENCY_TTL);
+        keys.get(&(account, key.to_string())).map(|(id, _)| *id)
+    }
+
+    fn put(&self, account: i64, key: String, status: i64) {
+        let mut keys = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        keys.insert((account, key), (status, Instant::now()));
+    }
+}
+
 /// `POST /api/v1/statuses`
 pub async fn create(
     ctx: Ctx,
+    req: HttpRequest,
     auth: Auth,
     Params(new): Params<NewStatus>,
 ) -> Result<HttpResponse, Error> {
     let (_, author) = auth.user("write:statuses")?;
     let author = author.clone();
+    let keys = req
+        .app_data::<actix_web::web::Data<IdempotencyKeys>>()
+        .map(|k| k.get_ref().clone());
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .zip(keys);
+    if let Some((key, keys)) = &key {
+        if let Some(id) = keys.get(author.id, key) {
+            let row = ctx
+                .db
+                .run(move |conn| status_store::by_id(conn, id))
+                .await?
+                .ok_or(Error::NotFound)?;
+            return Ok(HttpResponse::Ok().json(one(&ctx, Some(author), row).await?));
+        }
+    }
     let in_reply_to_id = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => Some(id.parse::<i64>().map_err(|_| Error::NotFound)?),
         None => None,
@@ -115,6 +163,9 @@ pub async fn create(
         })
         .await?;
     ctx.deliveries.wake();
+    if let Some((key, keys)) = key {
+        keys.put(viewer.id, key, row.id);
+    }
     Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), row).await?))
 }
 

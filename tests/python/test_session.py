@@ -38,6 +38,12 @@ def test_post_reply_favourite_boost_delete(alice, carol):
     assert deleted.text == "A reply"
 
 
+def test_idempotency_key_posts_once(alice):
+    first = alice.status_post("Posted once", idempotency_key="guild-test-key")
+    again = alice.status_post("Posted once", idempotency_key="guild-test-key")
+    assert first.id == again.id
+
+
 def test_home_timeline_pages(alice):
     posted = [alice.status_post(f"page test {n}").id for n in range(5)]
     first = alice.timeline_home(limit=2)

@@ -1,0 +1,122 @@
+//! Request limits for the client API, per access token (or per address without one), in
+//! fixed five-minute windows as Mastodon counts them, with `X-RateLimit-*` headers on every
+//! answer and 429 past the limit. Counted per process.
+
+use crate::error::Error;
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue, AUTHORIZATION},
+    middleware::Next,
+    ResponseError,
+};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+pub const LIMIT: u32 = 300;
+const WINDOW: Duration = Duration::from_secs(300);
+
+/// Requests counted per caller in the current window.
+#[derive(Clone, Default)]
+pub struct Limiter(Arc<Mutex<HashMap<String, (u64, u32)>>>);
+
+impl Limiter {
+    /// Count one request; returns (remaining, window end in seconds since the epoch), or
+    /// `None` when the caller is over the limit.
+    fn count(&self, caller: String, now: u64) -> (Option<u32>, u64) {
+        let window = now - now % WINDOW.as_secs();
+        let reset = window + WINDOW.as_secs();
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.len() > 100_000 {
+            counts.retain(|_, (w, _)| *w == window); // forget callers of past windows
+        }
+        let entry = counts.entry(caller).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        (LIMIT.checked_sub(entry.1), reset)
+    }
+}
+
+fn caller(req: &ServiceRequest) -> String {
+    match req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(token) => crate::crypto::hash_token(token),
+        None => req
+            .connection_info()
+            .realip_remote_addr()
+            .unwrap_or("unknown")
+            .to_string(),
+    }
+}
+
+fn header(name: &'static str, value: String) -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static(name),
+        HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("0")),
+    )
+}
+
+/// Middleware for `/api` and `/oauth` paths.
+pub async fn limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if !(path.starts_with("/api/") || path.starts_with("/oauth/")) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let limiter = req
+        .app_data::<actix_web::web::Data<Limiter>>()
+        .map(|l| l.get_ref().clone());
+    let Some(limiter) = limiter else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (remaining, reset) = limiter.count(caller(&req), now);
+    let reset_at = chrono::DateTime::from_timestamp(reset as i64, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default();
+    let mut response = match remaining {
+        Some(_) => next.call(req).await?.map_into_boxed_body(),
+        None => {
+            let refused = Error::TooManyRequests.error_response();
+            req.into_response(refused).map_into_boxed_body()
+        }
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        header("x-ratelimit-limit", LIMIT.to_string()),
+        header("x-ratelimit-remaining", remaining.unwrap_or(0).to_string()),
+        header("x-ratelimit-reset", reset_at),
+    ] {
+        headers.insert(name, value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_window() {
+        let limiter = Limiter::default();
+        let now = 1_000_200;
+        for n in 1..=LIMIT {
+            assert_eq!(limiter.count("a".into(), now).0, Some(LIMIT - n));
+        }
+        assert_eq!(limiter.count("a".into(), now).0, None);
+        assert_eq!(limiter.count("b".into(), now).0, Some(LIMIT - 1));
+        assert_eq!(limiter.count("a".into(), now + 300).0, Some(LIMIT - 1));
+    }
+}
