@@ -48,6 +48,8 @@ enum DomainCommand {
     Clear { domain: String },
     /// List every policy.
     List,
+    /// List instances whose deliveries have failed for over two days.
+    Unreachable,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +213,14 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
                     "had no policy"
                 }
             );
+        }
+        Command::Domain(DomainCommand::Unreachable) => {
+            let since = guild::store::now() - guild::delivery::UNREACHABLE_AFTER;
+            let rows =
+                guild::store::instances::unreachable(conn, since).map_err(|e| e.to_string())?;
+            for (domain, failing_since) in rows {
+                println!("{domain}\tfailing since {failing_since}");
+            }
         }
         Command::Domain(DomainCommand::List) => {
             let policies = guild::store::policies::list(conn).map_err(|e| e.to_string())?;

@@ -172,8 +172,22 @@ async fn across_instances(backend: &Backend) {
         follow_state(&alpha, "alice", &carol).await.as_deref(),
         Some("pending")
     );
+    let gamma_domain = gamma.domain.clone();
+    let failing = alpha
+        .with_db(move |conn, _| guild::store::instances::failing_since(conn, &gamma_domain))
+        .await;
+    assert!(failing.is_some(), "a failing instance is marked");
     gamma.resume().await;
     wait_state(&alpha, "alice", &carol, Some("accepted")).await;
+    let gamma_domain = gamma.domain.clone();
+    eventually("the mark is cleared once the instance answers", || async {
+        let domain = gamma_domain.clone();
+        alpha
+            .with_db(move |conn, _| guild::store::instances::failing_since(conn, &domain))
+            .await
+            .is_none()
+    })
+    .await;
     assert_eq!(
         follow_state(&gamma, &alice_at_alpha, "carol")
             .await

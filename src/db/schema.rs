@@ -222,6 +222,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    instances (domain) {
+        domain -> Text,
+        failing_since -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     instance_settings (key) {
         key -> Text,
         value -> Text,
@@ -248,5 +256,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     deliveries,
     received_activities,
+    instances,
     instance_settings,
 );

@@ -14,6 +14,7 @@ use crate::store::{
     self,
     accounts::Account,
     deliveries::{self as queue, DueDelivery, NewActivity},
+    instances,
 };
 use chrono::Duration as Span;
 use openssl::pkey::{PKey, Private};
@@ -50,16 +51,32 @@ pub fn enqueue(
         Value::String(id) => Some(id.as_str()),
         object => object["id"].as_str(),
     };
+    let now = store::now();
+    let mut seen = std::collections::HashSet::new();
     let mut targets = Vec::new();
     for url in inboxes.iter().filter_map(|inbox| Url::parse(inbox).ok()) {
         let domain = signing::host_header(&url);
         // Policy is checked again at sending time, in case it changed since.
-        if domain != config.domain && policy::decide(conn, config, &domain)? != Decision::Refuse {
-            targets.push((url.to_string(), domain));
+        if domain == config.domain
+            || !seen.insert(url.to_string())
+            || policy::decide(conn, config, &domain)? == Decision::Refuse
+        {
+            continue;
         }
+        // An instance that has not answered for days is not hammered: its first try waits.
+        let unreachable =
+            instances::failing_since(conn, &domain)?.is_some_and(|t| now - t > UNREACHABLE_AFTER);
+        let first_attempt_at = if unreachable {
+            now + UNREACHABLE_DELAY
+        } else {
+            now
+        };
+        targets.push(queue::Target {
+            inbox: url.to_string(),
+            domain,
+            first_attempt_at,
+        });
     }
-    targets.sort();
-    targets.dedup();
     let data = serde_json::to_string(activity)?;
     queue::insert_with_deliveries(
         conn,
@@ -70,11 +87,16 @@ pub fn enqueue(
             actor_id: actor.id,
             object_ap_id: object,
             data: &data,
-            created_at: store::now(),
+            created_at: now,
         },
         &targets,
     )
 }
+
+/// Deliveries failing this long mark an instance unreachable.
+pub const UNREACHABLE_AFTER: Span = Span::days(2);
+/// How long new deliveries to an unreachable instance wait before their first try.
+const UNREACHABLE_DELAY: Span = Span::hours(1);
 
 /// When to try again after `attempts` failed tries, or `None` to give up.
 pub fn next_attempt(
@@ -226,10 +248,20 @@ impl Worker {
         };
         let (id, attempts) = (delivery.id, delivery.attempts + 1);
         let first_retry = self.state.config.delivery_first_retry;
+        // An instance that answered, even with a refusal, is reachable.
+        let answered = !matches!(
+            &outcome,
+            Err(Failure {
+                permanent: false,
+                ..
+            })
+        );
+        let domain = delivery.domain.clone();
         self.state
             .db
             .run(move |conn| {
                 let now = store::now();
+                instances::record(conn, &domain, answered, now)?;
                 match outcome {
                     Ok(()) => queue::mark_delivered(conn, id, now),
                     Err(Failure { reason, permanent }) => {

@@ -298,6 +298,10 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         return Ok(HttpResponse::Accepted().finish());
     }
     let actor = object_id(&envelope["actor"]).map(str::to_string);
+    let actor_domain = actor
+        .as_deref()
+        .and_then(|a| Url::parse(a).ok())
+        .map(|u| crate::delivery::signing::host_header(&u));
     let mut result =
         receive_activity::<Incoming, ApAccount, AppState>(req.clone(), body.clone(), &ctx).await;
     // The actor may have rotated its key: fetch it again, once, and retry.
@@ -311,6 +315,12 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
             .run(move |conn| deliveries::unmark_received(conn, &id))
             .await?;
         return Err(e);
+    }
+    // The sender answers, so its instance is reachable again.
+    if let Some(domain) = actor_domain {
+        ctx.db
+            .run(move |conn| crate::store::instances::record(conn, &domain, true, store::now()))
+            .await?;
     }
     Ok(HttpResponse::Accepted().finish())
 }

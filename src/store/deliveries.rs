@@ -21,23 +21,30 @@ pub struct NewActivity<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// A delivery to queue: inbox URL, its domain, and when to try first.
+pub struct Target {
+    pub inbox: String,
+    pub domain: String,
+    pub first_attempt_at: NaiveDateTime,
+}
+
 /// Store an outbound activity and one queued delivery per inbox, in the caller's transaction.
 pub fn insert_with_deliveries(
     conn: &mut DbConn,
     activity: &NewActivity,
-    inboxes: &[(String, String)],
+    targets: &[Target],
 ) -> Result<(), Error> {
     diesel::insert_into(activities::table)
         .values(activity)
         .execute(conn)?;
-    for (inbox, domain) in inboxes {
+    for target in targets {
         diesel::insert_into(deliveries::table)
             .values((
                 deliveries::id.eq(crate::ids::next_id()),
                 deliveries::activity_id.eq(activity.id),
-                deliveries::inbox_url.eq(inbox),
-                deliveries::domain.eq(domain),
-                deliveries::next_attempt_at.eq(activity.created_at),
+                deliveries::inbox_url.eq(&target.inbox),
+                deliveries::domain.eq(&target.domain),
+                deliveries::next_attempt_at.eq(target.first_attempt_at),
                 deliveries::created_at.eq(activity.created_at),
             ))
             .execute(conn)?;

@@ -6,6 +6,7 @@ pub mod communities;
 pub mod deliveries;
 pub mod favourites;
 pub mod follows;
+pub mod instances;
 pub mod notifications;
 pub mod oauth;
 pub mod policies;

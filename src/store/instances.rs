@@ -1,0 +1,67 @@
+//! Delivery health per domain.
+
+use crate::db::{schema::instances, DbConn};
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Since when deliveries to `domain` keep failing, if they do.
+pub fn failing_since(conn: &mut DbConn, domain: &str) -> Result<Option<NaiveDateTime>, Error> {
+    Ok(instances::table
+        .find(domain)
+        .select(instances::failing_since)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Record a delivery outcome: success clears the failing mark, a failure starts it.
+pub fn record(
+    conn: &mut DbConn,
+    domain: &str,
+    success: bool,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        let known = instances::table
+            .find(domain)
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if !known {
+            diesel::insert_into(instances::table)
+                .values(instances::domain.eq(domain))
+                .execute(conn)?;
+        }
+        let row = instances::table.find(domain);
+        if success {
+            diesel::update(row)
+                .set((
+                    instances::failing_since.eq(None::<NaiveDateTime>),
+                    instances::last_success_at.eq(now),
+                ))
+                .execute(conn)?;
+        } else {
+            diesel::update(row.filter(instances::failing_since.is_null()))
+                .set(instances::failing_since.eq(now))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Domains whose deliveries have failed since before `before`, with that time.
+pub fn unreachable(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+) -> Result<Vec<(String, NaiveDateTime)>, Error> {
+    let rows: Vec<(String, Option<NaiveDateTime>)> = instances::table
+        .filter(instances::failing_since.lt(before))
+        .order(instances::domain.asc())
+        .select((instances::domain, instances::failing_since))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(d, t)| t.map(|t| (d, t)))
+        .collect())
+}
