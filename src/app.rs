@@ -78,6 +78,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::get().to(collections::group_featured),
         )
         .route("/inbox", aw::post().to(inbox::inbox))
+        .route("/actor", aw::get().to(actors::instance_actor))
         .route("/activities/{id}", aw::get().to(collections::activity))
         .route("/statuses/{id}", aw::get().to(objects::status))
         // OAuth
@@ -246,9 +247,15 @@ pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppSt
     let verifier = federation::policy::PolicyVerifier {
         state: state.clone(),
     };
+    let (for_actor, db) = (config.clone(), state.db.clone());
+    let instance_actor = db
+        .run(move |conn| service::accounts::ensure_instance_actor(conn, &for_actor))
+        .await?;
+    let signer = federation::actors::ApAccount::new(instance_actor)?;
     FederationConfig::builder()
         .domain(config.domain.clone())
         .url_verifier(Box::new(verifier))
+        .signed_fetch_actor(&signer)
         .app_data(state)
         .client(http_client(&config)?.into())
         .debug(config.insecure_federation)

@@ -49,6 +49,8 @@ pub struct Config {
     pub instance_description: String,
     pub contact_email: String,
     pub federation: FederationMode,
+    /// Require signed GETs for ActivityPub documents (Mastodon's secure mode).
+    pub authorized_fetch: bool,
     /// OAuth password grant, for scripts and tests; off by default.
     pub oauth_password_grant: bool,
     /// Delay before the first retry of a failed delivery; later retries double it.
@@ -73,6 +75,7 @@ const KEYS: &[Key] = &[
     Key { name: "instance_name", default: || "Guild".into(), accepts: "any text" },
     Key { name: "instance_description", default: || "A community of practice on Guild.".into(), accepts: "any text" },
     Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
+    Key { name: "authorized_fetch", default: || "false".into(), accepts: "true or false" },
     Key { name: "oauth_password_grant", default: || "false".into(), accepts: "true or false" },
     Key { name: "federation_mode", default: || "open".into(), accepts: "one of open, blocklist, allowlist" },
     Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
@@ -191,6 +194,7 @@ impl Config {
         };
         let insecure_federation = boolean(raw, "insecure_federation")?;
         let oauth_password_grant = boolean(raw, "oauth_password_grant")?;
+        let authorized_fetch = boolean(raw, "authorized_fetch")?;
         let contact_email = raw.get("contact_email").to_string();
         if !contact_email.is_empty() && !contact_email.contains('@') {
             return Err(raw.invalid("contact_email", "it has no @"));
@@ -219,6 +223,7 @@ impl Config {
             delivery_first_retry,
             federation,
             oauth_password_grant,
+            authorized_fetch,
         })
     }
 

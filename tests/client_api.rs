@@ -214,6 +214,39 @@ async fn session_on(backend: &Backend) {
     .call(reqwest::Method::GET, &secret_path, None)
     .await;
     assert_eq!(status, 404);
+    // Nor through ActivityPub: the Create of a followers-only post is not served.
+    let secret_uri = secret["uri"].as_str().unwrap().to_string();
+    let create_id = alpha
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::activities::dsl::*;
+            Ok(activities
+                .filter(object_ap_id.eq(secret_uri))
+                .select(ap_id)
+                .first::<String>(conn)?)
+        })
+        .await;
+    let create_path = create_id.strip_prefix(&alpha.base).unwrap().to_string();
+    assert_eq!(
+        alpha.get(&create_path, "application/activity+json").await.0,
+        404
+    );
+    let public_uri = public[0]["uri"].as_str().unwrap().to_string();
+    let public_create = alpha
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::activities::dsl::*;
+            Ok(activities
+                .filter(object_ap_id.eq(public_uri))
+                .select(ap_id)
+                .first::<String>(conn)?)
+        })
+        .await;
+    let public_path = public_create.strip_prefix(&alpha.base).unwrap().to_string();
+    assert_eq!(
+        alpha.get(&public_path, "application/activity+json").await.0,
+        200
+    );
     let (status, _, _) = Client {
         server: &alpha,
         token: Some("bogus".into()),

@@ -183,7 +183,8 @@ pub async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<HttpResponse, Error> {
     let base = ctx.config.base_url();
-    let resolve = params.resolve.unwrap_or(false) && auth.0.is_some();
+    // Resolving makes requests to other servers: only for people signed in with read:search.
+    let resolve = params.resolve.unwrap_or(false) && auth.viewer("read:search").is_some();
     let query = params.q.trim().to_string();
     let wants = |kind: &str| params.kind.as_deref().is_none_or(|k| k == kind);
     let mut accounts = Vec::new();

@@ -283,7 +283,14 @@ pub async fn token(
                         .as_deref()
                         .ok_or_else(|| Error::BadRequest("code is required".into()))?;
                     let redirect = body.redirect_uri.as_deref().unwrap_or_default();
-                    oauth::exchange_code(conn, &app, code, redirect, body.code_verifier.as_deref())
+                    oauth::exchange_code(
+                        conn,
+                        &app,
+                        code,
+                        redirect,
+                        body.code_verifier.as_deref(),
+                        secret.is_some(),
+                    )
                 }
                 "client_credentials" => {
                     let scopes = oauth::scopes_for(&app, body.scope.as_deref())?;
@@ -327,10 +334,12 @@ pub async fn revoke(ctx: Ctx, Params(body): Params<RevokeRequest>) -> Result<Htt
     let client_id = body
         .client_id
         .ok_or_else(|| Error::Unauthorized("client_id is required".into()))?;
-    let secret = body.client_secret;
+    let secret = body
+        .client_secret
+        .ok_or_else(|| Error::Unauthorized("client_secret is required".into()))?;
     ctx.db
         .run(move |conn| {
-            let app = oauth::client(conn, &client_id, secret.as_deref())?;
+            let app = oauth::client(conn, &client_id, Some(&secret))?;
             oauth::revoke(conn, &app, &body.token)
         })
         .await?;

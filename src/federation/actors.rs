@@ -4,7 +4,7 @@
 use super::{wants_activity_json, ACTIVITY_JSON};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
-use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON};
+use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON, SERVICE};
 use crate::store::{self, communities};
 use crate::web;
 use activitypub_federation::{
@@ -168,8 +168,13 @@ pub fn to_document(
     let base = config.base_url();
     let group = account.is_group();
     let id = Url::parse(&account.ap_id)?;
+    let kind = match account.kind.as_str() {
+        GROUP => "Group",
+        SERVICE => "Application",
+        _ => "Person",
+    };
     Ok(ApActor {
-        kind: if group { "Group" } else { "Person" }.to_string(),
+        kind: kind.to_string(),
         preferred_username: account.username.clone(),
         name: Some(account.display_name.clone()),
         summary: Some(account.note.clone()),
@@ -204,6 +209,11 @@ pub fn to_document(
     })
 }
 
+/// Whether a URL from another server may be shown as a link: http or https only.
+pub fn is_web(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
 /// `host[:port]` of a URL: the `domain` we store for remote accounts.
 pub fn domain_of(url: &Url) -> String {
     crate::delivery::signing::host_header(url)
@@ -227,7 +237,7 @@ fn to_remote_row(json: &ApActor) -> RemoteActor {
             .collect(),
         note: ammonia::clean(json.summary.as_deref().unwrap_or_default()),
         ap_id: id.to_string(),
-        url: json.url.as_ref().map(Url::to_string),
+        url: json.url.as_ref().filter(|u| is_web(u)).map(Url::to_string),
         inbox_url: json.inbox.to_string(),
         shared_inbox_url: json
             .endpoints
@@ -242,8 +252,16 @@ fn to_remote_row(json: &ApActor) -> RemoteActor {
         locked: json.manually_approves_followers,
         discoverable: json.discoverable.unwrap_or(false),
         bot: matches!(json.kind.as_str(), "Service" | "Application"),
-        avatar_url: json.icon.as_ref().map(|i| i.url.to_string()),
-        header_url: json.image.as_ref().map(|i| i.url.to_string()),
+        avatar_url: json
+            .icon
+            .as_ref()
+            .filter(|i| is_web(&i.url))
+            .map(|i| i.url.to_string()),
+        header_url: json
+            .image
+            .as_ref()
+            .filter(|i| is_web(&i.url))
+            .map(|i| i.url.to_string()),
         updated_at: now,
         fetched_at: Some(now),
     }
@@ -365,6 +383,7 @@ async fn actor_response(
     if !wants_activity_json(&req) {
         return web::profile_page(&ctx, &account);
     }
+    super::signed_fetch::require(&ctx, &req).await?;
     let document = ApAccount::new(account)?.into_json(&ctx).await?;
     Ok(activity_json(
         &activitypub_federation::protocol::context::WithContext::new(document, actor_context()),
@@ -381,8 +400,26 @@ pub async fn group(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<Htt
     actor_response(ctx, req, name.into_inner(), GROUP).await
 }
 
+/// `GET /actor`: the instance actor, served unsigned so that peers can check its signatures.
+pub async fn instance_actor(ctx: Ctx) -> Result<HttpResponse, Error> {
+    let config = ctx.config.clone();
+    let actor = ctx
+        .db
+        .run(move |conn| crate::service::accounts::ensure_instance_actor(conn, &config))
+        .await?;
+    let document = to_document(&ctx.config, &actor, None)?;
+    Ok(activity_json(
+        &activitypub_federation::protocol::context::WithContext::new(document, actor_context()),
+    ))
+}
+
 /// `GET /c/{name}/moderators`: the moderators collection Lemmy reads from `attributedTo`.
-pub async fn moderators(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+pub async fn moderators(
+    ctx: Ctx,
+    req: HttpRequest,
+    name: Path<String>,
+) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     let account = local_actor(&ctx, name.into_inner(), GROUP).await?;
     let (group_id, collection_id) = (account.id, format!("{}/moderators", account.ap_id));
     let moderators = ctx

@@ -9,7 +9,7 @@ use crate::store::{
 };
 use actix_web::{
     web::{Path, Query},
-    HttpResponse,
+    HttpRequest, HttpResponse,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -96,36 +96,67 @@ async fn follow_collection(
 
 pub async fn person_followers(
     ctx: Ctx,
+    req: HttpRequest,
     name: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     follow_collection(ctx, name.into_inner(), PERSON, true, query.into_inner()).await
 }
 
 pub async fn person_following(
     ctx: Ctx,
+    req: HttpRequest,
     name: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     follow_collection(ctx, name.into_inner(), PERSON, false, query.into_inner()).await
 }
 
 pub async fn group_followers(
     ctx: Ctx,
+    req: HttpRequest,
     name: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     follow_collection(ctx, name.into_inner(), GROUP, true, query.into_inner()).await
 }
 
 /// `GET /activities/{id}`: an activity this instance sent.
-pub async fn activity(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
+pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     let ap_id = super::activities::activity_id(&ctx.config, id.into_inner());
     let data = ctx
         .db
-        .run(move |conn| deliveries::activity_data(conn, &ap_id))
-        .await?
-        .ok_or(Error::NotFound)?;
+        .run(move |conn| {
+            let data = deliveries::activity_data(conn, &ap_id)?.ok_or(Error::NotFound)?;
+            let activity: Value = serde_json::from_str(&data)?;
+            // Only what was addressed to the public is served; the rest went to its recipients.
+            let public = ["to", "cc"].iter().any(|k| {
+                activity[*k]
+                    .as_array()
+                    .is_some_and(|list| list.iter().any(|v| v == super::objects::PUBLIC_COLLECTION))
+            });
+            if !public {
+                return Err(Error::NotFound);
+            }
+            let object = activity["object"]
+                .as_str()
+                .or_else(|| activity["object"]["id"].as_str());
+            if let Some(status) = object
+                .map(|o| statuses::by_ap_id(conn, o))
+                .transpose()?
+                .flatten()
+            {
+                if status.deleted_at.is_some() && activity["type"] != "Delete" {
+                    return Err(Error::Gone);
+                }
+            }
+            Ok(data)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(super::ACTIVITY_JSON)
         .body(data))
@@ -196,17 +227,21 @@ async fn outbox(
 
 pub async fn person_outbox(
     ctx: Ctx,
+    req: HttpRequest,
     name: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     outbox(ctx, name.into_inner(), PERSON, query.into_inner()).await
 }
 
 pub async fn group_outbox(
     ctx: Ctx,
+    req: HttpRequest,
     name: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     outbox(ctx, name.into_inner(), GROUP, query.into_inner()).await
 }
 
@@ -222,10 +257,20 @@ async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResp
     })))
 }
 
-pub async fn person_featured(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+pub async fn person_featured(
+    ctx: Ctx,
+    req: HttpRequest,
+    name: Path<String>,
+) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     featured(ctx, name.into_inner(), PERSON).await
 }
 
-pub async fn group_featured(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+pub async fn group_featured(
+    ctx: Ctx,
+    req: HttpRequest,
+    name: Path<String>,
+) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
     featured(ctx, name.into_inner(), GROUP).await
 }

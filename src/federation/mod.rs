@@ -7,6 +7,7 @@ pub mod inbox;
 pub mod nodeinfo;
 pub mod objects;
 pub mod policy;
+pub mod signed_fetch;
 pub mod webfinger;
 
 use actix_web::{http::header, HttpRequest};

@@ -270,7 +270,11 @@ impl Object for ApStatus {
         let visibility = json.visibility(author.followers_url.as_deref());
         let post = RemotePost {
             ap_id: json.id.inner().to_string(),
-            url: json.url.as_ref().map(Url::to_string),
+            url: json
+                .url
+                .as_ref()
+                .filter(|u| super::actors::is_web(u))
+                .map(Url::to_string),
             title: json.name.clone().filter(|_| json.kind != "Note"),
             content: json.content.clone().unwrap_or_default(),
             spoiler_text: json.summary.clone().unwrap_or_default(),
@@ -336,10 +340,12 @@ pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpRes
         .run(move |conn| status_store::by_id(conn, id))
         .await?
         .filter(|s| s.local && (s.visibility == PUBLIC || s.visibility == UNLISTED))
+        .filter(|s| s.deleted_at.is_none() || super::wants_activity_json(&req))
         .ok_or(Error::NotFound)?;
     if !super::wants_activity_json(&req) {
         return crate::web::status_page(&ctx, &row).await;
     }
+    super::signed_fetch::require(&ctx, &req).await?;
     let context = json!(super::activities::AS_CONTEXT);
     ApStatus::new(row)?.http_response(&context, &ctx).await
 }

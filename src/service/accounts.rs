@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
     self,
-    accounts::{self as account_store, Account, NewAccount, GROUP, PERSON},
+    accounts::{self as account_store, Account, NewAccount, GROUP, PERSON, SERVICE},
     communities::{self as community_store, Community},
     users::{self as user_store, User, ROLE_ADMIN, ROLE_USER},
 };
@@ -265,4 +265,26 @@ pub fn update_profile(
         crate::delivery::enqueue(conn, config, &updated, &update, &inboxes)?;
         Ok(updated)
     })
+}
+
+/// Username of the instance actor: the dot keeps it out of the names people can choose.
+pub const INSTANCE_ACTOR: &str = "instance.actor";
+
+/// The instance's own actor, made on first start: it signs our fetches, which servers in
+/// secure mode require.
+pub fn ensure_instance_actor(conn: &mut DbConn, config: &Config) -> Result<Account, Error> {
+    if let Some(actor) = account_store::local_by_username(conn, INSTANCE_ACTOR)? {
+        return Ok(actor);
+    }
+    let mut actor = local_actor(config, SERVICE, INSTANCE_ACTOR, &config.domain)?;
+    let base = config.base_url();
+    actor.ap_id = format!("{base}/actor");
+    actor.url = Some(base.clone());
+    actor.inbox_url = format!("{base}/inbox");
+    actor.outbox_url = None;
+    actor.followers_url = None;
+    actor.following_url = None;
+    actor.featured_url = None;
+    account_store::insert(conn, &actor)?;
+    account_store::by_id(conn, actor.id)?.ok_or(Error::NotFound)
 }

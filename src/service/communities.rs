@@ -53,6 +53,9 @@ pub fn relay(
     activity: &Value,
     status: &Status,
 ) -> Result<(), Error> {
+    if status.visibility == crate::store::statuses::DIRECT {
+        return Ok(()); // never passed on: it is for the people it names
+    }
     let followers = community.followers_url.clone().unwrap_or_default();
     let inboxes = follows::remote_follower_inboxes(conn, community.id)?;
     let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();

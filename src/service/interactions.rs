@@ -241,6 +241,11 @@ pub fn receive_boost(
     status: &Status,
     announce_ap_id: &str,
 ) -> Result<(), Error> {
+    if status.visibility != PUBLIC && status.visibility != UNLISTED {
+        return Err(Error::Forbidden(
+            "only public and unlisted posts can be boosted".into(),
+        ));
+    }
     crate::db::transaction(conn, |conn| {
         if status_store::by_ap_id(conn, announce_ap_id)?.is_none()
             && status_store::reblog_by(conn, account.id, status.id)?.is_none()

@@ -241,6 +241,7 @@ pub fn exchange_code(
     code: &str,
     redirect_uri: &str,
     verifier: Option<&str>,
+    client_authenticated: bool,
 ) -> Result<Issued, Error> {
     crate::db::transaction(conn, |conn| {
         let invalid =
@@ -251,6 +252,10 @@ pub fn exchange_code(
             || code.redirect_uri != redirect_uri
         {
             return Err(invalid());
+        }
+        // Without the client secret, only a PKCE code proves who is asking.
+        if code.code_challenge.is_none() && !client_authenticated {
+            return Err(Error::Unauthorized("client_secret is required".into()));
         }
         if let Some(challenge) = &code.code_challenge {
             let verifier =
@@ -320,8 +325,9 @@ pub fn authenticate(conn: &mut DbConn, bearer: &str) -> Result<Authenticated, Er
                     "Your login is currently pending approval".into(),
                 ));
             }
-            let account =
-                crate::store::accounts::by_id(conn, user.account_id)?.ok_or_else(refused)?;
+            let account = crate::store::accounts::by_id(conn, user.account_id)?
+                .filter(|a| !a.suspended)
+                .ok_or_else(refused)?;
             (Some(user), Some(account))
         }
         None => (None, None),

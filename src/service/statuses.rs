@@ -13,7 +13,7 @@ use crate::store::{
     self,
     accounts::{self as account_store, Account},
     follows,
-    statuses::{self as status_store, Status, StatusEdit, PUBLIC},
+    statuses::{self as status_store, Status, StatusEdit, DIRECT},
 };
 use chrono::NaiveDateTime;
 
@@ -54,6 +54,12 @@ fn validate(post: &NewPost) -> Result<(), Error> {
         return Err(Error::Unprocessable(format!(
             "text is longer than {MAX_CHARS} characters"
         )));
+    }
+    let long_title = post.title.as_ref().is_some_and(|t| t.chars().count() > 300);
+    if post.spoiler_text.chars().count() > 500 || long_title {
+        return Err(Error::Unprocessable(
+            "spoiler_text is limited to 500 characters and title to 300".into(),
+        ));
     }
     if !matches!(
         post.visibility.as_str(),
@@ -131,7 +137,10 @@ fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
         .into_iter()
         .map(|(_, a)| a)
         .collect();
-    told.extend(status.in_reply_to_account_id);
+    // A direct reply reaches only the people it mentions.
+    if status.visibility != DIRECT {
+        told.extend(status.in_reply_to_account_id);
+    }
     told.sort();
     told.dedup();
     for account_id in told {
@@ -167,6 +176,9 @@ pub fn create(
             Some(id) => Some(
                 status_store::by_id(conn, id)?
                     .filter(|p| p.deleted_at.is_none())
+                    .filter(|p| {
+                        crate::service::visibility::can_see(conn, Some(author), p).unwrap_or(false)
+                    })
                     .ok_or(Error::NotFound)?,
             ),
             None => None,
@@ -179,6 +191,8 @@ pub fn create(
             .and_then(|p| p.community_id)
             .or(post.community.as_ref().map(|c| c.id))
             .or(mentioned_group);
+        // A direct post stays between the people it names, even in a community's thread.
+        let community_id = community_id.filter(|_| post.visibility != DIRECT);
         if let Some(community_id) = community_id {
             let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
             communities::check_may_post(conn, &community, author)?;
@@ -234,6 +248,11 @@ pub fn edit(
     text: &str,
     title: Option<String>,
 ) -> Result<Status, Error> {
+    if text.trim().is_empty() || text.chars().count() > MAX_CHARS {
+        return Err(Error::Unprocessable(format!(
+            "text must be 1 to {MAX_CHARS} characters"
+        )));
+    }
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
         let edit = StatusEdit {
@@ -314,10 +333,13 @@ pub fn store_remote(
             }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
         }
+        // A direct post stays between the people it names: never in a community.
+        let in_community = post.visibility != DIRECT;
         let community_id = parent
             .and_then(|p| p.community_id)
-            .or(community.map(|c| c.id));
-        if let Some(community) = community.filter(|c| c.is_local()) {
+            .or(community.map(|c| c.id))
+            .filter(|_| in_community);
+        if let Some(community) = community.filter(|c| c.is_local() && in_community) {
             communities::check_may_post(conn, community, author)?;
         }
         let status = Status {
@@ -335,11 +357,7 @@ pub fn store_remote(
             source: String::new(),
             spoiler_text: post.spoiler_text.clone(),
             sensitive: post.sensitive,
-            visibility: if community_id.is_some() && post.visibility == "direct" {
-                PUBLIC.to_string()
-            } else {
-                post.visibility.clone()
-            },
+            visibility: post.visibility.clone(),
             language: None,
             local: false,
             replies_count: 0,

@@ -50,8 +50,16 @@ pub fn filter_visible(
 ) -> Result<Vec<Status>, Error> {
     let mut visible = Vec::with_capacity(list.len());
     for status in list {
-        // Public and unlisted need no query; only the rest are checked one by one.
-        if can_see(conn, viewer, &status)? {
+        // Public and unlisted need no query; only the rest are checked one by one. A boost
+        // is shown only if what it boosts may be seen too.
+        let original_visible = match status.reblog_of_id {
+            Some(id) => match crate::store::statuses::by_id(conn, id)? {
+                Some(original) => can_see(conn, viewer, &original)?,
+                None => false,
+            },
+            None => true,
+        };
+        if original_visible && can_see(conn, viewer, &status)? {
             visible.push(status);
         }
     }

@@ -43,6 +43,8 @@ pub struct Account {
 /// Account kinds as stored in `accounts.kind`.
 pub const PERSON: &str = "person";
 pub const GROUP: &str = "group";
+/// The instance actor, which signs fetches.
+pub const SERVICE: &str = "service";
 
 impl Account {
     pub fn is_local(&self) -> bool {
