@@ -141,6 +141,41 @@ async fn policy_on(backend: &Backend) {
         "no delivery to a suspended domain was even queued"
     );
 
+    // A silenced domain's posts are accepted but kept out of the public timeline.
+    let alice_row = account(&alpha, "alice").await.unwrap();
+    let news = alpha
+        .with_db(move |conn, config| {
+            statuses::create(conn, config, &alice_row, public_post("from alpha"))
+        })
+        .await;
+    alpha.state.deliveries.wake();
+    eventually("alice's post reaches beta", || async {
+        let id = news.ap_id.clone();
+        beta.with_db(move |conn, _| status_store::by_ap_id(conn, &id))
+            .await
+            .is_some()
+    })
+    .await;
+    let public_uris = || async {
+        let timeline = beta
+            .get_json("/api/v1/timelines/public?remote=true", "application/json")
+            .await;
+        timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["uri"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(public_uris().await.contains(&news.ap_id));
+    let alpha_domain = alpha.domain.clone();
+    beta.with_db(move |conn, _| policy::set(conn, &alpha_domain, "silence", ""))
+        .await;
+    assert!(
+        !public_uris().await.contains(&news.ap_id),
+        "silenced posts leave the public timeline"
+    );
+
     alpha.stop().await;
     beta.stop().await;
     delta.stop().await;

@@ -291,7 +291,11 @@ pub async fn public(
     let page = params.page.page();
     let rows = ctx
         .db
-        .run(move |conn| status_store::public(conn, local, page))
+        .run(move |conn| {
+            let silenced =
+                crate::store::policies::domains_with(conn, crate::store::policies::SILENCE)?;
+            status_store::public(conn, local, &silenced, page)
+        })
         .await?;
     respond_list(
         &ctx,

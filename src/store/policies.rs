@@ -49,3 +49,11 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<(String, String, String)>, Error> {
         ))
         .load(conn)?)
 }
+
+/// Domains under `policy`.
+pub fn domains_with(conn: &mut DbConn, policy: &str) -> Result<Vec<String>, Error> {
+    Ok(instance_policies::table
+        .filter(instance_policies::policy.eq(policy))
+        .select(instance_policies::domain)
+        .load(conn)?)
+}

@@ -265,10 +265,20 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
     load_page(conn, query, page)
 }
 
-/// Public timeline: public posts (no boosts), local only or remote only if asked.
-pub fn public(conn: &mut DbConn, local: Option<bool>, page: Page) -> Result<Vec<Status>, Error> {
+/// Public timeline: public posts (no boosts), local only or remote only if asked, without
+/// accounts of silenced domains.
+pub fn public(
+    conn: &mut DbConn,
+    local: Option<bool>,
+    silenced: &[String],
+    page: Page,
+) -> Result<Vec<Status>, Error> {
+    let silenced_accounts = accounts::table
+        .filter(accounts::domain.eq_any(silenced.to_vec()))
+        .select(accounts::id);
     let mut query = statuses::table
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::account_id.ne_all(silenced_accounts))
         .filter(statuses::visibility.eq(PUBLIC))
         .filter(statuses::reblog_of_id.is_null())
         .into_boxed();
