@@ -15,13 +15,18 @@ pub fn failing_since(conn: &mut DbConn, domain: &str) -> Result<Option<NaiveDate
         .flatten())
 }
 
-/// Record a delivery outcome: success clears the failing mark, a failure starts it.
+/// Record whether an instance answered: an answer clears the failing mark, a failure starts
+/// it. `last_success_at` is the last answer after a failure.
 pub fn record(
     conn: &mut DbConn,
     domain: &str,
     success: bool,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
+    // The common case, a healthy instance answering, needs no write.
+    if success && failing_since(conn, domain)?.is_none() {
+        return Ok(());
+    }
     crate::db::transaction(conn, |conn| {
         let known = instances::table
             .find(domain)
