@@ -120,6 +120,22 @@ async fn sign_in(server: &TestServer, user: &str, scopes: &str) -> String {
     token["access_token"].as_str().unwrap().to_string()
 }
 
+/// The path of the `Create` activity that published the status `uri`.
+async fn create_activity_path(server: &TestServer, uri: &str) -> String {
+    let uri = uri.to_string();
+    let id = server
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::activities::dsl::*;
+            Ok(activities
+                .filter(object_ap_id.eq(uri))
+                .select(ap_id)
+                .first::<String>(conn)?)
+        })
+        .await;
+    id.strip_prefix(&server.base).unwrap().to_string()
+}
+
 #[actix_web::test]
 async fn client_api_sessions() {
     for backend in backends() {
@@ -215,34 +231,12 @@ async fn session_on(backend: &Backend) {
     .await;
     assert_eq!(status, 404);
     // Nor through ActivityPub: the Create of a followers-only post is not served.
-    let secret_uri = secret["uri"].as_str().unwrap().to_string();
-    let create_id = alpha
-        .with_db(move |conn, _| {
-            use diesel::prelude::*;
-            use guild::db::schema::activities::dsl::*;
-            Ok(activities
-                .filter(object_ap_id.eq(secret_uri))
-                .select(ap_id)
-                .first::<String>(conn)?)
-        })
-        .await;
-    let create_path = create_id.strip_prefix(&alpha.base).unwrap().to_string();
+    let create_path = create_activity_path(&alpha, secret["uri"].as_str().unwrap()).await;
     assert_eq!(
         alpha.get(&create_path, "application/activity+json").await.0,
         404
     );
-    let public_uri = public[0]["uri"].as_str().unwrap().to_string();
-    let public_create = alpha
-        .with_db(move |conn, _| {
-            use diesel::prelude::*;
-            use guild::db::schema::activities::dsl::*;
-            Ok(activities
-                .filter(object_ap_id.eq(public_uri))
-                .select(ap_id)
-                .first::<String>(conn)?)
-        })
-        .await;
-    let public_path = public_create.strip_prefix(&alpha.base).unwrap().to_string();
+    let public_path = create_activity_path(&alpha, public[0]["uri"].as_str().unwrap()).await;
     assert_eq!(
         alpha.get(&public_path, "application/activity+json").await.0,
         200

@@ -97,8 +97,20 @@ pub fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result
     }))
 }
 
-/// `POST /api/v1/accounts/{id}/follow` (joining, for a community)
-pub async fn follow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+type FollowChange = fn(
+    &mut crate::db::DbConn,
+    &crate::config::Config,
+    &AccountRow,
+    &AccountRow,
+) -> Result<(), Error>;
+
+/// Follow or unfollow, answering the relationship afterwards.
+async fn change_follow(
+    ctx: Ctx,
+    auth: Auth,
+    id: Path<String>,
+    change: FollowChange,
+) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user("write:follows")?;
     let (me, target, config) = (
         me.clone(),
@@ -108,7 +120,7 @@ pub async fn follow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
     let body = ctx
         .db
         .run(move |conn| {
-            follow_service::follow(conn, &config, &me, &target)?;
+            change(conn, &config, &me, &target)?;
             relationship(conn, me.id, target.id)
         })
         .await?;
@@ -116,23 +128,17 @@ pub async fn follow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// `POST /api/v1/accounts/{id}/follow` (joining, for a community)
+pub async fn follow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    change_follow(ctx, auth, id, |conn, config, me, target| {
+        follow_service::follow(conn, config, me, target).map(|_| ())
+    })
+    .await
+}
+
 /// `POST /api/v1/accounts/{id}/unfollow` (leaving, for a community)
 pub async fn unfollow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("write:follows")?;
-    let (me, target, config) = (
-        me.clone(),
-        account_by_id(&ctx, &id).await?,
-        ctx.config.clone(),
-    );
-    let body = ctx
-        .db
-        .run(move |conn| {
-            follow_service::unfollow(conn, &config, &me, &target)?;
-            relationship(conn, me.id, target.id)
-        })
-        .await?;
-    ctx.deliveries.wake();
-    Ok(HttpResponse::Ok().json(body))
+    change_follow(ctx, auth, id, follow_service::unfollow).await
 }
 
 #[derive(Deserialize)]

@@ -122,7 +122,7 @@ fn authorize_page(
     } else {
         actix_web::http::StatusCode::OK
     };
-    crate::web::render(
+    crate::web::html(
         status,
         &AuthorizePage {
             instance_name: &ctx.config.instance_name,

@@ -25,7 +25,10 @@ impl UrlVerifier for PolicyVerifier {
             .db
             .run(move |conn| decide(conn, &config, &domain))
             .await
-            .map_err(|e| FederationError::Other(e.to_string()))?;
+            .map_err(|e| {
+                tracing::error!("federation policy lookup failed: {e}");
+                FederationError::UrlVerificationError("federation policy could not be checked")
+            })?;
         if decision == Decision::Refuse {
             return Err(FederationError::UrlVerificationError(REFUSED));
         }

@@ -42,6 +42,31 @@ fn send(
     delivery::enqueue(conn, config, actor, activity, &inboxes)
 }
 
+/// Record a favourite (its Like's id is `ap_id`), recount and tell the author.
+fn add_favourite(
+    conn: &mut DbConn,
+    account: &Account,
+    status: &Status,
+    ap_id: &str,
+) -> Result<(), Error> {
+    let favourite = Favourite {
+        id: next_id(),
+        account_id: account.id,
+        status_id: status.id,
+        ap_id: Some(ap_id.to_string()),
+        created_at: store::now(),
+    };
+    favourite_store::insert(conn, &favourite)?;
+    favourite_store::refresh_counts(conn, status.id)?;
+    notifications::notify(
+        conn,
+        status.account_id,
+        account.id,
+        notifications::FAVOURITE,
+        Some(status.id),
+    )
+}
+
 /// A local account favourites a status.
 pub fn favourite(
     conn: &mut DbConn,
@@ -52,26 +77,8 @@ pub fn favourite(
     crate::db::transaction(conn, |conn| {
         let status = visible_status(conn, status_id)?;
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
-            let id = next_id();
-            let ap_id = activities::activity_id(config, id);
-            favourite_store::insert(
-                conn,
-                &Favourite {
-                    id,
-                    account_id: account.id,
-                    status_id: status.id,
-                    ap_id: Some(ap_id.clone()),
-                    created_at: store::now(),
-                },
-            )?;
-            favourite_store::refresh_counts(conn, status.id)?;
-            notifications::notify(
-                conn,
-                status.account_id,
-                account.id,
-                notifications::FAVOURITE,
-                Some(status.id),
-            )?;
+            let ap_id = activities::activity_id(config, next_id());
+            add_favourite(conn, account, &status, &ap_id)?;
             let like = activities::like(&ap_id, &account.ap_id, &status.ap_id);
             let inboxes = author_inbox(conn, &status)?;
             send(conn, config, account, &like, &inboxes)?;
@@ -211,24 +218,7 @@ pub fn receive_like(
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
-            favourite_store::insert(
-                conn,
-                &Favourite {
-                    id: next_id(),
-                    account_id: account.id,
-                    status_id: status.id,
-                    ap_id: Some(like_ap_id.to_string()),
-                    created_at: store::now(),
-                },
-            )?;
-            favourite_store::refresh_counts(conn, status.id)?;
-            notifications::notify(
-                conn,
-                status.account_id,
-                account.id,
-                notifications::FAVOURITE,
-                Some(status.id),
-            )?;
+            add_favourite(conn, account, status, like_ap_id)?;
         }
         Ok(())
     })

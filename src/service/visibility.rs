@@ -42,19 +42,26 @@ pub fn can_see(
     crate::store::statuses::is_mentioned(conn, status.id, viewer.id)
 }
 
-/// The statuses of `list` that `viewer` may see, in order.
+/// The statuses of `list` that `viewer` may see, in order. A boost is shown only if what it
+/// boosts may be seen too; the boosted statuses are loaded with one query. Public and
+/// unlisted statuses need no further query; followers-only and direct ones are checked
+/// one by one.
 pub fn filter_visible(
     conn: &mut DbConn,
     viewer: Option<&Account>,
     list: Vec<Status>,
 ) -> Result<Vec<Status>, Error> {
+    let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
+    let boosted: std::collections::HashMap<i64, Status> =
+        crate::store::statuses::by_ids(conn, &boosted_ids)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
     let mut visible = Vec::with_capacity(list.len());
     for status in list {
-        // Public and unlisted need no query; only the rest are checked one by one. A boost
-        // is shown only if what it boosts may be seen too.
         let original_visible = match status.reblog_of_id {
-            Some(id) => match crate::store::statuses::by_id(conn, id)? {
-                Some(original) => can_see(conn, viewer, &original)?,
+            Some(id) => match boosted.get(&id) {
+                Some(original) => can_see(conn, viewer, original)?,
                 None => false,
             },
             None => true,

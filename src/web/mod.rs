@@ -54,14 +54,6 @@ pub async fn thumbnail_png() -> HttpResponse {
     png(THUMBNAIL_PNG)
 }
 
-/// Render a page with the headers every page gets.
-pub fn render<T: Template>(
-    status: actix_web::http::StatusCode,
-    page: &T,
-) -> Result<HttpResponse, Error> {
-    html(status, page)
-}
-
 /// The page that shows an OAuth code to copy into an app without a callback.
 pub fn code_page(ctx: &Ctx, code: &str) -> Result<HttpResponse, Error> {
     message(
@@ -72,7 +64,11 @@ pub fn code_page(ctx: &Ctx, code: &str) -> Result<HttpResponse, Error> {
     )
 }
 
-fn html<T: Template>(status: actix_web::http::StatusCode, page: &T) -> Result<HttpResponse, Error> {
+/// Render a page with the headers every page gets.
+pub fn html<T: Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> Result<HttpResponse, Error> {
     let body = page
         .render()
         .map_err(|e| Error::internal(format!("template: {e}")))?;
