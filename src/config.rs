@@ -55,6 +55,8 @@ pub struct Config {
     pub oauth_password_grant: bool,
     /// Delay before the first retry of a failed delivery; later retries double it.
     pub delivery_first_retry: std::time::Duration,
+    /// Whether any user may create communities, or administrators only.
+    pub communities_by_admins_only: bool,
 }
 
 /// One key: its name in the file, a default, and one line of help for error messages.
@@ -79,6 +81,7 @@ const KEYS: &[Key] = &[
     Key { name: "oauth_password_grant", default: || "false".into(), accepts: "true or false" },
     Key { name: "federation_mode", default: || "open".into(), accepts: "one of open, blocklist, allowlist" },
     Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
+    Key { name: "community_creation", default: || "any".into(), accepts: "any (every user may create communities) or admins" },
     Key { name: "delivery_first_retry_seconds", default: || "30".into(), accepts: "a number of seconds from 1 to 3600" },
 ];
 
@@ -208,8 +211,14 @@ impl Config {
                 ))
             }
         };
+        let communities_by_admins_only = match raw.get("community_creation") {
+            "any" => false,
+            "admins" => true,
+            _ => return Err(raw.invalid("community_creation", "unknown choice")),
+        };
         let federation = federation_mode(raw)?;
         Ok(Config {
+            communities_by_admins_only,
             domain,
             bind,
             data_dir,

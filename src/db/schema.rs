@@ -96,6 +96,9 @@ diesel::table! {
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+        locked -> Bool,
+        pinned_at -> Nullable<Timestamp>,
     }
 }
 
@@ -236,6 +239,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    community_bans (community_id, account_id) {
+        community_id -> BigInt,
+        account_id -> BigInt,
+        reason -> Text,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    community_invites (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        token_hash -> Text,
+        created_by -> BigInt,
+        max_uses -> Nullable<Integer>,
+        uses -> Integer,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        reporter_id -> BigInt,
+        target_account_id -> BigInt,
+        status_id -> Nullable<BigInt>,
+        comment -> Text,
+        ap_id -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> BigInt,
+        community_id -> BigInt,
+        moderator_id -> Nullable<BigInt>,
+        action -> Text,
+        target_account_id -> Nullable<BigInt>,
+        target_status_id -> Nullable<BigInt>,
+        reason -> Text,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -258,4 +312,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     received_activities,
     instances,
     instance_settings,
+    community_bans,
+    community_invites,
+    reports,
+    moderation_log,
 );

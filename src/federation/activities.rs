@@ -61,25 +61,65 @@ pub fn wrap(config: &Config, id: i64, kind: &str, actor: &str, mut object: Value
     activity
 }
 
+/// Addressing of what a community passes on: the public and its members, or, in a
+/// members-only community, its members alone.
+pub fn community_audience(followers: &str, members_only: bool) -> (Value, Value) {
+    if members_only {
+        (json!([followers]), json!([]))
+    } else {
+        (json!([super::objects::PUBLIC_COLLECTION]), json!([followers]))
+    }
+}
+
 /// A community's `Announce` of `object` (an activity, or a post's id) to its members.
 pub fn announce(
     config: &Config,
     id: i64,
     community: &str,
     followers: &str,
+    members_only: bool,
     mut object: Value,
 ) -> Value {
     strip_context(&mut object);
+    let (to, cc) = community_audience(followers, members_only);
     json!({
         "@context": AS_CONTEXT,
         "id": activity_id(config, id),
         "type": "Announce",
         "actor": community,
-        "to": [super::objects::PUBLIC_COLLECTION],
-        "cc": [followers],
+        "to": to,
+        "cc": cc,
         "audience": community,
         "object": object,
     })
+}
+
+/// A moderator's action in a community, in the shapes Lemmy sends: `Delete` (removal),
+/// `Lock`, `Add`/`Remove` (on the moderators or featured collection, named by `target`) and
+/// `Block` (a ban, `target` the community). `extra` carries `target`, `summary` and the like.
+pub fn moderation(
+    config: &Config,
+    id: i64,
+    kind: &str,
+    actor: &str,
+    (community, to): (&str, Value),
+    object: Value,
+    extra: serde_json::Map<String, Value>,
+) -> Value {
+    let mut activity = json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": kind,
+        "actor": actor,
+        "to": to,
+        "cc": [community],
+        "audience": community,
+        "object": object,
+    });
+    if let Some(map) = activity.as_object_mut() {
+        map.extend(extra);
+    }
+    activity
 }
 
 pub fn like(id: &str, actor: &str, object: &str) -> Value {

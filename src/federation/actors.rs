@@ -5,7 +5,11 @@ use super::{wants_activity_json, ACTIVITY_JSON};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON, SERVICE};
-use crate::store::{self, communities};
+use crate::service::communities::MEMBERS_ONLY;
+use crate::store::{
+    self,
+    communities::{self, Community},
+};
 use crate::web;
 use activitypub_federation::{
     config::Data,
@@ -34,6 +38,7 @@ pub fn actor_context() -> Value {
             "featured": { "@id": "toot:featured", "@type": "@id" },
             "lemmy": "https://join-lemmy.org/ns#",
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+            "membersOnly": "urn:guild:membersOnly",
             "sensitive": "as:sensitive"
         }
     ])
@@ -137,6 +142,14 @@ pub struct ApActor {
     pub attributed_to: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posting_restricted_to_mods: Option<bool>,
+    /// Group: Guild's members-only communities say so, so that members' instances keep
+    /// what they post there for members.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub members_only: Option<bool>,
 }
 
 /// An account as the federation library sees it: the row plus its id parsed as a URL.
@@ -159,11 +172,23 @@ fn parse_url(value: &Option<String>) -> Option<Url> {
     value.as_deref().and_then(|v| Url::parse(v).ok())
 }
 
-/// The document of a local actor.
-pub fn to_document(
+/// The document of a local actor, with its community settings if it is a group.
+pub fn document(
+    conn: &mut crate::db::DbConn,
     config: &crate::config::Config,
     account: &Account,
-    moderators: Option<(Url, bool)>,
+) -> Result<ApActor, Error> {
+    let community = match account.is_group() {
+        true => communities::by_account(conn, account.id)?,
+        false => None,
+    };
+    to_document(config, account, community.as_ref())
+}
+
+fn to_document(
+    config: &crate::config::Config,
+    account: &Account,
+    community: Option<&Community>,
 ) -> Result<ApActor, Error> {
     let base = config.base_url();
     let group = account.is_group();
@@ -203,8 +228,9 @@ pub fn to_document(
             kind: image_type(),
             url: Url::parse(&web::header_url(&base, account))?,
         }),
-        attributed_to: moderators.as_ref().map(|(url, _)| url.clone()),
-        posting_restricted_to_mods: moderators.map(|(_, only)| only),
+        attributed_to: community.and_then(|c| parse_url(&c.moderators_url)),
+        posting_restricted_to_mods: community.map(|c| c.posting_policy == "moderators"),
+        members_only: community.map(|c| c.visibility == MEMBERS_ONLY),
         id: id.into(),
     })
 }
@@ -291,20 +317,10 @@ impl Object for ApAccount {
     }
 
     async fn into_json(self, data: &Data<AppState>) -> Result<ApActor, Error> {
-        let moderators = if self.row.is_group() {
-            let id = self.row.id;
-            let community = data
-                .db
-                .run(move |conn| communities::by_account(conn, id))
-                .await?;
-            community.and_then(|c| {
-                let only_mods = c.posting_policy == "moderators";
-                parse_url(&c.moderators_url).map(|url| (url, only_mods))
-            })
-        } else {
-            None
-        };
-        to_document(&data.config, &self.row, moderators)
+        let config = data.config.clone();
+        data.db
+            .run(move |conn| document(conn, &config, &self.row))
+            .await
     }
 
     async fn verify(
@@ -325,16 +341,21 @@ impl Object for ApAccount {
     async fn from_json(json: ApActor, data: &Data<AppState>) -> Result<Self, Error> {
         let row = to_remote_row(&json);
         let moderators_url = json.attributed_to.as_ref().map(Url::to_string);
+        let members_only = json.members_only.unwrap_or(false);
+        let stored_url = moderators_url.clone();
         let account = data
             .db
             .run(move |conn| {
                 let account = account_store::upsert_remote(conn, &row)?;
                 if account.is_group() {
-                    communities::upsert_remote(conn, account.id, moderators_url)?;
+                    communities::upsert_remote(conn, account.id, stored_url, members_only)?;
                 }
                 Ok(account)
             })
             .await?;
+        if let (true, Some(url)) = (account.is_group(), moderators_url) {
+            sync_moderators(data, account.id, &url).await;
+        }
         ApAccount::new(account)
     }
 }
@@ -411,6 +432,37 @@ pub async fn instance_actor(ctx: Ctx) -> Result<HttpResponse, Error> {
     Ok(activity_json(
         &activitypub_federation::protocol::context::WithContext::new(document, actor_context()),
     ))
+}
+
+/// Most moderators read from a remote community's collection.
+const MAX_MODERATORS: usize = 50;
+
+/// Keep our list of a remote community's moderators, so that our members who moderate it
+/// may act and we know whose actions to expect. A failure leaves the old list.
+async fn sync_moderators(data: &Data<AppState>, community_id: i64, url: &str) {
+    let result: Result<(), Error> = async {
+        let url = Url::parse(url)?;
+        let collection: Value =
+            activitypub_federation::fetch::fetch_object_http(&url, data).await?.object;
+        let items = collection["orderedItems"].as_array().cloned().unwrap_or_default();
+        let mut ids = Vec::new();
+        for item in items.iter().take(MAX_MODERATORS) {
+            let Some(id) = item.as_str().or_else(|| item["id"].as_str()) else {
+                continue;
+            };
+            match ObjectId::<ApAccount>::parse(id)?.dereference(data).await {
+                Ok(moderator) => ids.push(moderator.row.id),
+                Err(e) => tracing::info!("moderator {id} unavailable: {e}"),
+            }
+        }
+        data.db
+            .run(move |conn| communities::set_moderators(conn, community_id, &ids))
+            .await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::info!("moderators of community {community_id} not refreshed: {e}");
+    }
 }
 
 /// `GET /c/{name}/moderators`: the moderators collection Lemmy reads from `attributedTo`.

@@ -158,7 +158,7 @@ impl Activity for Incoming {
                     .run(
                         move |conn| match account_store::by_ap_id(conn, &target_id)? {
                             Some(target) if target.is_local() => {
-                                follows::receive_unfollow(conn, &sender, &target)
+                                follows::drop_follow(conn, &sender, &target)
                             }
                             _ => Ok(()),
                         },

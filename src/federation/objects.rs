@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::service::statuses::{self as status_service, RemotePost};
 use crate::store::{
     accounts as account_store,
-    statuses::{self as status_store, Status, DIRECT, PRIVATE, PUBLIC, UNLISTED},
+    statuses::{self as status_store, Status, DIRECT, MEMBERS, PRIVATE, PUBLIC, UNLISTED},
 };
 use activitypub_federation::{
     config::Data,
@@ -79,14 +79,24 @@ impl ApPost {
         Ok(Url::parse(id)?)
     }
 
-    /// Visibility from addressing: public in `to`, unlisted in `cc`, followers-only when the
-    /// author's followers are addressed, direct otherwise.
-    fn visibility(&self, author_followers: Option<&str>) -> &'static str {
+    /// Visibility from addressing: public in `to`, unlisted in `cc`, members-only when the
+    /// community's members are addressed, followers-only when the author's followers are,
+    /// direct otherwise.
+    fn visibility(
+        &self,
+        author_followers: Option<&str>,
+        community_members: Option<&str>,
+    ) -> &'static str {
         let public = |u: &Url| matches!(u.as_str(), PUBLIC_COLLECTION | "as:Public" | "Public");
+        let addressed = |collection: Option<&str>| {
+            collection.is_some_and(|c| self.to.iter().chain(&self.cc).any(|u| u.as_str() == c))
+        };
         if self.to.iter().any(public) {
             PUBLIC
         } else if self.cc.iter().any(public) {
             UNLISTED
+        } else if addressed(community_members) {
+            MEMBERS
         } else if author_followers
             .is_some_and(|f| self.to.iter().chain(&self.cc).any(|u| u.as_str() == f))
         {
@@ -127,6 +137,13 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
         PUBLIC => (vec![PUBLIC_COLLECTION.to_string()], vec![followers]),
         UNLISTED => (vec![followers], vec![PUBLIC_COLLECTION.to_string()]),
         PRIVATE => (vec![followers], vec![]),
+        MEMBERS => (
+            community
+                .iter()
+                .filter_map(|c| c.followers_url.clone())
+                .collect(),
+            vec![],
+        ),
         _ => (vec![], vec![]),
     };
     if let Some(community) = &community {
@@ -267,7 +284,10 @@ impl Object for ApStatus {
             None => None,
         };
         let community = community_of(&json, data).await?;
-        let visibility = json.visibility(author.followers_url.as_deref());
+        let visibility = json.visibility(
+            author.followers_url.as_deref(),
+            community.as_ref().and_then(|c| c.followers_url.as_deref()),
+        );
         let post = RemotePost {
             ap_id: json.id.inner().to_string(),
             url: json
@@ -331,21 +351,42 @@ async fn community_of(
         .await
 }
 
-/// `GET /statuses/{id}`: the post as ActivityStreams JSON (a Tombstone once deleted).
-/// Only public and unlisted posts are served.
+/// `GET /statuses/{id}`: the post as ActivityStreams JSON (a Tombstone once deleted), or its
+/// web page. Public and unlisted posts are served to anyone (signed, under authorized
+/// fetch); others only to a signer who may see them, and members-only posts also to the
+/// instances of the community's members.
 pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let row = ctx
         .db
         .run(move |conn| status_store::by_id(conn, id))
         .await?
-        .filter(|s| s.local && (s.visibility == PUBLIC || s.visibility == UNLISTED))
-        .filter(|s| s.deleted_at.is_none() || super::wants_activity_json(&req))
+        .filter(|s| s.local)
         .ok_or(Error::NotFound)?;
+    let open = (row.visibility == PUBLIC || row.visibility == UNLISTED) && row.removed_at.is_none();
     if !super::wants_activity_json(&req) {
+        if !open || row.deleted_at.is_some() {
+            return Err(Error::NotFound);
+        }
         return crate::web::status_page(&ctx, &row).await;
     }
-    super::signed_fetch::require(&ctx, &req).await?;
+    if open || row.deleted_at.is_some() {
+        super::signed_fetch::require(&ctx, &req).await?;
+    } else {
+        let signer = super::signed_fetch::signer_allowed(&ctx, &req)
+            .await?
+            .map(|s| s.row);
+        let checked = row.clone();
+        let allowed = ctx
+            .db
+            .run(move |conn| {
+                crate::service::visibility::can_fetch(conn, signer.as_ref(), &checked)
+            })
+            .await?;
+        if !allowed {
+            return Err(Error::NotFound);
+        }
+    }
     let context = json!(super::activities::AS_CONTEXT);
     ApStatus::new(row)?.http_response(&context, &ctx).await
 }

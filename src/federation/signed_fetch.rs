@@ -108,9 +108,17 @@ pub async fn require(ctx: &Ctx, req: &HttpRequest) -> Result<(), Error> {
     if !ctx.config.authorized_fetch {
         return Ok(());
     }
-    let actor = signer(ctx, req)
+    signer_allowed(ctx, req)
         .await?
         .ok_or_else(|| Error::Unauthorized("this instance requires signed fetches".into()))?;
+    Ok(())
+}
+
+/// The actor that signed this GET, if any, refused when its domain is not federated with.
+pub async fn signer_allowed(ctx: &Ctx, req: &HttpRequest) -> Result<Option<ApAccount>, Error> {
+    let Some(actor) = signer(ctx, req).await? else {
+        return Ok(None);
+    };
     let (domain, config) = (
         actor.row.domain.clone().unwrap_or_default(),
         ctx.config.clone(),
@@ -123,5 +131,5 @@ pub async fn require(ctx: &Ctx, req: &HttpRequest) -> Result<(), Error> {
     {
         return Err(Error::Forbidden(super::policy::REFUSED.into()));
     }
-    Ok(())
+    Ok(Some(actor))
 }

@@ -250,9 +250,8 @@ pub fn update_profile(
     crate::db::transaction(conn, |conn| {
         account_store::edit_profile(conn, account.id, &edit)?;
         let updated = account_store::by_id(conn, account.id)?.ok_or(Error::NotFound)?;
-        let document = serde_json::to_value(crate::federation::actors::to_document(
-            config, &updated, None,
-        )?)?;
+        let document =
+            serde_json::to_value(crate::federation::actors::document(conn, config, &updated)?)?;
         let update = crate::federation::activities::wrap(
             config,
             next_id(),

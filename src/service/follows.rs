@@ -243,8 +243,9 @@ pub fn receive_answer(
     })
 }
 
-/// A remote follower withdrew its follow of the local `target`.
-pub fn receive_unfollow(
+/// The follow of `follower` ends without a word to anyone: a remote follower withdrew it,
+/// or a banned member's membership ended.
+pub fn drop_follow(
     conn: &mut DbConn,
     follower: &Account,
     target: &Account,

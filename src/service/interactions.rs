@@ -206,6 +206,9 @@ fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) ->
         created_at: store::now(),
         edited_at: None,
         deleted_at: None,
+        removed_at: None,
+        locked: false,
+        pinned_at: None,
     }
 }
 

@@ -193,9 +193,11 @@ pub fn create(
             .or(mentioned_group);
         // A direct post stays between the people it names, even in a community's thread.
         let community_id = community_id.filter(|_| post.visibility != DIRECT);
+        let mut visibility = post.visibility;
         if let Some(community_id) = community_id {
             let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
-            communities::check_may_post(conn, &community, author)?;
+            visibility =
+                communities::admit_post(conn, &community, author, parent.as_ref(), &visibility)?;
         }
         let id = next_id();
         let ap_id = format!("{}/statuses/{id}", config.base_url());
@@ -219,7 +221,7 @@ pub fn create(
             source: post.text,
             spoiler_text: post.spoiler_text,
             sensitive: post.sensitive,
-            visibility: post.visibility,
+            visibility,
             language: None,
             local: true,
             replies_count: 0,
@@ -228,6 +230,9 @@ pub fn create(
             created_at: store::now(),
             edited_at: None,
             deleted_at: None,
+            removed_at: None,
+            locked: false,
+            pinned_at: None,
         };
         status_store::insert(conn, &status)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
@@ -339,8 +344,10 @@ pub fn store_remote(
             .and_then(|p| p.community_id)
             .or(community.map(|c| c.id))
             .filter(|_| in_community);
-        if let Some(community) = community.filter(|c| c.is_local() && in_community) {
-            communities::check_may_post(conn, community, author)?;
+        let mut visibility = post.visibility.clone();
+        if let Some(community_id) = community_id {
+            let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
+            visibility = communities::admit_post(conn, &community, author, parent, &visibility)?;
         }
         let status = Status {
             id: next_id(),
@@ -357,7 +364,7 @@ pub fn store_remote(
             source: String::new(),
             spoiler_text: post.spoiler_text.clone(),
             sensitive: post.sensitive,
-            visibility: post.visibility.clone(),
+            visibility,
             language: None,
             local: false,
             replies_count: 0,
@@ -366,6 +373,9 @@ pub fn store_remote(
             created_at: post.published.unwrap_or_else(store::now),
             edited_at: None,
             deleted_at: None,
+            removed_at: None,
+            locked: false,
+            pinned_at: None,
         };
         status_store::insert(conn, &status)?;
         status_store::insert_mentions(conn, status.id, mentioned)?;

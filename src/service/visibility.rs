@@ -4,8 +4,9 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::store::{
     accounts::Account,
+    communities,
     follows::{self, ACCEPTED},
-    statuses::{Status, PRIVATE, PUBLIC, UNLISTED},
+    statuses::{self, Status, MEMBERS, PRIVATE, PUBLIC, UNLISTED},
 };
 
 /// Whether `viewer` (None: anonymous) may see `status`.
@@ -17,29 +18,65 @@ pub fn can_see(
     if status.deleted_at.is_some() {
         return Ok(false);
     }
+    let is_author = viewer.is_some_and(|v| v.id == status.account_id);
+    let is_moderator = |conn: &mut DbConn| -> Result<bool, Error> {
+        match (viewer, status.community_id) {
+            (Some(viewer), Some(community)) => communities::is_moderator(conn, community, viewer.id),
+            _ => Ok(false),
+        }
+    };
+    // A removed post stays visible to its author and the moderators, who may restore it.
+    if status.removed_at.is_some() {
+        return Ok(is_author || is_moderator(conn)?);
+    }
     if status.visibility == PUBLIC || status.visibility == UNLISTED {
         return Ok(true);
     }
     let Some(viewer) = viewer else {
         return Ok(false);
     };
-    if viewer.id == status.account_id {
+    if is_author {
         return Ok(true);
     }
     let accepted = |conn: &mut DbConn, target: i64| -> Result<bool, Error> {
         Ok(follows::between(conn, viewer.id, target)?.is_some_and(|f| f.state == ACCEPTED))
     };
-    if status.visibility == PRIVATE {
-        if accepted(conn, status.account_id)? {
-            return Ok(true);
+    match status.visibility.as_str() {
+        PRIVATE => {
+            if accepted(conn, status.account_id)? {
+                return Ok(true);
+            }
+            match status.community_id {
+                Some(community) => accepted(conn, community),
+                None => Ok(false),
+            }
         }
-        if let Some(community) = status.community_id {
-            return accepted(conn, community);
-        }
-        return Ok(false);
+        MEMBERS => match status.community_id {
+            Some(community) => Ok(accepted(conn, community)? || is_moderator(conn)?),
+            None => Ok(false),
+        },
+        // Direct: its author and the people it mentions.
+        _ => statuses::is_mentioned(conn, status.id, viewer.id),
     }
-    // Direct: its author and the people it mentions.
-    crate::store::statuses::is_mentioned(conn, status.id, viewer.id)
+}
+
+/// Whether another server may fetch `status` over ActivityPub with a request signed by
+/// `signer`: what the signer may see, and a members-only post also by any actor of an
+/// instance where a member lives (instances fetch with their own actor's signature).
+pub fn can_fetch(conn: &mut DbConn, signer: Option<&Account>, status: &Status) -> Result<bool, Error> {
+    if can_see(conn, signer, status)? {
+        return Ok(true);
+    }
+    match (signer.and_then(|s| s.domain.as_deref()), status.community_id) {
+        (Some(domain), Some(community))
+            if status.visibility == MEMBERS
+                && status.removed_at.is_none()
+                && status.deleted_at.is_none() =>
+        {
+            follows::has_accepted_follower_on(conn, community, domain)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// The statuses of `list` that `viewer` may see, in order. A boost is shown only if what it
@@ -53,7 +90,7 @@ pub fn filter_visible(
 ) -> Result<Vec<Status>, Error> {
     let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
     let boosted: std::collections::HashMap<i64, Status> =
-        crate::store::statuses::by_ids(conn, &boosted_ids)?
+        statuses::by_ids(conn, &boosted_ids)?
             .into_iter()
             .map(|s| (s.id, s))
             .collect();

@@ -56,15 +56,21 @@ pub fn moderator_ap_ids(conn: &mut DbConn, community_id: i64) -> Result<Vec<Stri
         .load(conn)?)
 }
 
-/// Keep a settings row for a remote community, refreshing where its moderators are listed.
+/// Keep a settings row for a remote community, refreshing where its moderators are listed
+/// and whether it is members-only.
 pub fn upsert_remote(
     conn: &mut DbConn,
     account_id: i64,
     moderators_url: Option<String>,
+    members_only: bool,
 ) -> Result<(), Error> {
+    let visibility = if members_only { "members" } else { "public" };
     if by_account(conn, account_id)?.is_some() {
         diesel::update(communities::table.find(account_id))
-            .set(communities::moderators_url.eq(moderators_url))
+            .set((
+                communities::moderators_url.eq(moderators_url),
+                communities::visibility.eq(visibility),
+            ))
             .execute(conn)?;
     } else {
         insert(
@@ -73,7 +79,7 @@ pub fn upsert_remote(
                 account_id,
                 membership_policy: "open".to_string(),
                 posting_policy: "members".to_string(),
-                visibility: "public".to_string(),
+                visibility: visibility.to_string(),
                 rules: "[]".to_string(),
                 moderators_url,
                 created_by: None,
@@ -91,4 +97,82 @@ pub fn is_moderator(conn: &mut DbConn, community_id: i64, account_id: i64) -> Re
         .count()
         .get_result(conn)?;
     Ok(count > 0)
+}
+
+/// Remove a moderator; true if they were one.
+pub fn remove_moderator(
+    conn: &mut DbConn,
+    community_id: i64,
+    account_id: i64,
+) -> Result<bool, Error> {
+    let n = diesel::delete(community_moderators::table.find((community_id, account_id)))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Account ids of a community's moderators, in the order they were appointed.
+pub fn moderator_ids(conn: &mut DbConn, community_id: i64) -> Result<Vec<i64>, Error> {
+    Ok(community_moderators::table
+        .filter(community_moderators::community_id.eq(community_id))
+        .order(community_moderators::created_at.asc())
+        .select(community_moderators::account_id)
+        .load(conn)?)
+}
+
+/// Replace the known moderators of a remote community with those its collection lists.
+pub fn set_moderators(
+    conn: &mut DbConn,
+    community_id: i64,
+    account_ids: &[i64],
+) -> Result<(), Error> {
+    diesel::delete(
+        community_moderators::table.filter(community_moderators::community_id.eq(community_id)),
+    )
+    .execute(conn)?;
+    for id in account_ids {
+        add_moderator(conn, community_id, *id)?;
+    }
+    Ok(())
+}
+
+/// What moderators may change about a community's settings; `None` keeps a value.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = communities)]
+pub struct SettingsEdit {
+    pub membership_policy: Option<String>,
+    pub posting_policy: Option<String>,
+    pub visibility: Option<String>,
+    pub rules: Option<String>,
+}
+
+pub fn edit(conn: &mut DbConn, account_id: i64, edit: &SettingsEdit) -> Result<(), Error> {
+    if edit.membership_policy.is_none()
+        && edit.posting_policy.is_none()
+        && edit.visibility.is_none()
+        && edit.rules.is_none()
+    {
+        return Ok(()); // diesel refuses an empty SET
+    }
+    diesel::update(communities::table.find(account_id))
+        .set(edit)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Local communities, most members first, keyset-free because there are few per instance:
+/// at most `limit` after skipping `offset` (the directory's paging).
+pub fn local_directory(
+    conn: &mut DbConn,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(super::accounts::Account, Community)>, Error> {
+    Ok(accounts::table
+        .inner_join(communities::table)
+        .filter(accounts::domain.is_null())
+        .filter(accounts::suspended.eq(false))
+        .order((accounts::followers_count.desc(), accounts::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select((super::accounts::Account::as_select(), Community::as_select()))
+        .load(conn)?)
 }

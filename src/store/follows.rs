@@ -69,6 +69,22 @@ pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether an account has an accepted follower on `domain`.
+pub fn has_accepted_follower_on(
+    conn: &mut DbConn,
+    account_id: i64,
+    domain: &str,
+) -> Result<bool, Error> {
+    let count: i64 = follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(account_id))
+        .filter(follows::state.eq(ACCEPTED))
+        .filter(accounts::domain.eq(domain))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
 /// Distinct delivery inboxes (shared inbox where known) of an account's remote followers.
 pub fn remote_follower_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec<String>, Error> {
     let rows: Vec<(String, Option<String>)> = follows::table

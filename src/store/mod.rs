@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod favourites;
 pub mod follows;
 pub mod instances;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod policies;

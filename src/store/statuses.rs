@@ -11,6 +11,9 @@ pub const PUBLIC: &str = "public";
 pub const UNLISTED: &str = "unlisted";
 pub const PRIVATE: &str = "private";
 pub const DIRECT: &str = "direct";
+/// In a members-only community: its members (and moderators) only. Shown to clients as
+/// `private`.
+pub const MEMBERS: &str = "members";
 
 /// A post, reply or boost.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -39,6 +42,12 @@ pub struct Status {
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
+    /// When a moderator removed it (hidden from all but its author and the moderators).
+    pub removed_at: Option<NaiveDateTime>,
+    /// A locked thread takes no new replies.
+    pub locked: bool,
+    /// When it was pinned to its community's featured threads.
+    pub pinned_at: Option<NaiveDateTime>,
 }
 
 /// What an edit may change.
@@ -138,6 +147,7 @@ pub fn public_page(
 ) -> Result<Vec<Status>, Error> {
     let mut query = statuses::table
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
         .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED]))
         .order(statuses::id.desc())
         .limit(limit)
@@ -158,6 +168,7 @@ pub fn public_page(
 pub fn public_count(conn: &mut DbConn, account_id: i64, in_community: bool) -> Result<i64, Error> {
     let query = statuses::table
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
         .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED]))
         .into_boxed();
     let query = if in_community {
@@ -251,6 +262,7 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
         .select(follows::target_account_id.nullable());
     let query = statuses::table
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
         .filter(
             statuses::account_id
                 .eq(viewer_id)
@@ -278,6 +290,7 @@ pub fn public(
         .select(accounts::id);
     let mut query = statuses::table
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
         .filter(statuses::account_id.ne_all(silenced_accounts))
         .filter(statuses::visibility.eq(PUBLIC))
         .filter(statuses::reblog_of_id.is_null())
@@ -298,6 +311,7 @@ pub fn by_account(
 ) -> Result<Vec<Status>, Error> {
     let mut query = statuses::table
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
         .filter(
             statuses::account_id
                 .eq(account_id)
@@ -339,6 +353,7 @@ pub fn thread(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Error> {
                 .or(statuses::thread_root_id.eq(root_id)),
         )
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
         .filter(statuses::reblog_of_id.is_null())
         .order(statuses::id.asc())
         .select(Status::as_select())
@@ -388,4 +403,61 @@ pub fn is_mentioned(conn: &mut DbConn, status_id: i64, account_id: i64) -> Resul
     Ok(!mentions_of(conn, &[status_id])?
         .iter()
         .all(|(_, a)| *a != account_id))
+}
+
+/// Set or clear a moderator's removal.
+pub fn set_removed(
+    conn: &mut DbConn,
+    id: i64,
+    removed_at: Option<NaiveDateTime>,
+) -> Result<(), Error> {
+    diesel::update(statuses::table.find(id))
+        .set(statuses::removed_at.eq(removed_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_locked(conn: &mut DbConn, id: i64, locked: bool) -> Result<(), Error> {
+    diesel::update(statuses::table.find(id))
+        .set(statuses::locked.eq(locked))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_pinned(
+    conn: &mut DbConn,
+    id: i64,
+    pinned_at: Option<NaiveDateTime>,
+) -> Result<(), Error> {
+    diesel::update(statuses::table.find(id))
+        .set(statuses::pinned_at.eq(pinned_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A community's pinned threads, most recently pinned first.
+pub fn pinned_in(conn: &mut DbConn, community_id: i64) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::community_id.eq(community_id))
+        .filter(statuses::pinned_at.is_not_null())
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .order(statuses::pinned_at.desc())
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
+/// Standing (not deleted, not removed) statuses of `account_id` in a community.
+pub fn standing_in_community(
+    conn: &mut DbConn,
+    community_id: i64,
+    account_id: i64,
+) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::community_id.eq(community_id))
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .select(Status::as_select())
+        .load(conn)?)
 }

@@ -127,7 +127,12 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         created_at: time(row.created_at),
         account: Account::from_row(author, base_url),
         content,
-        visibility: row.visibility.clone(),
+        // Mastodon clients know no members-only visibility; followers-only is its nearest.
+        visibility: if row.visibility == crate::store::statuses::MEMBERS {
+            "private".to_string()
+        } else {
+            row.visibility.clone()
+        },
         sensitive: row.sensitive,
         spoiler_text: row.spoiler_text.clone(),
         media_attachments: Vec::new(),
