@@ -138,3 +138,18 @@ pub fn boost(id: &str, actor: &str, followers: &str, object: &str) -> Value {
         "object": object,
     })
 }
+
+/// A report of `object` to `community`'s moderators, as Lemmy sends it.
+pub fn flag(id: &str, actor: &str, community: &str, object: &str, comment: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Flag",
+        "actor": actor,
+        "to": [community],
+        "audience": community,
+        "object": object,
+        "summary": comment,
+        "content": comment,
+    })
+}

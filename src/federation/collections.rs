@@ -246,14 +246,30 @@ pub async fn group_outbox(
 }
 
 /// Pinned posts. Pinning is not built yet, so the collection is honestly empty.
+/// Pinned posts: a community's pinned public threads (Lemmy reads them from here); people
+/// pin nothing yet.
 async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResponse, Error> {
     let account = local_actor(&ctx, name, kind).await?;
+    let id = account.id;
+    let pinned = match kind {
+        GROUP => {
+            ctx.db
+                .run(move |conn| statuses::pinned_in(conn, id))
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let items: Vec<&str> = pinned
+        .iter()
+        .filter(|s| s.visibility == statuses::PUBLIC || s.visibility == statuses::UNLISTED)
+        .map(|s| s.ap_id.as_str())
+        .collect();
     Ok(activity_json(&json!({
         "@context": super::activities::AS_CONTEXT,
         "id": format!("{}/featured", account.ap_id),
         "type": "OrderedCollection",
-        "totalItems": 0,
-        "orderedItems": [],
+        "totalItems": items.len(),
+        "orderedItems": items,
     })))
 }
 

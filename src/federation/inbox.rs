@@ -7,7 +7,8 @@ use super::objects::{ApPost, ApStatus, POST_TYPES};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::service::follows;
-use crate::service::{communities, interactions, policy, statuses};
+use crate::service::{communities, interactions, moderation, policy, reports, statuses};
+use crate::store::accounts::Account;
 use crate::store::statuses::Status;
 use crate::store::{self, accounts as account_store, deliveries};
 use activitypub_federation::{
@@ -24,6 +25,7 @@ use url::Url;
 /// Activity types Guild acts on; anything else is acknowledged and dropped.
 const HANDLED: &[&str] = &[
     "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce", "Like",
+    "Lock", "Add", "Remove", "Block", "Flag",
 ];
 
 /// An inbound activity: the envelope the library verifies, with the object left as JSON and
@@ -96,6 +98,11 @@ impl Activity for Incoming {
     async fn receive(self, data: &Data<AppState>) -> Result<(), Error> {
         let sender = self.actor.dereference(data).await?.row;
         let config = data.config.clone();
+        if super::moderation::is_moderation(data, &self.raw()).await? {
+            self.receive_moderation(data, sender).await?;
+            data.deliveries.wake();
+            return Ok(());
+        }
         match self.kind.as_str() {
             "Follow" => {
                 let target = self.local_account(self.object_id()?, data).await?.row;
@@ -128,7 +135,9 @@ impl Activity for Incoming {
                     self.relay_if_local_community(data, status).await?;
                 }
             }
-            "Announce" if sender.is_group() => self.receive_community_announce(data).await?,
+            "Announce" if sender.is_group() => {
+                self.receive_community_announce(data, sender).await?
+            }
             "Announce" | "Like" => {
                 let status = ObjectId::<ApStatus>::parse(self.object_id()?)?
                     .dereference(data)
@@ -165,6 +174,7 @@ impl Activity for Incoming {
                     )
                     .await?;
             }
+            "Flag" => self.receive_flag(data, sender).await?,
             _ => {}
         }
         data.deliveries.wake();
@@ -173,6 +183,51 @@ impl Activity for Incoming {
 }
 
 impl Incoming {
+    /// A moderator's action sent to a local community, which applies it if they moderate
+    /// it; or a remote community's action sent to us directly (Lemmy sends bans to the
+    /// banned person's instance as well).
+    async fn receive_moderation(&self, data: &Data<AppState>, sender: Account) -> Result<(), Error> {
+        let raw = self.raw();
+        let Some((community, action)) = super::moderation::parse(data, &raw).await? else {
+            return Ok(());
+        };
+        let config = data.config.clone();
+        if community.is_local() {
+            data.db
+                .run(move |conn| {
+                    moderation::receive(conn, &config, &community, &sender, &action, &raw)
+                })
+                .await
+        } else if community.id == sender.id {
+            data.db
+                .run(move |conn| moderation::receive_announced(conn, &community, None, &action))
+                .await
+        } else {
+            Ok(()) // only the community itself tells us what its moderators did
+        }
+    }
+
+    /// A report: Lemmy names one post, Mastodon a list of the account and its posts.
+    async fn receive_flag(&self, data: &Data<AppState>, sender: Account) -> Result<(), Error> {
+        let ids: Vec<String> = match &self.object {
+            Value::Array(items) => items.iter().filter_map(object_id).map(String::from).collect(),
+            single => object_id(single).map(String::from).into_iter().collect(),
+        };
+        let comment = self.rest.get("content")
+            .or(self.rest.get("summary"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let flag_id = self.id.to_string();
+        data.db
+            .run(move |conn| {
+                let reported = crate::store::statuses::by_ap_ids(conn, &ids)?;
+                reports::receive_flag(conn, &sender, &flag_id, &reported, &comment)
+            })
+            .await?;
+        Ok(())
+    }
+
     /// The raw activity, as received, for relaying.
     fn raw(&self) -> Value {
         let mut raw = Value::Object(self.rest.clone());
@@ -229,7 +284,14 @@ impl Incoming {
 
     /// A remote community passed on an activity of one of its members. The activity is not
     /// signed by its author, so the post is fetched from its origin rather than trusted.
-    async fn receive_community_announce(&self, data: &Data<AppState>) -> Result<(), Error> {
+    async fn receive_community_announce(
+        &self,
+        data: &Data<AppState>,
+        community: Account,
+    ) -> Result<(), Error> {
+        if super::moderation::is_moderation(data, &self.object).await? {
+            return self.receive_announced_moderation(data, community).await;
+        }
         let inner_kind = self.object["type"].as_str().unwrap_or_default();
         let Some(target) = (match inner_kind {
             "Create" | "Update" | "Delete" => object_id(&self.object["object"]),
@@ -256,6 +318,37 @@ impl Incoming {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+impl Incoming {
+    /// A remote community announced what one of its moderators did in it.
+    async fn receive_announced_moderation(
+        &self,
+        data: &Data<AppState>,
+        community: Account,
+    ) -> Result<(), Error> {
+        let Some((concerned, action)) = super::moderation::parse(data, &self.object).await? else {
+            return Ok(());
+        };
+        if concerned.id != community.id {
+            return Err(Error::Forbidden(
+                "a community may only announce moderation of its own content".into(),
+            ));
+        }
+        let moderator = match object_id(&self.object["actor"]) {
+            Some(id) => ObjectId::<ApAccount>::parse(id)?
+                .dereference(data)
+                .await
+                .ok()
+                .map(|a| a.row),
+            None => None,
+        };
+        data.db
+            .run(move |conn| {
+                moderation::receive_announced(conn, &community, moderator.as_ref(), &action)
+            })
+            .await
     }
 }
 

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod actors;
 pub mod collections;
 pub mod inbox;
+pub mod moderation;
 pub mod nodeinfo;
 pub mod objects;
 pub mod policy;

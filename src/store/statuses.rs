@@ -216,6 +216,14 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
         .load(conn)?)
 }
 
+/// Statuses by ActivityPub id, in one query.
+pub fn by_ap_ids(conn: &mut DbConn, ap_ids: &[String]) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::ap_id.eq_any(ap_ids))
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
 /// Keyset bounds of a timeline page: newer than `since`/`min`, older than `max`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Page {

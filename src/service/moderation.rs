@@ -1,0 +1,288 @@
+//! Moderation of a community by its moderators: removing and restoring posts, locking and
+//! pinning threads, appointing moderators and banning people. Every action is written to
+//! the community's public log and federated in the shapes Lemmy uses, whether it comes from
+//! a local moderator, a remote moderator's instance, or the community's own announcement.
+
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::delivery;
+use crate::error::Error;
+use crate::federation::moderation::activity as to_activity;
+use crate::ids::next_id;
+use crate::service::{communities, follows};
+use crate::store::{
+    self,
+    accounts::Account,
+    communities as community_store,
+    moderation::{self as moderation_store, Ban, LogEntry},
+    statuses::{self as status_store, Status},
+};
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+/// What a moderator does.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Remove { status: Status, reason: String },
+    Restore { status: Status },
+    Lock { status: Status },
+    Unlock { status: Status },
+    Pin { status: Status },
+    Unpin { status: Status },
+    AddModerator { account: Account },
+    RemoveModerator { account: Account },
+    Ban(BanOrder),
+    Unban { account: Account },
+}
+
+/// A ban: of whom, why, until when (None: for good), and whether their posts in the
+/// community are removed too.
+#[derive(Clone, Debug)]
+pub struct BanOrder {
+    pub account: Account,
+    pub reason: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub remove_content: bool,
+}
+
+impl Action {
+    /// The name in the moderation log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Remove { .. } => "remove_status",
+            Action::Restore { .. } => "restore_status",
+            Action::Lock { .. } => "lock_thread",
+            Action::Unlock { .. } => "unlock_thread",
+            Action::Pin { .. } => "pin_thread",
+            Action::Unpin { .. } => "unpin_thread",
+            Action::AddModerator { .. } => "add_moderator",
+            Action::RemoveModerator { .. } => "remove_moderator",
+            Action::Ban(_) => "ban",
+            Action::Unban { .. } => "unban",
+        }
+    }
+
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            Action::Remove { status, .. }
+            | Action::Restore { status }
+            | Action::Lock { status }
+            | Action::Unlock { status }
+            | Action::Pin { status }
+            | Action::Unpin { status } => Some(status),
+            _ => None,
+        }
+    }
+
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            Action::AddModerator { account }
+            | Action::RemoveModerator { account }
+            | Action::Unban { account } => Some(account),
+            Action::Ban(order) => Some(&order.account),
+            _ => None,
+        }
+    }
+
+    fn reason(&self) -> &str {
+        match self {
+            Action::Remove { reason, .. } => reason,
+            Action::Ban(order) => &order.reason,
+            _ => "",
+        }
+    }
+}
+
+pub fn require_moderator(
+    conn: &mut DbConn,
+    community: &Account,
+    account: &Account,
+) -> Result<(), Error> {
+    if community_store::is_moderator(conn, community.id, account.id)? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "only moderators of {} may do this",
+            community.username
+        )))
+    }
+}
+
+/// Whether the action fits the community: its own posts (threads, for locks and pins), a
+/// person to appoint or ban, and always one moderator left.
+fn check(conn: &mut DbConn, community: &Account, action: &Action) -> Result<(), Error> {
+    if let Some(status) = action.status() {
+        if status.community_id != Some(community.id) || status.deleted_at.is_some() {
+            return Err(Error::Unprocessable(format!(
+                "the post is not in {}",
+                community.username
+            )));
+        }
+        let thread_action = matches!(
+            action,
+            Action::Lock { .. } | Action::Unlock { .. } | Action::Pin { .. } | Action::Unpin { .. }
+        );
+        if thread_action && status.in_reply_to_id.is_some() {
+            return Err(Error::Unprocessable(
+                "only threads (not comments) are locked or pinned".into(),
+            ));
+        }
+    }
+    if let Some(account) = action.account() {
+        if account.is_group() || account.id == community.id {
+            return Err(Error::Unprocessable(
+                "moderators and bans concern people".into(),
+            ));
+        }
+    }
+    match action {
+        Action::RemoveModerator { account } => {
+            let moderators = community_store::moderator_ids(conn, community.id)?;
+            if moderators == [account.id] {
+                return Err(Error::Unprocessable(
+                    "a community keeps at least one moderator".into(),
+                ));
+            }
+        }
+        Action::Ban(order) if community_store::is_moderator(conn, community.id, order.account.id)? => {
+            return Err(Error::Unprocessable(
+                "remove them as a moderator before banning them".into(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Change what the action changes, and write it to the log.
+fn apply(
+    conn: &mut DbConn,
+    community: &Account,
+    moderator: Option<&Account>,
+    action: &Action,
+) -> Result<(), Error> {
+    let now = store::now();
+    match action {
+        Action::Remove { status, .. } => status_store::set_removed(conn, status.id, Some(now))?,
+        Action::Restore { status } => status_store::set_removed(conn, status.id, None)?,
+        Action::Lock { status } => status_store::set_locked(conn, status.id, true)?,
+        Action::Unlock { status } => status_store::set_locked(conn, status.id, false)?,
+        Action::Pin { status } => status_store::set_pinned(conn, status.id, Some(now))?,
+        Action::Unpin { status } => status_store::set_pinned(conn, status.id, None)?,
+        Action::AddModerator { account } => {
+            if !community_store::is_moderator(conn, community.id, account.id)? {
+                community_store::add_moderator(conn, community.id, account.id)?;
+            }
+        }
+        Action::RemoveModerator { account } => {
+            community_store::remove_moderator(conn, community.id, account.id)?;
+        }
+        Action::Ban(order) => {
+            let ban = Ban {
+                community_id: community.id,
+                account_id: order.account.id,
+                reason: order.reason.clone(),
+                expires_at: order.expires_at,
+                created_at: now,
+            };
+            moderation_store::insert_ban(conn, &ban)?;
+            follows::drop_follow(conn, &order.account, community)?;
+            if order.remove_content {
+                for status in
+                    status_store::standing_in_community(conn, community.id, order.account.id)?
+                {
+                    status_store::set_removed(conn, status.id, Some(now))?;
+                }
+            }
+        }
+        Action::Unban { account } => {
+            moderation_store::delete_ban(conn, community.id, account.id)?;
+        }
+    }
+    moderation_store::insert_log(
+        conn,
+        &LogEntry {
+            id: next_id(),
+            community_id: community.id,
+            moderator_id: moderator.map(|m| m.id),
+            action: action.name().to_string(),
+            target_account_id: action
+                .account()
+                .map(|a| a.id)
+                .or(action.status().map(|s| s.account_id)),
+            target_status_id: action.status().map(|s| s.id),
+            reason: action.reason().to_string(),
+            expires_at: match action {
+                Action::Ban(order) => order.expires_at,
+                _ => None,
+            },
+            created_at: now,
+        },
+    )
+}
+
+/// A local moderator acts. A local community applies it and passes it on to its members; a
+/// remote one is sent the action to apply and announce, and we apply it here at once.
+pub fn act(
+    conn: &mut DbConn,
+    config: &Config,
+    community: &Account,
+    moderator: &Account,
+    action: &Action,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        require_moderator(conn, community, moderator)?;
+        check(conn, community, action)?;
+        apply(conn, community, Some(moderator), action)?;
+        let members_only = communities::is_members_only(conn, community.id)?;
+        let activity = to_activity(config, community, moderator, action, members_only);
+        if community.is_local() {
+            // Kept in the outbox, so that members' instances can fetch it by id.
+            delivery::enqueue(conn, config, moderator, &activity, &[])?;
+            communities::relay_activity(conn, config, community, &activity)
+        } else {
+            delivery::enqueue(
+                conn,
+                config,
+                moderator,
+                &activity,
+                &[community.inbox_url.as_str()],
+            )
+        }
+    })
+}
+
+/// A remote moderator's action reached a local community: applied if they moderate it, and
+/// passed on to the members unchanged.
+pub fn receive(
+    conn: &mut DbConn,
+    config: &Config,
+    community: &Account,
+    moderator: &Account,
+    action: &Action,
+    activity: &Value,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        require_moderator(conn, community, moderator)?;
+        check(conn, community, action)?;
+        apply(conn, community, Some(moderator), action)?;
+        communities::relay_activity(conn, config, community, activity)
+    })
+}
+
+/// A remote community announced a moderator's action in it. The community speaks for its own
+/// content, so the action is applied as announced.
+pub fn receive_announced(
+    conn: &mut DbConn,
+    community: &Account,
+    moderator: Option<&Account>,
+    action: &Action,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        if let Err(e) = check(conn, community, action) {
+            tracing::info!("announced {} not applied: {e}", action.name());
+            return Ok(());
+        }
+        apply(conn, community, moderator, action)
+    })
+}

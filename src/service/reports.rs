@@ -1,0 +1,102 @@
+//! Reports of posts to a community's moderators: made here, or received as `Flag` from a
+//! member's instance (Lemmy's shape) or from Mastodon (a list of the account and posts).
+
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::delivery;
+use crate::error::Error;
+use crate::federation::activities;
+use crate::ids::next_id;
+use crate::store::{
+    self,
+    accounts::{self as account_store, Account},
+    moderation::{self as moderation_store, Report},
+    statuses::Status,
+};
+
+const MAX_COMMENT: usize = 1000;
+
+/// `reporter` reports `status` (which they can see) to the moderators of its community. A
+/// remote community is sent a `Flag`; the report is kept here either way.
+pub fn report(
+    conn: &mut DbConn,
+    config: &Config,
+    reporter: &Account,
+    status: &Status,
+    comment: &str,
+) -> Result<Report, Error> {
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(Error::Unprocessable(format!(
+            "comment is longer than {MAX_COMMENT} characters"
+        )));
+    }
+    let community_id = status.community_id.ok_or_else(|| {
+        Error::Unprocessable("the post is not in a community; there are no moderators to tell".into())
+    })?;
+    crate::db::transaction(conn, |conn| {
+        let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
+        let id = next_id();
+        let ap_id = (!community.is_local()).then(|| activities::activity_id(config, id));
+        let report = Report {
+            id,
+            community_id,
+            reporter_id: reporter.id,
+            target_account_id: status.account_id,
+            status_id: Some(status.id),
+            comment: comment.to_string(),
+            ap_id: ap_id.clone(),
+            resolved_at: None,
+            created_at: store::now(),
+        };
+        moderation_store::insert_report(conn, &report)?;
+        if let Some(ap_id) = ap_id {
+            let flag = activities::flag(&ap_id, &reporter.ap_id, &community.ap_id, &status.ap_id, comment);
+            delivery::enqueue(conn, config, reporter, &flag, &[community.inbox_url.as_str()])?;
+        }
+        Ok(report)
+    })
+}
+
+/// A `Flag` from another server: each reported post in a local community becomes a report
+/// to its moderators. Returns how many were filed; a repeated Flag files nothing.
+pub fn receive_flag(
+    conn: &mut DbConn,
+    reporter: &Account,
+    flag_id: &str,
+    reported: &[Status],
+    comment: &str,
+) -> Result<usize, Error> {
+    crate::db::transaction(conn, |conn| {
+        if moderation_store::report_by_ap_id(conn, flag_id)?.is_some() {
+            return Ok(0);
+        }
+        let comment: String = comment.chars().take(MAX_COMMENT).collect();
+        let mut filed = 0;
+        for status in reported {
+            let Some(community) = status.community_id else {
+                continue;
+            };
+            if !account_store::by_id(conn, community)?.is_some_and(|c| c.is_local()) {
+                continue;
+            }
+            // One Flag may name several posts; only the first report carries its id.
+            let ap_id = (filed == 0).then(|| flag_id.to_string());
+            moderation_store::insert_report(
+                conn,
+                &Report {
+                    id: next_id(),
+                    community_id: community,
+                    reporter_id: reporter.id,
+                    target_account_id: status.account_id,
+                    status_id: Some(status.id),
+                    comment: comment.clone(),
+                    ap_id,
+                    resolved_at: None,
+                    created_at: store::now(),
+                },
+            )?;
+            filed += 1;
+        }
+        Ok(filed)
+    })
+}
