@@ -136,3 +136,230 @@ fn announce(
 pub fn is_members_only(conn: &mut DbConn, community_id: i64) -> Result<bool, Error> {
     Ok(communities::by_account(conn, community_id)?.is_some_and(|c| c.visibility == MEMBERS_ONLY))
 }
+
+/// Settings a community's moderators choose; `None` keeps a value.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsChange {
+    pub display_name: Option<String>,
+    /// Plain text; stored as HTML like a profile note.
+    pub description: Option<String>,
+    pub rules: Option<Vec<String>>,
+    pub membership_policy: Option<String>,
+    pub posting_policy: Option<String>,
+    pub visibility: Option<String>,
+}
+
+const MAX_RULES: usize = 20;
+const MAX_RULE_CHARS: usize = 500;
+
+fn one_of(key: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), Error> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(Error::Unprocessable(format!(
+            "{key} must be one of {}",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn validate(change: &SettingsChange) -> Result<(), Error> {
+    one_of("membership_policy", &change.membership_policy, MEMBERSHIP_POLICIES)?;
+    one_of("posting_policy", &change.posting_policy, POSTING_POLICIES)?;
+    one_of("visibility", &change.visibility, &[PUBLIC_COMMUNITY, MEMBERS_ONLY])?;
+    if let Some(rules) = &change.rules {
+        if rules.len() > MAX_RULES || rules.iter().any(|r| r.chars().count() > MAX_RULE_CHARS) {
+            return Err(Error::Unprocessable(format!(
+                "rules: at most {MAX_RULES}, of up to {MAX_RULE_CHARS} characters each"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A members-only community must not take posts from non-members, nor let anyone in.
+fn check_combination(settings: &communities::Community) -> Result<(), Error> {
+    if settings.visibility != MEMBERS_ONLY {
+        return Ok(());
+    }
+    if settings.posting_policy == "anyone" {
+        return Err(Error::Unprocessable(
+            "a members-only community cannot take posts from anyone".into(),
+        ));
+    }
+    if settings.membership_policy == "open" {
+        return Err(Error::Unprocessable(
+            "a members-only community needs approval or invites to join".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A local person creates a community and becomes its first moderator. Whether everyone may
+/// is the instance's choice (`community_creation`).
+pub fn create(
+    conn: &mut DbConn,
+    config: &Config,
+    creator: &Account,
+    creator_is_admin: bool,
+    name: &str,
+    change: SettingsChange,
+) -> Result<Account, Error> {
+    if config.communities_by_admins_only && !creator_is_admin {
+        return Err(Error::Forbidden(
+            "only administrators may create communities on this instance".into(),
+        ));
+    }
+    validate(&change)?;
+    crate::db::transaction(conn, |conn| {
+        let community = crate::service::accounts::create_community(
+            conn,
+            config,
+            name,
+            &creator.username,
+            change.display_name.as_deref(),
+        )?;
+        update_settings(conn, config, &community, change)
+    })
+}
+
+/// A moderator changes a community's settings; members' instances get the new Group.
+pub fn update(
+    conn: &mut DbConn,
+    config: &Config,
+    moderator: &Account,
+    community: &Account,
+    change: SettingsChange,
+) -> Result<Account, Error> {
+    validate(&change)?;
+    crate::db::transaction(conn, |conn| {
+        super::moderation::require_moderator(conn, community, moderator)?;
+        let updated = update_settings(conn, config, community, change)?;
+        let entry = moderation::LogEntry::new(community.id, Some(moderator.id), "update_settings");
+        moderation::insert_log(conn, &entry)?;
+        Ok(updated)
+    })
+}
+
+fn update_settings(
+    conn: &mut DbConn,
+    config: &Config,
+    community: &Account,
+    change: SettingsChange,
+) -> Result<Account, Error> {
+    let rules = change
+        .rules
+        .map(|r| serde_json::to_string(&r))
+        .transpose()?;
+    communities::edit(
+        conn,
+        community.id,
+        &communities::SettingsEdit {
+            membership_policy: change.membership_policy,
+            posting_policy: change.posting_policy,
+            visibility: change.visibility,
+            rules,
+        },
+    )?;
+    let settings = communities::by_account(conn, community.id)?.ok_or(Error::NotFound)?;
+    check_combination(&settings)?;
+    let profile = crate::service::accounts::ProfileChanges {
+        display_name: change.display_name,
+        note: change.description,
+        locked: Some(settings.membership_policy != "open"),
+        ..Default::default()
+    };
+    crate::service::accounts::update_profile(conn, config, community, profile)
+}
+
+/// A moderator admits or turns away someone who asked to join.
+pub fn decide_join(
+    conn: &mut DbConn,
+    config: &Config,
+    moderator: &Account,
+    community: &Account,
+    requester: &Account,
+    accept: bool,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        super::moderation::require_moderator(conn, community, moderator)?;
+        super::follows::decide_request(conn, config, community, requester, accept)?;
+        let action = if accept { "approve_member" } else { "reject_member" };
+        let entry = moderation::LogEntry {
+            target_account_id: Some(requester.id),
+            ..moderation::LogEntry::new(community.id, Some(moderator.id), action)
+        };
+        moderation::insert_log(conn, &entry)
+    })
+}
+
+/// A new invite link's token, shown once; stored hashed like OAuth tokens.
+pub fn create_invite(
+    conn: &mut DbConn,
+    moderator: &Account,
+    community: &Account,
+    max_uses: Option<i32>,
+    expires_at: Option<chrono::NaiveDateTime>,
+) -> Result<(moderation::Invite, String), Error> {
+    if !community.is_local() {
+        return Err(Error::Unprocessable(
+            "invites are made on the community's own instance".into(),
+        ));
+    }
+    if max_uses.is_some_and(|n| n < 1) {
+        return Err(Error::Unprocessable("max_uses must be at least 1".into()));
+    }
+    crate::db::transaction(conn, |conn| {
+        super::moderation::require_moderator(conn, community, moderator)?;
+        let token = crate::crypto::random_token();
+        let invite = moderation::Invite {
+            id: next_id(),
+            community_id: community.id,
+            token_hash: crate::crypto::hash_token(&token),
+            created_by: moderator.id,
+            max_uses,
+            uses: 0,
+            expires_at,
+            created_at: store::now(),
+        };
+        moderation::insert_invite(conn, &invite)?;
+        Ok((invite, token))
+    })
+}
+
+/// `account` (local, or remote by handle) uses an invite to join its community.
+pub fn redeem_invite(
+    conn: &mut DbConn,
+    config: &Config,
+    token: &str,
+    account: &Account,
+) -> Result<Account, Error> {
+    if account.is_group() {
+        return Err(Error::Unprocessable("communities do not join communities".into()));
+    }
+    crate::db::transaction(conn, |conn| {
+        let now = store::now();
+        let invite = moderation::invite_by_hash(conn, &crate::crypto::hash_token(token))?
+            .ok_or(Error::NotFound)?;
+        if invite.expires_at.is_some_and(|t| t <= now) {
+            return Err(Error::Gone);
+        }
+        let community = crate::store::accounts::by_id(conn, invite.community_id)?
+            .ok_or(Error::NotFound)?;
+        if moderation::active_ban(conn, community.id, account.id, now)?.is_some() {
+            return Err(Error::Forbidden(format!("you are banned from {}", community.username)));
+        }
+        if is_member(conn, community.id, account.id)? {
+            return Ok(community);
+        }
+        if !moderation::use_invite(conn, invite.id)? {
+            return Err(Error::Gone);
+        }
+        super::follows::admit(conn, config, account, &community)?;
+        let entry = moderation::LogEntry {
+            target_account_id: Some(account.id),
+            ..moderation::LogEntry::new(community.id, Some(invite.created_by), "invite_used")
+        };
+        moderation::insert_log(conn, &entry)?;
+        Ok(community)
+    })
+}

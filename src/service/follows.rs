@@ -12,7 +12,7 @@ use crate::store::{
     self,
     accounts::{self as account_store, Account},
     communities,
-    follows::{self as follow_store, Follow, ACCEPTED, PENDING},
+    follows::{self as follow_store, Follow, ACCEPTED, INVITED, PENDING},
 };
 
 /// Whether following `target` waits for its decision: a locked person, or a community whose
@@ -24,6 +24,13 @@ fn needs_approval(conn: &mut DbConn, target: &Account) -> Result<bool, Error> {
     } else {
         Ok(target.locked)
     }
+}
+
+/// Whether `follower` is banned from the community `target`.
+fn is_banned(conn: &mut DbConn, target: &Account, follower: &Account) -> Result<bool, Error> {
+    Ok(target.is_group()
+        && crate::store::moderation::active_ban(conn, target.id, follower.id, store::now())?
+            .is_some())
 }
 
 /// The followed person learns of a follow, or of a request to decide on.
@@ -62,6 +69,12 @@ pub fn follow(
     crate::db::transaction(conn, |conn| {
         if let Some(existing) = follow_store::between(conn, follower.id, target.id)? {
             return Ok(existing);
+        }
+        if is_banned(conn, target, follower)? {
+            return Err(Error::Forbidden(format!(
+                "you are banned from {}",
+                target.username
+            )));
         }
         let id = next_id();
         let mut follow = Follow {
@@ -156,7 +169,28 @@ pub fn receive_follow(
         ));
     }
     crate::db::transaction(conn, |conn| {
+        if is_banned(conn, target, follower)? {
+            let refused = Follow {
+                id: next_id(),
+                account_id: follower.id,
+                target_account_id: target.id,
+                state: PENDING.to_string(),
+                ap_id: Some(follow_ap_id.to_string()),
+                created_at: store::now(),
+            };
+            return answer_remote(conn, config, target, follower, &refused, false);
+        }
         let follow = match follow_store::between(conn, follower.id, target.id)? {
+            // An invite admitted them before they asked.
+            Some(mut invited) if invited.state == INVITED => {
+                follow_store::set_ap_id(conn, invited.id, follow_ap_id)?;
+                follow_store::set_state(conn, invited.id, ACCEPTED)?;
+                invited.ap_id = Some(follow_ap_id.to_string());
+                invited.state = ACCEPTED.to_string();
+                refresh_counts(conn, &invited)?;
+                notify_follow(conn, &invited)?;
+                invited
+            }
             // A resent Follow may carry a new id; answers must name the latest one.
             Some(mut existing) => {
                 if existing.ap_id.as_deref() != Some(follow_ap_id) {
@@ -257,4 +291,35 @@ pub fn drop_follow(
         }
         Ok(())
     })
+}
+
+/// Admit `follower` to the local community `target` without asking its moderators (an
+/// invite): a pending request is accepted, a local person joins at once, and a remote one
+/// is marked so that their Follow is accepted when it comes.
+pub fn admit(
+    conn: &mut DbConn,
+    config: &Config,
+    follower: &Account,
+    target: &Account,
+) -> Result<(), Error> {
+    match follow_store::between(conn, follower.id, target.id)? {
+        Some(f) if f.state == PENDING => decide_request(conn, config, target, follower, true),
+        Some(_) => Ok(()),
+        None => {
+            let follow = Follow {
+                id: next_id(),
+                account_id: follower.id,
+                target_account_id: target.id,
+                state: if follower.is_local() { ACCEPTED } else { INVITED }.to_string(),
+                ap_id: None,
+                created_at: store::now(),
+            };
+            follow_store::insert(conn, &follow)?;
+            if follower.is_local() {
+                refresh_counts(conn, &follow)?;
+                notify_follow(conn, &follow)?;
+            }
+            Ok(())
+        }
+    }
 }

@@ -8,7 +8,6 @@ use crate::db::DbConn;
 use crate::delivery;
 use crate::error::Error;
 use crate::federation::moderation::activity as to_activity;
-use crate::ids::next_id;
 use crate::service::{communities, follows};
 use crate::store::{
     self,
@@ -199,26 +198,20 @@ fn apply(
             moderation_store::delete_ban(conn, community.id, account.id)?;
         }
     }
-    moderation_store::insert_log(
-        conn,
-        &LogEntry {
-            id: next_id(),
-            community_id: community.id,
-            moderator_id: moderator.map(|m| m.id),
-            action: action.name().to_string(),
-            target_account_id: action
-                .account()
-                .map(|a| a.id)
-                .or(action.status().map(|s| s.account_id)),
-            target_status_id: action.status().map(|s| s.id),
-            reason: action.reason().to_string(),
-            expires_at: match action {
-                Action::Ban(order) => order.expires_at,
-                _ => None,
-            },
-            created_at: now,
+    let entry = LogEntry {
+        target_account_id: action
+            .account()
+            .map(|a| a.id)
+            .or(action.status().map(|s| s.account_id)),
+        target_status_id: action.status().map(|s| s.id),
+        reason: action.reason().to_string(),
+        expires_at: match action {
+            Action::Ban(order) => order.expires_at,
+            _ => None,
         },
-    )
+        ..LogEntry::new(community.id, moderator.map(|m| m.id), action.name())
+    };
+    moderation_store::insert_log(conn, &entry)
 }
 
 /// A local moderator acts. A local community applies it and passes it on to its members; a

@@ -9,6 +9,8 @@ use diesel::prelude::*;
 /// Follow states as stored in `follows.state`.
 pub const PENDING: &str = "pending";
 pub const ACCEPTED: &str = "accepted";
+/// A remote person admitted by an invite to a community, before their Follow arrives.
+pub const INVITED: &str = "invited";
 
 /// A follow of a person, or membership of a community.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]

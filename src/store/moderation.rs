@@ -209,6 +209,23 @@ pub struct LogEntry {
     pub created_at: NaiveDateTime,
 }
 
+impl LogEntry {
+    /// An entry for `action` by `moderator_id` now, with no target yet.
+    pub fn new(community_id: i64, moderator_id: Option<i64>, action: &str) -> LogEntry {
+        LogEntry {
+            id: crate::ids::next_id(),
+            community_id,
+            moderator_id,
+            action: action.to_string(),
+            target_account_id: None,
+            target_status_id: None,
+            reason: String::new(),
+            expires_at: None,
+            created_at: super::now(),
+        }
+    }
+}
+
 pub fn insert_log(conn: &mut DbConn, entry: &LogEntry) -> Result<(), Error> {
     diesel::insert_into(moderation_log::table)
         .values(entry)
