@@ -63,3 +63,42 @@ pub fn instance_stats(conn: &mut DbConn, now: NaiveDateTime) -> Result<InstanceS
         known_domains,
     })
 }
+
+/// A post in a community, as health figures need it.
+pub struct CommunityPost {
+    pub id: i64,
+    pub account_id: i64,
+    pub thread_root_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Standing posts and comments in a community since `since`, oldest first.
+pub fn community_posts_since(
+    conn: &mut DbConn,
+    community_id: i64,
+    since: NaiveDateTime,
+) -> Result<Vec<CommunityPost>, Error> {
+    let rows: Vec<(i64, i64, Option<i64>, NaiveDateTime)> = statuses::table
+        .filter(statuses::community_id.eq(community_id))
+        .filter(statuses::created_at.ge(since))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .filter(statuses::reblog_of_id.is_null())
+        .order(statuses::created_at.asc())
+        .select((
+            statuses::id,
+            statuses::account_id,
+            statuses::thread_root_id,
+            statuses::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, account_id, thread_root_id, created_at)| CommunityPost {
+            id,
+            account_id,
+            thread_root_id,
+            created_at,
+        })
+        .collect())
+}
