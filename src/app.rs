@@ -34,7 +34,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The route table, shared by the server and the tests.
 pub fn routes(cfg: &mut ServiceConfig) {
-    use api::{accounts, defaults, follows, notifications, oauth, statuses};
+    use api::{accounts, defaults, follows, guild, notifications, oauth, statuses};
     use federation::{actors, collections, inbox, nodeinfo, objects, webfinger};
     use web::{avatar_png, header_png, home, setup_form, setup_submit, thumbnail_png};
     cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
@@ -198,6 +198,92 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::post().to(notifications::dismiss),
         )
         .route("/api/v1/timelines/public", aw::get().to(statuses::public))
+        .route("/api/v1/directory", aw::get().to(guild::directory))
+        .route("/api/v1/reports", aw::post().to(guild::mastodon_report))
+        // Guild's community API
+        .route("/api/v1/guild/communities", aw::post().to(guild::create))
+        .route("/api/v1/guild/communities", aw::get().to(guild::list))
+        .route("/api/v1/guild/communities/{id}", aw::get().to(guild::get))
+        .route(
+            "/api/v1/guild/communities/{id}",
+            aw::patch().to(guild::update),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/moderators",
+            aw::get().to(guild::moderators),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/moderators",
+            aw::post().to(guild::add_moderator),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/moderators/{account_id}",
+            aw::delete().to(guild::remove_moderator),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/bans",
+            aw::get().to(guild::bans),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/bans",
+            aw::post().to(guild::ban),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/bans/{account_id}",
+            aw::delete().to(guild::unban),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/join_requests",
+            aw::get().to(guild::join_requests),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/join_requests/{account_id}/authorize",
+            aw::post().to(guild::authorize_join),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/join_requests/{account_id}/reject",
+            aw::post().to(guild::reject_join),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/invites",
+            aw::get().to(guild::invites),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/invites",
+            aw::post().to(guild::create_invite),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/invites/{invite_id}",
+            aw::delete().to(guild::revoke_invite),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/reports",
+            aw::get().to(guild::community_reports),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/reports/{report_id}/resolve",
+            aw::post().to(guild::resolve_report),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/moderation_log",
+            aw::get().to(guild::moderation_log),
+        )
+        .route(
+            "/api/v1/guild/communities/{id}/health",
+            aw::get().to(guild::health),
+        )
+        .route(
+            "/api/v1/guild/invites/{token}",
+            aw::post().to(guild::redeem_invite),
+        )
+        .route(
+            "/api/v1/guild/statuses/{id}/report",
+            aw::post().to(guild::report),
+        )
+        .route(
+            "/api/v1/guild/statuses/{id}/{action}",
+            aw::post().to(guild::moderate_status),
+        )
         // Web pages and images
         .route("/", aw::get().to(home))
         .route("/setup", aw::get().to(setup_form))

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod defaults;
 pub mod entities;
 pub mod follows;
+pub mod guild;
 pub mod instance;
 pub mod notifications;
 pub mod oauth;

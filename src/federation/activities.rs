@@ -67,7 +67,10 @@ pub fn community_audience(followers: &str, members_only: bool) -> (Value, Value)
     if members_only {
         (json!([followers]), json!([]))
     } else {
-        (json!([super::objects::PUBLIC_COLLECTION]), json!([followers]))
+        (
+            json!([super::objects::PUBLIC_COLLECTION]),
+            json!([followers]),
+        )
     }
 }
 

@@ -4,8 +4,8 @@
 use super::{wants_activity_json, ACTIVITY_JSON};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
-use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON, SERVICE};
 use crate::service::communities::MEMBERS_ONLY;
+use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON, SERVICE};
 use crate::store::{
     self,
     communities::{self, Community},
@@ -442,9 +442,13 @@ const MAX_MODERATORS: usize = 50;
 async fn sync_moderators(data: &Data<AppState>, community_id: i64, url: &str) {
     let result: Result<(), Error> = async {
         let url = Url::parse(url)?;
-        let collection: Value =
-            activitypub_federation::fetch::fetch_object_http(&url, data).await?.object;
-        let items = collection["orderedItems"].as_array().cloned().unwrap_or_default();
+        let collection: Value = activitypub_federation::fetch::fetch_object_http(&url, data)
+            .await?
+            .object;
+        let items = collection["orderedItems"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let mut ids = Vec::new();
         for item in items.iter().take(MAX_MODERATORS) {
             let Some(id) = item.as_str().or_else(|| item["id"].as_str()) else {

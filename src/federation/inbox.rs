@@ -24,8 +24,8 @@ use url::Url;
 
 /// Activity types Guild acts on; anything else is acknowledged and dropped.
 const HANDLED: &[&str] = &[
-    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce", "Like",
-    "Lock", "Add", "Remove", "Block", "Flag",
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce", "Like", "Lock",
+    "Add", "Remove", "Block", "Flag",
 ];
 
 /// An inbound activity: the envelope the library verifies, with the object left as JSON and
@@ -186,7 +186,11 @@ impl Incoming {
     /// A moderator's action sent to a local community, which applies it if they moderate
     /// it; or a remote community's action sent to us directly (Lemmy sends bans to the
     /// banned person's instance as well).
-    async fn receive_moderation(&self, data: &Data<AppState>, sender: Account) -> Result<(), Error> {
+    async fn receive_moderation(
+        &self,
+        data: &Data<AppState>,
+        sender: Account,
+    ) -> Result<(), Error> {
         let raw = self.raw();
         let Some((community, action)) = super::moderation::parse(data, &raw).await? else {
             return Ok(());
@@ -210,10 +214,16 @@ impl Incoming {
     /// A report: Lemmy names one post, Mastodon a list of the account and its posts.
     async fn receive_flag(&self, data: &Data<AppState>, sender: Account) -> Result<(), Error> {
         let ids: Vec<String> = match &self.object {
-            Value::Array(items) => items.iter().filter_map(object_id).map(String::from).collect(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(object_id)
+                .map(String::from)
+                .collect(),
             single => object_id(single).map(String::from).into_iter().collect(),
         };
-        let comment = self.rest.get("content")
+        let comment = self
+            .rest
+            .get("content")
             .or(self.rest.get("summary"))
             .and_then(Value::as_str)
             .unwrap_or_default()

@@ -152,7 +152,9 @@ pub async fn parse(
     let mut candidates: Vec<String> = Vec::new();
     for key in ["target", "audience", "to", "cc"] {
         match &inner[key] {
-            Value::Array(items) => candidates.extend(items.iter().filter_map(id_of).map(String::from)),
+            Value::Array(items) => {
+                candidates.extend(items.iter().filter_map(id_of).map(String::from))
+            }
             value => candidates.extend(id_of(value).map(String::from)),
         }
     }
@@ -185,14 +187,18 @@ pub async fn parse(
         },
         ("Lock", Some(status)) if undo => Action::Unlock { status },
         ("Lock", Some(status)) => Action::Lock { status },
-        ("Add" | "Remove", Some(status)) if target.as_deref() == Some(&featured_url(&community)) => {
+        ("Add" | "Remove", Some(status))
+            if target.as_deref() == Some(&featured_url(&community)) =>
+        {
             if kind == "Add" {
                 Action::Pin { status }
             } else {
                 Action::Unpin { status }
             }
         }
-        ("Add" | "Remove", _) if target.as_deref() == Some(&moderators_url_of(data, &community).await?) => {
+        ("Add" | "Remove", _)
+            if target.as_deref() == Some(&moderators_url_of(data, &community).await?) =>
+        {
             let account = person(data, &object).await?;
             if kind == "Add" {
                 Action::AddModerator { account }
@@ -233,5 +239,8 @@ async fn moderators_url_of(data: &Data<AppState>, community: &Account) -> Result
 }
 
 async fn person(data: &Data<AppState>, id: &str) -> Result<Account, Error> {
-    Ok(ObjectId::<ApAccount>::parse(id)?.dereference(data).await?.row)
+    Ok(ObjectId::<ApAccount>::parse(id)?
+        .dereference(data)
+        .await?
+        .row)
 }

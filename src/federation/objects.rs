@@ -379,9 +379,7 @@ pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpRes
         let checked = row.clone();
         let allowed = ctx
             .db
-            .run(move |conn| {
-                crate::service::visibility::can_fetch(conn, signer.as_ref(), &checked)
-            })
+            .run(move |conn| crate::service::visibility::can_fetch(conn, signer.as_ref(), &checked))
             .await?;
         if !allowed {
             return Err(Error::NotFound);

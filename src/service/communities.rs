@@ -42,7 +42,9 @@ pub fn admit_post(
     visibility: &str,
 ) -> Result<String, Error> {
     let settings = communities::by_account(conn, community.id)?;
-    let members_only = settings.as_ref().is_some_and(|s| s.visibility == MEMBERS_ONLY);
+    let members_only = settings
+        .as_ref()
+        .is_some_and(|s| s.visibility == MEMBERS_ONLY);
     let visibility = if members_only && visibility != DIRECT {
         MEMBERS.to_string()
     } else {
@@ -163,9 +165,17 @@ fn one_of(key: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), Err
 }
 
 fn validate(change: &SettingsChange) -> Result<(), Error> {
-    one_of("membership_policy", &change.membership_policy, MEMBERSHIP_POLICIES)?;
+    one_of(
+        "membership_policy",
+        &change.membership_policy,
+        MEMBERSHIP_POLICIES,
+    )?;
     one_of("posting_policy", &change.posting_policy, POSTING_POLICIES)?;
-    one_of("visibility", &change.visibility, &[PUBLIC_COMMUNITY, MEMBERS_ONLY])?;
+    one_of(
+        "visibility",
+        &change.visibility,
+        &[PUBLIC_COMMUNITY, MEMBERS_ONLY],
+    )?;
     if let Some(rules) = &change.rules {
         if rules.len() > MAX_RULES || rules.iter().any(|r| r.chars().count() > MAX_RULE_CHARS) {
             return Err(Error::Unprocessable(format!(
@@ -283,7 +293,11 @@ pub fn decide_join(
     crate::db::transaction(conn, |conn| {
         super::moderation::require_moderator(conn, community, moderator)?;
         super::follows::decide_request(conn, config, community, requester, accept)?;
-        let action = if accept { "approve_member" } else { "reject_member" };
+        let action = if accept {
+            "approve_member"
+        } else {
+            "reject_member"
+        };
         let entry = moderation::LogEntry {
             target_account_id: Some(requester.id),
             ..moderation::LogEntry::new(community.id, Some(moderator.id), action)
@@ -334,7 +348,9 @@ pub fn redeem_invite(
     account: &Account,
 ) -> Result<Account, Error> {
     if account.is_group() {
-        return Err(Error::Unprocessable("communities do not join communities".into()));
+        return Err(Error::Unprocessable(
+            "communities do not join communities".into(),
+        ));
     }
     crate::db::transaction(conn, |conn| {
         let now = store::now();
@@ -343,10 +359,13 @@ pub fn redeem_invite(
         if invite.expires_at.is_some_and(|t| t <= now) {
             return Err(Error::Gone);
         }
-        let community = crate::store::accounts::by_id(conn, invite.community_id)?
-            .ok_or(Error::NotFound)?;
+        let community =
+            crate::store::accounts::by_id(conn, invite.community_id)?.ok_or(Error::NotFound)?;
         if moderation::active_ban(conn, community.id, account.id, now)?.is_some() {
-            return Err(Error::Forbidden(format!("you are banned from {}", community.username)));
+            return Err(Error::Forbidden(format!(
+                "you are banned from {}",
+                community.username
+            )));
         }
         if is_member(conn, community.id, account.id)? {
             return Ok(community);
@@ -392,7 +411,10 @@ fn health_of(posts: &[crate::store::stats::CommunityPost]) -> Health {
     let mut authors: Vec<i64> = posts.iter().map(|p| p.account_id).collect();
     authors.sort();
     authors.dedup();
-    let threads: Vec<_> = posts.iter().filter(|p| p.thread_root_id.is_none()).collect();
+    let threads: Vec<_> = posts
+        .iter()
+        .filter(|p| p.thread_root_id.is_none())
+        .collect();
     let replies = posts.len() - threads.len();
     // Posts come oldest first, so the first reply seen for a thread is its first reply.
     let started: std::collections::HashMap<i64, &crate::store::stats::CommunityPost> =
@@ -416,7 +438,8 @@ fn health_of(posts: &[crate::store::stats::CommunityPost]) -> Health {
         active_members: authors.len(),
         threads_per_week: round(threads.len() as f64 / weeks),
         replies_per_week: round(replies as f64 / weeks),
-        replied_share: (!threads.is_empty()).then(|| round(waits.len() as f64 / threads.len() as f64)),
+        replied_share: (!threads.is_empty())
+            .then(|| round(waits.len() as f64 / threads.len() as f64)),
         median_first_reply_seconds: (!waits.is_empty()).then(|| waits[waits.len() / 2]),
     }
 }

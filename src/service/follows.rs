@@ -279,11 +279,7 @@ pub fn receive_answer(
 
 /// The follow of `follower` ends without a word to anyone: a remote follower withdrew it,
 /// or a banned member's membership ended.
-pub fn drop_follow(
-    conn: &mut DbConn,
-    follower: &Account,
-    target: &Account,
-) -> Result<(), Error> {
+pub fn drop_follow(conn: &mut DbConn, follower: &Account, target: &Account) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         if let Some(follow) = follow_store::between(conn, follower.id, target.id)? {
             follow_store::delete(conn, follow.id)?;
@@ -310,7 +306,12 @@ pub fn admit(
                 id: next_id(),
                 account_id: follower.id,
                 target_account_id: target.id,
-                state: if follower.is_local() { ACCEPTED } else { INVITED }.to_string(),
+                state: if follower.is_local() {
+                    ACCEPTED
+                } else {
+                    INVITED
+                }
+                .to_string(),
                 ap_id: None,
                 created_at: store::now(),
             };

@@ -143,7 +143,9 @@ fn check(conn: &mut DbConn, community: &Account, action: &Action) -> Result<(), 
                 ));
             }
         }
-        Action::Ban(order) if community_store::is_moderator(conn, community.id, order.account.id)? => {
+        Action::Ban(order)
+            if community_store::is_moderator(conn, community.id, order.account.id)? =>
+        {
             return Err(Error::Unprocessable(
                 "remove them as a moderator before banning them".into(),
             ));

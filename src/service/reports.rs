@@ -31,7 +31,9 @@ pub fn report(
         )));
     }
     let community_id = status.community_id.ok_or_else(|| {
-        Error::Unprocessable("the post is not in a community; there are no moderators to tell".into())
+        Error::Unprocessable(
+            "the post is not in a community; there are no moderators to tell".into(),
+        )
     })?;
     crate::db::transaction(conn, |conn| {
         let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
@@ -50,8 +52,20 @@ pub fn report(
         };
         moderation_store::insert_report(conn, &report)?;
         if let Some(ap_id) = ap_id {
-            let flag = activities::flag(&ap_id, &reporter.ap_id, &community.ap_id, &status.ap_id, comment);
-            delivery::enqueue(conn, config, reporter, &flag, &[community.inbox_url.as_str()])?;
+            let flag = activities::flag(
+                &ap_id,
+                &reporter.ap_id,
+                &community.ap_id,
+                &status.ap_id,
+                comment,
+            );
+            delivery::enqueue(
+                conn,
+                config,
+                reporter,
+                &flag,
+                &[community.inbox_url.as_str()],
+            )?;
         }
         Ok(report)
     })

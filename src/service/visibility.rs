@@ -21,7 +21,9 @@ pub fn can_see(
     let is_author = viewer.is_some_and(|v| v.id == status.account_id);
     let is_moderator = |conn: &mut DbConn| -> Result<bool, Error> {
         match (viewer, status.community_id) {
-            (Some(viewer), Some(community)) => communities::is_moderator(conn, community, viewer.id),
+            (Some(viewer), Some(community)) => {
+                communities::is_moderator(conn, community, viewer.id)
+            }
             _ => Ok(false),
         }
     };
@@ -63,11 +65,18 @@ pub fn can_see(
 /// Whether another server may fetch `status` over ActivityPub with a request signed by
 /// `signer`: what the signer may see, and a members-only post also by any actor of an
 /// instance where a member lives (instances fetch with their own actor's signature).
-pub fn can_fetch(conn: &mut DbConn, signer: Option<&Account>, status: &Status) -> Result<bool, Error> {
+pub fn can_fetch(
+    conn: &mut DbConn,
+    signer: Option<&Account>,
+    status: &Status,
+) -> Result<bool, Error> {
     if can_see(conn, signer, status)? {
         return Ok(true);
     }
-    match (signer.and_then(|s| s.domain.as_deref()), status.community_id) {
+    match (
+        signer.and_then(|s| s.domain.as_deref()),
+        status.community_id,
+    ) {
         (Some(domain), Some(community))
             if status.visibility == MEMBERS
                 && status.removed_at.is_none()
@@ -89,11 +98,10 @@ pub fn filter_visible(
     list: Vec<Status>,
 ) -> Result<Vec<Status>, Error> {
     let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
-    let boosted: std::collections::HashMap<i64, Status> =
-        statuses::by_ids(conn, &boosted_ids)?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+    let boosted: std::collections::HashMap<i64, Status> = statuses::by_ids(conn, &boosted_ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
     let mut visible = Vec::with_capacity(list.len());
     for status in list {
         let original_visible = match status.reblog_of_id {

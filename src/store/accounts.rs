@@ -260,3 +260,31 @@ pub fn edit_profile(conn: &mut DbConn, id: i64, edit: &ProfileEdit) -> Result<()
         .execute(conn)?;
     Ok(())
 }
+
+/// The profile directory: discoverable people and communities (not the instance actor),
+/// recently active or newest first; only local ones if asked.
+pub fn directory(
+    conn: &mut DbConn,
+    local_only: bool,
+    newest: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Account>, Error> {
+    let mut query = accounts::table
+        .filter(accounts::discoverable.eq(true))
+        .filter(accounts::suspended.eq(false))
+        .filter(accounts::kind.ne(SERVICE))
+        .offset(offset)
+        .limit(limit)
+        .select(Account::as_select())
+        .into_boxed();
+    if local_only {
+        query = query.filter(accounts::domain.is_null());
+    }
+    query = if newest {
+        query.order(accounts::id.desc())
+    } else {
+        query.order((accounts::last_status_at.desc(), accounts::id.desc()))
+    };
+    Ok(query.load(conn)?)
+}

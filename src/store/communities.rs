@@ -173,6 +173,9 @@ pub fn local_directory(
         .order((accounts::followers_count.desc(), accounts::id.asc()))
         .offset(offset)
         .limit(limit)
-        .select((super::accounts::Account::as_select(), Community::as_select()))
+        .select((
+            super::accounts::Account::as_select(),
+            Community::as_select(),
+        ))
         .load(conn)?)
 }

@@ -94,11 +94,13 @@ pub fn community_posts_since(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, account_id, thread_root_id, created_at)| CommunityPost {
-            id,
-            account_id,
-            thread_root_id,
-            created_at,
-        })
+        .map(
+            |(id, account_id, thread_root_id, created_at)| CommunityPost {
+                id,
+                account_id,
+                thread_root_id,
+                created_at,
+            },
+        )
         .collect())
 }
