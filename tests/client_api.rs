@@ -4,54 +4,8 @@
 
 mod common;
 
-use common::{backends, eventually, spec, Backend, TestServer};
+use common::{api::Client, backends, eventually, spec, Backend, TestServer};
 use serde_json::{json, Value};
-
-struct Client<'a> {
-    server: &'a TestServer,
-    token: Option<String>,
-}
-
-impl Client<'_> {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        form: Option<Value>,
-    ) -> (u16, Value, Option<String>) {
-        let mut request = self.server.http.request(method, self.server.url(path));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(form) = form {
-            request = request.json(&form);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let link = response
-            .headers()
-            .get("link")
-            .map(|v| v.to_str().unwrap().to_string());
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-            link,
-        )
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (status, body, _) = self.call(reqwest::Method::GET, path, None).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
-    async fn post(&self, path: &str, form: Value) -> Value {
-        let (status, body, _) = self.call(reqwest::Method::POST, path, Some(form)).await;
-        assert_eq!(status, 200, "POST {path}: {body}");
-        body
-    }
-}
 
 /// Register an app and sign `user` in through the authorize page with PKCE.
 async fn sign_in(server: &TestServer, user: &str, scopes: &str) -> String {

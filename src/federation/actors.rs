@@ -248,7 +248,12 @@ pub fn domain_of(url: &Url) -> String {
 /// The row we keep for a remote actor document. HTML from other servers is sanitised here.
 fn to_remote_row(json: &ApActor) -> RemoteActor {
     let now = store::now();
-    let kind = if json.kind == "Group" { GROUP } else { PERSON };
+    // Instance actors (Mastodon's, Lemmy's, ours) are Applications; they act for a server.
+    let kind = match json.kind.as_str() {
+        "Group" => GROUP,
+        "Application" => SERVICE,
+        _ => PERSON,
+    };
     let id = json.id.inner();
     RemoteActor {
         kind: kind.to_string(),

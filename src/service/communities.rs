@@ -32,7 +32,8 @@ pub fn is_member(conn: &mut DbConn, community_id: i64, account_id: i64) -> Resul
 
 /// Admit a post by `author` into `community` as a reply to `parent` (if any), or refuse it:
 /// a banned author, a locked thread, or the posting policy. A remote community decides for
-/// itself what it passes on. Returns the visibility the post gets: a members-only community
+/// itself what it passes on; we only hold back our own people where we know of a ban or a
+/// lock. Returns the visibility the post gets: a members-only community
 /// keeps every post but direct ones for its members.
 pub fn admit_post(
     conn: &mut DbConn,
@@ -50,7 +51,8 @@ pub fn admit_post(
     } else {
         visibility.to_string()
     };
-    let Some(settings) = settings.filter(|_| community.is_local()) else {
+    // Bans and locks we know of also stop our own people before a remote community has to.
+    let Some(settings) = settings.filter(|_| community.is_local() || author.is_local()) else {
         return Ok(visibility);
     };
     if moderation::active_ban(conn, community.id, author.id, store::now())?.is_some() {
@@ -67,6 +69,9 @@ pub fn admit_post(
         if root.is_some_and(|r| r.locked) {
             return Err(Error::Forbidden("this thread is locked".into()));
         }
+    }
+    if !community.is_local() {
+        return Ok(visibility);
     }
     let is_moderator = communities::is_moderator(conn, community.id, author.id)?;
     let allowed = match settings.posting_policy.as_str() {
@@ -95,22 +100,30 @@ pub fn relay(
     if status.visibility == DIRECT {
         return Ok(()); // never passed on: it is for the people it names
     }
-    relay_activity(conn, config, community, activity)?;
+    relay_activity(conn, config, community, activity, None)?;
     if activity["type"] == "Create" {
-        announce(conn, config, community, Value::from(status.ap_id.clone()))?;
+        announce(
+            conn,
+            config,
+            community,
+            Value::from(status.ap_id.clone()),
+            None,
+        )?;
     }
     Ok(())
 }
 
 /// A local community passes an activity in it (a member's post, a moderator's action) on
-/// to its remote members, unchanged inside an `Announce`.
+/// to its remote members, unchanged inside an `Announce`; `also` is one more recipient,
+/// such as a banned person who is a member no longer.
 pub fn relay_activity(
     conn: &mut DbConn,
     config: &Config,
     community: &Account,
     activity: &Value,
+    also: Option<&Account>,
 ) -> Result<(), Error> {
-    announce(conn, config, community, activity.clone())
+    announce(conn, config, community, activity.clone(), also)
 }
 
 fn announce(
@@ -118,10 +131,15 @@ fn announce(
     config: &Config,
     community: &Account,
     object: Value,
+    also: Option<&Account>,
 ) -> Result<(), Error> {
     let followers = community.followers_url.clone().unwrap_or_default();
     let members_only = is_members_only(conn, community.id)?;
-    let inboxes = follows::remote_follower_inboxes(conn, community.id)?;
+    let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
+    inboxes.extend(
+        also.filter(|a| !a.is_local())
+            .map(|a| a.shared_inbox_url.clone().unwrap_or(a.inbox_url.clone())),
+    );
     let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
     let announce = activities::announce(
         config,

@@ -216,6 +216,16 @@ fn apply(
     moderation_store::insert_log(conn, &entry)
 }
 
+/// Who hears of an action besides the members: a banned person's server, since the ban ends
+/// their membership.
+fn told(action: &Action) -> Option<&Account> {
+    match action {
+        Action::Ban(order) => Some(&order.account),
+        Action::Unban { account } => Some(account),
+        _ => None,
+    }
+}
+
 /// A local moderator acts. A local community applies it and passes it on to its members; a
 /// remote one is sent the action to apply and announce, and we apply it here at once.
 pub fn act(
@@ -234,7 +244,7 @@ pub fn act(
         if community.is_local() {
             // Kept in the outbox, so that members' instances can fetch it by id.
             delivery::enqueue(conn, config, moderator, &activity, &[])?;
-            communities::relay_activity(conn, config, community, &activity)
+            communities::relay_activity(conn, config, community, &activity, told(action))
         } else {
             delivery::enqueue(
                 conn,
@@ -261,7 +271,7 @@ pub fn receive(
         require_moderator(conn, community, moderator)?;
         check(conn, community, action)?;
         apply(conn, community, Some(moderator), action)?;
-        communities::relay_activity(conn, config, community, activity)
+        communities::relay_activity(conn, config, community, activity, told(action))
     })
 }
 

@@ -63,8 +63,8 @@ pub fn can_see(
 }
 
 /// Whether another server may fetch `status` over ActivityPub with a request signed by
-/// `signer`: what the signer may see, and a members-only post also by any actor of an
-/// instance where a member lives (instances fetch with their own actor's signature).
+/// `signer`: what the signer may see, and a members-only post also by the instance actor of
+/// a server where a member lives (servers fetch with their own actor's signature).
 pub fn can_fetch(
     conn: &mut DbConn,
     signer: Option<&Account>,
@@ -73,8 +73,9 @@ pub fn can_fetch(
     if can_see(conn, signer, status)? {
         return Ok(true);
     }
+    let instance_actor = signer.filter(|s| s.kind == crate::store::accounts::SERVICE);
     match (
-        signer.and_then(|s| s.domain.as_deref()),
+        instance_actor.and_then(|s| s.domain.as_deref()),
         status.community_id,
     ) {
         (Some(domain), Some(community))

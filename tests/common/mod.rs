@@ -2,6 +2,7 @@
 //! `GUILD_TEST_DATABASE_URL` names a PostgreSQL server, over a fresh PostgreSQL database.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod api;
 pub mod spec;
 
 use diesel::{pg::PgConnection, Connection, RunQueryDsl};

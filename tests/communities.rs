@@ -1,0 +1,589 @@
+//! Communities of practice across instances, driven through the client API and Guild's
+//! community API: moderators appointed on another instance remove posts everywhere, bans
+//! federate and stop posting, pins, locks and reports travel, and a members-only community
+//! keeps its posts from non-members through every door.
+
+mod common;
+
+use common::{api::Client, backends, eventually, Backend, TestServer};
+use guild::store::{communities as community_store, statuses as status_store};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const PASSWORD_GRANT: (&str, &str) = ("GUILD_OAUTH_PASSWORD_GRANT", "true");
+
+async fn start(backend: &Backend) -> TestServer {
+    TestServer::start_with(backend, &[PASSWORD_GRANT]).await
+}
+
+/// The account `acct` as `client`'s instance knows it (resolved through webfinger).
+async fn lookup(client: &Client<'_>, acct: &str) -> Value {
+    client
+        .get(&format!("/api/v1/accounts/lookup?acct={acct}"))
+        .await
+}
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().expect("an id").to_string()
+}
+
+/// `client` joins (follows) the community `acct`; returns the community's id there.
+async fn join(client: &Client<'_>, acct: &str) -> String {
+    let community = id(&lookup(client, acct).await);
+    client
+        .post(&format!("/api/v1/accounts/{community}/follow"), json!({}))
+        .await;
+    community
+}
+
+/// Wait until `member` (an acct) is a member of the local community `name` on `server`.
+async fn wait_member(server: &TestServer, name: &str, member: &str) {
+    let path = format!("/api/v1/accounts/lookup?acct={name}");
+    let community = id(&server.get_json(&path, "application/json").await);
+    let member = member.to_string();
+    eventually(&format!("{member} is a member of {name}"), || async {
+        let list = server
+            .get_json(
+                &format!("/api/v1/accounts/{community}/followers"),
+                "application/json",
+            )
+            .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["acct"] == member.as_str())
+    })
+    .await;
+}
+
+/// The id on `server` of the status `uri`, once it has arrived there.
+async fn arrived(server: &TestServer, uri: &str) -> i64 {
+    eventually(&format!("{uri} reaches {}", server.domain), || async {
+        stored(server, uri).await.is_some()
+    })
+    .await;
+    stored(server, uri).await.unwrap().id
+}
+
+async fn stored(server: &TestServer, uri: &str) -> Option<status_store::Status> {
+    let uri = uri.to_string();
+    server
+        .with_db(move |conn, _| status_store::by_ap_id(conn, &uri))
+        .await
+}
+
+async fn is_moderator_on(server: &TestServer, community: &str, person: &str) -> bool {
+    let (community, person) = (community.to_string(), person.to_string());
+    server
+        .with_db(move |conn, _| {
+            let c = guild::store::accounts::by_ap_id(conn, &community)?.expect("community");
+            let p = guild::store::accounts::by_ap_id(conn, &person)?;
+            match p {
+                Some(p) => community_store::is_moderator(conn, c.id, p.id),
+                None => Ok(false),
+            }
+        })
+        .await
+}
+
+fn actor_url(server: &TestServer, path: &str) -> String {
+    server.url(path)
+}
+
+#[actix_web::test]
+async fn moderation_federates_across_instances() {
+    for backend in backends() {
+        eprintln!("community moderation with alpha on {}", backend.name());
+        moderation_on(&backend).await;
+    }
+}
+
+async fn moderation_on(backend: &Backend) {
+    let alpha = start(backend).await;
+    let beta = start(&Backend::Sqlite).await;
+    let gamma = start(&Backend::Sqlite).await;
+    alpha.create_user("ann", false).await;
+    beta.create_user("bob", false).await;
+    gamma.create_user("gil", false).await;
+    gamma.create_user("carl", false).await;
+    let ann = Client::password(&alpha, "ann").await;
+    let bob = Client::password(&beta, "bob").await;
+    let gil = Client::password(&gamma, "gil").await;
+    let carl = Client::password(&gamma, "carl").await;
+
+    // Ann creates the community through Guild's API and is its first moderator.
+    let makers = ann
+        .post(
+            "/api/v1/guild/communities",
+            json!({"name": "makers", "display_name": "Makers", "description": "We build things.",
+                   "rules": ["Be kind", "Show your work"], "posting_policy": "members"}),
+        )
+        .await;
+    assert_eq!(makers["group"], true);
+    assert_eq!(makers["guild"]["moderator"], true);
+    assert_eq!(makers["guild"]["rules"][1], "Show your work");
+    let makers_id = id(&makers);
+    let makers_acct = format!("makers@{}", alpha.domain);
+    let makers_uri = actor_url(&alpha, "/c/makers");
+
+    // Members on two other instances join; gil becomes a moderator from afar.
+    join(&bob, &makers_acct).await;
+    let gamma_makers = join(&gil, &makers_acct).await;
+    join(&carl, &makers_acct).await;
+    wait_member(&alpha, "makers", &format!("bob@{}", beta.domain)).await;
+    wait_member(&alpha, "makers", &format!("gil@{}", gamma.domain)).await;
+    wait_member(&alpha, "makers", &format!("carl@{}", gamma.domain)).await;
+    let gil_on_alpha = id(&lookup(&ann, &format!("gil@{}", gamma.domain)).await);
+    ann.post(
+        &format!("/api/v1/guild/communities/{makers_id}/moderators"),
+        json!({"account_id": gil_on_alpha}),
+    )
+    .await;
+    let gil_uri = actor_url(&gamma, "/users/gil");
+    eventually("gamma learns that gil moderates makers", || async {
+        is_moderator_on(&gamma, &makers_uri, &gil_uri).await
+    })
+    .await;
+    let listed = gil
+        .get(&format!(
+            "/api/v1/guild/communities/{gamma_makers}/moderators"
+        ))
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+
+    // Bob posts into the community by mentioning it, as Mastodon apps do.
+    let post = bob
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("@{makers_acct} buy cheap watches")}),
+        )
+        .await;
+    let post_uri = post["uri"].as_str().unwrap().to_string();
+    arrived(&alpha, &post_uri).await;
+    let on_gamma = arrived(&gamma, &post_uri).await;
+
+    // Gil removes it from gamma; alpha applies it and every member's instance hides it.
+    gil.post(
+        &format!("/api/v1/guild/statuses/{on_gamma}/remove"),
+        json!({"reason": "spam"}),
+    )
+    .await;
+    for server in [&alpha, &beta, &gamma] {
+        eventually(
+            &format!("the post is removed on {}", server.domain),
+            || async {
+                stored(server, &post_uri)
+                    .await
+                    .is_some_and(|s| s.removed_at.is_some())
+            },
+        )
+        .await;
+    }
+    let anonymous_beta = Client {
+        server: &beta,
+        token: None,
+    };
+    assert_eq!(
+        anonymous_beta
+            .status_of(
+                Method::GET,
+                &format!("/api/v1/statuses/{}", id(&post)),
+                None
+            )
+            .await,
+        404
+    );
+    assert_eq!(
+        carl.status_of(Method::GET, &format!("/api/v1/statuses/{on_gamma}"), None)
+            .await,
+        404,
+        "another member no longer sees it"
+    );
+    // Its author still does, and a non-moderator cannot restore it.
+    bob.get(&format!("/api/v1/statuses/{}", id(&post))).await;
+    assert_eq!(
+        bob.status_of(
+            Method::POST,
+            &format!("/api/v1/guild/statuses/{}/restore", id(&post)),
+            Some(json!({}))
+        )
+        .await,
+        403
+    );
+
+    // Ann pins and locks a thread; gamma learns both, and gil's reply is refused.
+    let thread = ann
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("@makers Welcome, introduce yourselves"), "title": "Welcome"}),
+        )
+        .await;
+    let thread_uri = thread["uri"].as_str().unwrap().to_string();
+    let thread_on_gamma = arrived(&gamma, &thread_uri).await;
+    for verb in ["pin", "lock"] {
+        ann.post(
+            &format!("/api/v1/guild/statuses/{}/{verb}", id(&thread)),
+            json!({}),
+        )
+        .await;
+    }
+    let featured = alpha
+        .get_json("/c/makers/featured", "application/activity+json")
+        .await;
+    assert_eq!(featured["orderedItems"][0], thread_uri.as_str());
+    eventually("gamma sees the thread pinned and locked", || async {
+        stored(&gamma, &thread_uri)
+            .await
+            .is_some_and(|s| s.pinned_at.is_some() && s.locked)
+    })
+    .await;
+    assert_eq!(
+        gil.status_of(
+            Method::POST,
+            "/api/v1/statuses",
+            Some(json!({"status": "hello", "in_reply_to_id": thread_on_gamma.to_string()}))
+        )
+        .await,
+        403,
+        "a locked thread takes no replies"
+    );
+
+    // Carl reports a post from gamma; the report reaches makers' moderators on alpha.
+    let second = bob
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("@{makers_acct} my first lathe project")}),
+        )
+        .await;
+    let second_uri = second["uri"].as_str().unwrap().to_string();
+    let second_on_gamma = arrived(&gamma, &second_uri).await;
+    carl.post(
+        &format!("/api/v1/guild/statuses/{second_on_gamma}/report"),
+        json!({"comment": "looks like an ad"}),
+    )
+    .await;
+    eventually("the report reaches alpha", || async {
+        let reports = ann
+            .get(&format!("/api/v1/guild/communities/{makers_id}/reports"))
+            .await;
+        reports
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["comment"] == "looks like an ad")
+    })
+    .await;
+
+    // Ann bans bob: beta learns of it, his membership ends, and he can no longer post.
+    let bob_on_alpha = id(&lookup(&ann, &format!("bob@{}", beta.domain)).await);
+    ann.post(
+        &format!("/api/v1/guild/communities/{makers_id}/bans"),
+        json!({"account_id": bob_on_alpha, "reason": "advertising", "remove_content": true}),
+    )
+    .await;
+    eventually("bob's second post is removed on gamma too", || async {
+        stored(&gamma, &second_uri)
+            .await
+            .is_some_and(|s| s.removed_at.is_some())
+    })
+    .await;
+    let bob_makers = id(&lookup(&bob, &makers_acct).await);
+    eventually("beta learns of the ban", || async {
+        let relationships = bob
+            .get(&format!("/api/v1/accounts/relationships?id[]={bob_makers}"))
+            .await;
+        relationships[0]["following"] == false
+    })
+    .await;
+    assert_eq!(
+        bob.status_of(
+            Method::POST,
+            "/api/v1/statuses",
+            Some(json!({"status": format!("@{makers_acct} I am back")}))
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        bob.status_of(
+            Method::POST,
+            &format!("/api/v1/accounts/{bob_makers}/follow"),
+            Some(json!({}))
+        )
+        .await,
+        403
+    );
+
+    // Gil steps down; gamma learns that too. The log tells the whole story, publicly.
+    ann.call(
+        Method::DELETE,
+        &format!("/api/v1/guild/communities/{makers_id}/moderators/{gil_on_alpha}"),
+        None,
+    )
+    .await;
+    eventually("gamma learns that gil no longer moderates", || async {
+        !is_moderator_on(&gamma, &makers_uri, &gil_uri).await
+    })
+    .await;
+    let log = Client {
+        server: &alpha,
+        token: None,
+    }
+    .get(&format!(
+        "/api/v1/guild/communities/{makers_id}/moderation_log"
+    ))
+    .await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "add_moderator",
+        "remove_status",
+        "pin_thread",
+        "lock_thread",
+        "ban",
+        "remove_moderator",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    let removal = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "remove_status")
+        .unwrap();
+    assert_eq!(removal["reason"], "spam");
+    assert_eq!(
+        removal["moderator"]["acct"],
+        format!("gil@{}", gamma.domain)
+    );
+    let health = ann
+        .get(&format!("/api/v1/guild/communities/{makers_id}/health"))
+        .await;
+    assert!(health["active_members"].as_u64().unwrap() >= 1, "{health}");
+    for server in [alpha, beta, gamma] {
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn members_only_community_keeps_its_secrets() {
+    for backend in backends() {
+        eprintln!("members-only community with alpha on {}", backend.name());
+        members_only_on(&backend).await;
+    }
+}
+
+async fn members_only_on(backend: &Backend) {
+    let alpha = TestServer::start_with(
+        backend,
+        &[PASSWORD_GRANT, ("GUILD_COMMUNITY_CREATION", "admins")],
+    )
+    .await;
+    let beta = start(&Backend::Sqlite).await;
+    let gamma = start(&Backend::Sqlite).await;
+    alpha.create_user("ann", true).await;
+    alpha.create_user("carol", false).await;
+    beta.create_user("bob", false).await;
+    beta.create_user("dan", false).await;
+    gamma.create_user("gil", false).await;
+    gamma.create_user("eve", false).await;
+    let ann = Client::password(&alpha, "ann").await;
+    let carol = Client::password(&alpha, "carol").await;
+    let bob = Client::password(&beta, "bob").await;
+    let dan = Client::password(&beta, "dan").await;
+    let gil = Client::password(&gamma, "gil").await;
+    let eve = Client::password(&gamma, "eve").await;
+
+    // Only administrators may create communities here.
+    assert_eq!(
+        carol
+            .status_of(
+                Method::POST,
+                "/api/v1/guild/communities",
+                Some(json!({"name": "carols"}))
+            )
+            .await,
+        403
+    );
+    let inner = ann
+        .post(
+            "/api/v1/guild/communities",
+            json!({"name": "inner", "visibility": "members", "membership_policy": "approval"}),
+        )
+        .await;
+    let inner_id = id(&inner);
+    let inner_acct = format!("inner@{}", alpha.domain);
+    assert_eq!(inner["locked"], true);
+    // A members-only community cannot be open to all.
+    assert_eq!(
+        ann.status_of(
+            Method::PATCH,
+            &format!("/api/v1/guild/communities/{inner_id}"),
+            Some(json!({"membership_policy": "open"}))
+        )
+        .await,
+        422
+    );
+
+    // Bob asks to join from beta; a moderator approves him.
+    join(&bob, &inner_acct).await;
+    let bob_acct = format!("bob@{}", beta.domain);
+    eventually("bob's request reaches alpha", || async {
+        let requests = ann
+            .get(&format!(
+                "/api/v1/guild/communities/{inner_id}/join_requests"
+            ))
+            .await;
+        requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["acct"] == bob_acct.as_str())
+    })
+    .await;
+    let bob_on_alpha = id(&lookup(&ann, &bob_acct).await);
+    ann.post(
+        &format!("/api/v1/guild/communities/{inner_id}/join_requests/{bob_on_alpha}/authorize"),
+        json!({}),
+    )
+    .await;
+    wait_member(&alpha, "inner", &bob_acct).await;
+
+    // Ann posts; it is kept for members and reaches bob's instance only.
+    let secret = ann
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "@inner the roadmap draft is in the usual place", "visibility": "public"}),
+        )
+        .await;
+    assert_eq!(secret["visibility"], "private");
+    let uri = secret["uri"].as_str().unwrap().to_string();
+    let on_beta = arrived(&beta, &uri).await;
+    eventually("bob sees it in his home timeline", || async {
+        bob.get("/api/v1/timelines/home")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["uri"] == uri.as_str())
+    })
+    .await;
+    assert!(
+        stored(&gamma, &uri).await.is_none(),
+        "no member lives on gamma yet"
+    );
+
+    // Every door stays shut to non-members.
+    let path = format!("/api/v1/statuses/{}", id(&secret));
+    let anonymous = Client {
+        server: &alpha,
+        token: None,
+    };
+    assert_eq!(anonymous.status_of(Method::GET, &path, None).await, 404);
+    assert_eq!(carol.status_of(Method::GET, &path, None).await, 404);
+    assert_eq!(
+        dan.status_of(Method::GET, &format!("/api/v1/statuses/{on_beta}"), None)
+            .await,
+        404,
+        "a non-member on the member's instance"
+    );
+    let public = carol.get("/api/v1/timelines/public").await;
+    assert!(!public.to_string().contains(&uri), "public timeline");
+    let listed = carol
+        .get(&format!("/api/v1/accounts/{inner_id}/statuses"))
+        .await;
+    assert!(
+        !listed.to_string().contains(&uri),
+        "the community's statuses"
+    );
+    let status_path = format!("/statuses/{}", id(&secret));
+    assert_eq!(
+        alpha.get(&status_path, "text/html").await.0,
+        404,
+        "web page"
+    );
+    assert_eq!(
+        alpha.get(&status_path, "application/activity+json").await.0,
+        404,
+        "unsigned fetch"
+    );
+    let outbox = alpha
+        .get_json("/c/inner/outbox?page=true", "application/activity+json")
+        .await;
+    assert!(!outbox.to_string().contains(&uri), "outbox");
+    let found = eve
+        .get(&format!(
+            "/api/v2/search?q={uri}&resolve=true&type=statuses"
+        ))
+        .await;
+    assert_eq!(found["statuses"], json!([]), "search from another instance");
+    assert!(
+        stored(&gamma, &uri).await.is_none(),
+        "gamma could not fetch it"
+    );
+
+    // An invite admits gil from gamma before he asks; it works once.
+    let invite = ann
+        .post(
+            &format!("/api/v1/guild/communities/{inner_id}/invites"),
+            json!({"max_uses": 1}),
+        )
+        .await;
+    let token = invite["token"].as_str().unwrap().to_string();
+    let redeem = format!("/api/v1/guild/invites/{token}");
+    anonymous
+        .post(&redeem, json!({"acct": format!("gil@{}", gamma.domain)}))
+        .await;
+    assert_eq!(
+        anonymous
+            .status_of(
+                Method::POST,
+                &redeem,
+                Some(json!({"acct": format!("eve@{}", gamma.domain)}))
+            )
+            .await,
+        410,
+        "the invite is used up"
+    );
+    join(&gil, &inner_acct).await;
+    wait_member(&alpha, "inner", &format!("gil@{}", gamma.domain)).await;
+
+    // Now gamma holds a member: new posts reach it, but eve still sees nothing.
+    let second = ann
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "@inner meeting moved to Thursday"}),
+        )
+        .await;
+    let second_uri = second["uri"].as_str().unwrap().to_string();
+    let on_gamma = arrived(&gamma, &second_uri).await;
+    gil.get(&format!("/api/v1/statuses/{on_gamma}")).await;
+    assert_eq!(
+        eve.status_of(Method::GET, &format!("/api/v1/statuses/{on_gamma}"), None)
+            .await,
+        404
+    );
+    let gamma_inner = id(&lookup(&eve, &inner_acct).await);
+    let listed = eve
+        .get(&format!("/api/v1/accounts/{gamma_inner}/statuses"))
+        .await;
+    assert!(!listed.to_string().contains(&second_uri));
+    // The community's log and health are for members too.
+    assert_eq!(
+        carol
+            .status_of(
+                Method::GET,
+                &format!("/api/v1/guild/communities/{inner_id}/moderation_log"),
+                None
+            )
+            .await,
+        404
+    );
+    for server in [alpha, beta, gamma] {
+        server.stop().await;
+    }
+}
