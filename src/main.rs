@@ -76,9 +76,48 @@ enum CommunityCommand {
         name: String,
         #[arg(long)]
         owner: String,
-        #[arg(long)]
-        display_name: Option<String>,
+        #[command(flatten)]
+        settings: CommunitySettings,
     },
+    /// Change a community's settings (what is not given stays as it is).
+    Edit {
+        name: String,
+        #[command(flatten)]
+        settings: CommunitySettings,
+    },
+}
+
+#[derive(clap::Args)]
+struct CommunitySettings {
+    #[arg(long)]
+    display_name: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    /// A rule; repeat for several (replaces the rules).
+    #[arg(long = "rule")]
+    rules: Vec<String>,
+    /// open, approval or invite.
+    #[arg(long)]
+    membership: Option<String>,
+    /// members, anyone or moderators.
+    #[arg(long)]
+    posting: Option<String>,
+    /// public or members.
+    #[arg(long)]
+    visibility: Option<String>,
+}
+
+impl CommunitySettings {
+    fn change(self) -> service::communities::SettingsChange {
+        service::communities::SettingsChange {
+            display_name: self.display_name,
+            description: self.description,
+            rules: (!self.rules.is_empty()).then_some(self.rules),
+            membership_policy: self.membership,
+            posting_policy: self.posting,
+            visibility: self.visibility,
+        }
+    }
 }
 
 fn init_logging() {
@@ -182,17 +221,24 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
         Command::Community(CommunityCommand::Create {
             name,
             owner,
-            display_name,
+            settings,
         }) => {
-            let account = service::accounts::create_community(
-                conn,
-                &config,
-                &name,
-                &owner,
-                display_name.as_deref(),
-            )
-            .map_err(|e| e.to_string())?;
+            let owner = guild::store::accounts::local_by_username(conn, &owner)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no local user named {owner:?}"))?;
+            let account =
+                service::communities::create(conn, &config, &owner, true, &name, settings.change())
+                    .map_err(|e| e.to_string())?;
             println!("created community {}", account.ap_id);
+        }
+        Command::Community(CommunityCommand::Edit { name, settings }) => {
+            let community = guild::store::accounts::local_by_username(conn, &name)
+                .map_err(|e| e.to_string())?
+                .filter(|a| a.is_group())
+                .ok_or_else(|| format!("no local community named {name:?}"))?;
+            service::communities::update(conn, &config, None, &community, settings.change())
+                .map_err(|e| e.to_string())?;
+            println!("updated community {}", community.ap_id);
         }
         Command::Domain(DomainCommand::Set {
             domain,

@@ -199,6 +199,22 @@ fn admin_commands_on(dir: &std::path::Path, database_url: &str) {
     ]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("https://guild.example/c/rust"), "{text}");
+    let (code, text) = create(&[
+        "community",
+        "edit",
+        "rust",
+        "--membership",
+        "invite",
+        "--rule",
+        "Be kind",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = create(&["community", "edit", "rust", "--posting", "everyone"]);
+    assert_ne!(code, 0);
+    assert!(
+        text.contains("posting_policy must be one of members, anyone, moderators"),
+        "{text}"
+    );
     // One namespace for people and communities; clear refusals.
     let (code, text) = create(&[
         "user",

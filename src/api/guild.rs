@@ -187,12 +187,7 @@ pub async fn update(
         .db
         .run(move |conn| {
             let community = community_by_id(conn, &id)?;
-            if !community.is_local() {
-                return Err(Error::Unprocessable(
-                    "settings are changed on the community's own instance".into(),
-                ));
-            }
-            let updated = communities::update(conn, &config, &me, &community, form.change())?;
+            let updated = communities::update(conn, &config, Some(&me), &community, form.change())?;
             community_json(conn, &base, &updated, Some(&me))
         })
         .await?;

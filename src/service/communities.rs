@@ -250,19 +250,28 @@ pub fn create(
     })
 }
 
-/// A moderator changes a community's settings; members' instances get the new Group.
+/// A moderator (or, with `None`, the operator on the command line) changes a community's
+/// settings; members' instances get the new Group.
 pub fn update(
     conn: &mut DbConn,
     config: &Config,
-    moderator: &Account,
+    moderator: Option<&Account>,
     community: &Account,
     change: SettingsChange,
 ) -> Result<Account, Error> {
     validate(&change)?;
+    if !community.is_local() {
+        return Err(Error::Unprocessable(
+            "settings are changed on the community's own instance".into(),
+        ));
+    }
     crate::db::transaction(conn, |conn| {
-        super::moderation::require_moderator(conn, community, moderator)?;
+        if let Some(moderator) = moderator {
+            super::moderation::require_moderator(conn, community, moderator)?;
+        }
         let updated = update_settings(conn, config, community, change)?;
-        let entry = moderation::LogEntry::new(community.id, Some(moderator.id), "update_settings");
+        let entry =
+            moderation::LogEntry::new(community.id, moderator.map(|m| m.id), "update_settings");
         moderation::insert_log(conn, &entry)?;
         Ok(updated)
     })
