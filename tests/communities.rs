@@ -274,6 +274,41 @@ async fn moderation_on(backend: &Backend) {
     })
     .await;
 
+    // A Mastodon server reports to the author's server, naming the account and the post;
+    // beta passes it on to the community.
+    let carl_key = gamma
+        .with_db(|conn, _| {
+            Ok(guild::store::accounts::local_by_username(conn, "carl")?
+                .and_then(|a| a.private_key_pem)
+                .expect("carl's key"))
+        })
+        .await;
+    let carl_uri = actor_url(&gamma, "/users/carl");
+    let flag = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{carl_uri}#flags/1"),
+        "type": "Flag",
+        "actor": carl_uri,
+        "content": "reported from a Mastodon app",
+        "object": [actor_url(&beta, "/users/bob"), second_uri],
+    });
+    let signer = common::Signer {
+        key_id: format!("{carl_uri}#main-key"),
+        private_pem: carl_key,
+    };
+    assert_eq!(common::signed(&beta, "/inbox", &flag, &signer).await, 202);
+    eventually("the Mastodon report reaches alpha through beta", || async {
+        let reports = ann
+            .get(&format!("/api/v1/guild/communities/{makers_id}/reports"))
+            .await;
+        reports
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["comment"] == "reported from a Mastodon app")
+    })
+    .await;
+
     // Ann bans bob: beta learns of it, his membership ends, and he can no longer post.
     let bob_on_alpha = id(&lookup(&ann, &format!("bob@{}", beta.domain)).await);
     ann.post(
@@ -586,4 +621,129 @@ async fn members_only_on(backend: &Backend) {
     for server in [alpha, beta, gamma] {
         server.stop().await;
     }
+}
+
+#[actix_web::test]
+async fn posting_and_joining_policies() {
+    let alpha = start(&Backend::Sqlite).await;
+    for name in ["ann", "carol", "dan"] {
+        alpha.create_user(name, false).await;
+    }
+    let ann = Client::password(&alpha, "ann").await;
+    let carol = Client::password(&alpha, "carol").await;
+    let dan = Client::password(&alpha, "dan").await;
+    let create = |name: &str, settings: Value| {
+        let mut body = settings;
+        body["name"] = Value::from(name);
+        body
+    };
+    let post_in = |community: &str| json!({"status": format!("@{community} hello")});
+
+    // Moderators only: a member is refused, the moderator posts.
+    let news = ann
+        .post(
+            "/api/v1/guild/communities",
+            create("news", json!({"posting_policy": "moderators"})),
+        )
+        .await;
+    join(&carol, "news").await;
+    assert_eq!(
+        ann.get(&format!("/api/v1/guild/communities/{}", id(&news)))
+            .await["guild"]["posting_policy"],
+        "moderators"
+    );
+    assert_eq!(
+        carol
+            .status_of(Method::POST, "/api/v1/statuses", Some(post_in("news")))
+            .await,
+        403
+    );
+    ann.post("/api/v1/statuses", post_in("news")).await;
+
+    // Members (the default): a non-member is refused until they join.
+    ann.post("/api/v1/guild/communities", create("makers", json!({})))
+        .await;
+    assert_eq!(
+        dan.status_of(Method::POST, "/api/v1/statuses", Some(post_in("makers")))
+            .await,
+        403
+    );
+    join(&dan, "makers").await;
+    dan.post("/api/v1/statuses", post_in("makers")).await;
+
+    // Anyone: no membership needed.
+    ann.post(
+        "/api/v1/guild/communities",
+        create("open_mic", json!({"posting_policy": "anyone"})),
+    )
+    .await;
+    dan.post("/api/v1/statuses", post_in("open_mic")).await;
+
+    // Invite only: asking leaves one waiting; an invite lets a signed-in person in at once.
+    let circle = ann
+        .post(
+            "/api/v1/guild/communities",
+            create("circle", json!({"membership_policy": "invite"})),
+        )
+        .await;
+    let circle_id = id(&circle);
+    join(&dan, "circle").await;
+    let seen_by_dan = dan
+        .get(&format!("/api/v1/guild/communities/{circle_id}"))
+        .await;
+    assert_eq!(seen_by_dan["guild"]["requested"], true);
+    assert_eq!(seen_by_dan["guild"]["member"], false);
+    let invite = ann
+        .post(
+            &format!("/api/v1/guild/communities/{circle_id}/invites"),
+            json!({"expires_in": 3600}),
+        )
+        .await;
+    let joined = carol
+        .post(
+            &format!(
+                "/api/v1/guild/invites/{}",
+                invite["token"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(joined["guild"]["member"], true);
+    assert_eq!(
+        carol
+            .status_of(
+                Method::POST,
+                "/api/v1/guild/invites/not-a-token",
+                Some(json!({}))
+            )
+            .await,
+        404
+    );
+    // Moderators decide on the waiting request; a non-moderator may not.
+    let dan_id = id(&dan.get("/api/v1/accounts/verify_credentials").await);
+    let authorize =
+        format!("/api/v1/guild/communities/{circle_id}/join_requests/{dan_id}/authorize");
+    assert_eq!(
+        carol
+            .status_of(Method::POST, &authorize, Some(json!({})))
+            .await,
+        403
+    );
+    ann.post(&authorize, json!({})).await;
+    assert_eq!(
+        dan.get(&format!("/api/v1/guild/communities/{circle_id}"))
+            .await["guild"]["member"],
+        true
+    );
+    // Communities show up in the directory with their figures.
+    let listed = dan.get("/api/v1/guild/communities").await;
+    assert_eq!(listed.as_array().unwrap().len(), 4, "{listed}");
+    assert!(listed[0]["guild"]["health"]["threads_per_week"].is_number());
+    let directory = dan.get("/api/v1/directory?local=true").await;
+    assert!(directory
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["acct"] == "circle" && a["group"] == true));
+    alpha.stop().await;
 }

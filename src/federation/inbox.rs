@@ -43,10 +43,12 @@ pub struct Incoming {
     rest: serde_json::Map<String, Value>,
 }
 
-/// The id of an object given inline or by reference.
+/// The id of an object given inline or by reference (the first, of a list: Mastodon's
+/// `Flag` names several).
 fn object_id(object: &Value) -> Option<&str> {
     match object {
         Value::String(id) => Some(id),
+        Value::Array(items) => items.first().and_then(object_id),
         object => object["id"].as_str(),
     }
 }
@@ -228,11 +230,11 @@ impl Incoming {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let flag_id = self.id.to_string();
+        let (flag_id, config) = (self.id.to_string(), data.config.clone());
         data.db
             .run(move |conn| {
                 let reported = crate::store::statuses::by_ap_ids(conn, &ids)?;
-                reports::receive_flag(conn, &sender, &flag_id, &reported, &comment)
+                reports::receive_flag(conn, &config, &sender, &flag_id, &reported, &comment)
             })
             .await?;
         Ok(())

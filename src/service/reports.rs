@@ -72,9 +72,12 @@ pub fn report(
 }
 
 /// A `Flag` from another server: each reported post in a local community becomes a report
-/// to its moderators. Returns how many were filed; a repeated Flag files nothing.
+/// to its moderators. Mastodon sends reports to the author's server, so a post of ours in a
+/// remote community is reported on to that community, in a `Flag` from our instance actor.
+/// Returns how many reports were filed or passed on; a repeated Flag does nothing.
 pub fn receive_flag(
     conn: &mut DbConn,
+    config: &Config,
     reporter: &Account,
     flag_id: &str,
     reported: &[Status],
@@ -90,16 +93,38 @@ pub fn receive_flag(
             let Some(community) = status.community_id else {
                 continue;
             };
-            if !account_store::by_id(conn, community)?.is_some_and(|c| c.is_local()) {
+            let Some(community) = account_store::by_id(conn, community)? else {
                 continue;
-            }
+            };
             // One Flag may name several posts; only the first report carries its id.
-            let ap_id = (filed == 0).then(|| flag_id.to_string());
+            let mut ap_id = (filed == 0).then(|| flag_id.to_string());
+            if !community.is_local() {
+                if !status.local || reporter.domain == community.domain {
+                    continue; // not ours to pass on, or the community's own server reported it
+                }
+                let instance = crate::service::accounts::ensure_instance_actor(conn, config)?;
+                let id = activities::activity_id(config, next_id());
+                let flag = activities::flag(
+                    &id,
+                    &instance.ap_id,
+                    &community.ap_id,
+                    &status.ap_id,
+                    &comment,
+                );
+                delivery::enqueue(
+                    conn,
+                    config,
+                    &instance,
+                    &flag,
+                    &[community.inbox_url.as_str()],
+                )?;
+                ap_id = ap_id.or(Some(id));
+            }
             moderation_store::insert_report(
                 conn,
                 &Report {
                     id: next_id(),
-                    community_id: community,
+                    community_id: community.id,
                     reporter_id: reporter.id,
                     target_account_id: status.account_id,
                     status_id: Some(status.id),
