@@ -123,6 +123,25 @@ async fn session_on(backend: &Backend) {
             .await;
         spec::assert_matches("Status", &status);
     }
+    // Some apps send multipart bodies even without files.
+    let multipart = "--b0undary\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nsent as multipart\r\n\
+                     --b0undary\r\nContent-Disposition: form-data; name=\"visibility\"\r\n\r\nunlisted\r\n--b0undary--\r\n";
+    let response = alpha
+        .http
+        .post(alpha.url("/api/v1/statuses"))
+        .bearer_auth(alice.token.as_deref().unwrap())
+        .header("Content-Type", "multipart/form-data; boundary=b0undary")
+        .body(multipart)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let sent: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(sent["visibility"], "unlisted");
+    assert!(sent["content"]
+        .as_str()
+        .unwrap()
+        .contains("sent as multipart"));
     let secret = alice
         .post(
             "/api/v1/statuses",

@@ -37,6 +37,53 @@ fn parse_form(text: &str) -> Value {
     )
 }
 
+/// The text fields of a `multipart/form-data` body, as form pairs. File parts are not
+/// kept: Guild stores no media yet.
+fn parse_multipart(body: &[u8], boundary: &str) -> Result<Value, Error> {
+    let malformed = || Error::BadRequest("malformed multipart body".into());
+    // Lossy: a binary file part must not spoil the text fields around it.
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    let mut pairs = Vec::new();
+    let mut parts = text.split(delimiter.as_str());
+    parts.next(); // the preamble before the first delimiter
+    for part in parts {
+        if part.starts_with("--") {
+            break; // the closing delimiter
+        }
+        let part = part.strip_prefix("\r\n").ok_or_else(malformed)?;
+        let (headers, value) = part.split_once("\r\n\r\n").ok_or_else(malformed)?;
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let disposition = headers
+            .split("\r\n")
+            .find(|h| h.to_ascii_lowercase().starts_with("content-disposition:"))
+            .ok_or_else(malformed)?;
+        if disposition.contains("filename=") {
+            continue;
+        }
+        let name = disposition
+            .split(';')
+            .filter_map(|p| p.trim().strip_prefix("name="))
+            .next()
+            .ok_or_else(malformed)?
+            .trim_matches('"');
+        pairs.push((name.to_string(), value.to_string()));
+    }
+    Ok(pairs_to_object(pairs))
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    if !content_type.starts_with("multipart/form-data") {
+        return None;
+    }
+    content_type
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .next()
+        .map(|b| b.trim_matches('"').to_string())
+}
+
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
     serde_json::from_value(value)
         .map_err(|e| Error::Unprocessable(format!("invalid parameters: {e}")))
@@ -63,11 +110,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let query = parse_form(req.query_string());
-        let is_json = req
+        let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            .unwrap_or_default();
+        let is_json = content_type.starts_with("application/json");
+        let boundary = multipart_boundary(content_type);
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = body
@@ -79,6 +128,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
             } else if is_json {
                 serde_json::from_slice(&body)
                     .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?
+            } else if let Some(boundary) = boundary {
+                parse_multipart(&body, &boundary)?
             } else {
                 parse_form(&String::from_utf8_lossy(&body))
             };
@@ -124,6 +175,21 @@ pub fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multipart_text_fields() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nline one\r\nline two\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"media_ids[]\"\r\n\r\n7\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+                    Content-Type: image/png\r\n\r\n\x01\x02\r\n--XyZ--\r\n";
+        let boundary = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
+        let value = parse_multipart(body.as_bytes(), &boundary).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"status": "line one\r\nline two", "media_ids": ["7"]})
+        );
+        assert!(parse_multipart(b"--XyZ\r\nno headers", "XyZ").is_err());
+    }
 
     #[test]
     fn rails_arrays_and_plain_keys() {
