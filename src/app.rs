@@ -143,6 +143,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
         )
         .route("/api/v1/statuses/{id}", aw::put().to(statuses::edit))
         .route(
+            "/api/v1/statuses/{id}/bookmark",
+            aw::post().to(statuses::bookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            aw::post().to(statuses::unbookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/history",
+            aw::get().to(statuses::history),
+        )
+        .route("/api/v1/bookmarks", aw::get().to(statuses::bookmarks))
+        .route(
             "/api/v1/statuses/{id}/source",
             aw::get().to(statuses::source),
         )

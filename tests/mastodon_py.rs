@@ -57,7 +57,8 @@ async fn mastodon_py_session() {
         _ => Backend::Sqlite,
     };
     let alpha = TestServer::start_with(&backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
-    let beta = TestServer::start(&Backend::Sqlite).await;
+    let beta =
+        TestServer::start_with(&Backend::Sqlite, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
     alpha.create_user("alice", false).await;
     alpha.create_user("carol", false).await;
     beta.create_user("bob", false).await;

@@ -249,6 +249,89 @@ pub async fn unreblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResp
     .await
 }
 
+pub async fn bookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
+        crate::store::bookmarks::add(c, crate::ids::next_id(), a.id, s).map(|_| s)
+    })
+    .await
+}
+
+pub async fn unbookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
+        crate::store::bookmarks::remove(c, a.id, s).map(|_| s)
+    })
+    .await
+}
+
+/// `GET /api/v1/bookmarks`: newest bookmark first, paged by bookmark.
+pub async fn bookmarks(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("read:bookmarks")?;
+    let (me, page, base) = (me.clone(), params.page(), ctx.config.base_url());
+    let body_base = base.clone();
+    let (cursor, body) = ctx
+        .db
+        .run(move |conn| {
+            let marks = crate::store::bookmarks::page(conn, me.id, page)?;
+            let ids: Vec<i64> = marks.iter().map(|(_, s)| *s).collect();
+            let found = status_store::by_ids(conn, &ids)?;
+            let rows: Vec<StatusRow> = ids
+                .iter()
+                .filter_map(|id| found.iter().find(|s| s.id == *id).cloned())
+                .collect();
+            let visible = visibility::filter_visible(conn, Some(&me), rows)?;
+            let body = render(conn, &body_base, Some(&me), &visible)?;
+            Ok((marks.iter().map(|(b, _)| *b).collect::<Vec<i64>>(), body))
+        })
+        .await?;
+    Ok(paged_response(&req, &base, page, &cursor).json(body))
+}
+
+/// `GET /api/v1/statuses/{id}/history`: every version, oldest first, the current one last.
+pub async fn history(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let viewer = auth.viewer("read:statuses").cloned();
+    let row = load(&ctx, &id).await?;
+    let base = ctx.config.base_url();
+    let body = ctx
+        .db
+        .run(move |conn| {
+            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
+                return Err(Error::NotFound);
+            }
+            let author = account_store::by_id(conn, row.account_id)?.ok_or(Error::NotFound)?;
+            let account = super::entities::account::Account::from_row(&author, &base);
+            let current = status_store::Version {
+                title: row.title.clone(),
+                content: row.content.clone(),
+                spoiler_text: row.spoiler_text.clone(),
+                sensitive: row.sensitive,
+                created_at: row.edited_at.unwrap_or(row.created_at),
+            };
+            let mut versions = status_store::versions(conn, row.id)?;
+            versions.push(current);
+            Ok(versions
+                .iter()
+                .map(|v| {
+                    serde_json::json!({
+                        "content": super::entities::status::with_title(v.title.as_deref(), &v.content),
+                        "spoiler_text": v.spoiler_text,
+                        "sensitive": v.sensitive,
+                        "created_at": super::entities::time(v.created_at),
+                        "account": account,
+                        "media_attachments": [],
+                        "emojis": [],
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
 /// `GET /api/v1/timelines/home`
 pub async fn home(
     ctx: Ctx,

@@ -290,6 +290,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_edits (id) {
+        id -> BigInt,
+        status_id -> BigInt,
+        title -> Nullable<Text>,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -316,4 +337,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     community_invites,
     reports,
     moderation_log,
+    bookmarks,
+    status_edits,
 );

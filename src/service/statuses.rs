@@ -260,6 +260,7 @@ pub fn edit(
     }
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
+        status_store::keep_version(conn, &status)?;
         let edit = StatusEdit {
             title: title.or(status.title.clone()),
             content: text::render(
@@ -325,7 +326,14 @@ pub fn store_remote(
             if existing.account_id != author.id {
                 return Err(Error::Forbidden("only the author may change a post".into()));
             }
-            if existing.deleted_at.is_none() {
+            // A post fetched again unchanged (communities' announces make us refetch) is no
+            // edit.
+            let changed = existing.content != content
+                || existing.title != post.title
+                || existing.spoiler_text != post.spoiler_text
+                || existing.sensitive != post.sensitive;
+            if existing.deleted_at.is_none() && changed {
+                status_store::keep_version(conn, &existing)?;
                 let edit = StatusEdit {
                     title: post.title.clone(),
                     content,

@@ -2,6 +2,7 @@
 //! can group several of them in one transaction.
 
 pub mod accounts;
+pub mod bookmarks;
 pub mod communities;
 pub mod deliveries;
 pub mod favourites;

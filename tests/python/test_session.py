@@ -3,6 +3,9 @@
 import time
 from urllib.parse import urlparse
 
+import requests
+from conftest import login
+
 
 def eventually(check, what, seconds=30):
     deadline = time.time() + seconds
@@ -177,3 +180,33 @@ def test_start_up_calls_answer(alice):
     assert alice.filters_v2() == []
     prefs = alice.preferences()
     assert prefs["posting:default:visibility"] == "public"
+
+
+def test_bookmarks_history_and_directory(alice, carol):
+    kept = carol.status_post("Worth keeping")
+    assert alice.status_bookmark(kept.id).bookmarked is True
+    assert [s.id for s in alice.bookmarks()] == [kept.id]
+    assert alice.status_unbookmark(kept.id).bookmarked is False
+    assert alice.bookmarks() == []
+    own = alice.status_post("First draft")
+    alice.status_update(own.id, status="Second draft")
+    alice.status_update(own.id, status="Final")
+    versions = alice.status_history(own.id)
+    assert [v.content for v in versions] == ["<p>First draft</p>", "<p>Second draft</p>", "<p>Final</p>"]
+    listed = alice.directory(local=True, order="new")
+    assert {"alice", "carol"} <= {a.username for a in listed}
+
+
+def test_report_reaches_the_remote_communitys_moderators(alice, carol, beta):
+    domain = urlparse(beta).netloc
+    post = alice.status_post(f"@practice@{domain} Buy my course!")
+    report = carol.report(alice.me().id, status_ids=[post.id], comment="an advert")
+    assert report.comment == "an advert" and report.target_account.username == "alice"
+    bob = login(beta, "bob")  # owns practice on beta
+    community = bob.account_lookup("practice")
+    headers = {"Authorization": f"Bearer {bob.access_token}"}
+
+    def reported():
+        r = requests.get(f"{beta}/api/v1/guild/communities/{community.id}/reports", headers=headers)
+        return any(item["comment"] == "an advert" for item in r.json())
+    eventually(reported, "the report reaches practice's moderators")

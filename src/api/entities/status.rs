@@ -53,8 +53,20 @@ struct Lookups {
     boosted: HashMap<i64, StatusRow>,
     favourited: HashSet<i64>,
     reblogged: HashSet<i64>,
+    bookmarked: HashSet<i64>,
     /// (status id, mentioned account id)
     mentions: Vec<(i64, i64)>,
+}
+
+/// HTML content as clients show it: a thread's title first, in bold.
+pub fn with_title(title: Option<&str>, content: &str) -> String {
+    match title {
+        Some(title) => format!(
+            "<p><strong>{}</strong></p>{content}",
+            ammonia::clean_text(title)
+        ),
+        None => content.to_string(),
+    }
 }
 
 /// Render `rows` for `viewer`, in order. Rows whose author is missing are left out.
@@ -81,18 +93,20 @@ pub fn render(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let (favourited, reblogged) = match viewer {
+    let (favourited, reblogged, bookmarked) = match viewer {
         Some(viewer) => (
             favourites::favourited_among(conn, viewer.id, &all_ids)?,
             statuses::reblogged_among(conn, viewer.id, &all_ids)?,
+            crate::store::bookmarks::among(conn, viewer.id, &all_ids)?,
         ),
-        None => (HashSet::new(), HashSet::new()),
+        None => (HashSet::new(), HashSet::new(), HashSet::new()),
     };
     let lookups = Lookups {
         accounts,
         boosted,
         favourited,
         reblogged,
+        bookmarked,
         mentions,
     };
     Ok(rows
@@ -112,14 +126,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         None => None,
     };
     // Threads with a title show it first, as Lemmy-aware clients expect.
-    let content = match &row.title {
-        Some(title) => format!(
-            "<p><strong>{}</strong></p>{}",
-            ammonia::clean_text(title),
-            row.content
-        ),
-        None => row.content.clone(),
-    };
+    let content = with_title(row.title.as_deref(), &row.content);
     Some(Status {
         id: row.id.to_string(),
         uri: row.ap_id.clone(),
@@ -167,7 +174,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         favourited: lookups.favourited.contains(&row.id),
         reblogged: lookups.reblogged.contains(&row.id),
         muted: false,
-        bookmarked: false,
+        bookmarked: lookups.bookmarked.contains(&row.id),
         pinned: false,
         filtered: Vec::new(),
     })

@@ -1,0 +1,2 @@
+DROP TABLE status_edits;
+DROP TABLE bookmarks;
