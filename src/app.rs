@@ -155,6 +155,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::get().to(statuses::history),
         )
         .route("/api/v1/bookmarks", aw::get().to(statuses::bookmarks))
+        .route("/api/v1/favourites", aw::get().to(statuses::favourites))
         .route(
             "/api/v1/statuses/{id}/source",
             aw::get().to(statuses::source),

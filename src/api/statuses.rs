@@ -263,20 +263,27 @@ pub async fn unbookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRe
     .await
 }
 
-/// `GET /api/v1/bookmarks`: newest bookmark first, paged by bookmark.
-pub async fn bookmarks(
+/// Loads a page of (mark id, status id) for an account.
+type MarkLoader =
+    fn(&mut crate::db::DbConn, i64, status_store::Page) -> Result<Vec<(i64, i64)>, Error>;
+
+/// Statuses the signed-in person marked (bookmarks, favourites), newest mark first, paged by
+/// the mark's id.
+async fn marked(
     ctx: Ctx,
     req: HttpRequest,
     auth: Auth,
-    Query(params): Query<PageParams>,
+    params: PageParams,
+    scope: &str,
+    load_marks: MarkLoader,
 ) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("read:bookmarks")?;
+    let (_, me) = auth.user(scope)?;
     let (me, page, base) = (me.clone(), params.page(), ctx.config.base_url());
     let body_base = base.clone();
     let (cursor, body) = ctx
         .db
         .run(move |conn| {
-            let marks = crate::store::bookmarks::page(conn, me.id, page)?;
+            let marks = load_marks(conn, me.id, page)?;
             let ids: Vec<i64> = marks.iter().map(|(_, s)| *s).collect();
             let found = status_store::by_ids(conn, &ids)?;
             let rows: Vec<StatusRow> = ids
@@ -285,10 +292,32 @@ pub async fn bookmarks(
                 .collect();
             let visible = visibility::filter_visible(conn, Some(&me), rows)?;
             let body = render(conn, &body_base, Some(&me), &visible)?;
-            Ok((marks.iter().map(|(b, _)| *b).collect::<Vec<i64>>(), body))
+            Ok((marks.iter().map(|(m, _)| *m).collect::<Vec<i64>>(), body))
         })
         .await?;
     Ok(paged_response(&req, &base, page, &cursor).json(body))
+}
+
+/// `GET /api/v1/bookmarks`
+pub async fn bookmarks(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let load = crate::store::bookmarks::page;
+    marked(ctx, req, auth, params, "read:bookmarks", load).await
+}
+
+/// `GET /api/v1/favourites`
+pub async fn favourites(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let load = crate::store::favourites::page;
+    marked(ctx, req, auth, params, "read:favourites", load).await
 }
 
 /// `GET /api/v1/statuses/{id}/history`: every version, oldest first, the current one last.

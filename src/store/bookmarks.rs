@@ -48,23 +48,11 @@ pub fn among(
 
 /// A page of (bookmark id, status id), newest bookmark first; keyset on the bookmark id.
 pub fn page(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<(i64, i64)>, Error> {
-    let mut query = bookmarks::table
+    let query = bookmarks::table
         .filter(bookmarks::account_id.eq(account_id))
         .select((bookmarks::id, bookmarks::status_id))
-        .limit(page.limit)
         .into_boxed();
-    if let Some(max) = page.max_id {
-        query = query.filter(bookmarks::id.lt(max));
-    }
-    if let Some(since) = page.since_id {
-        query = query.filter(bookmarks::id.gt(since));
-    }
-    query = match page.min_id {
-        Some(min) => query
-            .filter(bookmarks::id.gt(min))
-            .order(bookmarks::id.asc()),
-        None => query.order(bookmarks::id.desc()),
-    };
+    let query = keyset!(query, bookmarks::id, page);
     let mut rows: Vec<(i64, i64)> = query.load(conn)?;
     rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
     Ok(rows)

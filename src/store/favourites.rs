@@ -93,3 +93,18 @@ pub fn favouriter_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<V
         .select(favourites::account_id)
         .load(conn)?)
 }
+
+/// A page of (favourite id, status id), newest favourite first; keyset on the favourite id.
+pub fn page(
+    conn: &mut DbConn,
+    account_id: i64,
+    page: super::statuses::Page,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let query = favourites::table
+        .filter(favourites::account_id.eq(account_id))
+        .select((favourites::id, favourites::status_id))
+        .into_boxed();
+    let mut rows: Vec<(i64, i64)> = keyset!(query, favourites::id, page).load(conn)?;
+    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    Ok(rows)
+}

@@ -1,6 +1,25 @@
 //! All SQL lives here, one file per aggregate. Functions take a connection so that callers
 //! can group several of them in one transaction.
 
+/// Apply a [`statuses::Page`]'s keyset bounds on `column` to a boxed `query`: older than
+/// `max_id`, newer than `since_id`; `min_id` pages forward (oldest first, callers re-sort).
+macro_rules! keyset {
+    ($query:expr, $column:expr, $page:expr) => {{
+        let (mut query, page) = ($query, $page);
+        if let Some(max) = page.max_id {
+            query = query.filter($column.lt(max));
+        }
+        if let Some(since) = page.since_id {
+            query = query.filter($column.gt(since));
+        }
+        match page.min_id {
+            Some(min) => query.filter($column.gt(min)).order($column.asc()),
+            None => query.order($column.desc()),
+        }
+        .limit(page.limit)
+    }};
+}
+
 pub mod accounts;
 pub mod bookmarks;
 pub mod communities;

@@ -235,19 +235,8 @@ pub struct Page {
 
 type Boxed<'a> = statuses::BoxedQuery<'a, crate::db::DbBackend>;
 
-fn paged(mut query: Boxed<'_>, page: Page) -> Boxed<'_> {
-    if let Some(max) = page.max_id {
-        query = query.filter(statuses::id.lt(max));
-    }
-    if let Some(since) = page.since_id {
-        query = query.filter(statuses::id.gt(since));
-    }
-    // min_id pages forward from a point: the oldest newer ones first.
-    match page.min_id {
-        Some(min) => query.filter(statuses::id.gt(min)).order(statuses::id.asc()),
-        None => query.order(statuses::id.desc()),
-    }
-    .limit(page.limit)
+fn paged(query: Boxed<'_>, page: Page) -> Boxed<'_> {
+    keyset!(query, statuses::id, page)
 }
 
 fn load_page(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Status>, Error> {

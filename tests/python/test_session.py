@@ -188,6 +188,8 @@ def test_bookmarks_history_and_directory(alice, carol):
     assert [s.id for s in alice.bookmarks()] == [kept.id]
     assert alice.status_unbookmark(kept.id).bookmarked is False
     assert alice.bookmarks() == []
+    alice.status_favourite(kept.id)
+    assert [s.id for s in alice.favourites()] == [kept.id]
     own = alice.status_post("First draft")
     alice.status_update(own.id, status="Second draft")
     alice.status_update(own.id, status="Final")

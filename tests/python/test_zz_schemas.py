@@ -35,7 +35,7 @@ SHAPES = [
     ("GET", r"/api/v1/follow_requests", "Account", True),
     ("POST", r"/api/v1/follow_requests/\d+/(authorize|reject)", "Relationship", False),
     ("GET", r"/api/v1/notifications/\d+", "Notification", False),
-    ("GET", r"/api/v1/bookmarks", "Status", True),
+    ("GET", r"/api/v1/(bookmarks|favourites)", "Status", True),
     ("GET", r"/api/v1/statuses/\d+/history", "StatusEdit", True),
     ("GET", r"/api/v1/directory", "Account", True),
     ("POST", r"/api/v1/reports", "Report", False),
