@@ -121,6 +121,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/api/v1/accounts/{id}/unfollow",
             aw::post().to(accounts::unfollow),
         )
+        .route(
+            "/api/v1/accounts/{id}/block",
+            aw::post().to(accounts::block),
+        )
+        .route(
+            "/api/v1/accounts/{id}/unblock",
+            aw::post().to(accounts::unblock),
+        )
+        .route("/api/v1/accounts/{id}/mute", aw::post().to(accounts::mute))
+        .route(
+            "/api/v1/accounts/{id}/unmute",
+            aw::post().to(accounts::unmute),
+        )
+        .route("/api/v1/blocks", aw::get().to(follows::blocks))
+        .route("/api/v1/mutes", aw::get().to(follows::mutes))
         .route("/api/v2/search", aw::get().to(accounts::search))
         .route("/api/v1/statuses", aw::post().to(statuses::create))
         .route("/api/v1/statuses/{id}", aw::get().to(statuses::get))

@@ -75,26 +75,47 @@ pub async fn lookup(ctx: Ctx, Query(params): Query<LookupParams>) -> Result<Http
 }
 
 pub fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result<Value, Error> {
-    let out = follows::between(conn, me, other)?;
-    let back = follows::between(conn, other, me)?;
-    let state = |f: &Option<follows::Follow>, s: &str| f.as_ref().is_some_and(|f| f.state == s);
-    Ok(json!({
-        "id": other.to_string(),
-        "following": state(&out, ACCEPTED),
-        "showing_reblogs": state(&out, ACCEPTED),
-        "notifying": false,
-        "languages": null,
-        "followed_by": state(&back, ACCEPTED),
-        "blocking": false,
-        "blocked_by": false,
-        "muting": false,
-        "muting_notifications": false,
-        "requested": state(&out, PENDING),
-        "requested_by": state(&back, PENDING),
-        "domain_blocking": false,
-        "endorsed": false,
-        "note": "",
-    }))
+    Ok(relationships_of(conn, me, &[other])?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// Relationships of `me` with each of `others`, in order, in four queries whatever their
+/// number.
+fn relationships_of(
+    conn: &mut crate::db::DbConn,
+    me: i64,
+    others: &[i64],
+) -> Result<Vec<Value>, Error> {
+    let out = follows::states_among(conn, me, others, true)?;
+    let back = follows::states_among(conn, me, others, false)?;
+    let (blocking, blocked_by) = crate::store::blocks::blocks_among(conn, me, others)?;
+    let mutes = crate::store::blocks::mutes_among(conn, me, others)?;
+    let is = |states: &std::collections::HashMap<i64, String>, id: &i64, s: &str| {
+        states.get(id).is_some_and(|state| state == s)
+    };
+    Ok(others
+        .iter()
+        .map(|other| {
+            json!({
+                "id": other.to_string(),
+                "following": is(&out, other, ACCEPTED),
+                "showing_reblogs": is(&out, other, ACCEPTED),
+                "notifying": false,
+                "languages": null,
+                "followed_by": is(&back, other, ACCEPTED),
+                "blocking": blocking.contains(other),
+                "blocked_by": blocked_by.contains(other),
+                "muting": mutes.contains_key(other),
+                "muting_notifications": mutes.get(other).copied().unwrap_or(false),
+                "requested": is(&out, other, PENDING),
+                "requested_by": is(&back, other, PENDING),
+                "domain_blocking": false,
+                "endorsed": false,
+                "note": "",
+            })
+        })
+        .collect())
 }
 
 type FollowChange = fn(
@@ -104,14 +125,16 @@ type FollowChange = fn(
     &AccountRow,
 ) -> Result<(), Error>;
 
-/// Follow or unfollow, answering the relationship afterwards.
+/// Change how the signed-in person stands to an account (follow, block, mute…), answering
+/// the relationship afterwards.
 async fn change_follow(
     ctx: Ctx,
     auth: Auth,
     id: Path<String>,
+    scope: &str,
     change: FollowChange,
 ) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("write:follows")?;
+    let (_, me) = auth.user(scope)?;
     let (me, target, config) = (
         me.clone(),
         account_by_id(&ctx, &id).await?,
@@ -130,15 +153,70 @@ async fn change_follow(
 
 /// `POST /api/v1/accounts/{id}/follow` (joining, for a community)
 pub async fn follow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    change_follow(ctx, auth, id, |conn, config, me, target| {
-        follow_service::follow(conn, config, me, target).map(|_| ())
-    })
+    change_follow(
+        ctx,
+        auth,
+        id,
+        "write:follows",
+        |conn, config, me, target| follow_service::follow(conn, config, me, target).map(|_| ()),
+    )
     .await
 }
 
 /// `POST /api/v1/accounts/{id}/unfollow` (leaving, for a community)
 pub async fn unfollow(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    change_follow(ctx, auth, id, follow_service::unfollow).await
+    change_follow(ctx, auth, id, "write:follows", follow_service::unfollow).await
+}
+
+/// `POST /api/v1/accounts/{id}/block`
+pub async fn block(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    change_follow(ctx, auth, id, "write:blocks", crate::service::blocks::block).await
+}
+
+/// `POST /api/v1/accounts/{id}/unblock`
+pub async fn unblock(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    change_follow(
+        ctx,
+        auth,
+        id,
+        "write:blocks",
+        crate::service::blocks::unblock,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct MuteParams {
+    #[serde(default, deserialize_with = "flexible_bool")]
+    notifications: Option<bool>,
+}
+
+/// `POST /api/v1/accounts/{id}/mute` (`notifications`, default true; `duration` is not kept)
+pub async fn mute(
+    ctx: Ctx,
+    auth: Auth,
+    id: Path<String>,
+    Params(params): Params<MuteParams>,
+) -> Result<HttpResponse, Error> {
+    let notifications = params.notifications.unwrap_or(true);
+    let (_, me) = auth.user("write:mutes")?;
+    let (me, target) = (me.clone(), account_by_id(&ctx, &id).await?);
+    let body = ctx
+        .db
+        .run(move |conn| {
+            crate::service::blocks::mute(conn, &me, &target, notifications)?;
+            relationship(conn, me.id, target.id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `POST /api/v1/accounts/{id}/unmute`
+pub async fn unmute(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    change_follow(ctx, auth, id, "write:mutes", |conn, _, me, target| {
+        crate::service::blocks::unmute(conn, me, target)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -163,11 +241,7 @@ pub async fn relationships(
         .collect();
     let body = ctx
         .db
-        .run(move |conn| {
-            ids.iter()
-                .map(|id| relationship(conn, me, *id))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .run(move |conn| relationships_of(conn, me, &ids))
         .await?;
     Ok(HttpResponse::Ok().json(body))
 }

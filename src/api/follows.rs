@@ -7,27 +7,30 @@ use super::params::Query;
 use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::follows as follow_service;
+use crate::store::statuses::Page;
 use crate::store::{
     accounts,
     follows::{self, ACCEPTED, PENDING},
 };
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 
-/// A page of accounts from (follow id, account id) rows, in order, with `Link` by follow id.
-async fn account_page(
+/// A page of accounts from (mark id, account id) rows that `load` gives for the page (follows,
+/// blocks, mutes), in order, with `Link` by mark id. Two queries however long the page.
+pub async fn marked_accounts<F>(
     ctx: &Ctx,
     req: &HttpRequest,
-    account_id: i64,
-    followers: bool,
-    state: &'static str,
     params: PageParams,
-) -> Result<HttpResponse, Error> {
+    load: F,
+) -> Result<HttpResponse, Error>
+where
+    F: FnOnce(&mut crate::db::DbConn, Page) -> Result<Vec<(i64, i64)>, Error> + Send + 'static,
+{
     let (page, base) = (params.page(), ctx.config.base_url());
     let body_base = base.clone();
     let (cursor, body) = ctx
         .db
         .run(move |conn| {
-            let rows = follows::page_account_ids(conn, account_id, followers, state, page)?;
+            let rows = load(conn, page)?;
             let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
             let found = accounts::by_ids(conn, &ids)?;
             let body: Vec<Account> = ids
@@ -39,6 +42,49 @@ async fn account_page(
         })
         .await?;
     Ok(paged_response(req, &base, page, &cursor).json(body))
+}
+
+/// A page of followers (or followed accounts) of `account_id` whose follow is in `state`.
+async fn account_page(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    account_id: i64,
+    followers: bool,
+    state: &'static str,
+    params: PageParams,
+) -> Result<HttpResponse, Error> {
+    marked_accounts(ctx, req, params, move |conn, page| {
+        follows::page_account_ids(conn, account_id, followers, state, page)
+    })
+    .await
+}
+
+/// `GET /api/v1/blocks`
+pub async fn blocks(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let me = auth.user("read:blocks")?.1.id;
+    marked_accounts(&ctx, &req, params, move |conn, page| {
+        crate::store::blocks::blocks_page(conn, me, page)
+    })
+    .await
+}
+
+/// `GET /api/v1/mutes`
+pub async fn mutes(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let me = auth.user("read:mutes")?.1.id;
+    marked_accounts(&ctx, &req, params, move |conn, page| {
+        crate::store::blocks::mutes_page(conn, me, page)
+    })
+    .await
 }
 
 fn parse_id(id: &str) -> Result<i64, Error> {

@@ -311,6 +311,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mutes (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        target_account_id -> BigInt,
+        notifications -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -339,4 +359,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderation_log,
     bookmarks,
     status_edits,
+    blocks,
+    mutes,
 );

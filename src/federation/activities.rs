@@ -156,3 +156,8 @@ pub fn flag(id: &str, actor: &str, community: &str, object: &str, comment: &str)
         "content": comment,
     })
 }
+
+/// A person's block of another person (Mastodon's shape; a community's ban adds `target`).
+pub fn block(id: &str, actor: &str, object: &str) -> Value {
+    json!({ "@context": AS_CONTEXT, "id": id, "type": "Block", "actor": actor, "object": object })
+}

@@ -7,7 +7,7 @@ use super::objects::{ApPost, ApStatus, POST_TYPES};
 use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::service::follows;
-use crate::service::{communities, interactions, moderation, policy, reports, statuses};
+use crate::service::{blocks, communities, interactions, moderation, policy, reports, statuses};
 use crate::store::accounts::Account;
 use crate::store::statuses::Status;
 use crate::store::{self, accounts as account_store, deliveries};
@@ -195,7 +195,7 @@ impl Incoming {
     ) -> Result<(), Error> {
         let raw = self.raw();
         let Some((community, action)) = super::moderation::parse(data, &raw).await? else {
-            return Ok(());
+            return self.receive_person_block(data, sender).await;
         };
         let config = data.config.clone();
         if community.is_local() {
@@ -211,6 +211,30 @@ impl Incoming {
         } else {
             Ok(()) // only the community itself tells us what its moderators did
         }
+    }
+
+    /// A person's `Block` of one of ours (not a community's ban), or its `Undo`.
+    async fn receive_person_block(
+        &self,
+        data: &Data<AppState>,
+        sender: Account,
+    ) -> Result<(), Error> {
+        let (undo, block) = match self.kind.as_str() {
+            "Block" => (false, self.raw()),
+            "Undo" if self.object["type"] == "Block" => (true, self.object.clone()),
+            _ => return Ok(()),
+        };
+        let Some(target) = object_id(&block["object"]) else {
+            return Ok(());
+        };
+        let target = self.local_account(target, data).await?.row;
+        let block_id = object_id(&block["id"]).unwrap_or_default().to_string();
+        data.db
+            .run(move |conn| match undo {
+                true => blocks::receive_unblock(conn, &sender, &target),
+                false => blocks::receive_block(conn, &sender, &target, &block_id),
+            })
+            .await
     }
 
     /// A report: Lemmy names one post, Mastodon a list of the account and its posts.

@@ -26,11 +26,13 @@ fn needs_approval(conn: &mut DbConn, target: &Account) -> Result<bool, Error> {
     }
 }
 
-/// Whether `follower` is banned from the community `target`.
+/// Whether `follower` is kept out by `target`: banned from the community, or blocked by the
+/// person.
 fn is_banned(conn: &mut DbConn, target: &Account, follower: &Account) -> Result<bool, Error> {
-    Ok(target.is_group()
-        && crate::store::moderation::active_ban(conn, target.id, follower.id, store::now())?
-            .is_some())
+    if !target.is_group() {
+        return crate::store::blocks::blocking(conn, target.id, follower.id);
+    }
+    Ok(crate::store::moderation::active_ban(conn, target.id, follower.id, store::now())?.is_some())
 }
 
 /// The followed person learns of a follow, or of a request to decide on.
@@ -72,7 +74,7 @@ pub fn follow(
         }
         if is_banned(conn, target, follower)? {
             return Err(Error::Forbidden(format!(
-                "you are banned from {}",
+                "{} does not accept you",
                 target.username
             )));
         }

@@ -1,6 +1,7 @@
 //! Use-cases: the business rules that the client API, web pages, CLI and federation share.
 
 pub mod accounts;
+pub mod blocks;
 pub mod communities;
 pub mod follows;
 pub mod interactions;

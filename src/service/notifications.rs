@@ -28,7 +28,7 @@ pub fn notify(
         return Ok(());
     }
     let local = accounts::by_id(conn, recipient_id)?.is_some_and(|a| a.is_local() && !a.is_group());
-    if !local {
+    if !local || super::blocks::silences(conn, recipient_id, from_id)? {
         return Ok(());
     }
     notifications::insert(

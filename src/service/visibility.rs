@@ -4,13 +4,28 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::store::{
     accounts::Account,
-    communities,
+    blocks, communities,
     follows::{self, ACCEPTED},
     statuses::{self, Status, MEMBERS, PRIVATE, PUBLIC, UNLISTED},
 };
+use std::collections::{HashMap, HashSet};
 
-/// Whether `viewer` (None: anonymous) may see `status`.
+/// Whether `viewer` (None: anonymous) may see `status`. Someone its author blocks may not.
 pub fn can_see(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    status: &Status,
+) -> Result<bool, Error> {
+    if let Some(viewer) = viewer {
+        if blocks::blocking(conn, status.account_id, viewer.id)? {
+            return Ok(false);
+        }
+    }
+    can_see_unblocked(conn, viewer, status)
+}
+
+/// [`can_see`] without the block check, for lists that have left out blocked authors.
+fn can_see_unblocked(
     conn: &mut DbConn,
     viewer: Option<&Account>,
     status: &Status,
@@ -89,8 +104,9 @@ pub fn can_fetch(
     }
 }
 
-/// The statuses of `list` that `viewer` may see, in order. A boost is shown only if what it
-/// boosts may be seen too; the boosted statuses are loaded with one query. Public and
+/// The statuses of `list` that `viewer` may see, in order, leaving out those of people the
+/// viewer blocks or mutes or who block the viewer (one query). A boost is shown only if what
+/// it boosts may be seen too; the boosted statuses are loaded with one query. Public and
 /// unlisted statuses need no further query; followers-only and direct ones are checked
 /// one by one.
 pub fn filter_visible(
@@ -98,21 +114,28 @@ pub fn filter_visible(
     viewer: Option<&Account>,
     list: Vec<Status>,
 ) -> Result<Vec<Status>, Error> {
+    let hidden: HashSet<i64> = match viewer {
+        Some(viewer) => blocks::hidden_from(conn, viewer.id)?.into_iter().collect(),
+        None => HashSet::new(),
+    };
     let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
-    let boosted: std::collections::HashMap<i64, Status> = statuses::by_ids(conn, &boosted_ids)?
+    let boosted: HashMap<i64, Status> = statuses::by_ids(conn, &boosted_ids)?
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
+    let shown = |conn: &mut DbConn, status: &Status| -> Result<bool, Error> {
+        Ok(!hidden.contains(&status.account_id) && can_see_unblocked(conn, viewer, status)?)
+    };
     let mut visible = Vec::with_capacity(list.len());
     for status in list {
         let original_visible = match status.reblog_of_id {
             Some(id) => match boosted.get(&id) {
-                Some(original) => can_see(conn, viewer, original)?,
+                Some(original) => shown(conn, original)?,
                 None => false,
             },
             None => true,
         };
-        if original_visible && can_see(conn, viewer, &status)? {
+        if original_visible && shown(conn, &status)? {
             visible.push(status);
         }
     }

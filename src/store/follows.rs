@@ -188,3 +188,27 @@ pub fn page_account_ids(
         })
         .collect())
 }
+
+/// States of the follows from `account_id` to each of `targets` (`outgoing`), or from each
+/// of them to `account_id`: other account id → state, in one query.
+pub fn states_among(
+    conn: &mut DbConn,
+    account_id: i64,
+    others: &[i64],
+    outgoing: bool,
+) -> Result<std::collections::HashMap<i64, String>, Error> {
+    let rows: Vec<(i64, String)> = if outgoing {
+        follows::table
+            .filter(follows::account_id.eq(account_id))
+            .filter(follows::target_account_id.eq_any(others))
+            .select((follows::target_account_id, follows::state))
+            .load(conn)?
+    } else {
+        follows::table
+            .filter(follows::target_account_id.eq(account_id))
+            .filter(follows::account_id.eq_any(others))
+            .select((follows::account_id, follows::state))
+            .load(conn)?
+    };
+    Ok(rows.into_iter().collect())
+}

@@ -21,6 +21,7 @@ macro_rules! keyset {
 }
 
 pub mod accounts;
+pub mod blocks;
 pub mod bookmarks;
 pub mod communities;
 pub mod deliveries;

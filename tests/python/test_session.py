@@ -212,3 +212,49 @@ def test_report_reaches_the_remote_communitys_moderators(alice, carol, beta):
         r = requests.get(f"{beta}/api/v1/guild/communities/{community.id}/reports", headers=headers)
         return any(item["comment"] == "an advert" for item in r.json())
     eventually(reported, "the report reaches practice's moderators")
+
+
+def test_mutes_and_blocks(alice, carol, beta):
+    from mastodon import MastodonAPIError, MastodonNotFoundError
+    carol_id = carol.me().id
+    alice_id = alice.me().id
+    noisy = carol.status_post("A noisy post")
+    assert alice.account_mute(carol_id).muting is True
+    assert [a.id for a in alice.mutes()] == [carol_id]
+    assert noisy.id not in [s.id for s in alice.timeline_public(local=True)]
+    before = len(alice.notifications())
+    quiet = alice.status_post("Please favourite")
+    carol.status_favourite(quiet.id)
+    assert len(alice.notifications()) == before, "a muted person's favourite notifies no one"
+    alice.account_unmute(carol_id)
+    assert noisy.id in [s.id for s in alice.timeline_public(local=True)]
+
+    alice.account_follow(carol_id)
+    blocked = alice.account_block(carol_id)
+    assert blocked.blocking is True and blocked.following is False
+    assert carol.account_relationships(alice_id)[0].blocked_by is True
+    assert [a.id for a in alice.blocks()] == [carol_id]
+    try:
+        carol.status(quiet.id)
+    except MastodonNotFoundError:
+        pass
+    else:
+        raise AssertionError("a blocked person saw the blocker's post")
+    try:
+        carol.account_follow(alice_id)
+    except MastodonAPIError:
+        pass
+    else:
+        raise AssertionError("a blocked person could follow the blocker")
+    alice.account_unblock(carol_id)
+    assert carol.status(quiet.id).id == quiet.id
+
+    # Blocking someone on another instance tells their server, which ends the follow there.
+    domain = urlparse(beta).netloc
+    bob = alice.account_lookup(f"bob@{domain}")
+    alice.account_block(bob.id)
+    bob_client = login(beta, "bob")
+    alice_on_beta = bob_client.account_lookup(f"alice@{urlparse(alice.api_base_url).netloc}")
+    eventually(lambda: bob_client.account_relationships(alice_on_beta.id)[0].blocked_by, "beta learns of the block")
+    assert bob_client.account_relationships(alice_on_beta.id)[0].followed_by is False
+    alice.account_unblock(bob.id)

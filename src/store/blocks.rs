@@ -1,0 +1,197 @@
+//! Blocks and mutes between accounts.
+
+use crate::db::{
+    schema::{blocks, mutes},
+    DbConn,
+};
+use crate::error::Error;
+use crate::store::statuses::Page;
+use diesel::prelude::*;
+use std::collections::{HashMap, HashSet};
+
+pub fn insert_block(
+    conn: &mut DbConn,
+    id: i64,
+    account_id: i64,
+    target_id: i64,
+    ap_id: Option<&str>,
+) -> Result<(), Error> {
+    if blocking(conn, account_id, target_id)? {
+        return Ok(());
+    }
+    diesel::insert_into(blocks::table)
+        .values((
+            blocks::id.eq(id),
+            blocks::account_id.eq(account_id),
+            blocks::target_account_id.eq(target_id),
+            blocks::ap_id.eq(ap_id),
+            blocks::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Remove a block; its activity id, if it had one, so that it can be undone.
+pub fn delete_block(
+    conn: &mut DbConn,
+    account_id: i64,
+    target_id: i64,
+) -> Result<Option<Option<String>>, Error> {
+    let existing: Option<Option<String>> = blocks::table
+        .filter(blocks::account_id.eq(account_id))
+        .filter(blocks::target_account_id.eq(target_id))
+        .select(blocks::ap_id)
+        .first(conn)
+        .optional()?;
+    diesel::delete(
+        blocks::table
+            .filter(blocks::account_id.eq(account_id))
+            .filter(blocks::target_account_id.eq(target_id)),
+    )
+    .execute(conn)?;
+    Ok(existing)
+}
+
+pub fn blocking(conn: &mut DbConn, account_id: i64, target_id: i64) -> Result<bool, Error> {
+    let n: i64 = blocks::table
+        .filter(blocks::account_id.eq(account_id))
+        .filter(blocks::target_account_id.eq(target_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whom `viewer` should not see in lists: accounts they block or mute, and accounts that
+/// block them.
+pub fn hidden_from(conn: &mut DbConn, viewer_id: i64) -> Result<Vec<i64>, Error> {
+    let mut ids: Vec<i64> = blocks::table
+        .filter(blocks::account_id.eq(viewer_id))
+        .select(blocks::target_account_id)
+        .load(conn)?;
+    ids.extend(
+        blocks::table
+            .filter(blocks::target_account_id.eq(viewer_id))
+            .select(blocks::account_id)
+            .load::<i64>(conn)?,
+    );
+    ids.extend(
+        mutes::table
+            .filter(mutes::account_id.eq(viewer_id))
+            .select(mutes::target_account_id)
+            .load::<i64>(conn)?,
+    );
+    Ok(ids)
+}
+
+/// Set a mute (or change whether it covers notifications).
+pub fn upsert_mute(
+    conn: &mut DbConn,
+    id: i64,
+    account_id: i64,
+    target_id: i64,
+    notifications: bool,
+) -> Result<(), Error> {
+    delete_mute(conn, account_id, target_id)?;
+    diesel::insert_into(mutes::table)
+        .values((
+            mutes::id.eq(id),
+            mutes::account_id.eq(account_id),
+            mutes::target_account_id.eq(target_id),
+            mutes::notifications.eq(notifications),
+            mutes::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_mute(conn: &mut DbConn, account_id: i64, target_id: i64) -> Result<(), Error> {
+    diesel::delete(
+        mutes::table
+            .filter(mutes::account_id.eq(account_id))
+            .filter(mutes::target_account_id.eq(target_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Whether `account_id` mutes `target_id`, and if so whether notifications too.
+pub fn mute(conn: &mut DbConn, account_id: i64, target_id: i64) -> Result<Option<bool>, Error> {
+    Ok(mutes::table
+        .filter(mutes::account_id.eq(account_id))
+        .filter(mutes::target_account_id.eq(target_id))
+        .select(mutes::notifications)
+        .first(conn)
+        .optional()?)
+}
+
+/// A page of (block id, blocked account id), newest first.
+pub fn blocks_page(
+    conn: &mut DbConn,
+    account_id: i64,
+    page: Page,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let query = blocks::table
+        .filter(blocks::account_id.eq(account_id))
+        .select((blocks::id, blocks::target_account_id))
+        .into_boxed();
+    let mut rows: Vec<(i64, i64)> = keyset!(query, blocks::id, page).load(conn)?;
+    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    Ok(rows)
+}
+
+/// A page of (mute id, muted account id), newest first.
+pub fn mutes_page(
+    conn: &mut DbConn,
+    account_id: i64,
+    page: Page,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let query = mutes::table
+        .filter(mutes::account_id.eq(account_id))
+        .select((mutes::id, mutes::target_account_id))
+        .into_boxed();
+    let mut rows: Vec<(i64, i64)> = keyset!(query, mutes::id, page).load(conn)?;
+    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    Ok(rows)
+}
+
+/// Among `others`: whom `account_id` blocks, and who blocks `account_id`.
+pub fn blocks_among(
+    conn: &mut DbConn,
+    account_id: i64,
+    others: &[i64],
+) -> Result<(HashSet<i64>, HashSet<i64>), Error> {
+    let rows: Vec<(i64, i64)> = blocks::table
+        .filter(
+            blocks::account_id
+                .eq(account_id)
+                .and(blocks::target_account_id.eq_any(others))
+                .or(blocks::target_account_id
+                    .eq(account_id)
+                    .and(blocks::account_id.eq_any(others))),
+        )
+        .select((blocks::account_id, blocks::target_account_id))
+        .load(conn)?;
+    let blocking = rows
+        .iter()
+        .filter(|(a, _)| *a == account_id)
+        .map(|(_, t)| *t);
+    let blocked_by = rows
+        .iter()
+        .filter(|(_, t)| *t == account_id)
+        .map(|(a, _)| *a);
+    Ok((blocking.collect(), blocked_by.collect()))
+}
+
+/// Among `others`: whom `account_id` mutes → whether notifications too.
+pub fn mutes_among(
+    conn: &mut DbConn,
+    account_id: i64,
+    others: &[i64],
+) -> Result<HashMap<i64, bool>, Error> {
+    let rows: Vec<(i64, bool)> = mutes::table
+        .filter(mutes::account_id.eq(account_id))
+        .filter(mutes::target_account_id.eq_any(others))
+        .select((mutes::target_account_id, mutes::notifications))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
