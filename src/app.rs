@@ -193,7 +193,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/lists", aw::get().to(defaults::empty_list))
         .route("/api/v1/followed_tags", aw::get().to(defaults::empty_list))
         .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
-        .route("/api/v1/markers", aw::get().to(defaults::markers))
+        .route("/api/v1/markers", aw::get().to(api::markers::markers))
+        .route("/api/v1/markers", aw::post().to(api::markers::save_markers))
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))
         .route(
             "/api/v1/accounts/{id}/followers",

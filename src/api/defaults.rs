@@ -11,12 +11,6 @@ pub async fn empty_list() -> HttpResponse {
     HttpResponse::Ok().json(json!([]))
 }
 
-/// `GET /api/v1/markers`: no read positions are kept yet.
-pub async fn markers(auth: Auth) -> Result<HttpResponse, Error> {
-    auth.user("read:statuses")?;
-    Ok(HttpResponse::Ok().json(json!({})))
-}
-
 /// `GET /api/v1/preferences`: Guild's defaults; per-person preferences are not kept yet.
 pub async fn preferences(auth: Auth) -> Result<HttpResponse, Error> {
     auth.user("read:accounts")?;

@@ -331,6 +331,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    markers (account_id, timeline) {
+        account_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -361,4 +371,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_edits,
     blocks,
     mutes,
+    markers,
 );

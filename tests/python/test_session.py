@@ -174,6 +174,16 @@ def test_threads_edits_and_who_interacted(alice, carol):
     assert [a.username for a in alice.status_reblogged_by(root.id)] == ["carol"]
 
 
+def test_read_markers(alice):
+    post = alice.status_post("Mark me read")
+    alice.markers_set(["home"], [post.id])
+    home = alice.markers_get(["home"])["home"]
+    assert home.last_read_id == str(post.id) and home.version == 0
+    alice.markers_set(["home", "notifications"], [post.id, "1"])
+    both = alice.markers_get(["home", "notifications"])
+    assert both["home"].version == 1 and both["notifications"].last_read_id == "1"
+
+
 def test_start_up_calls_answer(alice):
     assert alice.custom_emojis() == []
     assert alice.lists() == []

@@ -7,7 +7,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-# (method, path pattern) -> (schema, whether the response is a list)
+# (method, path pattern) -> (schema, whether the response is a list, or a map of them: "values")
 SHAPES = [
     ("POST", r"/api/v1/apps", "CredentialApplication", False),
     ("POST", r"/oauth/token", "Token", False),
@@ -40,6 +40,8 @@ SHAPES = [
     ("GET", r"/api/v1/statuses/\d+/history", "StatusEdit", True),
     ("GET", r"/api/v1/directory", "Account", True),
     ("POST", r"/api/v1/reports", "Report", False),
+    ("GET", r"/api/v1/markers", "Marker", "values"),
+    ("POST", r"/api/v1/markers", "Marker", "values"),
 ]
 
 # Known mistakes of the description, each explained. None so far.
@@ -57,7 +59,8 @@ def test_every_response_matches_the_description(responses, spec):
             continue
         schema, many = shape
         validator = Draft202012Validator({"$ref": f"urn:mastodon#/components/schemas/{schema}"}, registry=registry)
-        for item in body if many else [body]:
+        items = body.values() if many == "values" else body if many else [body]
+        for item in items:
             checked += 1
             for error in validator.iter_errors(item):
                 where = "/".join(str(p) for p in error.absolute_path)
