@@ -191,7 +191,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/filters", aw::get().to(defaults::empty_list))
         .route("/api/v2/filters", aw::get().to(defaults::empty_list))
         .route("/api/v1/lists", aw::get().to(defaults::empty_list))
-        .route("/api/v1/followed_tags", aw::get().to(defaults::empty_list))
+        .route("/api/v1/followed_tags", aw::get().to(api::tags::followed))
+        .route("/api/v1/tags/{name}", aw::get().to(api::tags::get))
+        .route(
+            "/api/v1/tags/{name}/follow",
+            aw::post().to(api::tags::follow),
+        )
+        .route(
+            "/api/v1/tags/{name}/unfollow",
+            aw::post().to(api::tags::unfollow),
+        )
+        .route(
+            "/api/v1/timelines/tag/{hashtag}",
+            aw::get().to(statuses::tag),
+        )
         .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
         .route("/api/v1/markers", aw::get().to(api::markers::markers))
         .route("/api/v1/markers", aw::post().to(api::markers::save_markers))

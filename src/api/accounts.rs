@@ -299,8 +299,29 @@ pub async fn search(
             }
         }
     }
+    let mut hashtags = Vec::new();
+    let tag = query.trim_start_matches('#').to_lowercase();
+    let plain = !tag.is_empty() && tag.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if wants("hashtags") && plain {
+        let viewer = auth.viewer("read:search").map(|v| v.id);
+        let base = ctx.config.base_url();
+        hashtags = ctx
+            .db
+            .run(move |conn| {
+                let found = crate::store::tags::search(conn, &tag, 10)?;
+                let followed = match viewer {
+                    Some(me) => crate::store::tags::followed(conn, me, &found)?,
+                    None => Vec::new(),
+                };
+                Ok(found
+                    .iter()
+                    .map(|t| super::tags::tag_json(&base, t, Some(followed.contains(t))))
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+    }
     Ok(HttpResponse::Ok()
-        .json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": [] })))
+        .json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": hashtags })))
 }
 
 #[derive(Deserialize)]

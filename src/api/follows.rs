@@ -2,7 +2,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::account::Account;
-use super::pagination::{paged_response, PageParams};
+use super::pagination::{respond_paged, PageParams};
 use super::params::Query;
 use crate::app::Ctx;
 use crate::error::Error;
@@ -25,23 +25,19 @@ pub async fn marked_accounts<F>(
 where
     F: FnOnce(&mut crate::db::DbConn, Page) -> Result<Vec<(i64, i64)>, Error> + Send + 'static,
 {
-    let (page, base) = (params.page(), ctx.config.base_url());
-    let body_base = base.clone();
-    let (cursor, body) = ctx
-        .db
-        .run(move |conn| {
-            let rows = load(conn, page)?;
-            let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
-            let found = accounts::by_ids(conn, &ids)?;
-            let body: Vec<Account> = ids
-                .iter()
-                .filter_map(|id| found.iter().find(|a| a.id == *id))
-                .map(|a| Account::from_row(a, &body_base))
-                .collect();
-            Ok((rows.iter().map(|(f, _)| *f).collect::<Vec<i64>>(), body))
-        })
-        .await?;
-    Ok(paged_response(req, &base, page, &cursor).json(body))
+    let base = ctx.config.base_url();
+    respond_paged(ctx, req, &params, move |conn, page| {
+        let rows = load(conn, page)?;
+        let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
+        let found = accounts::by_ids(conn, &ids)?;
+        let body: Vec<Account> = ids
+            .iter()
+            .filter_map(|id| found.iter().find(|a| a.id == *id))
+            .map(|a| Account::from_row(a, &base))
+            .collect();
+        Ok((rows.iter().map(|(f, _)| *f).collect::<Vec<i64>>(), body))
+    })
+    .await
 }
 
 /// A page of followers (or followed accounts) of `account_id` whose follow is in `state`.

@@ -15,3 +15,4 @@ pub mod pagination;
 pub mod params;
 pub mod rate_limit;
 pub mod statuses;
+pub mod tags;

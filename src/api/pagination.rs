@@ -69,3 +69,22 @@ pub fn paged_response(
     response.insert_header((header::LINK, links.join(", ")));
     response
 }
+
+/// Run `load` for the requested page and answer its body with `Link` headers. `load` gives
+/// the keyset cursor of each item (newest first) and the body.
+pub async fn respond_paged<F, T>(
+    ctx: &crate::app::Ctx,
+    req: &HttpRequest,
+    params: &PageParams,
+    load: F,
+) -> Result<HttpResponse, crate::error::Error>
+where
+    F: FnOnce(&mut crate::db::DbConn, Page) -> Result<(Vec<i64>, T), crate::error::Error>
+        + Send
+        + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    let (page, base) = (params.page(), ctx.config.base_url());
+    let (cursor, body) = ctx.db.run(move |conn| load(conn, page)).await?;
+    Ok(paged_response(req, &base, page, &cursor).json(body))
+}

@@ -2,7 +2,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::status::{render, Status};
-use super::pagination::{paged_response, PageParams};
+use super::pagination::{paged_response, respond_paged, PageParams};
 use super::params::{flexible_bool, Params, Query};
 use crate::app::Ctx;
 use crate::error::Error;
@@ -278,24 +278,20 @@ async fn marked(
     load_marks: MarkLoader,
 ) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user(scope)?;
-    let (me, page, base) = (me.clone(), params.page(), ctx.config.base_url());
-    let body_base = base.clone();
-    let (cursor, body) = ctx
-        .db
-        .run(move |conn| {
-            let marks = load_marks(conn, me.id, page)?;
-            let ids: Vec<i64> = marks.iter().map(|(_, s)| *s).collect();
-            let found = status_store::by_ids(conn, &ids)?;
-            let rows: Vec<StatusRow> = ids
-                .iter()
-                .filter_map(|id| found.iter().find(|s| s.id == *id).cloned())
-                .collect();
-            let visible = visibility::filter_visible(conn, Some(&me), rows)?;
-            let body = render(conn, &body_base, Some(&me), &visible)?;
-            Ok((marks.iter().map(|(m, _)| *m).collect::<Vec<i64>>(), body))
-        })
-        .await?;
-    Ok(paged_response(&req, &base, page, &cursor).json(body))
+    let (me, base) = (me.clone(), ctx.config.base_url());
+    respond_paged(&ctx, &req, &params, move |conn, page| {
+        let marks = load_marks(conn, me.id, page)?;
+        let ids: Vec<i64> = marks.iter().map(|(_, s)| *s).collect();
+        let found = status_store::by_ids(conn, &ids)?;
+        let rows: Vec<StatusRow> = ids
+            .iter()
+            .filter_map(|id| found.iter().find(|s| s.id == *id).cloned())
+            .collect();
+        let visible = visibility::filter_visible(conn, Some(&me), rows)?;
+        let body = render(conn, &base, Some(&me), &visible)?;
+        Ok((marks.iter().map(|(m, _)| *m).collect::<Vec<i64>>(), body))
+    })
+    .await
 }
 
 /// `GET /api/v1/bookmarks`
@@ -388,6 +384,35 @@ pub struct PublicParams {
     remote: Option<bool>,
 }
 
+impl PublicParams {
+    /// Local only, remote only, or both (None).
+    fn origin(&self) -> Option<bool> {
+        match (self.local, self.remote) {
+            (Some(true), _) => Some(true),
+            (_, Some(true)) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// `GET /api/v1/timelines/tag/{hashtag}`: public posts with the tag (`local`, `remote`).
+pub async fn tag(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: MaybeAuth,
+    tag: Path<String>,
+    Query(params): Query<PublicParams>,
+) -> Result<HttpResponse, Error> {
+    let (local, page) = (params.origin(), params.page.page());
+    let tag = tag.trim_start_matches('#').to_lowercase();
+    let rows = ctx
+        .db
+        .run(move |conn| crate::store::tags::timeline(conn, &tag, local, page))
+        .await?;
+    let viewer = auth.viewer("read:statuses").cloned();
+    respond_list(&ctx, &req, viewer, rows, &params.page).await
+}
+
 /// `GET /api/v1/timelines/public`
 pub async fn public(
     ctx: Ctx,
@@ -395,12 +420,7 @@ pub async fn public(
     auth: MaybeAuth,
     Query(params): Query<PublicParams>,
 ) -> Result<HttpResponse, Error> {
-    let local = match (params.local, params.remote) {
-        (Some(true), _) => Some(true),
-        (_, Some(true)) => Some(false),
-        _ => None,
-    };
-    let page = params.page.page();
+    let (local, page) = (params.origin(), params.page.page());
     let rows = ctx
         .db
         .run(move |conn| {

@@ -341,6 +341,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    status_tags (status_id, tag) {
+        status_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    followed_tags (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        tag -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -372,4 +388,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     mutes,
     markers,
+    status_tags,
+    followed_tags,
 );

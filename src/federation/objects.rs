@@ -301,6 +301,7 @@ impl Object for ApStatus {
             sensitive: json.sensitive.unwrap_or(false),
             visibility: visibility.to_string(),
             published: json.published.map(|t| t.naive_utc()),
+            tags: hashtags(&json.tag),
         };
         let mentions: Vec<String> = json
             .tag
@@ -328,6 +329,20 @@ impl Object for ApStatus {
         data.deliveries.wake();
         ApStatus::new(row)
     }
+}
+
+/// Hashtag names of a post's `tag` list, lowercase, without `#`, once each.
+fn hashtags(tags: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = tags
+        .iter()
+        .filter(|t| t["type"] == "Hashtag")
+        .filter_map(|t| t["name"].as_str())
+        .map(|n| n.trim_start_matches('#').to_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The community a post is in: `audience`, else a known community among its recipients.

@@ -44,6 +44,8 @@ pub struct RemotePost {
     pub sensitive: bool,
     pub visibility: String,
     pub published: Option<NaiveDateTime>,
+    /// Hashtags, lowercase and without `#`.
+    pub tags: Vec<String>,
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
@@ -237,6 +239,7 @@ pub fn create(
         status_store::insert(conn, &status)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
         status_store::insert_mentions(conn, status.id, &mentioned)?;
+        crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
         refresh_counts(conn, &status)?;
         notify_mentions(conn, &status)?;
         federate(conn, config, author, &status, "Create")?;
@@ -387,6 +390,7 @@ pub fn store_remote(
         };
         status_store::insert(conn, &status)?;
         status_store::insert_mentions(conn, status.id, mentioned)?;
+        crate::store::tags::insert(conn, status.id, &post.tags)?;
         refresh_counts(conn, &status)?;
         notify_mentions(conn, &status)?;
         Ok(status)

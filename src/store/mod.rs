@@ -36,6 +36,7 @@ pub mod policies;
 pub mod settings;
 pub mod stats;
 pub mod statuses;
+pub mod tags;
 pub mod users;
 
 diesel::define_sql_function! {

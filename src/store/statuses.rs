@@ -245,10 +245,16 @@ fn load_page(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Stat
     Ok(rows)
 }
 
-/// Home: the viewer's own statuses, those of accounts it follows, and those in communities
-/// it has joined; direct statuses only its own.
+/// Home: the viewer's own statuses, those of accounts it follows, those in communities it
+/// has joined, and public ones with tags it follows; direct statuses only its own.
 pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>, Error> {
-    use crate::db::schema::follows;
+    use crate::db::schema::{followed_tags, follows, status_tags};
+    let followed_tags = followed_tags::table
+        .filter(followed_tags::account_id.eq(viewer_id))
+        .select(followed_tags::tag);
+    let tagged = status_tags::table
+        .filter(status_tags::tag.eq_any(followed_tags))
+        .select(status_tags::status_id);
     let followed = follows::table
         .filter(follows::account_id.eq(viewer_id))
         .filter(follows::state.eq(super::follows::ACCEPTED))
@@ -268,7 +274,10 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
                     .and(statuses::visibility.ne(DIRECT)))
                 .or(statuses::community_id
                     .eq_any(joined)
-                    .and(statuses::visibility.ne(DIRECT))),
+                    .and(statuses::visibility.ne(DIRECT)))
+                .or(statuses::id
+                    .eq_any(tagged)
+                    .and(statuses::visibility.eq(PUBLIC))),
         )
         .into_boxed();
     load_page(conn, query, page)

@@ -268,3 +268,16 @@ def test_mutes_and_blocks(alice, carol, beta):
     eventually(lambda: bob_client.account_relationships(alice_on_beta.id)[0].blocked_by, "beta learns of the block")
     assert bob_client.account_relationships(alice_on_beta.id)[0].followed_by is False
     alice.account_unblock(bob.id)
+
+
+def test_hashtags(alice, carol):
+    first = carol.status_post("Learning #Rust at work")
+    assert first.id in [s.id for s in alice.timeline_hashtag("rust")]
+    found = alice.search_v2("#ru", result_type="hashtags")
+    assert "rust" in [t.name for t in found.hashtags]
+    assert alice.tag_follow("rust").following is True
+    assert [t.name for t in alice.followed_tags()] == ["rust"]
+    later = carol.status_post("More #rust: lifetimes")
+    assert later.id in [s.id for s in alice.timeline_home()], "a followed tag comes home"
+    assert alice.tag_unfollow("rust").following is False
+    assert alice.followed_tags() == []

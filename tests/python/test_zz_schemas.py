@@ -40,6 +40,10 @@ SHAPES = [
     ("GET", r"/api/v1/statuses/\d+/history", "StatusEdit", True),
     ("GET", r"/api/v1/directory", "Account", True),
     ("POST", r"/api/v1/reports", "Report", False),
+    ("GET", r"/api/v1/timelines/tag/\w+", "Status", True),
+    ("GET", r"/api/v1/tags/\w+", "Tag", False),
+    ("POST", r"/api/v1/tags/\w+/(follow|unfollow)", "Tag", False),
+    ("GET", r"/api/v1/followed_tags", "Tag", True),
     ("GET", r"/api/v1/markers", "Marker", "values"),
     ("POST", r"/api/v1/markers", "Marker", "values"),
 ]

@@ -1,0 +1,2 @@
+DROP TABLE followed_tags;
+DROP TABLE status_tags;

@@ -1,0 +1,111 @@
+//! Hashtags: which statuses carry which tag, and which tags people follow.
+
+use crate::db::{
+    schema::{followed_tags, status_tags, statuses},
+    DbConn,
+};
+use crate::error::Error;
+use crate::store::statuses::{Page, Status, PUBLIC};
+use diesel::prelude::*;
+
+/// Longest tag kept; longer ones are not tags anyone types.
+const MAX_TAG: usize = 100;
+
+pub fn insert(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), Error> {
+    for tag in tags.iter().filter(|t| !t.is_empty() && t.len() <= MAX_TAG) {
+        diesel::insert_into(status_tags::table)
+            .values((
+                status_tags::status_id.eq(status_id),
+                status_tags::tag.eq(tag),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Public statuses (no boosts) carrying `tag`, newest first, keyset on status id.
+pub fn timeline(
+    conn: &mut DbConn,
+    tag: &str,
+    local: Option<bool>,
+    page: Page,
+) -> Result<Vec<Status>, Error> {
+    let tagged = status_tags::table
+        .filter(status_tags::tag.eq(tag.to_string()))
+        .select(status_tags::status_id);
+    let mut query = statuses::table
+        .filter(statuses::id.eq_any(tagged))
+        .filter(statuses::visibility.eq(PUBLIC))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .select(Status::as_select())
+        .into_boxed();
+    if let Some(local) = local {
+        query = query.filter(statuses::local.eq(local));
+    }
+    let mut rows: Vec<Status> = keyset!(query, statuses::id, page).load(conn)?;
+    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
+    Ok(rows)
+}
+
+/// Tags in use that start with `prefix`, most used first.
+pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<String>, Error> {
+    let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+    let rows: Vec<(String, i64)> = status_tags::table
+        .filter(status_tags::tag.like(pattern))
+        .group_by(status_tags::tag)
+        .select((status_tags::tag, diesel::dsl::count_star()))
+        .order(diesel::dsl::count_star().desc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(tag, _)| tag).collect())
+}
+
+pub fn follow(conn: &mut DbConn, id: i64, account_id: i64, tag: &str) -> Result<(), Error> {
+    if !followed(conn, account_id, &[tag.to_string()])?.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(followed_tags::table)
+        .values((
+            followed_tags::id.eq(id),
+            followed_tags::account_id.eq(account_id),
+            followed_tags::tag.eq(tag),
+            followed_tags::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn unfollow(conn: &mut DbConn, account_id: i64, tag: &str) -> Result<(), Error> {
+    diesel::delete(
+        followed_tags::table
+            .filter(followed_tags::account_id.eq(account_id))
+            .filter(followed_tags::tag.eq(tag)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Which of `tags` the account follows.
+pub fn followed(conn: &mut DbConn, account_id: i64, tags: &[String]) -> Result<Vec<String>, Error> {
+    Ok(followed_tags::table
+        .filter(followed_tags::account_id.eq(account_id))
+        .filter(followed_tags::tag.eq_any(tags))
+        .select(followed_tags::tag)
+        .load(conn)?)
+}
+
+/// A page of (follow id, tag) the account follows, newest first.
+pub fn followed_page(
+    conn: &mut DbConn,
+    account_id: i64,
+    page: Page,
+) -> Result<Vec<(i64, String)>, Error> {
+    let query = followed_tags::table
+        .filter(followed_tags::account_id.eq(account_id))
+        .select((followed_tags::id, followed_tags::tag))
+        .into_boxed();
+    let mut rows: Vec<(i64, String)> = keyset!(query, followed_tags::id, page).load(conn)?;
+    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    Ok(rows)
+}
