@@ -54,6 +54,8 @@ struct Lookups {
     favourited: HashSet<i64>,
     reblogged: HashSet<i64>,
     bookmarked: HashSet<i64>,
+    /// (status id, tag)
+    tags: Vec<(i64, String)>,
     /// (status id, mentioned account id)
     mentions: Vec<(i64, i64)>,
 }
@@ -107,6 +109,7 @@ pub fn render(
         favourited,
         reblogged,
         bookmarked,
+        tags: crate::store::tags::of_statuses(conn, &all_ids)?,
         mentions,
     };
     Ok(rows
@@ -127,6 +130,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
     };
     // Threads with a title show it first, as Lemmy-aware clients expect.
     let content = with_title(row.title.as_deref(), &row.content);
+    let marked = row.reblog_of_id.unwrap_or(row.id);
     Some(Status {
         id: row.id.to_string(),
         uri: row.ap_id.clone(),
@@ -158,7 +162,12 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
                 })
             })
             .collect(),
-        tags: Vec::new(),
+        tags: lookups
+            .tags
+            .iter()
+            .filter(|(status, _)| *status == row.id)
+            .map(|(_, name)| serde_json::json!({ "name": name, "url": format!("{base_url}/tags/{name}") }))
+            .collect(),
         emojis: Vec::new(),
         reblogs_count: row.reblogs_count,
         favourites_count: row.favourites_count,
@@ -171,10 +180,11 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         language: row.language.clone(),
         text: None,
         edited_at: row.edited_at.map(time),
-        favourited: lookups.favourited.contains(&row.id),
-        reblogged: lookups.reblogged.contains(&row.id),
+        // A boost shows what the viewer did to the boosted post, as Mastodon's does.
+        favourited: lookups.favourited.contains(&marked),
+        reblogged: lookups.reblogged.contains(&marked),
         muted: false,
-        bookmarked: lookups.bookmarked.contains(&row.id),
+        bookmarked: lookups.bookmarked.contains(&marked),
         pinned: false,
         filtered: Vec::new(),
     })
