@@ -134,6 +134,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/api/v1/accounts/{id}/unmute",
             aw::post().to(accounts::unmute),
         )
+        .route(
+            "/api/v1/accounts/{id}/lists",
+            aw::get().to(api::lists::of_account),
+        )
         .route("/api/v1/blocks", aw::get().to(follows::blocks))
         .route("/api/v1/mutes", aw::get().to(follows::mutes))
         .route("/api/v2/search", aw::get().to(accounts::search))
@@ -190,7 +194,24 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/custom_emojis", aw::get().to(defaults::empty_list))
         .route("/api/v1/filters", aw::get().to(defaults::empty_list))
         .route("/api/v2/filters", aw::get().to(defaults::empty_list))
-        .route("/api/v1/lists", aw::get().to(defaults::empty_list))
+        .route("/api/v1/lists", aw::get().to(api::lists::index))
+        .route("/api/v1/lists", aw::post().to(api::lists::create))
+        .route("/api/v1/lists/{id}", aw::get().to(api::lists::get))
+        .route("/api/v1/lists/{id}", aw::put().to(api::lists::update))
+        .route("/api/v1/lists/{id}", aw::delete().to(api::lists::delete))
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            aw::get().to(api::lists::members),
+        )
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            aw::post().to(api::lists::add_members),
+        )
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            aw::delete().to(api::lists::remove_members),
+        )
+        .route("/api/v1/timelines/list/{id}", aw::get().to(statuses::list))
         .route("/api/v1/followed_tags", aw::get().to(api::tags::followed))
         .route("/api/v1/tags/{name}", aw::get().to(api::tags::get))
         .route(

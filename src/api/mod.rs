@@ -8,6 +8,7 @@ pub mod entities;
 pub mod follows;
 pub mod guild;
 pub mod instance;
+pub mod lists;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;

@@ -413,6 +413,27 @@ pub async fn tag(
     respond_list(&ctx, &req, viewer, rows, &params.page).await
 }
 
+/// `GET /api/v1/timelines/list/{id}`: posts by the members of one of the person's lists.
+pub async fn list(
+    ctx: Ctx,
+    req: HttpRequest,
+    auth: Auth,
+    id: Path<String>,
+    Query(params): Query<PageParams>,
+) -> Result<HttpResponse, Error> {
+    let me = auth.user("read:lists")?.1.clone();
+    let (id, page): (i64, _) = (id.parse().map_err(|_| Error::NotFound)?, params.page());
+    let owner = me.id;
+    let rows = ctx
+        .db
+        .run(move |conn| {
+            let list = crate::service::lists::owned(conn, owner, id)?;
+            crate::store::lists::timeline(conn, list.id, page)
+        })
+        .await?;
+    respond_list(&ctx, &req, Some(me), rows, &params).await
+}
+
 /// `GET /api/v1/timelines/public`
 pub async fn public(
     ctx: Ctx,

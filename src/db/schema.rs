@@ -357,6 +357,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lists (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        title -> Text,
+        replies_policy -> Text,
+        exclusive -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    list_accounts (list_id, account_id) {
+        list_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -390,4 +408,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     markers,
     status_tags,
     followed_tags,
+    lists,
+    list_accounts,
 );

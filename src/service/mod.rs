@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod communities;
 pub mod follows;
 pub mod interactions;
+pub mod lists;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;

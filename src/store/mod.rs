@@ -28,6 +28,7 @@ pub mod deliveries;
 pub mod favourites;
 pub mod follows;
 pub mod instances;
+pub mod lists;
 pub mod markers;
 pub mod moderation;
 pub mod notifications;

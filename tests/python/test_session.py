@@ -281,3 +281,27 @@ def test_hashtags(alice, carol):
     assert later.id in [s.id for s in alice.timeline_home()], "a followed tag comes home"
     assert alice.tag_unfollow("rust").following is False
     assert alice.followed_tags() == []
+
+
+def test_lists(alice, carol):
+    from mastodon import MastodonAPIError
+    carol_id = carol.me().id
+    alice.account_follow(carol_id)
+    team = alice.list_create("Team")
+    alice.list_accounts_add(team.id, [carol_id])
+    assert [a.id for a in alice.list_accounts(team.id)] == [carol_id]
+    post = carol.status_post("For the team")
+    assert post.id in [s.id for s in alice.timeline_list(team.id)]
+    renamed = alice.list_update(team.id, "Team A", replies_policy="followed")
+    assert renamed.title == "Team A" and alice.list(team.id).replies_policy == "followed"
+    assert [x.id for x in alice.account_lists(carol_id)] == [team.id]
+    try:
+        alice.list_accounts_add(team.id, [alice.me().id])
+    except MastodonAPIError:
+        pass
+    else:
+        raise AssertionError("an account alice does not follow went into her list")
+    alice.list_accounts_delete(team.id, [carol_id])
+    assert alice.list_accounts(team.id) == []
+    alice.list_delete(team.id)
+    assert alice.lists() == []

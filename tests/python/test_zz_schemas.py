@@ -44,6 +44,12 @@ SHAPES = [
     ("GET", r"/api/v1/tags/\w+", "Tag", False),
     ("POST", r"/api/v1/tags/\w+/(follow|unfollow)", "Tag", False),
     ("GET", r"/api/v1/followed_tags", "Tag", True),
+    ("GET", r"/api/v1/(lists|accounts/\d+/lists)", "List", True),
+    ("POST", r"/api/v1/lists", "List", False),
+    ("GET", r"/api/v1/lists/\d+", "List", False),
+    ("PUT", r"/api/v1/lists/\d+", "List", False),
+    ("GET", r"/api/v1/lists/\d+/accounts", "Account", True),
+    ("GET", r"/api/v1/timelines/list/\d+", "Status", True),
     ("GET", r"/api/v1/markers", "Marker", "values"),
     ("POST", r"/api/v1/markers", "Marker", "values"),
 ]
