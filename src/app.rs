@@ -227,6 +227,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::get().to(statuses::tag),
         )
         .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
+        .route(
+            "/api/v1/conversations",
+            aw::get().to(api::conversations::list),
+        )
         .route("/api/v1/markers", aw::get().to(api::markers::markers))
         .route("/api/v1/markers", aw::post().to(api::markers::save_markers))
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))

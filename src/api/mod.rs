@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod conversations;
 pub mod defaults;
 pub mod entities;
 pub mod follows;

@@ -506,3 +506,24 @@ pub fn versions(conn: &mut DbConn, status_id: i64) -> Result<Vec<Version>, Error
         .select(Version::as_select())
         .load(conn)?)
 }
+
+/// Direct statuses an account wrote or was named in, newest first, keyset on status id.
+pub fn direct_of(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<Status>, Error> {
+    use crate::db::schema::mentions;
+    let named = mentions::table
+        .filter(mentions::account_id.eq(account_id))
+        .select(mentions::status_id);
+    let query = statuses::table
+        .filter(statuses::visibility.eq(DIRECT))
+        .filter(statuses::deleted_at.is_null())
+        .filter(
+            statuses::account_id
+                .eq(account_id)
+                .or(statuses::id.eq_any(named)),
+        )
+        .select(Status::as_select())
+        .into_boxed();
+    let mut rows: Vec<Status> = keyset!(query, statuses::id, page).load(conn)?;
+    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
+    Ok(rows)
+}

@@ -305,3 +305,14 @@ def test_lists(alice, carol):
     assert alice.list_accounts(team.id) == []
     alice.list_delete(team.id)
     assert alice.lists() == []
+
+
+def test_conversations(alice, carol):
+    first = carol.status_post("@alice shall we pair on this?", visibility="direct")
+    reply = alice.status_post("@carol yes, after lunch", visibility="direct", in_reply_to_id=first.id)
+    conversations = alice.conversations()
+    latest = conversations[0]
+    assert latest.last_status.id == reply.id
+    assert [a.username for a in latest.accounts] == ["carol"]
+    assert len([c for c in conversations if c.id == latest.id]) == 1, "one entry per thread"
+    assert carol.conversations()[0].last_status.id == reply.id

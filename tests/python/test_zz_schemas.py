@@ -50,6 +50,7 @@ SHAPES = [
     ("PUT", r"/api/v1/lists/\d+", "List", False),
     ("GET", r"/api/v1/lists/\d+/accounts", "Account", True),
     ("GET", r"/api/v1/timelines/list/\d+", "Status", True),
+    ("GET", r"/api/v1/conversations", "Conversation", True),
     ("GET", r"/api/v1/markers", "Marker", "values"),
     ("POST", r"/api/v1/markers", "Marker", "values"),
 ]
