@@ -173,6 +173,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/api/v1/statuses/{id}/history",
             aw::get().to(statuses::history),
         )
+        .route("/api/v1/statuses/{id}/pin", aw::post().to(statuses::pin))
+        .route(
+            "/api/v1/statuses/{id}/unpin",
+            aw::post().to(statuses::unpin),
+        )
         .route("/api/v1/bookmarks", aw::get().to(statuses::bookmarks))
         .route("/api/v1/favourites", aw::get().to(statuses::favourites))
         .route(

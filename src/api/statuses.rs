@@ -249,6 +249,20 @@ pub async fn unreblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResp
     .await
 }
 
+pub async fn pin(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:accounts", |c, _, a, s| {
+        status_service::pin_to_profile(c, a, s, true).map(|_| s)
+    })
+    .await
+}
+
+pub async fn unpin(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    interact(ctx, auth, id, "write:accounts", |c, _, a, s| {
+        status_service::pin_to_profile(c, a, s, false).map(|_| s)
+    })
+    .await
+}
+
 pub async fn bookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
         crate::store::bookmarks::add(c, crate::ids::next_id(), a.id, s).map(|_| s)
@@ -490,9 +504,13 @@ pub async fn by_account(
     let rows = ctx
         .db
         .run(move |conn| {
-            account_store::by_id(conn, id)?.ok_or(Error::NotFound)?;
+            let account = account_store::by_id(conn, id)?.ok_or(Error::NotFound)?;
             if pinned_only {
-                return Ok(Vec::new()); // pinning is not built yet
+                // A community's pinned threads, or what a person pinned to their profile.
+                return match account.is_group() {
+                    true => status_store::pinned_in(conn, id),
+                    false => status_store::profile_pinned(conn, id),
+                };
             }
             status_store::by_account(conn, id, replies, reblogs, page)
         })

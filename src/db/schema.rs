@@ -99,6 +99,7 @@ diesel::table! {
         removed_at -> Nullable<Timestamp>,
         locked -> Bool,
         pinned_at -> Nullable<Timestamp>,
+        profile_pinned_at -> Nullable<Timestamp>,
     }
 }
 

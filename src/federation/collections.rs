@@ -246,8 +246,8 @@ pub async fn group_outbox(
 }
 
 /// Pinned posts. Pinning is not built yet, so the collection is honestly empty.
-/// Pinned posts: a community's pinned public threads (Lemmy reads them from here); people
-/// pin nothing yet.
+/// Pinned posts: a community's pinned threads (Lemmy reads them from here), a person's
+/// profile pins (Mastodon's); public and unlisted ones only.
 async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResponse, Error> {
     let account = local_actor(&ctx, name, kind).await?;
     let id = account.id;
@@ -257,7 +257,11 @@ async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResp
                 .run(move |conn| statuses::pinned_in(conn, id))
                 .await?
         }
-        _ => Vec::new(),
+        _ => {
+            ctx.db
+                .run(move |conn| statuses::profile_pinned(conn, id))
+                .await?
+        }
     };
     let items: Vec<&str> = pinned
         .iter()

@@ -209,6 +209,7 @@ fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) ->
         removed_at: None,
         locked: false,
         pinned_at: None,
+        profile_pinned_at: None,
     }
 }
 

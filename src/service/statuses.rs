@@ -235,6 +235,7 @@ pub fn create(
             removed_at: None,
             locked: false,
             pinned_at: None,
+            profile_pinned_at: None,
         };
         status_store::insert(conn, &status)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
@@ -387,6 +388,7 @@ pub fn store_remote(
             removed_at: None,
             locked: false,
             pinned_at: None,
+            profile_pinned_at: None,
         };
         status_store::insert(conn, &status)?;
         status_store::insert_mentions(conn, status.id, mentioned)?;
@@ -415,5 +417,36 @@ pub fn delete_remote(
             refresh_counts(conn, &status)?;
         }
         Ok(Some(status))
+    })
+}
+
+/// Most statuses a person may pin to their profile, as on Mastodon.
+const MAX_PINS: usize = 5;
+
+/// A person pins one of their own (not direct) statuses to their profile, or unpins it.
+pub fn pin_to_profile(
+    conn: &mut DbConn,
+    author: &Account,
+    status_id: i64,
+    pin: bool,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        let status = own_status(conn, author, status_id)?;
+        if !pin {
+            return status_store::set_profile_pinned(conn, status.id, None);
+        }
+        if status.visibility == DIRECT || status.reblog_of_id.is_some() {
+            return Err(Error::Unprocessable(
+                "direct messages and boosts cannot be pinned".into(),
+            ));
+        }
+        if status.profile_pinned_at.is_none()
+            && status_store::profile_pinned(conn, author.id)?.len() >= MAX_PINS
+        {
+            return Err(Error::Unprocessable(format!(
+                "at most {MAX_PINS} statuses may be pinned"
+            )));
+        }
+        status_store::set_profile_pinned(conn, status.id, Some(store::now()))
     })
 }

@@ -48,6 +48,8 @@ pub struct Status {
     pub locked: bool,
     /// When it was pinned to its community's featured threads.
     pub pinned_at: Option<NaiveDateTime>,
+    /// When its author pinned it to their profile.
+    pub profile_pinned_at: Option<NaiveDateTime>,
 }
 
 /// What an edit may change.
@@ -526,4 +528,28 @@ pub fn direct_of(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<S
     let mut rows: Vec<Status> = keyset!(query, statuses::id, page).load(conn)?;
     rows.sort_by_key(|s| std::cmp::Reverse(s.id));
     Ok(rows)
+}
+
+/// Pin a status to its author's profile, or unpin it.
+pub fn set_profile_pinned(
+    conn: &mut DbConn,
+    id: i64,
+    pinned_at: Option<NaiveDateTime>,
+) -> Result<(), Error> {
+    diesel::update(statuses::table.find(id))
+        .set(statuses::profile_pinned_at.eq(pinned_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An account's pinned statuses, most recently pinned first.
+pub fn profile_pinned(conn: &mut DbConn, account_id: i64) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::profile_pinned_at.is_not_null())
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .order(statuses::profile_pinned_at.desc())
+        .select(Status::as_select())
+        .load(conn)?)
 }

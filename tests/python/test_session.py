@@ -316,3 +316,15 @@ def test_conversations(alice, carol):
     assert [a.username for a in latest.accounts] == ["carol"]
     assert len([c for c in conversations if c.id == latest.id]) == 1, "one entry per thread"
     assert carol.conversations()[0].last_status.id == reply.id
+
+
+def test_profile_pins(alice, alpha):
+    import requests as http
+    post = alice.status_post("Read this first")
+    assert alice.status_pin(post.id).pinned is True
+    me = alice.me()
+    assert [s.id for s in alice.account_statuses(me.id, pinned=True)] == [post.id]
+    featured = http.get(f"{alpha}/users/alice/featured", headers={"Accept": "application/activity+json"}).json()
+    assert featured["orderedItems"] == [post.uri]
+    assert alice.status_unpin(post.id).pinned is False
+    assert alice.account_statuses(me.id, pinned=True) == []

@@ -185,7 +185,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         reblogged: lookups.reblogged.contains(&marked),
         muted: false,
         bookmarked: lookups.bookmarked.contains(&marked),
-        pinned: false,
+        pinned: row.profile_pinned_at.is_some(),
         filtered: Vec::new(),
     })
 }
