@@ -492,7 +492,7 @@ async fn members_only_on(backend: &Backend) {
     let secret = ann
         .post(
             "/api/v1/statuses",
-            json!({"status": "@inner the roadmap draft is in the usual place", "visibility": "public"}),
+            json!({"status": format!("@inner @eve@{} the roadmap draft is in the usual place", gamma.domain), "visibility": "public"}),
         )
         .await;
     assert_eq!(secret["visibility"], "private");
@@ -509,7 +509,7 @@ async fn members_only_on(backend: &Backend) {
     .await;
     assert!(
         stored(&gamma, &uri).await.is_none(),
-        "no member lives on gamma yet"
+        "no member lives on gamma yet, though eve there is mentioned"
     );
 
     // Every door stays shut to non-members.
@@ -718,6 +718,27 @@ async fn posting_and_joining_policies() {
             )
             .await,
         404
+    );
+    // Someone of this instance must sign in to use an invite; naming them is not enough.
+    let second = ann
+        .post(
+            &format!("/api/v1/guild/communities/{circle_id}/invites"),
+            json!({}),
+        )
+        .await;
+    let anonymous = Client {
+        server: &alpha,
+        token: None,
+    };
+    let path = format!(
+        "/api/v1/guild/invites/{}",
+        second["token"].as_str().unwrap()
+    );
+    assert_eq!(
+        anonymous
+            .status_of(Method::POST, &path, Some(json!({"acct": "dan"})))
+            .await,
+        401
     );
     // Moderators decide on the waiting request; a non-moderator may not.
     let dan_id = id(&dan.get("/api/v1/accounts/verify_credentials").await);

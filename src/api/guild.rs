@@ -149,8 +149,11 @@ pub async fn list(
             let mut list = Vec::new();
             for (community, _) in community_store::local_directory(conn, offset, limit)? {
                 let mut body = community_json(conn, &base, &community, viewer.as_ref())?;
-                body["guild"]["health"] =
-                    serde_json::to_value(communities::health(conn, &community)?)?;
+                // A members-only community's figures are for its members.
+                if require_insight(conn, &community, viewer.as_ref()).is_ok() {
+                    let health = communities::health(conn, &community)?;
+                    body["guild"]["health"] = serde_json::to_value(health)?;
+                }
                 list.push(body);
             }
             Ok(list)
@@ -525,7 +528,15 @@ pub async fn redeem_invite(
             };
             me.clone()
         }
-        (None, Some(acct)) => resolve::account(&ctx, &acct).await?,
+        (None, Some(acct)) => {
+            let account = resolve::account(&ctx, &acct).await?;
+            if account.is_local() {
+                return Err(Error::Unauthorized(
+                    "people of this instance sign in to use an invite".into(),
+                ));
+            }
+            account
+        }
         (None, None) => {
             return Err(Error::Unprocessable(
                 "sign in, or give acct (name@domain) to join from another instance".into(),

@@ -31,7 +31,7 @@ fn render(
         .collect();
     let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
     let status_rows = statuses::by_ids(conn, &status_ids)?;
-    let status_rows = crate::service::visibility::filter_visible(conn, Some(viewer), status_rows)?;
+    let status_rows = crate::service::visibility::filter_notified(conn, viewer, status_rows)?;
     let rendered = status::render(conn, base, Some(viewer), &status_rows)?;
     let statuses: HashMap<String, &status::Status> =
         rendered.iter().map(|s| (s.id.clone(), s)).collect();

@@ -61,10 +61,10 @@ pub fn wrap(config: &Config, id: i64, kind: &str, actor: &str, mut object: Value
     activity
 }
 
-/// Addressing of what a community passes on: the public and its members, or, in a
-/// members-only community, its members alone.
-pub fn community_audience(followers: &str, members_only: bool) -> (Value, Value) {
-    if members_only {
+/// Addressing of what a community passes on: the public and its members, or, when
+/// `restricted` (members-only communities, followers-only posts), its members alone.
+pub fn community_audience(followers: &str, restricted: bool) -> (Value, Value) {
+    if restricted {
         (json!([followers]), json!([]))
     } else {
         (
@@ -80,11 +80,11 @@ pub fn announce(
     id: i64,
     community: &str,
     followers: &str,
-    members_only: bool,
+    restricted: bool,
     mut object: Value,
 ) -> Value {
     strip_context(&mut object);
-    let (to, cc) = community_audience(followers, members_only);
+    let (to, cc) = community_audience(followers, restricted);
     json!({
         "@context": AS_CONTEXT,
         "id": activity_id(config, id),

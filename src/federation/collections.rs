@@ -142,16 +142,27 @@ pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpR
             if !public {
                 return Err(Error::NotFound);
             }
-            let object = activity["object"]
-                .as_str()
-                .or_else(|| activity["object"]["id"].as_str());
+            // The post at the heart of it (an Announce wraps a Create that wraps the post)
+            // must still be public, standing and not removed.
+            let mut object = &activity["object"];
+            while object["object"].is_string() || object["object"].is_object() {
+                object = &object["object"];
+            }
+            let object = object.as_str().or_else(|| object["id"].as_str());
             if let Some(status) = object
                 .map(|o| statuses::by_ap_id(conn, o))
                 .transpose()?
                 .flatten()
             {
-                if status.deleted_at.is_some() && activity["type"] != "Delete" {
+                let deletion =
+                    activity["type"] == "Delete" || activity["object"]["type"] == "Delete";
+                if status.deleted_at.is_some() && !deletion {
                     return Err(Error::Gone);
+                }
+                let open = status.visibility == statuses::PUBLIC
+                    || status.visibility == statuses::UNLISTED;
+                if !open || (status.removed_at.is_some() && !deletion) {
+                    return Err(Error::NotFound);
                 }
             }
             Ok(data)

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::service::follows;
 use crate::service::{blocks, communities, interactions, moderation, policy, reports, statuses};
 use crate::store::accounts::Account;
+use crate::store::communities as community_store;
 use crate::store::statuses::Status;
 use crate::store::{self, accounts as account_store, deliveries};
 use activitypub_federation::{
@@ -224,6 +225,11 @@ impl Incoming {
             "Undo" if self.object["type"] == "Block" => (true, self.object.clone()),
             _ => return Ok(()),
         };
+        // A Block with a target is a ban from somewhere (a site, a community we do not
+        // know), not one person blocking another.
+        if !block["target"].is_null() {
+            return Ok(());
+        }
         let Some(target) = object_id(&block["object"]) else {
             return Ok(());
         };
@@ -382,6 +388,11 @@ impl Incoming {
         };
         data.db
             .run(move |conn| {
+                // The log names the actor only if we know them as a moderator.
+                let moderator = match moderator {
+                    Some(m) if community_store::is_moderator(conn, community.id, m.id)? => Some(m),
+                    _ => None,
+                };
                 moderation::receive_announced(conn, &community, moderator.as_ref(), &action)
             })
             .await

@@ -163,7 +163,14 @@ pub async fn parse(
         .db
         .run(move |conn| {
             let status = statuses::by_ap_id(conn, &lookup)?;
-            let named = account_store::group_among(conn, &candidates)?;
+            // The first candidate, in order, that is a community we know.
+            let known = account_store::by_ap_ids(conn, &candidates)?;
+            let named = candidates.iter().find_map(|id| {
+                known
+                    .iter()
+                    .find(|a| a.is_group() && a.ap_id == *id)
+                    .cloned()
+            });
             Ok((status, named))
         })
         .await?;
@@ -179,6 +186,8 @@ pub async fn parse(
         .run(move |conn| account_store::by_id(conn, community_id))
         .await?
         .ok_or(Error::NotFound)?;
+    // Undoing an Add is a Remove, and the other way round.
+    let adds = (kind == "Add") != undo;
     let action = match (kind.as_str(), status) {
         ("Delete", Some(status)) if undo => Action::Restore { status },
         ("Delete", Some(status)) => Action::Remove {
@@ -190,7 +199,7 @@ pub async fn parse(
         ("Add" | "Remove", Some(status))
             if target.as_deref() == Some(&featured_url(&community)) =>
         {
-            if kind == "Add" {
+            if adds {
                 Action::Pin { status }
             } else {
                 Action::Unpin { status }
@@ -200,7 +209,7 @@ pub async fn parse(
             if target.as_deref() == Some(&moderators_url_of(data, &community).await?) =>
         {
             let account = person(data, &object).await?;
-            if kind == "Add" {
+            if adds {
                 Action::AddModerator { account }
             } else {
                 Action::RemoveModerator { account }

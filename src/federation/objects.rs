@@ -157,11 +157,12 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
     let mut cc = cc;
     let mut tags: Vec<Value> = Vec::new();
     for account in &mentioned {
-        // Direct posts go to the people they mention; others copy them in.
-        if status.visibility == DIRECT {
-            to.push(account.ap_id.clone())
-        } else {
-            cc.push(account.ap_id.clone())
+        // Direct posts go to the people they mention; others copy them in, except members-only
+        // posts, which reach members alone.
+        match status.visibility.as_str() {
+            DIRECT => to.push(account.ap_id.clone()),
+            MEMBERS => {}
+            _ => cc.push(account.ap_id.clone()),
         }
         tags.push(json!({ "type": "Mention", "href": account.ap_id, "name": format!("@{}", account.acct()) }));
     }
@@ -385,12 +386,11 @@ pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpRes
         }
         return crate::web::status_page(&ctx, &row).await;
     }
-    if open || row.deleted_at.is_some() {
-        super::signed_fetch::require(&ctx, &req).await?;
-    } else {
-        let signer = super::signed_fetch::signer_allowed(&ctx, &req)
-            .await?
-            .map(|s| s.row);
+    let signer = super::signed_fetch::require_signer(&ctx, &req)
+        .await?
+        .map(|s| s.row);
+    // Public posts go to anyone, except someone their author blocks; the rest to who may see.
+    if row.deleted_at.is_none() && (!open || signer.is_some()) {
         let checked = row.clone();
         let allowed = ctx
             .db

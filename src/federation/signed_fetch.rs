@@ -108,10 +108,19 @@ pub async fn require(ctx: &Ctx, req: &HttpRequest) -> Result<(), Error> {
     if !ctx.config.authorized_fetch {
         return Ok(());
     }
-    signer_allowed(ctx, req)
-        .await?
-        .ok_or_else(|| Error::Unauthorized("this instance requires signed fetches".into()))?;
-    Ok(())
+    require_signer(ctx, req).await.map(|_| ())
+}
+
+/// The signer of this GET (refused by policy like [`signer_allowed`]); with
+/// `authorized_fetch` on, an unsigned request is a 401.
+pub async fn require_signer(ctx: &Ctx, req: &HttpRequest) -> Result<Option<ApAccount>, Error> {
+    let signer = signer_allowed(ctx, req).await?;
+    if signer.is_none() && ctx.config.authorized_fetch {
+        return Err(Error::Unauthorized(
+            "this instance requires signed fetches".into(),
+        ));
+    }
+    Ok(signer)
 }
 
 /// The actor that signed this GET, if any, refused when its domain is not federated with.

@@ -13,7 +13,7 @@ use crate::store::{
     communities,
     follows::{self, ACCEPTED},
     moderation,
-    statuses::{self, Status, DIRECT, MEMBERS},
+    statuses::{self, Status, DIRECT, MEMBERS, PUBLIC, UNLISTED},
 };
 use serde_json::Value;
 
@@ -100,22 +100,23 @@ pub fn relay(
     if status.visibility == DIRECT {
         return Ok(()); // never passed on: it is for the people it names
     }
-    relay_activity(conn, config, community, activity, None)?;
+    if status.removed_at.is_some() && activity["type"] != "Delete" {
+        return Ok(()); // a removed post's edits stay with its author
+    }
+    // Addressed no wider than the post itself, whatever the community's setting is now.
+    let restricted = !matches!(status.visibility.as_str(), PUBLIC | UNLISTED)
+        || is_members_only(conn, community.id)?;
+    announce(conn, config, community, activity.clone(), restricted, None)?;
     if activity["type"] == "Create" {
-        announce(
-            conn,
-            config,
-            community,
-            Value::from(status.ap_id.clone()),
-            None,
-        )?;
+        let bare = Value::from(status.ap_id.clone());
+        announce(conn, config, community, bare, restricted, None)?;
     }
     Ok(())
 }
 
-/// A local community passes an activity in it (a member's post, a moderator's action) on
-/// to its remote members, unchanged inside an `Announce`; `also` is one more recipient,
-/// such as a banned person who is a member no longer.
+/// A local community passes a moderator's action on to its remote members, unchanged inside
+/// an `Announce`; `also` is one more recipient, such as a banned person who is a member no
+/// longer.
 pub fn relay_activity(
     conn: &mut DbConn,
     config: &Config,
@@ -123,18 +124,21 @@ pub fn relay_activity(
     activity: &Value,
     also: Option<&Account>,
 ) -> Result<(), Error> {
-    announce(conn, config, community, activity.clone(), also)
+    let restricted = is_members_only(conn, community.id)?;
+    announce(conn, config, community, activity.clone(), restricted, also)
 }
 
+/// Announce `object` to the community's remote members: to the public as well unless
+/// `restricted`.
 fn announce(
     conn: &mut DbConn,
     config: &Config,
     community: &Account,
     object: Value,
+    restricted: bool,
     also: Option<&Account>,
 ) -> Result<(), Error> {
     let followers = community.followers_url.clone().unwrap_or_default();
-    let members_only = is_members_only(conn, community.id)?;
     let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
     inboxes.extend(
         also.filter(|a| !a.is_local())
@@ -146,7 +150,7 @@ fn announce(
         next_id(),
         &community.ap_id,
         &followers,
-        members_only,
+        restricted,
         object,
     );
     delivery::enqueue(conn, config, community, &announce, &inboxes)

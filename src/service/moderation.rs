@@ -227,7 +227,8 @@ fn told(action: &Action) -> Option<&Account> {
 }
 
 /// A local moderator acts. A local community applies it and passes it on to its members; a
-/// remote one is sent the action to apply and announce, and we apply it here at once.
+/// remote one is sent the action, and we apply it when the community announces it back, so
+/// that the community stays the judge of who moderates it.
 pub fn act(
     conn: &mut DbConn,
     config: &Config,
@@ -238,10 +239,10 @@ pub fn act(
     crate::db::transaction(conn, |conn| {
         require_moderator(conn, community, moderator)?;
         check(conn, community, action)?;
-        apply(conn, community, Some(moderator), action)?;
         let members_only = communities::is_members_only(conn, community.id)?;
         let activity = to_activity(config, community, moderator, action, members_only);
         if community.is_local() {
+            apply(conn, community, Some(moderator), action)?;
             // Kept in the outbox, so that members' instances can fetch it by id.
             delivery::enqueue(conn, config, moderator, &activity, &[])?;
             communities::relay_activity(conn, config, community, &activity, told(action))

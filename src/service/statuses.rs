@@ -13,7 +13,7 @@ use crate::store::{
     self,
     accounts::{self as account_store, Account},
     follows,
-    statuses::{self as status_store, Status, StatusEdit, DIRECT},
+    statuses::{self as status_store, Status, StatusEdit, DIRECT, MEMBERS},
 };
 use chrono::NaiveDateTime;
 
@@ -78,7 +78,18 @@ fn validate(post: &NewPost) -> Result<(), Error> {
 /// Where a status's activities go: the author's remote followers, the parent's author, the
 /// people mentioned and the community (a remote one directly; a local one relays to its members).
 fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> {
-    let mut inboxes = if status.visibility == "direct" {
+    // A members-only post goes to its community alone, which passes it on to its members.
+    if status.visibility == MEMBERS {
+        let community = match status.community_id {
+            Some(id) => account_store::by_id(conn, id)?.filter(|c| !c.is_local()),
+            None => None,
+        };
+        return Ok(community
+            .map(|c| c.shared_inbox_url.clone().unwrap_or(c.inbox_url))
+            .into_iter()
+            .collect());
+    }
+    let mut inboxes = if status.visibility == DIRECT {
         Vec::new()
     } else {
         follows::remote_follower_inboxes(conn, status.account_id)?

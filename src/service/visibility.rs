@@ -114,8 +114,30 @@ pub fn filter_visible(
     viewer: Option<&Account>,
     list: Vec<Status>,
 ) -> Result<Vec<Status>, Error> {
+    filter(conn, viewer, list, true)
+}
+
+/// [`filter_visible`] for the statuses of notifications: muted people stay, since a mute
+/// that spares notifications was asked not to hide them (and one that does not, keeps them
+/// from being made).
+pub fn filter_notified(
+    conn: &mut DbConn,
+    viewer: &Account,
+    list: Vec<Status>,
+) -> Result<Vec<Status>, Error> {
+    filter(conn, Some(viewer), list, false)
+}
+
+fn filter(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    list: Vec<Status>,
+    hide_muted: bool,
+) -> Result<Vec<Status>, Error> {
     let hidden: HashSet<i64> = match viewer {
-        Some(viewer) => blocks::hidden_from(conn, viewer.id)?.into_iter().collect(),
+        Some(viewer) => blocks::hidden_from(conn, viewer.id, hide_muted)?
+            .into_iter()
+            .collect(),
         None => HashSet::new(),
     };
     let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();

@@ -61,9 +61,9 @@ pub fn blocking(conn: &mut DbConn, account_id: i64, target_id: i64) -> Result<bo
     Ok(n > 0)
 }
 
-/// Whom `viewer` should not see in lists: accounts they block or mute, and accounts that
-/// block them.
-pub fn hidden_from(conn: &mut DbConn, viewer_id: i64) -> Result<Vec<i64>, Error> {
+/// Whom `viewer` should not see in lists: accounts they block (and mute, with `mutes`), and
+/// accounts that block them.
+pub fn hidden_from(conn: &mut DbConn, viewer_id: i64, mutes: bool) -> Result<Vec<i64>, Error> {
     let mut ids: Vec<i64> = blocks::table
         .filter(blocks::account_id.eq(viewer_id))
         .select(blocks::target_account_id)
@@ -74,12 +74,14 @@ pub fn hidden_from(conn: &mut DbConn, viewer_id: i64) -> Result<Vec<i64>, Error>
             .select(blocks::account_id)
             .load::<i64>(conn)?,
     );
-    ids.extend(
-        mutes::table
-            .filter(mutes::account_id.eq(viewer_id))
-            .select(mutes::target_account_id)
-            .load::<i64>(conn)?,
-    );
+    if mutes {
+        ids.extend(
+            mutes::table
+                .filter(mutes::account_id.eq(viewer_id))
+                .select(mutes::target_account_id)
+                .load::<i64>(conn)?,
+        );
+    }
     Ok(ids)
 }
 

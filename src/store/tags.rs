@@ -57,11 +57,18 @@ pub fn timeline(
     Ok(rows)
 }
 
-/// Tags in use that start with `prefix`, most used first.
+/// Tags of public posts that start with `prefix`, most used first.
 pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<String>, Error> {
     let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+    // Only tags seen on public posts: others would tell what private posts are about.
+    let public = statuses::table
+        .filter(statuses::visibility.eq(PUBLIC))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .select(statuses::id);
     let rows: Vec<(String, i64)> = status_tags::table
         .filter(status_tags::tag.like(pattern))
+        .filter(status_tags::status_id.eq_any(public))
         .group_by(status_tags::tag)
         .select((status_tags::tag, diesel::dsl::count_star()))
         .order(diesel::dsl::count_star().desc())
