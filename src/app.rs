@@ -105,6 +105,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         )
         .route("/api/v1/accounts/lookup", aw::get().to(accounts::lookup))
         .route(
+            "/api/v1/accounts/search",
+            aw::get().to(accounts::search_accounts),
+        )
+        .route(
             "/api/v1/accounts/relationships",
             aw::get().to(accounts::relationships),
         )

@@ -247,6 +247,51 @@ pub async fn relationships(
 }
 
 #[derive(Deserialize)]
+pub struct AccountSearchParams {
+    q: String,
+    #[serde(default, deserialize_with = "super::params::flexible_i64")]
+    limit: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    resolve: Option<bool>,
+}
+
+/// `GET /api/v1/accounts/search`: accounts by name as typed (mention completion); a full
+/// `user@domain` is looked up, and fetched through webfinger with `resolve=true`.
+pub async fn search_accounts(
+    ctx: Ctx,
+    auth: Auth,
+    Query(params): Query<AccountSearchParams>,
+) -> Result<HttpResponse, Error> {
+    auth.user("read:accounts")?;
+    let base = ctx.config.base_url();
+    let query = params.q.trim().trim_start_matches('@').to_string();
+    let limit = params.limit.unwrap_or(40).clamp(1, 80);
+    let mut found = Vec::new();
+    if query.contains('@') {
+        let exact = match params.resolve.unwrap_or(false) {
+            true => resolve::account(&ctx, &query).await.ok(),
+            false => {
+                let acct = query.clone();
+                ctx.db
+                    .run(move |conn| {
+                        let (name, domain) = acct.split_once('@').unwrap_or((&acct, ""));
+                        account_store::by_acct(conn, name, Some(domain))
+                    })
+                    .await?
+            }
+        };
+        found.extend(exact);
+    } else if !query.is_empty() {
+        found = ctx
+            .db
+            .run(move |conn| account_store::search(conn, &query, limit))
+            .await?;
+    }
+    let body: Vec<Account> = found.iter().map(|a| Account::from_row(a, &base)).collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
 pub struct SearchParams {
     q: String,
     #[serde(default, rename = "type")]
@@ -282,6 +327,13 @@ pub async fn search(
                 .await?
         };
         accounts.extend(found.map(|a| Account::from_row(&a, &base)));
+    } else if wants("accounts") && !query.is_empty() && !query.contains('/') {
+        let prefix = query.trim_start_matches('@').to_string();
+        let found = ctx
+            .db
+            .run(move |conn| account_store::search(conn, &prefix, 10))
+            .await?;
+        accounts.extend(found.iter().map(|a| Account::from_row(a, &base)));
     }
     if wants("statuses") && resolve && query.starts_with("http") {
         if let Ok(id) = ObjectId::<ApStatus>::parse(&query) {

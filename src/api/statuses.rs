@@ -484,6 +484,9 @@ pub struct AccountStatusesParams {
     exclude_reblogs: Option<bool>,
     #[serde(default, deserialize_with = "flexible_bool")]
     pinned: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    only_media: Option<bool>,
+    tagged: Option<String>,
 }
 
 /// `GET /api/v1/accounts/{id}/statuses`; for a community, the posts in it.
@@ -501,6 +504,9 @@ pub async fn by_account(
         params.exclude_reblogs.unwrap_or(false),
     );
     let pinned_only = params.pinned.unwrap_or(false);
+    // Guild stores no media yet, so no status has any.
+    let media_only = params.only_media.unwrap_or(false);
+    let tagged = params.tagged.clone();
     let rows = ctx
         .db
         .run(move |conn| {
@@ -512,7 +518,10 @@ pub async fn by_account(
                     false => status_store::profile_pinned(conn, id),
                 };
             }
-            status_store::by_account(conn, id, replies, reblogs, page)
+            if media_only {
+                return Ok(Vec::new());
+            }
+            status_store::by_account(conn, id, (replies, reblogs), tagged.as_deref(), page)
         })
         .await?;
     respond_list(

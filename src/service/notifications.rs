@@ -14,6 +14,8 @@ pub const FOLLOW_REQUEST: &str = "follow_request";
 pub const FAVOURITE: &str = "favourite";
 pub const REBLOG: &str = "reblog";
 pub const MENTION: &str = "mention";
+/// A status the recipient boosted was edited.
+pub const UPDATE: &str = "update";
 
 /// Notify `recipient` of `kind` done by `from`; nothing for remote recipients (their own
 /// server notifies them) or for what people do to themselves.

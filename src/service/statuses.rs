@@ -168,6 +168,20 @@ fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     Ok(())
 }
 
+/// People who boosted an edited status are told, as Mastodon does.
+fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    for booster in status_store::reblogger_ids(conn, status.id, 200)? {
+        notifications::notify(
+            conn,
+            booster,
+            status.account_id,
+            notifications::UPDATE,
+            Some(status.id),
+        )?;
+    }
+    Ok(())
+}
+
 fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     status_store::refresh_account_counts(conn, status.account_id)?;
     if let Some(parent) = status.in_reply_to_id {
@@ -291,6 +305,7 @@ pub fn edit(
         };
         status_store::edit(conn, status.id, &edit)?;
         let status = status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)?;
+        notify_update(conn, &status)?;
         federate(conn, config, author, &status, "Update")?;
         Ok(status)
     })
@@ -358,6 +373,7 @@ pub fn store_remote(
                     edited_at: Some(store::now()),
                 };
                 status_store::edit(conn, existing.id, &edit)?;
+                notify_update(conn, &existing)?;
             }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
         }

@@ -288,3 +288,23 @@ pub fn directory(
     };
     Ok(query.load(conn)?)
 }
+
+/// Accounts whose username or display name starts with `prefix` (case-insensitive), local
+/// ones first, for mention completion and account search.
+pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<Account>, Error> {
+    let pattern = format!("{}%", prefix.to_lowercase().replace(['%', '_', '\\'], ""));
+    let mut found: Vec<Account> = accounts::table
+        .filter(
+            lower(accounts::username)
+                .like(pattern.clone())
+                .or(lower(accounts::display_name).like(pattern)),
+        )
+        .filter(accounts::suspended.eq(false))
+        .filter(accounts::kind.ne(SERVICE))
+        .order(accounts::followers_count.desc())
+        .limit(limit)
+        .select(Account::as_select())
+        .load(conn)?;
+    found.sort_by_key(|a| !a.is_local());
+    Ok(found)
+}

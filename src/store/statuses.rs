@@ -309,12 +309,13 @@ pub fn public(
     load_page(conn, query, page)
 }
 
-/// An account's statuses, newest first, optionally without replies or boosts.
+/// An account's statuses, newest first, optionally without replies or boosts, or only
+/// those with a hashtag.
 pub fn by_account(
     conn: &mut DbConn,
     account_id: i64,
-    exclude_replies: bool,
-    exclude_reblogs: bool,
+    (exclude_replies, exclude_reblogs): (bool, bool),
+    tagged: Option<&str>,
     page: Page,
 ) -> Result<Vec<Status>, Error> {
     let mut query = statuses::table
@@ -331,6 +332,13 @@ pub fn by_account(
     }
     if exclude_reblogs {
         query = query.filter(statuses::reblog_of_id.is_null());
+    }
+    if let Some(tag) = tagged {
+        use crate::db::schema::status_tags;
+        let with_tag = status_tags::table
+            .filter(status_tags::tag.eq(tag.to_lowercase()))
+            .select(status_tags::status_id);
+        query = query.filter(statuses::id.eq_any(with_tag));
     }
     load_page(conn, query, page)
 }

@@ -328,3 +328,15 @@ def test_profile_pins(alice, alpha):
     assert featured["orderedItems"] == [post.uri]
     assert alice.status_unpin(post.id).pinned is False
     assert alice.account_statuses(me.id, pinned=True) == []
+
+
+def test_account_search_tagged_and_update_notifications(alice, carol):
+    assert "carol" in [a.username for a in alice.account_search("car")]
+    assert "carol" in [a.username for a in alice.search_v2("caro", result_type="accounts").accounts]
+    post = alice.status_post("Draft of #notes")
+    carol.status_reblog(post.id)
+    alice.status_update(post.id, status="Final #notes")
+    updates = carol.notifications(types=["update"])
+    assert updates and updates[0].status.id == post.id
+    assert [s.id for s in alice.account_statuses(alice.me().id, tagged="notes")] == [post.id]
+    assert alice.account_statuses(alice.me().id, only_media=True) == []

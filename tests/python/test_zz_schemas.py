@@ -16,6 +16,7 @@ SHAPES = [
     ("GET", r"/api/v1/accounts/verify_credentials", "CredentialAccount", False),
     ("GET", r"/api/v1/accounts/relationships", "Relationship", True),
     ("GET", r"/api/v1/accounts/lookup", "Account", False),
+    ("GET", r"/api/v1/accounts/search", "Account", True),
     ("GET", r"/api/v1/accounts/\d+", "Account", False),
     ("POST", r"/api/v1/accounts/\d+/(follow|unfollow|block|unblock|mute|unmute)", "Relationship", False),
     ("GET", r"/api/v1/(blocks|mutes)", "Account", True),
