@@ -201,8 +201,35 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::get().to(statuses::reblogged_by),
         )
         .route("/api/v1/custom_emojis", aw::get().to(defaults::empty_list))
-        .route("/api/v1/filters", aw::get().to(defaults::empty_list))
-        .route("/api/v2/filters", aw::get().to(defaults::empty_list))
+        .route("/api/v1/filters", aw::get().to(api::filters::index_v1))
+        .route("/api/v2/filters", aw::get().to(api::filters::index))
+        .route("/api/v2/filters", aw::post().to(api::filters::create))
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            aw::get().to(api::filters::get_keyword),
+        )
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            aw::put().to(api::filters::update_keyword),
+        )
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            aw::delete().to(api::filters::delete_keyword),
+        )
+        .route("/api/v2/filters/{id}", aw::get().to(api::filters::get))
+        .route("/api/v2/filters/{id}", aw::put().to(api::filters::update))
+        .route(
+            "/api/v2/filters/{id}",
+            aw::delete().to(api::filters::delete),
+        )
+        .route(
+            "/api/v2/filters/{id}/keywords",
+            aw::post().to(api::filters::add_keyword),
+        )
+        .route(
+            "/api/v2/filters/{id}/keywords",
+            aw::get().to(api::filters::keywords),
+        )
         .route("/api/v1/lists", aw::get().to(api::lists::index))
         .route("/api/v1/lists", aw::post().to(api::lists::create))
         .route("/api/v1/lists/{id}", aw::get().to(api::lists::get))

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod conversations;
 pub mod defaults;
 pub mod entities;
+pub mod filters;
 pub mod follows;
 pub mod guild;
 pub mod instance;

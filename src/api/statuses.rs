@@ -21,11 +21,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Render `rows` for `viewer` and respond, with a `Link` header when paged.
+/// Render `rows` for `viewer` and respond, with a `Link` header when paged. Statuses the
+/// viewer's `hide` filters catch in `context` (home, public, account…) are left out.
 async fn respond_list(
     ctx: &Ctx,
     req: &HttpRequest,
-    viewer: Option<Account>,
+    (viewer, context): (Option<Account>, &'static str),
     rows: Vec<StatusRow>,
     params: &PageParams,
 ) -> Result<HttpResponse, Error> {
@@ -35,7 +36,11 @@ async fn respond_list(
     let entities = ctx
         .db
         .run(move |conn| {
-            let visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
+            let mut visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
+            if let Some(viewer) = &viewer {
+                let filters = crate::service::filters::Matcher::load(conn, viewer.id)?;
+                visible.retain(|s| !filters.hides(s, context));
+            }
             render(conn, &body_base, viewer.as_ref(), &visible)
         })
         .await?;
@@ -385,7 +390,7 @@ pub async fn home(
         .db
         .run(move |conn| status_store::home(conn, id, page))
         .await?;
-    respond_list(&ctx, &req, Some(viewer), rows, &params).await
+    respond_list(&ctx, &req, (Some(viewer), "home"), rows, &params).await
 }
 
 #[derive(Deserialize)]
@@ -424,7 +429,7 @@ pub async fn tag(
         .run(move |conn| crate::store::tags::timeline(conn, &tag, local, page))
         .await?;
     let viewer = auth.viewer("read:statuses").cloned();
-    respond_list(&ctx, &req, viewer, rows, &params.page).await
+    respond_list(&ctx, &req, (viewer, "public"), rows, &params.page).await
 }
 
 /// `GET /api/v1/timelines/list/{id}`: posts by the members of one of the person's lists.
@@ -445,7 +450,7 @@ pub async fn list(
             crate::store::lists::timeline(conn, list.id, page)
         })
         .await?;
-    respond_list(&ctx, &req, Some(me), rows, &params).await
+    respond_list(&ctx, &req, (Some(me), "home"), rows, &params).await
 }
 
 /// `GET /api/v1/timelines/public`
@@ -467,7 +472,7 @@ pub async fn public(
     respond_list(
         &ctx,
         &req,
-        auth.viewer("read:statuses").cloned(),
+        (auth.viewer("read:statuses").cloned(), "public"),
         rows,
         &params.page,
     )
@@ -527,7 +532,7 @@ pub async fn by_account(
     respond_list(
         &ctx,
         &req,
-        auth.viewer("read:statuses").cloned(),
+        (auth.viewer("read:statuses").cloned(), "account"),
         rows,
         &params.page,
     )

@@ -376,6 +376,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    filters (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        title -> Text,
+        context -> Text,
+        filter_action -> Text,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    filter_keywords (id) {
+        id -> BigInt,
+        filter_id -> BigInt,
+        keyword -> Text,
+        whole_word -> Bool,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -411,4 +432,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     followed_tags,
     lists,
     list_accounts,
+    filters,
+    filter_keywords,
 );

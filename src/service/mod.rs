@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod blocks;
 pub mod communities;
+pub mod filters;
 pub mod follows;
 pub mod interactions;
 pub mod lists;

@@ -26,6 +26,7 @@ pub mod bookmarks;
 pub mod communities;
 pub mod deliveries;
 pub mod favourites;
+pub mod filters;
 pub mod follows;
 pub mod instances;
 pub mod lists;

@@ -340,3 +340,23 @@ def test_account_search_tagged_and_update_notifications(alice, carol):
     assert updates and updates[0].status.id == post.id
     assert [s.id for s in alice.account_statuses(alice.me().id, tagged="notes")] == [post.id]
     assert alice.account_statuses(alice.me().id, only_media=True) == []
+
+
+def test_keyword_filters(alice, carol):
+    spoilers = alice.create_filter_v2(
+        "Spoilers", ["home", "public"], "warn",
+        keywords_attributes=[{"keyword": "finale", "whole_word": True}],
+    )
+    post = carol.status_post("The finale was great")
+    seen = next(s for s in alice.timeline_public(local=True) if s.id == post.id)
+    assert seen.filtered[0].filter.title == "Spoilers"
+    assert seen.filtered[0].keyword_matches == ["finale"]
+    alice.update_filter_v2(spoilers.id, filter_action="hide")
+    assert post.id not in [s.id for s in alice.timeline_public(local=True)], "hidden in public"
+    assert carol.status(post.id).filtered == [], "someone else's filters do not apply"
+    alice.add_filter_keyword_v2(spoilers.id, "ending", whole_word=False)
+    assert {k.keyword for k in alice.filter_keywords_v2(spoilers.id)} == {"finale", "ending"}
+    assert {f.phrase for f in alice.filters()} == {"finale", "ending"}
+    alice.delete_filter_v2(spoilers.id)
+    assert alice.filters_v2() == []
+    assert post.id in [s.id for s in alice.timeline_public(local=True)]

@@ -52,6 +52,13 @@ SHAPES = [
     ("GET", r"/api/v1/lists/\d+/accounts", "Account", True),
     ("GET", r"/api/v1/timelines/list/\d+", "Status", True),
     ("GET", r"/api/v1/conversations", "Conversation", True),
+    ("GET", r"/api/v2/filters", "Filter", True),
+    ("POST", r"/api/v2/filters", "Filter", False),
+    ("GET", r"/api/v2/filters/\d+", "Filter", False),
+    ("PUT", r"/api/v2/filters/\d+", "Filter", False),
+    ("GET", r"/api/v2/filters/\d+/keywords", "FilterKeyword", True),
+    ("POST", r"/api/v2/filters/\d+/keywords", "FilterKeyword", False),
+    ("GET", r"/api/v1/filters", "V1Filter", True),
     ("GET", r"/api/v1/markers", "Marker", "values"),
     ("POST", r"/api/v1/markers", "Marker", "values"),
 ]

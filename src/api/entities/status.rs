@@ -56,6 +56,8 @@ struct Lookups {
     bookmarked: HashSet<i64>,
     /// (status id, tag)
     tags: Vec<(i64, String)>,
+    /// The viewer's keyword filters.
+    filters: Option<crate::service::filters::Matcher>,
     /// (status id, mentioned account id)
     mentions: Vec<(i64, i64)>,
 }
@@ -110,6 +112,10 @@ pub fn render(
         reblogged,
         bookmarked,
         tags: crate::store::tags::of_statuses(conn, &all_ids)?,
+        filters: match viewer {
+            Some(viewer) => Some(crate::service::filters::Matcher::load(conn, viewer.id)?),
+            None => None,
+        },
         mentions,
     };
     Ok(rows
@@ -186,6 +192,17 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         muted: false,
         bookmarked: lookups.bookmarked.contains(&marked),
         pinned: row.profile_pinned_at.is_some(),
-        filtered: Vec::new(),
+        filtered: match &lookups.filters {
+            // A boost is filtered by what it boosts.
+            Some(filters) => {
+                let judged = row.reblog_of_id.and_then(|id| lookups.boosted.get(&id)).unwrap_or(row);
+                filters
+                    .matches(judged)
+                    .iter()
+                    .map(|m| crate::api::filters::result_json(m.active, &m.keywords))
+                    .collect()
+            }
+            None => Vec::new(),
+        },
     })
 }

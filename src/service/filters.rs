@@ -1,0 +1,275 @@
+//! Keyword filters: a person's words to warn about or hide, per context (home,
+//! notifications, public, thread, account), as Mastodon's v2 filters.
+
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::ids::next_id;
+use crate::store::{
+    self,
+    filters::{self as filter_store, Filter, Keyword},
+    statuses::Status,
+};
+use chrono::NaiveDateTime;
+use regex::Regex;
+
+pub const CONTEXTS: &[&str] = &["home", "notifications", "public", "thread", "account"];
+const ACTIONS: &[&str] = &["warn", "hide"];
+const MAX_KEYWORDS: usize = 50;
+
+/// A keyword to add, change (`id`) or delete (`destroy`).
+#[derive(Clone, Debug, Default)]
+pub struct KeywordChange {
+    pub id: Option<i64>,
+    pub keyword: Option<String>,
+    pub whole_word: Option<bool>,
+    pub destroy: bool,
+}
+
+/// What a person sets on a filter; `None` keeps a value. `expires_at: Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct FilterChange {
+    pub title: Option<String>,
+    pub context: Option<Vec<String>>,
+    pub filter_action: Option<String>,
+    pub expires_at: Option<Option<NaiveDateTime>>,
+    pub keywords: Vec<KeywordChange>,
+}
+
+fn apply(filter: &mut Filter, change: &FilterChange) -> Result<(), Error> {
+    if let Some(title) = &change.title {
+        if title.trim().is_empty() || title.chars().count() > 100 {
+            return Err(Error::Unprocessable(
+                "title must be 1 to 100 characters".into(),
+            ));
+        }
+        filter.title = title.trim().to_string();
+    }
+    if let Some(context) = &change.context {
+        if context.is_empty() || context.iter().any(|c| !CONTEXTS.contains(&c.as_str())) {
+            return Err(Error::Unprocessable(format!(
+                "context must list some of {}",
+                CONTEXTS.join(", ")
+            )));
+        }
+        filter.context = serde_json::to_string(context)?;
+    }
+    if let Some(action) = &change.filter_action {
+        if !ACTIONS.contains(&action.as_str()) {
+            return Err(Error::Unprocessable(
+                "filter_action must be warn or hide".into(),
+            ));
+        }
+        filter.filter_action = action.clone();
+    }
+    if let Some(expires_at) = change.expires_at {
+        filter.expires_at = expires_at;
+    }
+    Ok(())
+}
+
+fn change_keywords(
+    conn: &mut DbConn,
+    filter_id: i64,
+    changes: &[KeywordChange],
+) -> Result<(), Error> {
+    for change in changes {
+        match change.id {
+            Some(id) => {
+                let mut keyword = filter_store::keyword(conn, id)?
+                    .filter(|k| k.filter_id == filter_id)
+                    .ok_or(Error::NotFound)?;
+                if change.destroy {
+                    filter_store::delete_keyword(conn, id)?;
+                    continue;
+                }
+                keyword.keyword = change.keyword.clone().unwrap_or(keyword.keyword);
+                keyword.whole_word = change.whole_word.unwrap_or(keyword.whole_word);
+                check_keyword(&keyword.keyword)?;
+                filter_store::update_keyword(conn, &keyword)?;
+            }
+            None if change.destroy => {}
+            None => {
+                let text = change.keyword.clone().unwrap_or_default();
+                check_keyword(&text)?;
+                filter_store::insert_keyword(
+                    conn,
+                    &Keyword {
+                        id: next_id(),
+                        filter_id,
+                        keyword: text,
+                        whole_word: change.whole_word.unwrap_or(true),
+                    },
+                )?;
+            }
+        }
+    }
+    if filter_store::keywords_of(conn, &[filter_id])?.len() > MAX_KEYWORDS {
+        return Err(Error::Unprocessable(format!(
+            "a filter holds at most {MAX_KEYWORDS} keywords"
+        )));
+    }
+    Ok(())
+}
+
+fn check_keyword(keyword: &str) -> Result<(), Error> {
+    if keyword.trim().is_empty() || keyword.chars().count() > 100 {
+        return Err(Error::Unprocessable(
+            "keyword must be 1 to 100 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn create(conn: &mut DbConn, owner: i64, change: &FilterChange) -> Result<Filter, Error> {
+    if change.title.is_none() || change.context.is_none() {
+        return Err(Error::Unprocessable(
+            "title and context are required".into(),
+        ));
+    }
+    let mut filter = Filter {
+        id: next_id(),
+        account_id: owner,
+        title: String::new(),
+        context: "[]".to_string(),
+        filter_action: "warn".to_string(),
+        expires_at: None,
+        created_at: store::now(),
+    };
+    apply(&mut filter, change)?;
+    crate::db::transaction(conn, |conn| {
+        filter_store::insert(conn, &filter)?;
+        change_keywords(conn, filter.id, &change.keywords)?;
+        Ok(filter)
+    })
+}
+
+pub fn owned(conn: &mut DbConn, owner: i64, id: i64) -> Result<Filter, Error> {
+    filter_store::owned(conn, owner, id)?.ok_or(Error::NotFound)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    owner: i64,
+    id: i64,
+    change: &FilterChange,
+) -> Result<Filter, Error> {
+    crate::db::transaction(conn, |conn| {
+        let mut filter = owned(conn, owner, id)?;
+        apply(&mut filter, change)?;
+        filter_store::update(conn, &filter)?;
+        change_keywords(conn, filter.id, &change.keywords)?;
+        Ok(filter)
+    })
+}
+
+/// Change keywords of a filter the person owns (the keyword endpoints).
+pub fn change_keywords_of(
+    conn: &mut DbConn,
+    owner: i64,
+    filter_id: i64,
+    changes: &[KeywordChange],
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        owned(conn, owner, filter_id)?;
+        change_keywords(conn, filter_id, changes)
+    })
+}
+
+/// The contexts of a filter.
+pub fn contexts(filter: &Filter) -> Vec<String> {
+    serde_json::from_str(&filter.context).unwrap_or_default()
+}
+
+/// A filter in force with its keywords compiled.
+pub struct Active {
+    pub filter: Filter,
+    pub keywords: Vec<Keyword>,
+    patterns: Vec<Regex>,
+}
+
+/// What matched a status: the filter and which of its keywords.
+pub struct Match<'a> {
+    pub active: &'a Active,
+    pub keywords: Vec<&'a str>,
+}
+
+/// A viewer's filters in force, ready to hold statuses against (two queries).
+pub struct Matcher {
+    active: Vec<Active>,
+}
+
+impl Matcher {
+    pub fn load(conn: &mut DbConn, viewer: i64) -> Result<Matcher, Error> {
+        let filters = filter_store::of_account(conn, viewer, Some(store::now()))?;
+        let ids: Vec<i64> = filters.iter().map(|f| f.id).collect();
+        let keywords = filter_store::keywords_of(conn, &ids)?;
+        let active = filters
+            .into_iter()
+            .map(|filter| {
+                let keywords: Vec<Keyword> = keywords
+                    .iter()
+                    .filter(|k| k.filter_id == filter.id)
+                    .cloned()
+                    .collect();
+                let patterns = keywords.iter().filter_map(pattern).collect();
+                Active {
+                    filter,
+                    keywords,
+                    patterns,
+                }
+            })
+            .collect();
+        Ok(Matcher { active })
+    }
+
+    /// The filters a status matches, with the keywords that matched.
+    pub fn matches(&self, status: &Status) -> Vec<Match<'_>> {
+        if self.active.is_empty() {
+            return Vec::new();
+        }
+        let text = searchable_text(status);
+        self.active
+            .iter()
+            .filter_map(|active| {
+                let keywords: Vec<&str> = active
+                    .keywords
+                    .iter()
+                    .zip(&active.patterns)
+                    .filter(|(_, p)| p.is_match(&text))
+                    .map(|(k, _)| k.keyword.as_str())
+                    .collect();
+                (!keywords.is_empty()).then_some(Match { active, keywords })
+            })
+            .collect()
+    }
+
+    /// Whether a `hide` filter for `context` matches the status.
+    pub fn hides(&self, status: &Status, context: &str) -> bool {
+        self.matches(status).iter().any(|m| {
+            m.active.filter.filter_action == "hide"
+                && contexts(&m.active.filter).iter().any(|c| c == context)
+        })
+    }
+}
+
+/// A keyword as a case-insensitive pattern, bounded by word edges for whole words.
+fn pattern(keyword: &Keyword) -> Option<Regex> {
+    let escaped = regex::escape(&keyword.keyword);
+    let source = if keyword.whole_word {
+        format!(r"(?i)\b{escaped}\b")
+    } else {
+        format!("(?i){escaped}")
+    };
+    Regex::new(&source).ok()
+}
+
+/// What a keyword is looked for in: title, content warning and the text without its HTML.
+fn searchable_text(status: &Status) -> String {
+    let plain = ammonia::Builder::empty().clean(&status.content).to_string();
+    format!(
+        "{} {} {}",
+        status.title.as_deref().unwrap_or_default(),
+        status.spoiler_text,
+        plain
+    )
+}
