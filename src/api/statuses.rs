@@ -550,8 +550,13 @@ pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
                 return Err(Error::NotFound);
             }
             let (ancestors, descendants) = crate::service::threads::context(conn, &row)?;
-            let ancestors = visibility::filter_visible(conn, viewer.as_ref(), ancestors)?;
-            let descendants = visibility::filter_visible(conn, viewer.as_ref(), descendants)?;
+            let mut ancestors = visibility::filter_visible(conn, viewer.as_ref(), ancestors)?;
+            let mut descendants = visibility::filter_visible(conn, viewer.as_ref(), descendants)?;
+            if let Some(viewer) = &viewer {
+                let filters = crate::service::filters::Matcher::load(conn, viewer.id)?;
+                ancestors.retain(|s| !filters.hides(s, "thread"));
+                descendants.retain(|s| !filters.hides(s, "thread"));
+            }
             Ok(serde_json::json!({
                 "ancestors": render(conn, &base, viewer.as_ref(), &ancestors)?,
                 "descendants": render(conn, &base, viewer.as_ref(), &descendants)?,
