@@ -1,0 +1,58 @@
+//! The Node.js suites in `tests/js`: their locked npm packages are installed into
+//! `target/js` on first run (and again when the lock file changes), and a suite file is run
+//! there with Node's test runner.
+
+use std::{path::PathBuf, process::Command};
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/js` with the suites and their locked packages.
+fn prepared() -> PathBuf {
+    let source = manifest_dir().join("tests/js");
+    let dir = manifest_dir().join("target/js");
+    std::fs::create_dir_all(&dir).expect("target/js");
+    for entry in std::fs::read_dir(&source).expect("tests/js") {
+        let path = entry.expect("tests/js entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).expect("copy the suite");
+        }
+    }
+    let lock = std::fs::read_to_string(source.join("package-lock.json")).expect("lock file");
+    let marker = dir.join("installed-lock.json");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(lock.as_str()) {
+        let installed = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "npm ci failed in target/js: Node.js 20 or later with npm is needed"
+        );
+        std::fs::write(&marker, lock).expect("write marker");
+    }
+    dir
+}
+
+/// Run the suite `file` with `env`, printing its report; panics if it fails.
+pub async fn run(file: &'static str, env: Vec<(&'static str, String)>) {
+    let output = tokio::task::spawn_blocking(move || {
+        let dir = prepared();
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", file])
+            .current_dir(dir)
+            .envs(env)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{text}");
+    assert!(output.status.success(), "the Node.js suite {file} failed");
+}

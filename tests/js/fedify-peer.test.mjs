@@ -1,0 +1,217 @@
+// An independent ActivityPub implementation as a peer: a Fedify (npm) server on a local port
+// with one person, "fedi", who joins a Guild community, posts into it, is moderated, reports a
+// post and tries to read a members-only community. `tests/fedify_peer.rs` starts Guild and
+// passes its URL in GUILD_ALPHA.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import {
+  Accept,
+  Announce,
+  Block,
+  Create,
+  createFederation,
+  Endpoints,
+  exportJwk,
+  Flag,
+  Follow,
+  generateCryptoKeyPair,
+  importJwk,
+  Mention,
+  MemoryKvStore,
+  Note,
+  Person,
+  PUBLIC_COLLECTION,
+} from "@fedify/fedify";
+
+const alpha = process.env.GUILD_ALPHA;
+const alphaHost = new URL(alpha).host;
+const received = [];
+const notes = new Map();
+let keys;
+let server;
+let base;
+
+const federation = createFederation({
+  kv: new MemoryKvStore(),
+  allowPrivateAddress: true, // Guild listens on localhost in tests
+});
+
+federation
+  .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+    if (identifier !== "fedi") return null;
+    const pairs = await ctx.getActorKeyPairs(identifier);
+    return new Person({
+      id: ctx.getActorUri(identifier),
+      preferredUsername: identifier,
+      name: "Fedi Peer",
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      publicKey: pairs[0].cryptographicKey,
+      assertionMethods: pairs.map((p) => p.multikey),
+    });
+  })
+  .setKeyPairsDispatcher(async (_ctx, identifier) => {
+    if (identifier !== "fedi") return [];
+    return [{
+      privateKey: await importJwk(keys.privateKey, "private"),
+      publicKey: await importJwk(keys.publicKey, "public"),
+    }];
+  });
+
+federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, values) => notes.get(values.id) ?? null);
+
+federation
+  .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+  .on(Accept, async (_ctx, activity) => received.push(await activity.toJsonLd()))
+  .on(Announce, async (_ctx, activity) => received.push(await activity.toJsonLd()))
+  .on(Block, async (_ctx, activity) => received.push(await activity.toJsonLd()))
+  .on(Create, async (_ctx, activity) => received.push(await activity.toJsonLd()));
+
+/// Node's HTTP server in front of Fedify's fetch handler.
+function serve() {
+  return http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = chunks.length ? Buffer.concat(chunks) : undefined;
+    const request = new Request(new URL(req.url, base), {
+      method: req.method,
+      headers: req.headers,
+      body: ["GET", "HEAD"].includes(req.method) ? undefined : body,
+    });
+    const response = await federation.fetch(request, {
+      contextData: undefined,
+      onNotFound: () => new Response("not found", { status: 404 }),
+      onNotAcceptable: () => new Response("not acceptable", { status: 406 }),
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+}
+
+before(async () => {
+  const pair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  keys = { privateKey: await exportJwk(pair.privateKey), publicKey: await exportJwk(pair.publicKey) };
+  server = serve();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://localhost:${server.address().port}`;
+});
+
+after(() => server.close());
+
+const context = () => federation.createContext(new URL(base), undefined);
+const fedi = () => context().getActorUri("fedi");
+
+async function eventually(check, what, seconds = 30) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const found = await check();
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+async function token(username) {
+  const post = async (path, body) => {
+    const response = await fetch(alpha + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return response.json();
+  };
+  const app = await post("/api/v1/apps", { client_name: "fedify-peer-test", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write follow" });
+  const grant = await post("/oauth/token", { grant_type: "password", client_id: app.client_id, client_secret: app.client_secret, username, password: "password123", scope: "read write follow" });
+  return grant.access_token;
+}
+
+async function api(bearer, method, path, body) {
+  const response = await fetch(alpha + path, {
+    method,
+    headers: { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 200, `${method} ${path}: ${text}`);
+  return JSON.parse(text);
+}
+
+async function lookupCommunity(name) {
+  const group = await context().lookupObject(`${alpha}/c/${name}`);
+  assert.ok(group, `${name} is readable by Fedify`);
+  return group;
+}
+
+test("a Fedify person joins a Guild community, posts, is moderated, reports and is banned", async () => {
+  const ann = await token("ann");
+  const makers = await lookupCommunity("makers");
+  assert.equal(makers.preferredUsername, "makers");
+
+  // Join: Follow, answered with Accept.
+  const follow = new Follow({ id: new URL(`${base}/follows/1`), actor: fedi(), object: makers.id });
+  await context().sendActivity({ identifier: "fedi" }, makers, follow, { immediate: true });
+  await eventually(() => received.find((a) => a.type === "Accept"), "Guild accepts the Follow");
+
+  // Post into the community, Mastodon-style: a Note that mentions it.
+  const noteId = new URL(`${base}/notes/1`);
+  const note = new Note({
+    id: noteId,
+    attribution: fedi(),
+    content: `<p><a href="${makers.id.href}" class="mention">@makers</a> Hello from Fedify</p>`,
+    tags: [new Mention({ href: makers.id, name: `@makers@${alphaHost}` })],
+    tos: [PUBLIC_COLLECTION],
+    ccs: [makers.id],
+  });
+  notes.set("1", note);
+  const create = new Create({ id: new URL(`${base}/creates/1`), actor: fedi(), object: note, tos: [PUBLIC_COLLECTION], ccs: [makers.id] });
+  await context().sendActivity({ identifier: "fedi" }, makers, create, { immediate: true });
+  const anonymous = (path) => fetch(alpha + path).then((r) => r.json());
+  const community = await anonymous(`/api/v1/accounts/lookup?acct=makers`);
+  const stored = await eventually(async () => (await anonymous(`/api/v1/accounts/${community.id}/statuses`)).find((s) => s.uri === noteId.href), "the post is in the community");
+  // The community passes it on to its members, the peer among them.
+  await eventually(() => received.find((a) => a.type === "Announce" && JSON.stringify(a).includes(noteId.href)), "the community announces the post");
+
+  // A moderator removes it; members hear of it as Lemmy does: Announce(Delete) with the reason.
+  await api(ann, "POST", `/api/v1/guild/statuses/${stored.id}/remove`, { reason: "off topic" });
+  const removal = await eventually(
+    () => received.find((a) => a.type === "Announce" && a.object?.type === "Delete" && a.object?.summary === "off topic"),
+    "the removal reaches the peer",
+  );
+  assert.equal(removal.object.object, noteId.href);
+  assert.equal((await fetch(`${alpha}/api/v1/statuses/${stored.id}`)).status, 404);
+
+  // Report a post the Mastodon way: a Flag naming the account and the post.
+  const thread = await api(ann, "POST", "/api/v1/statuses", { status: "@makers Show your workbench", title: "Workbenches" });
+  const flag = new Flag({
+    id: new URL(`${base}/flags/1`),
+    actor: fedi(),
+    objects: [new URL(thread.account.url), new URL(thread.uri)],
+    content: "reported from Fedify",
+  });
+  await context().sendActivity({ identifier: "fedi" }, makers, flag, { immediate: true });
+  await eventually(async () => (await api(ann, "GET", `/api/v1/guild/communities/${community.id}/reports`)).some((r) => r.comment === "reported from Fedify"), "the report reaches the moderators");
+
+  // A ban reaches the banned person's server as Block with the community as target.
+  const fediOnAlpha = await api(ann, "GET", `/api/v1/accounts/lookup?acct=fedi@${new URL(base).host}`);
+  await api(ann, "POST", `/api/v1/guild/communities/${community.id}/bans`, { account_id: fediOnAlpha.id, reason: "test ban" });
+  const ban = await eventually(() => received.find((a) => JSON.stringify(a).includes("test ban")), "the ban reaches the peer");
+  assert.ok(JSON.stringify(ban).includes(makers.id.href));
+});
+
+test("a members-only community's posts stay shut to a Fedify non-member", async () => {
+  const ann = await token("ann");
+  const inner = await lookupCommunity("inner");
+  const secret = await api(ann, "POST", "/api/v1/statuses", { status: "@inner quarterly numbers" });
+  assert.equal(secret.visibility, "private");
+  const plain = await fetch(secret.uri, { headers: { Accept: "application/activity+json" } });
+  assert.equal(plain.status, 404, "unsigned fetch");
+  const signedLoader = await context().getDocumentLoader({ identifier: "fedi" });
+  await assert.rejects(signedLoader(secret.uri), "a signed fetch by a non-member");
+  // Asking to join leaves the peer waiting: the community needs approval.
+  const follow = new Follow({ id: new URL(`${base}/follows/2`), actor: fedi(), object: inner.id });
+  await context().sendActivity({ identifier: "fedi" }, inner, follow, { immediate: true });
+  const requests = await eventually(async () => {
+    const list = await api(ann, "GET", `/api/v1/guild/communities/${(await api(ann, "GET", "/api/v1/accounts/lookup?acct=inner")).id}/join_requests`);
+    return list.length ? list : null;
+  }, "the join request reaches the moderators");
+  assert.match(requests[0].acct, /^fedi@/);
+  assert.ok(!received.some((a) => JSON.stringify(a).includes("quarterly numbers")), "nothing was delivered");
+});
