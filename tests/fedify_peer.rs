@@ -11,6 +11,7 @@ async fn fedify_peer() {
     let alpha =
         TestServer::start_with(&Backend::Sqlite, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
     alpha.create_user("ann", false).await;
+    alpha.create_user("gwen", false).await;
     alpha.create_community("makers", "ann").await;
     alpha
         .with_db(|conn, config| {

@@ -1,7 +1,8 @@
 // An independent ActivityPub implementation as a peer: a Fedify (npm) server on a local port
-// with one person, "fedi", who joins a Guild community, posts into it, is moderated, reports a
-// post and tries to read a members-only community. `tests/fedify_peer.rs` starts Guild and
-// passes its URL in GUILD_ALPHA.
+// with a person, "fedi", who joins a Guild community, posts into it, is moderated, reports a
+// post and tries to read a members-only community; and a Lemmy-shaped community,
+// "lemmings", that a Guild person joins and whose threads and moderation reach Guild.
+// `tests/fedify_peer.rs` starts Guild and passes its URL in GUILD_ALPHA.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,12 +18,15 @@ import {
   Flag,
   Follow,
   generateCryptoKeyPair,
+  Group,
   importJwk,
   Mention,
   MemoryKvStore,
   Note,
+  Page,
   Person,
   PUBLIC_COLLECTION,
+  signRequest,
 } from "@fedify/fedify";
 
 const alpha = process.env.GUILD_ALPHA;
@@ -40,12 +44,13 @@ const federation = createFederation({
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
-    if (identifier !== "fedi") return null;
+    if (!["fedi", "lem", "lemmings"].includes(identifier)) return null;
     const pairs = await ctx.getActorKeyPairs(identifier);
-    return new Person({
+    const Kind = identifier === "lemmings" ? Group : Person;
+    return new Kind({
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
-      name: "Fedi Peer",
+      name: identifier === "lemmings" ? "Lemmings" : "Fedi Peer",
       inbox: ctx.getInboxUri(identifier),
       endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
       publicKey: pairs[0].cryptographicKey,
@@ -53,7 +58,7 @@ federation
     });
   })
   .setKeyPairsDispatcher(async (_ctx, identifier) => {
-    if (identifier !== "fedi") return [];
+    if (!["fedi", "lem", "lemmings"].includes(identifier)) return [];
     return [{
       privateKey: await importJwk(keys.privateKey, "private"),
       publicKey: await importJwk(keys.publicKey, "public"),
@@ -61,13 +66,22 @@ federation
   });
 
 federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, values) => notes.get(values.id) ?? null);
+federation.setObjectDispatcher(Page, "/posts/{id}", (_ctx, values) => notes.get(`post-${values.id}`) ?? null);
 
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Accept, async (_ctx, activity) => received.push(await activity.toJsonLd()))
   .on(Announce, async (_ctx, activity) => received.push(await activity.toJsonLd()))
   .on(Block, async (_ctx, activity) => received.push(await activity.toJsonLd()))
-  .on(Create, async (_ctx, activity) => received.push(await activity.toJsonLd()));
+  .on(Create, async (_ctx, activity) => received.push(await activity.toJsonLd()))
+  // The Lemmy-shaped community accepts whoever asks to join.
+  .on(Follow, async (ctx, follow) => {
+    if (follow.objectId?.href !== ctx.getActorUri("lemmings").href) return;
+    const follower = await follow.getActor();
+    const accept = new Accept({ id: new URL(`${base}/accepts/${Date.now()}`), actor: follow.objectId, object: follow });
+    await ctx.sendActivity({ identifier: "lemmings" }, follower, accept, { immediate: true });
+    received.push(await follow.toJsonLd());
+  });
 
 /// Node's HTTP server in front of Fedify's fetch handler.
 function serve() {
@@ -214,4 +228,76 @@ test("a members-only community's posts stay shut to a Fedify non-member", async 
   }, "the join request reaches the moderators");
   assert.match(requests[0].acct, /^fedi@/);
   assert.ok(!received.some((a) => JSON.stringify(a).includes("quarterly numbers")), "nothing was delivered");
+});
+
+/// POST raw JSON to a Guild inbox, signed by one of the peer's actors: for Lemmy's shapes
+/// (`Lock` and the like), which ActivityStreams vocabularies do not know.
+async function postSigned(identifier, inbox, activity) {
+  const pairs = await context().getActorKeyPairs(identifier);
+  const request = new Request(inbox, {
+    method: "POST",
+    headers: { "Content-Type": "application/activity+json", Accept: "application/activity+json" },
+    body: JSON.stringify(activity),
+  });
+  const signed = await signRequest(request, pairs[0].privateKey, pairs[0].keyId);
+  const response = await fetch(signed);
+  assert.equal(response.status, 202, `POST ${inbox}: ${await response.text()}`);
+}
+
+test("a Lemmy-shaped community on Fedify federates its threads and moderation into Guild", async () => {
+  const gwen = await token("gwen");
+  const group = context().getActorUri("lemmings");
+  const acct = `lemmings@${new URL(base).host}`;
+  const community = await api(gwen, "GET", `/api/v1/accounts/lookup?acct=${acct}`);
+  assert.equal(community.group, true);
+  await api(gwen, "POST", `/api/v1/accounts/${community.id}/follow`, {});
+  await eventually(async () => (await api(gwen, "GET", `/api/v1/accounts/relationships?id[]=${community.id}`))[0].following, "gwen joins lemmings");
+
+  // A thread by lem, as Lemmy sends it: Announce(Create(Page)) with a title and the
+  // audience. fedi moderates.
+  const lem = context().getActorUri("lem");
+  const pageId = new URL(`${base}/posts/1`);
+  const page = new Page({
+    id: pageId,
+    attribution: lem,
+    name: "Which lathe should I buy?",
+    content: "<p>Budget is small.</p>",
+    audience: group,
+    tos: [PUBLIC_COLLECTION],
+    ccs: [group],
+  });
+  notes.set("post-1", page);
+  const create = new Create({ id: new URL(`${base}/creates/2`), actor: lem, object: page, tos: [PUBLIC_COLLECTION], ccs: [group], audience: group });
+  const gwenActor = await context().lookupObject(`${alpha}/users/gwen`);
+  const announce = new Announce({ id: new URL(`${base}/announces/1`), actor: group, object: create, tos: [PUBLIC_COLLECTION], ccs: [group] });
+  await context().sendActivity({ identifier: "lemmings" }, gwenActor, announce, { immediate: true });
+  const thread = await eventually(async () => (await api(gwen, "GET", "/api/v1/timelines/home")).find((s) => s.uri === pageId.href), "the thread reaches gwen's home");
+  assert.match(thread.content, /Which lathe should I buy\?/);
+
+  // The community's moderator locks it (Lemmy's Lock, announced): gwen may not reply.
+  const shared = `${alpha}/inbox`;
+  const lock = { id: `${base}/locks/1`, type: "Lock", actor: fedi().href, object: pageId.href, to: [PUBLIC_COLLECTION.href], cc: [group.href], audience: group.href };
+  await postSigned("lemmings", shared, { "@context": "https://www.w3.org/ns/activitystreams", id: `${base}/announces/2`, type: "Announce", actor: group.href, to: [PUBLIC_COLLECTION.href], cc: [group.href], object: lock });
+  await eventually(async () => {
+    const response = await fetch(`${alpha}/api/v1/statuses`, { method: "POST", headers: { Authorization: `Bearer ${gwen}`, "Content-Type": "application/json" }, body: JSON.stringify({ status: "the cheap one", in_reply_to_id: thread.id }) });
+    return response.status === 403;
+  }, "the lock holds on Guild");
+
+  // Then removes it with a reason (Lemmy's Delete by a moderator): gone from gwen's view.
+  const removal = { id: `${base}/removals/1`, type: "Delete", actor: fedi().href, object: pageId.href, summary: "duplicate", to: [PUBLIC_COLLECTION.href], cc: [group.href], audience: group.href };
+  await postSigned("lemmings", shared, { "@context": "https://www.w3.org/ns/activitystreams", id: `${base}/announces/3`, type: "Announce", actor: group.href, to: [PUBLIC_COLLECTION.href], cc: [group.href], object: removal });
+  await eventually(async () => (await fetch(`${alpha}/api/v1/statuses/${thread.id}`, { headers: { Authorization: `Bearer ${gwen}` } })).status === 404, "the removal holds on Guild");
+  const log = await api(gwen, "GET", `/api/v1/guild/communities/${community.id}/moderation_log`);
+  assert.deepEqual(log.map((e) => e.action), ["remove_status", "lock_thread"]);
+  assert.equal(log[0].reason, "duplicate");
+
+  // A forged announcement — lemmings claiming moderation of a post in another community —
+  // is refused.
+  const makersPost = (await fetch(`${alpha}/api/v1/timelines/public?local=true`).then((r) => r.json()))[0];
+  const forged = { id: `${base}/removals/2`, type: "Delete", actor: fedi().href, object: makersPost.uri, summary: "forged", to: [PUBLIC_COLLECTION.href], cc: [group.href] };
+  const request = new Request(shared, { method: "POST", headers: { "Content-Type": "application/activity+json" }, body: JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: `${base}/announces/4`, type: "Announce", actor: group.href, to: [PUBLIC_COLLECTION.href], object: forged }) });
+  const pairs = await context().getActorKeyPairs("lemmings");
+  const refused = await fetch(await signRequest(request, pairs[0].privateKey, pairs[0].keyId));
+  assert.equal(refused.status, 403);
+  assert.equal((await fetch(`${alpha}/api/v1/statuses/${makersPost.id}`)).status, 200);
 });

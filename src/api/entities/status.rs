@@ -67,7 +67,7 @@ pub fn with_title(title: Option<&str>, content: &str) -> String {
     match title {
         Some(title) => format!(
             "<p><strong>{}</strong></p>{content}",
-            ammonia::clean_text(title)
+            crate::service::text::escape_html(title)
         ),
         None => content.to_string(),
     }
