@@ -392,6 +392,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/", aw::get().to(home))
         .route("/setup", aw::get().to(setup_form))
         .route("/setup", aw::post().to(setup_submit))
+        .route("/invite/{token}", aw::get().to(web::invites::invite_form))
+        .route(
+            "/invite/{token}",
+            aw::post().to(web::invites::invite_submit),
+        )
         .route("/static/avatar.png", aw::get().to(avatar_png))
         .route("/static/header.png", aw::get().to(header_png))
         .route("/static/thumbnail.png", aw::get().to(thumbnail_png))

@@ -626,7 +626,7 @@ async fn members_only_on(backend: &Backend) {
 #[actix_web::test]
 async fn posting_and_joining_policies() {
     let alpha = start(&Backend::Sqlite).await;
-    for name in ["ann", "carol", "dan"] {
+    for name in ["ann", "carol", "dan", "erin"] {
         alpha.create_user(name, false).await;
     }
     let ann = Client::password(&alpha, "ann").await;
@@ -719,26 +719,40 @@ async fn posting_and_joining_policies() {
             .await,
         404
     );
-    // Someone of this instance must sign in to use an invite; naming them is not enough.
+    // The invite's web page: a handle given there is let in when its owner joins.
     let second = ann
         .post(
             &format!("/api/v1/guild/communities/{circle_id}/invites"),
             json!({}),
         )
         .await;
-    let anonymous = Client {
-        server: &alpha,
-        token: None,
-    };
-    let path = format!(
-        "/api/v1/guild/invites/{}",
-        second["token"].as_str().unwrap()
-    );
+    let page = format!("/invite/{}", second["token"].as_str().unwrap());
+    assert_eq!(second["url"], alpha.url(&page));
+    let (status, html) = alpha.get(&page, "text/html").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("You are invited to circle"), "{html}");
+    assert_eq!(alpha.get("/invite/not-a-token", "text/html").await.0, 404);
+    let used = alpha
+        .http
+        .post(alpha.url(&page))
+        .form(&[("acct", "erin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status().as_u16(), 200);
+    assert!(used.text().await.unwrap().contains("You are in"));
+    let erin = Client::password(&alpha, "erin").await;
+    let standing = erin
+        .get(&format!("/api/v1/guild/communities/{circle_id}"))
+        .await;
+    assert_eq!(standing["guild"]["member"], false, "not before she joins");
+    join(&erin, "circle").await;
+    let standing = erin
+        .get(&format!("/api/v1/guild/communities/{circle_id}"))
+        .await;
     assert_eq!(
-        anonymous
-            .status_of(Method::POST, &path, Some(json!({"acct": "dan"})))
-            .await,
-        401
+        standing["guild"]["member"], true,
+        "at once, without a moderator"
     );
     // Moderators decide on the waiting request; a non-moderator may not.
     let dan_id = id(&dan.get("/api/v1/accounts/verify_credentials").await);

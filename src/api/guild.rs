@@ -427,7 +427,7 @@ fn invite_json(base: &str, invite: &moderation_store::Invite, token: Option<&str
     });
     if let Some(token) = token {
         body["token"] = Value::from(token);
-        body["url"] = Value::from(format!("{base}/api/v1/guild/invites/{token}"));
+        body["url"] = Value::from(format!("{base}/invite/{token}"));
     }
     body
 }
@@ -511,32 +511,24 @@ pub struct RedeemForm {
 }
 
 /// `POST /api/v1/guild/invites/{token}`: join with an invite. A signed-in person joins at
-/// once; a person on another instance, named by `acct`, is admitted when their Follow
-/// comes, which their own instance sends when they join.
+/// once; a person named by `acct` (here or on another instance) is admitted when they join
+/// from their own app.
 pub async fn redeem_invite(
     ctx: Ctx,
     auth: MaybeAuth,
     token: Path<String>,
     Params(form): Params<RedeemForm>,
 ) -> Result<HttpResponse, Error> {
-    let account = match (&auth.0, form.acct) {
+    let (account, joins) = match (&auth.0, form.acct) {
         (Some(_), _) => {
             let Some(me) = auth.viewer("write:follows") else {
                 return Err(Error::Forbidden(
                     "This action is outside the authorized scopes (needs write:follows)".into(),
                 ));
             };
-            me.clone()
+            (me.clone(), true)
         }
-        (None, Some(acct)) => {
-            let account = resolve::account(&ctx, &acct).await?;
-            if account.is_local() {
-                return Err(Error::Unauthorized(
-                    "people of this instance sign in to use an invite".into(),
-                ));
-            }
-            account
-        }
+        (None, Some(acct)) => (resolve::account(&ctx, &acct).await?, false),
         (None, None) => {
             return Err(Error::Unprocessable(
                 "sign in, or give acct (name@domain) to join from another instance".into(),
@@ -547,7 +539,7 @@ pub async fn redeem_invite(
     let body = ctx
         .db
         .run(move |conn| {
-            let community = communities::redeem_invite(conn, &config, &token, &account)?;
+            let community = communities::redeem_invite(conn, &config, &token, &account, joins)?;
             community_json(conn, &base, &community, Some(&account))
         })
         .await?;

@@ -371,12 +371,15 @@ pub fn create_invite(
     })
 }
 
-/// `account` (local, or remote by handle) uses an invite to join its community.
+/// An invite is used for `account`: a person signed in here who `joins` becomes a member at
+/// once; anyone else (named by handle, here or on another instance) is admitted when they
+/// join from their own app.
 pub fn redeem_invite(
     conn: &mut DbConn,
     config: &Config,
     token: &str,
     account: &Account,
+    joins: bool,
 ) -> Result<Account, Error> {
     if account.is_group() {
         return Err(Error::Unprocessable(
@@ -398,13 +401,15 @@ pub fn redeem_invite(
                 community.username
             )));
         }
-        if is_member(conn, community.id, account.id)? {
+        let already = follows::between(conn, account.id, community.id)?
+            .is_some_and(|f| f.state == ACCEPTED || f.state == follows::INVITED);
+        if already {
             return Ok(community);
         }
         if !moderation::use_invite(conn, invite.id)? {
             return Err(Error::Gone);
         }
-        super::follows::admit(conn, config, account, &community)?;
+        super::follows::admit(conn, config, account, &community, joins)?;
         let entry = moderation::LogEntry {
             target_account_id: Some(account.id),
             ..moderation::LogEntry::new(community.id, Some(invite.created_by), "invite_used")

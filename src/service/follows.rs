@@ -69,7 +69,14 @@ pub fn follow(
         ));
     }
     crate::db::transaction(conn, |conn| {
-        if let Some(existing) = follow_store::between(conn, follower.id, target.id)? {
+        if let Some(mut existing) = follow_store::between(conn, follower.id, target.id)? {
+            // An invite admitted them before they asked.
+            if existing.state == INVITED {
+                follow_store::set_state(conn, existing.id, ACCEPTED)?;
+                existing.state = ACCEPTED.to_string();
+                refresh_counts(conn, &existing)?;
+                notify_follow(conn, &existing)?;
+            }
             return Ok(existing);
         }
         if is_banned(conn, target, follower)? {
@@ -292,13 +299,14 @@ pub fn drop_follow(conn: &mut DbConn, follower: &Account, target: &Account) -> R
 }
 
 /// Admit `follower` to the local community `target` without asking its moderators (an
-/// invite): a pending request is accepted, a local person joins at once, and a remote one
-/// is marked so that their Follow is accepted when it comes.
+/// invite): a pending request is accepted; a local person who `joins` now is a member at
+/// once; anyone else is marked so that their own Follow is accepted when they send it.
 pub fn admit(
     conn: &mut DbConn,
     config: &Config,
     follower: &Account,
     target: &Account,
+    joins: bool,
 ) -> Result<(), Error> {
     match follow_store::between(conn, follower.id, target.id)? {
         Some(f) if f.state == PENDING => decide_request(conn, config, target, follower, true),
@@ -308,7 +316,7 @@ pub fn admit(
                 id: next_id(),
                 account_id: follower.id,
                 target_account_id: target.id,
-                state: if follower.is_local() {
+                state: if follower.is_local() && joins {
                     ACCEPTED
                 } else {
                     INVITED
@@ -318,7 +326,7 @@ pub fn admit(
                 created_at: store::now(),
             };
             follow_store::insert(conn, &follow)?;
-            if follower.is_local() {
+            if follow.state == ACCEPTED {
                 refresh_counts(conn, &follow)?;
                 notify_follow(conn, &follow)?;
             }

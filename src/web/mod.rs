@@ -13,6 +13,8 @@ use actix_web::{
 use askama::Template;
 use serde::Deserialize;
 
+pub mod invites;
+
 const AVATAR_PNG: &[u8] = include_bytes!("static/avatar.png");
 const HEADER_PNG: &[u8] = include_bytes!("static/header.png");
 const THUMBNAIL_PNG: &[u8] = include_bytes!("static/thumbnail.png");
@@ -82,7 +84,7 @@ pub fn html<T: Template>(
         .body(body))
 }
 
-fn ok_html<T: Template>(page: &T) -> Result<HttpResponse, Error> {
+pub(crate) fn ok_html<T: Template>(page: &T) -> Result<HttpResponse, Error> {
     html(actix_web::http::StatusCode::OK, page)
 }
 
@@ -187,13 +189,13 @@ struct SetupPage<'a> {
 
 #[derive(Template)]
 #[template(path = "message.html", config = "src/web/askama.toml")]
-struct MessagePage<'a> {
-    instance_name: &'a str,
-    heading: &'a str,
-    message: &'a str,
+pub(crate) struct MessagePage<'a> {
+    pub(crate) instance_name: &'a str,
+    pub(crate) heading: &'a str,
+    pub(crate) message: &'a str,
 }
 
-fn message(
+pub(crate) fn message(
     ctx: &Ctx,
     status: actix_web::http::StatusCode,
     heading: &str,
