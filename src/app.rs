@@ -397,6 +397,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/invite/{token}",
             aw::post().to(web::invites::invite_submit),
         )
+        .route("/media/{name}", aw::get().to(web::media))
         .route("/static/avatar.png", aw::get().to(avatar_png))
         .route("/static/header.png", aw::get().to(header_png))
         .route("/static/thumbnail.png", aw::get().to(thumbnail_png))

@@ -116,6 +116,8 @@ impl CommunitySettings {
             membership_policy: self.membership,
             posting_policy: self.posting,
             visibility: self.visibility,
+            avatar_url: None,
+            header_url: None,
         }
     }
 }

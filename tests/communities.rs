@@ -770,6 +770,32 @@ async fn posting_and_joining_policies() {
             .await["guild"]["member"],
         true
     );
+    // A moderator gives the community an avatar, sent as a multipart upload.
+    let mut body = b"--b0\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"c.png\"\r\nContent-Type: image/png\r\n\r\n".to_vec();
+    let png = [&b"\x89PNG\r\n\x1a\n"[..], &[0u8; 40]].concat();
+    body.extend(&png);
+    body.extend(b"\r\n--b0--\r\n");
+    let updated: Value = alpha
+        .http
+        .patch(alpha.url(&format!("/api/v1/guild/communities/{circle_id}")))
+        .bearer_auth(ann.token.as_deref().unwrap())
+        .header("Content-Type", "multipart/form-data; boundary=b0")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let avatar = updated["avatar"].as_str().unwrap().to_string();
+    assert!(avatar.contains("/media/"), "{updated}");
+    let served = alpha.http.get(&avatar).send().await.unwrap();
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    let actor = alpha
+        .get_json("/c/circle", "application/activity+json")
+        .await;
+    assert_eq!(actor["icon"]["url"], avatar.as_str());
     // Communities show up in the directory with their figures.
     let listed = dan.get("/api/v1/guild/communities").await;
     assert_eq!(listed.as_array().unwrap().len(), 4, "{listed}");

@@ -425,6 +425,27 @@ pub struct ProfileForm {
     discoverable: Option<bool>,
     #[serde(default, deserialize_with = "flexible_bool")]
     bot: Option<bool>,
+    avatar: Option<super::params::Upload>,
+    header: Option<super::params::Upload>,
+}
+
+/// Keep uploaded avatar and header images, off the reactor; their URLs.
+pub async fn save_images(
+    ctx: &Ctx,
+    avatar: Option<super::params::Upload>,
+    header: Option<super::params::Upload>,
+) -> Result<(Option<String>, Option<String>), Error> {
+    let config = ctx.config.clone();
+    actix_web::web::block(move || {
+        let save = |upload: Option<super::params::Upload>| {
+            upload
+                .map(|u| crate::service::media::save_image(&config, &u.bytes()?))
+                .transpose()
+        };
+        Ok((save(avatar)?, save(header)?))
+    })
+    .await
+    .map_err(|e| Error::internal(e.to_string()))?
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`
@@ -435,12 +456,15 @@ pub async fn update_credentials(
 ) -> Result<HttpResponse, Error> {
     let (user, account) = auth.user("write:accounts")?;
     let (user, account, config) = (user.clone(), account.clone(), ctx.config.clone());
+    let (avatar_url, header_url) = save_images(&ctx, form.avatar, form.header).await?;
     let changes = crate::service::accounts::ProfileChanges {
         display_name: form.display_name,
         note: form.note,
         locked: form.locked,
         discoverable: form.discoverable,
         bot: form.bot,
+        avatar_url,
+        header_url,
     };
     let updated = ctx
         .db

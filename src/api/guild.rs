@@ -78,18 +78,25 @@ pub struct SettingsForm {
     membership_policy: Option<String>,
     posting_policy: Option<String>,
     visibility: Option<String>,
+    avatar: Option<super::params::Upload>,
+    header: Option<super::params::Upload>,
 }
 
 impl SettingsForm {
-    fn change(self) -> SettingsChange {
-        SettingsChange {
+    /// The change asked for, with uploaded images kept first.
+    async fn change(self, ctx: &Ctx) -> Result<SettingsChange, Error> {
+        let (avatar_url, header_url) =
+            super::accounts::save_images(ctx, self.avatar, self.header).await?;
+        Ok(SettingsChange {
             display_name: self.display_name,
             description: self.description,
             rules: self.rules,
             membership_policy: self.membership_policy,
             posting_policy: self.posting_policy,
             visibility: self.visibility,
-        }
+            avatar_url,
+            header_url,
+        })
     }
 }
 
@@ -106,11 +113,11 @@ pub async fn create(
         .take()
         .ok_or_else(|| Error::Unprocessable("name is required".into()))?;
     let base = config.base_url();
+    let change = form.change(&ctx).await?;
     let body = ctx
         .db
         .run(move |conn| {
-            let community =
-                communities::create(conn, &config, &me, is_admin, &name, form.change())?;
+            let community = communities::create(conn, &config, &me, is_admin, &name, change)?;
             community_json(conn, &base, &community, Some(&me))
         })
         .await?;
@@ -186,11 +193,12 @@ pub async fn update(
     let (_, me) = auth.user("write:accounts")?;
     let (me, config) = (me.clone(), ctx.config.clone());
     let base = config.base_url();
+    let change = form.change(&ctx).await?;
     let body = ctx
         .db
         .run(move |conn| {
             let community = community_by_id(conn, &id)?;
-            let updated = communities::update(conn, &config, Some(&me), &community, form.change())?;
+            let updated = communities::update(conn, &config, Some(&me), &community, change)?;
             community_json(conn, &base, &updated, Some(&me))
         })
         .await?;

@@ -37,39 +37,80 @@ fn parse_form(text: &str) -> Value {
     )
 }
 
-/// The text fields of a `multipart/form-data` body, as form pairs. File parts are not
-/// kept: Guild stores no media yet.
+/// Where `needle` first occurs in `haystack` at or after `from`.
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// A `multipart/form-data` body as a JSON object: text fields as strings (`name[]` collects
+/// an array), file parts as `{"filename", "content_type", "base64"}` objects.
 fn parse_multipart(body: &[u8], boundary: &str) -> Result<Value, Error> {
+    use base64::Engine;
     let malformed = || Error::BadRequest("malformed multipart body".into());
-    // Lossy: a binary file part must not spoil the text fields around it.
-    let text = String::from_utf8_lossy(body);
     let delimiter = format!("--{boundary}");
     let mut pairs = Vec::new();
-    let mut parts = text.split(delimiter.as_str());
-    parts.next(); // the preamble before the first delimiter
-    for part in parts {
-        if part.starts_with("--") {
-            break; // the closing delimiter
+    let mut files = Map::new();
+    let mut at = find(body, delimiter.as_bytes(), 0).ok_or_else(malformed)? + delimiter.len();
+    while !body[at..].starts_with(b"--") {
+        let start = at + 2; // the line break after the delimiter
+        let headers_end = find(body, b"\r\n\r\n", start).ok_or_else(malformed)?;
+        let next = find(body, delimiter.as_bytes(), headers_end).ok_or_else(malformed)?;
+        let headers = String::from_utf8_lossy(&body[start..headers_end]);
+        let data = &body[headers_end + 4..next.saturating_sub(2).max(headers_end + 4)];
+        let header = |name: &str| {
+            headers
+                .split("\r\n")
+                .find(|h| h.to_ascii_lowercase().starts_with(name))
+                .map(|h| h[name.len()..].trim().to_string())
+        };
+        let disposition = header("content-disposition:").ok_or_else(malformed)?;
+        let param = |key: &str| {
+            disposition
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix(key))
+                .next()
+                .map(|v| v.trim_matches('"').to_string())
+        };
+        let name = param("name=").ok_or_else(malformed)?;
+        match param("filename=") {
+            Some(filename) => {
+                let file = serde_json::json!({
+                    "filename": filename,
+                    "content_type": header("content-type:").unwrap_or_default(),
+                    "base64": base64::engine::general_purpose::STANDARD.encode(data),
+                });
+                files.insert(name, file);
+            }
+            None => pairs.push((name, String::from_utf8_lossy(data).into_owned())),
         }
-        let part = part.strip_prefix("\r\n").ok_or_else(malformed)?;
-        let (headers, value) = part.split_once("\r\n\r\n").ok_or_else(malformed)?;
-        let value = value.strip_suffix("\r\n").unwrap_or(value);
-        let disposition = headers
-            .split("\r\n")
-            .find(|h| h.to_ascii_lowercase().starts_with("content-disposition:"))
-            .ok_or_else(malformed)?;
-        if disposition.contains("filename=") {
-            continue;
-        }
-        let name = disposition
-            .split(';')
-            .filter_map(|p| p.trim().strip_prefix("name="))
-            .next()
-            .ok_or_else(malformed)?
-            .trim_matches('"');
-        pairs.push((name.to_string(), value.to_string()));
+        at = next + delimiter.len();
     }
-    Ok(pairs_to_object(pairs))
+    let mut object = pairs_to_object(pairs);
+    if let Value::Object(fields) = &mut object {
+        fields.extend(files);
+    }
+    Ok(object)
+}
+
+/// A file sent in a multipart body.
+#[derive(Debug, Deserialize)]
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    base64: String,
+}
+
+impl Upload {
+    pub fn bytes(&self) -> Result<Vec<u8>, Error> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .map_err(|_| Error::BadRequest("unreadable file part".into()))
+    }
 }
 
 /// The boundary of a `multipart/form-data` content type.
@@ -177,17 +218,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn multipart_text_fields() {
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nline one\r\nline two\r\n\
+    fn multipart_fields_and_files() {
+        let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nline one\r\nline two\r\n\
                     --XyZ\r\nContent-Disposition: form-data; name=\"media_ids[]\"\r\n\r\n7\r\n\
-                    --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
-                    Content-Type: image/png\r\n\r\n\x01\x02\r\n--XyZ--\r\n";
+                    --XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\n\
+                    Content-Type: image/png\r\n\r\n"
+            .to_vec();
+        body.extend([0x89, 0xff, 0x00, 0x0d]);
+        body.extend(b"\r\n--XyZ--\r\n");
         let boundary = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
-        let value = parse_multipart(body.as_bytes(), &boundary).unwrap();
+        let value = parse_multipart(&body, &boundary).unwrap();
+        assert_eq!(value["status"], "line one\r\nline two");
+        assert_eq!(value["media_ids"], serde_json::json!(["7"]));
+        let file: Upload = serde_json::from_value(value["avatar"].clone()).unwrap();
         assert_eq!(
-            value,
-            serde_json::json!({"status": "line one\r\nline two", "media_ids": ["7"]})
+            (file.filename.as_str(), file.content_type.as_str()),
+            ("a.png", "image/png")
         );
+        assert_eq!(file.bytes().unwrap(), vec![0x89, 0xff, 0x00, 0x0d]);
         assert!(parse_multipart(b"--XyZ\r\nno headers", "XyZ").is_err());
     }
 

@@ -207,6 +207,9 @@ pub struct ProfileChanges {
     pub locked: Option<bool>,
     pub discoverable: Option<bool>,
     pub bot: Option<bool>,
+    /// URLs of uploaded images (see `service::media`).
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
 }
 
 const MAX_DISPLAY_NAME: usize = 100;
@@ -245,6 +248,8 @@ pub fn update_profile(
         locked: changes.locked,
         discoverable: changes.discoverable,
         bot: changes.bot,
+        avatar_url: changes.avatar_url,
+        header_url: changes.header_url,
         updated_at: Some(store::now()),
     };
     crate::db::transaction(conn, |conn| {

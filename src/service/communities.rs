@@ -171,6 +171,9 @@ pub struct SettingsChange {
     pub membership_policy: Option<String>,
     pub posting_policy: Option<String>,
     pub visibility: Option<String>,
+    /// URLs of uploaded images (see `service::media`).
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
 }
 
 const MAX_RULES: usize = 20;
@@ -307,6 +310,8 @@ fn update_settings(
         display_name: change.display_name,
         note: change.description,
         locked: Some(settings.membership_policy != "open"),
+        avatar_url: change.avatar_url,
+        header_url: change.header_url,
         ..Default::default()
     };
     crate::service::accounts::update_profile(conn, config, community, profile)

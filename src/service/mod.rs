@@ -7,6 +7,7 @@ pub mod filters;
 pub mod follows;
 pub mod interactions;
 pub mod lists;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;

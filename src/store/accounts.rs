@@ -251,6 +251,8 @@ pub struct ProfileEdit {
     pub locked: Option<bool>,
     pub discoverable: Option<bool>,
     pub bot: Option<bool>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 

@@ -360,3 +360,18 @@ def test_keyword_filters(alice, carol):
     alice.delete_filter_v2(spoilers.id)
     assert alice.filters_v2() == []
     assert post.id in [s.id for s in alice.timeline_public(local=True)]
+
+
+def test_avatar_upload(alice):
+    from mastodon import MastodonAPIError
+    png = bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 64
+    me = alice.account_update_credentials(avatar=png, avatar_mime_type="image/png")
+    assert "/media/" in me.avatar
+    served = requests.get(me.avatar)
+    assert served.headers["Content-Type"] == "image/png" and served.content == png
+    try:
+        alice.account_update_credentials(header=b"<svg onload=alert(1)>", header_mime_type="image/svg+xml")
+    except MastodonAPIError:
+        pass
+    else:
+        raise AssertionError("an SVG was taken as a header")
