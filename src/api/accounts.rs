@@ -246,6 +246,20 @@ pub async fn relationships(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// An account we already know by `name@domain` (this instance's own domain names local
+/// ones), without asking other servers.
+async fn known_account(ctx: &Ctx, acct: &str) -> Result<Option<AccountRow>, Error> {
+    let acct = acct.trim_start_matches('@').to_string();
+    let own = ctx.config.domain.clone();
+    ctx.db
+        .run(move |conn| {
+            let (name, domain) = acct.split_once('@').unwrap_or((&acct, ""));
+            let domain = Some(domain).filter(|d| !d.eq_ignore_ascii_case(&own));
+            account_store::by_acct(conn, name, domain)
+        })
+        .await
+}
+
 #[derive(Deserialize)]
 pub struct AccountSearchParams {
     q: String,
@@ -270,15 +284,7 @@ pub async fn search_accounts(
     if query.contains('@') {
         let exact = match params.resolve.unwrap_or(false) {
             true => resolve::account(&ctx, &query).await.ok(),
-            false => {
-                let acct = query.clone();
-                ctx.db
-                    .run(move |conn| {
-                        let (name, domain) = acct.split_once('@').unwrap_or((&acct, ""));
-                        account_store::by_acct(conn, name, Some(domain))
-                    })
-                    .await?
-            }
+            false => known_account(&ctx, &query).await?,
         };
         found.extend(exact);
     } else if !query.is_empty() {
@@ -318,13 +324,7 @@ pub async fn search(
         let found = if resolve {
             resolve::account(&ctx, &query).await.ok()
         } else {
-            let acct = query.trim_start_matches('@').to_string();
-            ctx.db
-                .run(move |conn| {
-                    let (name, domain) = acct.split_once('@').unwrap_or((&acct, ""));
-                    account_store::by_acct(conn, name, Some(domain))
-                })
-                .await?
+            known_account(&ctx, &query).await?
         };
         accounts.extend(found.map(|a| Account::from_row(&a, &base)));
     } else if wants("accounts") && !query.is_empty() && !query.contains('/') {

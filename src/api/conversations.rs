@@ -22,11 +22,16 @@ pub async fn list(
     let me = auth.user("read:statuses")?.1.clone();
     let base = ctx.config.base_url();
     respond_paged(&ctx, &req, &params, move |conn, page| {
+        // Pages run over the messages, so Link follows them even when a page folds into
+        // fewer conversations; a long conversation can show again on a later page.
+        let messages = statuses::direct_of(conn, me.id, page)?;
+        let cursor: Vec<i64> = messages.iter().map(|s| s.id).collect();
         let mut seen = std::collections::HashSet::new();
-        let latest: Vec<statuses::Status> = statuses::direct_of(conn, me.id, page)?
-            .into_iter()
-            .filter(|s| seen.insert(s.thread_root_id.unwrap_or(s.id)))
-            .collect();
+        let latest: Vec<statuses::Status> =
+            crate::service::visibility::filter_visible(conn, Some(&me), messages)?
+                .into_iter()
+                .filter(|s| seen.insert(s.thread_root_id.unwrap_or(s.id)))
+                .collect();
         let rendered = render(conn, &base, Some(&me), &latest)?;
         let mentions =
             statuses::mentions_of(conn, &latest.iter().map(|s| s.id).collect::<Vec<_>>())?;
@@ -62,7 +67,7 @@ pub async fn list(
                 })
             })
             .collect();
-        Ok((latest.iter().map(|s| s.id).collect::<Vec<i64>>(), body))
+        Ok((cursor, body))
     })
     .await
 }

@@ -71,11 +71,8 @@ impl FilterForm {
                 let seconds = v
                     .as_i64()
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                    .filter(|s| *s > 0)
                     .ok_or_else(|| Error::Unprocessable("expires_in must be seconds".into()))?;
-                Some(Some(
-                    crate::store::now() + chrono::Duration::seconds(seconds),
-                ))
+                Some(Some(super::params::expires_in(seconds)?))
             }
         };
         Ok(FilterChange {

@@ -113,6 +113,12 @@ pub async fn create(
         .take()
         .ok_or_else(|| Error::Unprocessable("name is required".into()))?;
     let base = config.base_url();
+    // Refused before any uploaded image is kept.
+    if config.communities_by_admins_only && !is_admin {
+        return Err(Error::Forbidden(
+            "only administrators may create communities on this instance".into(),
+        ));
+    }
     let change = form.change(&ctx).await?;
     let body = ctx
         .db
@@ -193,6 +199,14 @@ pub async fn update(
     let (_, me) = auth.user("write:accounts")?;
     let (me, config) = (me.clone(), ctx.config.clone());
     let base = config.base_url();
+    // Refused before any uploaded image is kept.
+    let (checked, moderator) = (id.clone(), me.clone());
+    ctx.db
+        .run(move |conn| {
+            let community = community_by_id(conn, &checked)?;
+            moderation::require_moderator(conn, &community, &moderator)
+        })
+        .await?;
     let change = form.change(&ctx).await?;
     let body = ctx
         .db
@@ -303,11 +317,7 @@ pub async fn ban(
 ) -> Result<HttpResponse, Error> {
     act(ctx, auth, id.into_inner(), move |conn, _| {
         let account = account_by_id(conn, &form.account_id)?;
-        let expires_at = match form.expires_in {
-            Some(s) if s > 0 => Some(crate::store::now() + chrono::Duration::seconds(s)),
-            Some(_) => return Err(Error::Unprocessable("expires_in must be positive".into())),
-            None => None,
-        };
+        let expires_at = form.expires_in.map(super::params::expires_in).transpose()?;
         Ok(Action::Ban(BanOrder {
             account,
             reason: form.reason,
@@ -449,11 +459,7 @@ pub async fn create_invite(
 ) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user("write:follows")?;
     let (me, base) = (me.clone(), ctx.config.base_url());
-    let expires_at = match form.expires_in {
-        Some(s) if s > 0 => Some(crate::store::now() + chrono::Duration::seconds(s)),
-        Some(_) => return Err(Error::Unprocessable("expires_in must be positive".into())),
-        None => None,
-    };
+    let expires_at = form.expires_in.map(super::params::expires_in).transpose()?;
     let max_uses = form
         .max_uses
         .map(|n| i32::try_from(n).map_err(|_| Error::Unprocessable("max_uses is too large".into())))

@@ -32,8 +32,7 @@ fn render(
     let status_ids: Vec<i64> = rows.iter().filter_map(|n| n.status_id).collect();
     let status_rows = statuses::by_ids(conn, &status_ids)?;
     let mut status_rows = crate::service::visibility::filter_notified(conn, viewer, status_rows)?;
-    let filters = crate::service::filters::Matcher::load(conn, viewer.id)?;
-    status_rows.retain(|s| !filters.hides(s, "notifications"));
+    crate::service::filters::retain_shown(conn, viewer.id, &mut status_rows, "notifications")?;
     let rendered = status::render(conn, base, Some(viewer), &status_rows)?;
     let statuses: HashMap<String, &status::Status> =
         rendered.iter().map(|s| (s.id.clone(), s)).collect();

@@ -182,6 +182,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
     }
 }
 
+/// Longest `expires_in` taken: ten years.
+const MAX_EXPIRES_IN: i64 = 10 * 365 * 24 * 3600;
+
+/// The time `seconds` from now, for `expires_in` parameters: positive, at most ten years.
+pub fn expires_in(seconds: i64) -> Result<chrono::NaiveDateTime, Error> {
+    if !(1..=MAX_EXPIRES_IN).contains(&seconds) {
+        return Err(Error::Unprocessable(format!(
+            "expires_in must be from 1 to {MAX_EXPIRES_IN} seconds"
+        )));
+    }
+    Ok(crate::store::now() + chrono::Duration::seconds(seconds))
+}
+
 /// Deserialise a bool sent as JSON bool or as "true"/"1"/"false"/"0".
 pub fn flexible_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {

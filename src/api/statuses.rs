@@ -38,8 +38,7 @@ async fn respond_list(
         .run(move |conn| {
             let mut visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
             if let Some(viewer) = &viewer {
-                let filters = crate::service::filters::Matcher::load(conn, viewer.id)?;
-                visible.retain(|s| !filters.hides(s, context));
+                crate::service::filters::retain_shown(conn, viewer.id, &mut visible, context)?;
             }
             render(conn, &body_base, viewer.as_ref(), &visible)
         })
@@ -553,9 +552,9 @@ pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
             let mut ancestors = visibility::filter_visible(conn, viewer.as_ref(), ancestors)?;
             let mut descendants = visibility::filter_visible(conn, viewer.as_ref(), descendants)?;
             if let Some(viewer) = &viewer {
-                let filters = crate::service::filters::Matcher::load(conn, viewer.id)?;
-                ancestors.retain(|s| !filters.hides(s, "thread"));
-                descendants.retain(|s| !filters.hides(s, "thread"));
+                let retain = crate::service::filters::retain_shown;
+                retain(conn, viewer.id, &mut ancestors, "thread")?;
+                retain(conn, viewer.id, &mut descendants, "thread")?;
             }
             Ok(serde_json::json!({
                 "ancestors": render(conn, &base, viewer.as_ref(), &ancestors)?,

@@ -244,7 +244,7 @@ impl Matcher {
     }
 
     /// Whether a `hide` filter for `context` matches the status.
-    pub fn hides(&self, status: &Status, context: &str) -> bool {
+    fn hides(&self, status: &Status, context: &str) -> bool {
         self.matches(status).iter().any(|m| {
             m.active.filter.filter_action == "hide"
                 && contexts(&m.active.filter).iter().any(|c| c == context)
@@ -252,24 +252,141 @@ impl Matcher {
     }
 }
 
-/// A keyword as a case-insensitive pattern, bounded by word edges for whole words.
-fn pattern(keyword: &Keyword) -> Option<Regex> {
-    let escaped = regex::escape(&keyword.keyword);
-    let source = if keyword.whole_word {
-        format!(r"(?i)\b{escaped}\b")
-    } else {
-        format!("(?i){escaped}")
-    };
-    Regex::new(&source).ok()
+/// Leave out of `list` what the viewer's `hide` filters for `context` catch; a boost is
+/// judged by what it boosts (loaded with one query).
+pub fn retain_shown(
+    conn: &mut DbConn,
+    viewer: i64,
+    list: &mut Vec<Status>,
+    context: &str,
+) -> Result<(), Error> {
+    let filters = Matcher::load(conn, viewer)?;
+    if filters.active.is_empty() {
+        return Ok(());
+    }
+    let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
+    let boosted = crate::store::statuses::by_ids(conn, &boosted_ids)?;
+    list.retain(|status| {
+        let judged = status
+            .reblog_of_id
+            .and_then(|id| boosted.iter().find(|b| b.id == id))
+            .unwrap_or(status);
+        !filters.hides(judged, context)
+    });
+    Ok(())
 }
 
-/// What a keyword is looked for in: title, content warning and the text without its HTML.
+/// A keyword as a case-insensitive pattern. A whole-word keyword is bounded by word edges
+/// where it begins or ends with a word character (so `#nsfw` still matches "look #nsfw").
+fn pattern(keyword: &Keyword) -> Option<Regex> {
+    let escaped = regex::escape(&keyword.keyword);
+    let wordy = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let (start, end) = match keyword.whole_word {
+        true => (
+            if wordy(keyword.keyword.chars().next()) {
+                r"\b"
+            } else {
+                ""
+            },
+            if wordy(keyword.keyword.chars().last()) {
+                r"\b"
+            } else {
+                ""
+            },
+        ),
+        false => ("", ""),
+    };
+    Regex::new(&format!("(?i){start}{escaped}{end}")).ok()
+}
+
+/// What a keyword is looked for in: title, content warning and the text without its HTML
+/// (paragraphs and line breaks kept apart, entities decoded).
 fn searchable_text(status: &Status) -> String {
-    let plain = ammonia::Builder::empty().clean(&status.content).to_string();
+    let spaced = status
+        .content
+        .replace("</p>", "</p>\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let plain = ammonia::Builder::empty()
+        .clean(&spaced)
+        .to_string()
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
     format!(
         "{} {} {}",
         status.title.as_deref().unwrap_or_default(),
         status.spoiler_text,
         plain
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyword(text: &str, whole_word: bool) -> Keyword {
+        Keyword {
+            id: 1,
+            filter_id: 1,
+            keyword: text.to_string(),
+            whole_word,
+        }
+    }
+
+    fn text_of(content: &str) -> String {
+        let mut status = placeholder();
+        status.content = content.to_string();
+        searchable_text(&status)
+    }
+
+    fn placeholder() -> Status {
+        Status {
+            id: 1,
+            account_id: 1,
+            community_id: None,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            thread_root_id: None,
+            reblog_of_id: None,
+            ap_id: String::new(),
+            url: None,
+            title: None,
+            source: String::new(),
+            content: String::new(),
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility: "public".into(),
+            language: None,
+            local: true,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            created_at: store::now(),
+            edited_at: None,
+            deleted_at: None,
+            removed_at: None,
+            locked: false,
+            pinned_at: None,
+            profile_pinned_at: None,
+        }
+    }
+
+    #[test]
+    fn keywords_match_as_people_expect() {
+        let matches = |k: &Keyword, text: &str| pattern(k).unwrap().is_match(text);
+        assert!(matches(&keyword("finale", true), "The Finale!"));
+        assert!(!matches(&keyword("finale", true), "finales"));
+        assert!(matches(&keyword("finale", false), "finales"));
+        assert!(matches(&keyword("#nsfw", true), "look #nsfw here"));
+        assert!(
+            matches(&keyword("a.b", true), "x a.b y") && !matches(&keyword("a.b", true), "axb")
+        );
+        let text = text_of("<p>spoilers</p><p>Next &amp; more</p>");
+        assert!(matches(&keyword("spoilers", true), &text), "{text}");
+        assert!(text.contains("Next & more"), "{text}");
+    }
 }

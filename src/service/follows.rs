@@ -131,6 +131,8 @@ pub fn unfollow(
         };
         follow_store::delete(conn, follow.id)?;
         refresh_counts(conn, &follow)?;
+        // Lists hold only followed accounts.
+        crate::store::lists::remove_everywhere(conn, follower.id, target.id)?;
         if let (false, Some(follow_id)) = (target.is_local(), &follow.ap_id) {
             let inner = activities::follow(follow_id, &follower.ap_id, &target.ap_id);
             let undo = activities::undo(config, next_id(), &follower.ap_id, inner);

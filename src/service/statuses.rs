@@ -305,6 +305,7 @@ pub fn edit(
         };
         status_store::edit(conn, status.id, &edit)?;
         let status = status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)?;
+        crate::store::tags::replace(conn, status.id, &text::hashtags(text))?;
         notify_update(conn, &status)?;
         federate(conn, config, author, &status, "Update")?;
         Ok(status)
@@ -373,6 +374,7 @@ pub fn store_remote(
                     edited_at: Some(store::now()),
                 };
                 status_store::edit(conn, existing.id, &edit)?;
+                crate::store::tags::replace(conn, existing.id, &post.tags)?;
                 notify_update(conn, &existing)?;
             }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);

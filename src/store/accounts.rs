@@ -294,12 +294,13 @@ pub fn directory(
 /// Accounts whose username or display name starts with `prefix` (case-insensitive), local
 /// ones first, for mention completion and account search.
 pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<Account>, Error> {
-    let pattern = format!("{}%", prefix.to_lowercase().replace(['%', '_', '\\'], ""));
+    let pattern = super::starts_with(&prefix.to_lowercase());
     let mut found: Vec<Account> = accounts::table
         .filter(
             lower(accounts::username)
                 .like(pattern.clone())
-                .or(lower(accounts::display_name).like(pattern)),
+                .escape('\\')
+                .or(lower(accounts::display_name).like(pattern).escape('\\')),
         )
         .filter(accounts::suspended.eq(false))
         .filter(accounts::kind.ne(SERVICE))

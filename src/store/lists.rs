@@ -75,8 +75,12 @@ pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
 }
 
 pub fn add_members(conn: &mut DbConn, list_id: i64, account_ids: &[i64]) -> Result<(), Error> {
-    let present = member_ids(conn, list_id)?;
-    for id in account_ids.iter().filter(|id| !present.contains(id)) {
+    let mut present = member_ids(conn, list_id)?;
+    for id in account_ids {
+        if present.contains(id) {
+            continue; // already there, or named twice
+        }
+        present.push(*id);
         diesel::insert_into(list_accounts::table)
             .values((
                 list_accounts::list_id.eq(list_id),
@@ -92,6 +96,20 @@ pub fn remove_members(conn: &mut DbConn, list_id: i64, account_ids: &[i64]) -> R
         list_accounts::table
             .filter(list_accounts::list_id.eq(list_id))
             .filter(list_accounts::account_id.eq_any(account_ids)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Take `member` out of every list of `owner` (when `owner` stops following them).
+pub fn remove_everywhere(conn: &mut DbConn, owner: i64, member: i64) -> Result<(), Error> {
+    let owned = lists::table
+        .filter(lists::account_id.eq(owner))
+        .select(lists::id);
+    diesel::delete(
+        list_accounts::table
+            .filter(list_accounts::account_id.eq(member))
+            .filter(list_accounts::list_id.eq_any(owned)),
     )
     .execute(conn)?;
     Ok(())

@@ -46,6 +46,16 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
+/// A `LIKE` pattern for values starting with `prefix`, its wildcards escaped with `\`
+/// (used with `.escape('\\')`, the same on both backends).
+pub fn starts_with(prefix: &str) -> String {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}%")
+}
+
 /// Current time as stored: naive UTC, millisecond precision (what clients are shown).
 pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();

@@ -10,9 +10,12 @@ use diesel::prelude::*;
 
 /// Longest tag kept; longer ones are not tags anyone types.
 const MAX_TAG: usize = 100;
+/// Most tags kept of one status.
+const MAX_TAGS: usize = 30;
 
 pub fn insert(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), Error> {
-    for tag in tags.iter().filter(|t| !t.is_empty() && t.len() <= MAX_TAG) {
+    let kept = tags.iter().filter(|t| !t.is_empty() && t.len() <= MAX_TAG);
+    for tag in kept.take(MAX_TAGS) {
         diesel::insert_into(status_tags::table)
             .values((
                 status_tags::status_id.eq(status_id),
@@ -21,6 +24,13 @@ pub fn insert(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), 
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Set a status's tags anew, after an edit.
+pub fn replace(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), Error> {
+    diesel::delete(status_tags::table.filter(status_tags::status_id.eq(status_id)))
+        .execute(conn)?;
+    insert(conn, status_id, tags)
 }
 
 /// (status id, tag) for each tag of `status_ids`, in one query.
@@ -59,7 +69,7 @@ pub fn timeline(
 
 /// Tags of public posts that start with `prefix`, most used first.
 pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<String>, Error> {
-    let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+    let pattern = super::starts_with(prefix);
     // Only tags seen on public posts: others would tell what private posts are about.
     let public = statuses::table
         .filter(statuses::visibility.eq(PUBLIC))
@@ -67,7 +77,7 @@ pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<String>
         .filter(statuses::removed_at.is_null())
         .select(statuses::id);
     let rows: Vec<(String, i64)> = status_tags::table
-        .filter(status_tags::tag.like(pattern))
+        .filter(status_tags::tag.like(pattern).escape('\\'))
         .filter(status_tags::status_id.eq_any(public))
         .group_by(status_tags::tag)
         .select((status_tags::tag, diesel::dsl::count_star()))

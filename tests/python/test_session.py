@@ -353,10 +353,21 @@ def test_keyword_filters(alice, carol):
     assert seen.filtered[0].keyword_matches == ["finale"]
     alice.update_filter_v2(spoilers.id, filter_action="hide")
     assert post.id not in [s.id for s in alice.timeline_public(local=True)], "hidden in public"
+    again = alice.status_post("Season two finale soon")
+    carol.status_reblog(again.id)
+    home = alice.timeline_home()
+    assert not any(s.id == again.id or (s.reblog and s.reblog.id == again.id) for s in home), "boosts too"
     assert carol.status(post.id).filtered == [], "someone else's filters do not apply"
     alice.add_filter_keyword_v2(spoilers.id, "ending", whole_word=False)
     assert {k.keyword for k in alice.filter_keywords_v2(spoilers.id)} == {"finale", "ending"}
     assert {f.phrase for f in alice.filters()} == {"finale", "ending"}
+    from mastodon import MastodonAPIError
+    try:
+        alice.create_filter_v2("Forever", ["home"], "warn", expires_in=99999999999999)
+    except MastodonAPIError:
+        pass
+    else:
+        raise AssertionError("an expiry past any calendar was taken")
     alice.delete_filter_v2(spoilers.id)
     assert alice.filters_v2() == []
     assert post.id in [s.id for s in alice.timeline_public(local=True)]
