@@ -797,6 +797,26 @@ pub async fn health(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// A report in Mastodon's Report shape.
+pub fn mastodon_report_json(
+    report: &moderation_store::Report,
+    target: &AccountRow,
+    base: &str,
+) -> Value {
+    json!({
+        "id": report.id.to_string(),
+        "action_taken": report.resolved_at.is_some(),
+        "action_taken_at": report.resolved_at.map(time),
+        "category": "other",
+        "comment": report.comment,
+        "forwarded": report.ap_id.is_some(),
+        "created_at": time(report.created_at),
+        "status_ids": report.status_id.map(|id| vec![id.to_string()]).unwrap_or_default(),
+        "rule_ids": null,
+        "target_account": Account::from_row(target, base),
+    })
+}
+
 #[derive(Deserialize)]
 pub struct MastodonReport {
     account_id: String,
@@ -838,18 +858,9 @@ pub async fn mastodon_report(
                         .into(),
                 )
             })?;
-            Ok(json!({
-                "id": first.id.to_string(),
-                "action_taken": false,
-                "action_taken_at": null,
-                "category": "other",
-                "comment": form.comment,
-                "forwarded": false,
-                "created_at": time(first.created_at),
-                "status_ids": form.status_ids,
-                "rule_ids": null,
-                "target_account": Account::from_row(&target, &base),
-            }))
+            let mut body = mastodon_report_json(first, &target, &base);
+            body["status_ids"] = json!(form.status_ids);
+            Ok(body)
         })
         .await?;
     ctx.deliveries.wake();

@@ -24,7 +24,17 @@ fn render(
     viewer: &AccountRow,
     rows: &[Notification],
 ) -> Result<Vec<Value>, Error> {
-    let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
+    let report_ids: Vec<i64> = rows.iter().filter_map(|n| n.report_id).collect();
+    let reports: HashMap<i64, crate::store::moderation::Report> =
+        crate::store::moderation::reports_by_ids(conn, &report_ids)?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+    let account_ids: Vec<i64> = rows
+        .iter()
+        .map(|n| n.from_account_id)
+        .chain(reports.values().map(|r| r.target_account_id))
+        .collect();
     let accounts: HashMap<i64, AccountRow> = accounts::by_ids(conn, &account_ids)?
         .into_iter()
         .map(|a| (a.id, a))
@@ -44,14 +54,20 @@ fn render(
             if n.status_id.is_some() && status.is_none() {
                 return None; // the status is gone
             }
-            Some(json!({
+            let mut body = json!({
                 "id": n.id.to_string(),
                 "type": n.kind,
                 "created_at": time(n.created_at),
                 "group_key": format!("ungrouped-{}", n.id),
                 "account": Account::from_row(account, base),
                 "status": status,
-            }))
+            });
+            if let Some(id) = n.report_id {
+                let report = reports.get(&id)?;
+                let target = accounts.get(&report.target_account_id)?;
+                body["report"] = super::guild::mastodon_report_json(report, target, base);
+            }
+            Some(body)
         })
         .collect())
 }

@@ -140,6 +140,7 @@ diesel::table! {
         status_id -> Nullable<BigInt>,
         read -> Bool,
         created_at -> Timestamp,
+        report_id -> Nullable<BigInt>,
     }
 }
 

@@ -17,6 +17,9 @@ pub const MENTION: &str = "mention";
 /// A status the recipient boosted was edited.
 pub const UPDATE: &str = "update";
 
+/// A report reached the moderators of a community.
+pub const REPORT: &str = "admin.report";
+
 /// Notify `recipient` of `kind` done by `from`; nothing for remote recipients (their own
 /// server notifies them) or for what people do to themselves.
 pub fn notify(
@@ -25,6 +28,35 @@ pub fn notify(
     from_id: i64,
     kind: &str,
     status_id: Option<i64>,
+) -> Result<(), Error> {
+    insert(conn, (recipient_id, from_id), kind, status_id, None)
+}
+
+/// Tell a community's local moderators of a report about it.
+pub fn notify_report(
+    conn: &mut DbConn,
+    community_id: i64,
+    reporter_id: i64,
+    report_id: i64,
+) -> Result<(), Error> {
+    for moderator in crate::store::communities::moderator_ids(conn, community_id)? {
+        insert(
+            conn,
+            (moderator, reporter_id),
+            REPORT,
+            None,
+            Some(report_id),
+        )?;
+    }
+    Ok(())
+}
+
+fn insert(
+    conn: &mut DbConn,
+    (recipient_id, from_id): (i64, i64),
+    kind: &str,
+    status_id: Option<i64>,
+    report_id: Option<i64>,
 ) -> Result<(), Error> {
     if recipient_id == from_id {
         return Ok(());
@@ -43,6 +75,7 @@ pub fn notify(
             status_id,
             read: false,
             created_at: store::now(),
+            report_id,
         },
     )
 }

@@ -51,6 +51,14 @@ pub fn report(
             created_at: store::now(),
         };
         moderation_store::insert_report(conn, &report)?;
+        if community.is_local() {
+            crate::service::notifications::notify_report(
+                conn,
+                community_id,
+                reporter.id,
+                report.id,
+            )?;
+        }
         if let Some(ap_id) = ap_id {
             let flag = activities::flag(
                 &ap_id,
@@ -120,20 +128,22 @@ pub fn receive_flag(
                 )?;
                 ap_id = ap_id.or(Some(id));
             }
-            moderation_store::insert_report(
-                conn,
-                &Report {
-                    id: next_id(),
-                    community_id: community.id,
-                    reporter_id: reporter.id,
-                    target_account_id: status.account_id,
-                    status_id: Some(status.id),
-                    comment: comment.clone(),
-                    ap_id,
-                    resolved_at: None,
-                    created_at: store::now(),
-                },
-            )?;
+            let report = Report {
+                id: next_id(),
+                community_id: community.id,
+                reporter_id: reporter.id,
+                target_account_id: status.account_id,
+                status_id: Some(status.id),
+                comment: comment.clone(),
+                ap_id,
+                resolved_at: None,
+                created_at: store::now(),
+            };
+            moderation_store::insert_report(conn, &report)?;
+            if community.is_local() {
+                let notify = crate::service::notifications::notify_report;
+                notify(conn, community.id, reporter.id, report.id)?;
+            }
             filed += 1;
         }
         Ok(filed)

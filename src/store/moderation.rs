@@ -148,6 +148,13 @@ pub fn insert_report(conn: &mut DbConn, report: &Report) -> Result<(), Error> {
     Ok(())
 }
 
+pub fn reports_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Report>, Error> {
+    Ok(reports::table
+        .filter(reports::id.eq_any(ids))
+        .select(Report::as_select())
+        .load(conn)?)
+}
+
 pub fn report_by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Report>, Error> {
     Ok(reports::table
         .filter(reports::ap_id.eq(ap_id))

@@ -14,6 +14,8 @@ pub struct Notification {
     pub status_id: Option<i64>,
     pub read: bool,
     pub created_at: NaiveDateTime,
+    /// For `admin.report`: the report moderators are told of.
+    pub report_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, notification: &Notification) -> Result<(), Error> {

@@ -222,6 +222,9 @@ def test_report_reaches_the_remote_communitys_moderators(alice, carol, beta):
         r = requests.get(f"{beta}/api/v1/guild/communities/{community.id}/reports", headers=headers)
         return any(item["comment"] == "an advert" for item in r.json())
     eventually(reported, "the report reaches practice's moderators")
+    told = bob.notifications(types=["admin.report"])
+    assert told and told[0].report.comment == "an advert"
+    assert told[0].report.target_account.username == "alice"
 
 
 def test_mutes_and_blocks(alice, carol, beta):
