@@ -83,13 +83,7 @@ async fn mastodon_py_session() {
     })
     .await
     .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    eprintln!("{text}");
-    assert!(output.status.success(), "the Mastodon.py suite failed");
+    common::assert_suite_passed(&output, "Mastodon.py");
     alpha.stop().await;
     beta.stop().await;
 }

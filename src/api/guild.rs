@@ -229,6 +229,31 @@ fn accounts_json(conn: &mut DbConn, base: &str, ids: &[i64]) -> Result<Vec<Accou
         .collect())
 }
 
+/// Run `f` for a moderator of the community `community_id` (403 for anyone else) with a
+/// token covering `scope`, and answer what it gives as JSON.
+async fn as_moderator<F, T>(
+    ctx: &Ctx,
+    auth: &Auth,
+    scope: &str,
+    community_id: String,
+    f: F,
+) -> Result<HttpResponse, Error>
+where
+    F: FnOnce(&mut DbConn, &AccountRow, &AccountRow) -> Result<T, Error> + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    let me = auth.user(scope)?.1.clone();
+    let body = ctx
+        .db
+        .run(move |conn| {
+            let community = community_by_id(conn, &community_id)?;
+            moderation::require_moderator(conn, &community, &me)?;
+            f(conn, &community, &me)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
 /// `GET /api/v1/guild/communities/{id}/moderators`
 pub async fn moderators(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Error> {
     let base = ctx.config.base_url();
@@ -344,13 +369,13 @@ pub async fn unban(
 
 /// `GET /api/v1/guild/communities/{id}/bans` (moderators)
 pub async fn bans(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("read:accounts")?;
-    let (me, base) = (me.clone(), ctx.config.base_url());
-    let body = ctx
-        .db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            moderation::require_moderator(conn, &community, &me)?;
+    let base = ctx.config.base_url();
+    as_moderator(
+        &ctx,
+        &auth,
+        "read:accounts",
+        id.into_inner(),
+        move |conn, community, _| {
             let bans = moderation_store::bans(conn, community.id, crate::store::now())?;
             let ids: Vec<i64> = bans.iter().map(|b| b.account_id).collect();
             let accounts = accounts_json(conn, &base, &ids)?;
@@ -366,27 +391,27 @@ pub async fn bans(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse
                     })
                 })
                 .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// `GET /api/v1/guild/communities/{id}/join_requests` (moderators)
 pub async fn join_requests(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("read:follows")?;
-    let (me, base) = (me.clone(), ctx.config.base_url());
-    let body = ctx
-        .db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            moderation::require_moderator(conn, &community, &me)?;
+    let base = ctx.config.base_url();
+    as_moderator(
+        &ctx,
+        &auth,
+        "read:follows",
+        id.into_inner(),
+        move |conn, community, _| {
             let page = PageParams::default().page();
             let rows = follows::page_account_ids(conn, community.id, true, PENDING, page)?;
             let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
             accounts_json(conn, &base, &ids)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 async fn decide_join(
@@ -478,21 +503,21 @@ pub async fn create_invite(
 
 /// `GET /api/v1/guild/communities/{id}/invites` (moderators)
 pub async fn invites(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("read:follows")?;
-    let (me, base) = (me.clone(), ctx.config.base_url());
-    let body = ctx
-        .db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            moderation::require_moderator(conn, &community, &me)?;
+    let base = ctx.config.base_url();
+    as_moderator(
+        &ctx,
+        &auth,
+        "read:follows",
+        id.into_inner(),
+        move |conn, community, _| {
             let list = moderation_store::invites(conn, community.id)?;
             Ok(list
                 .iter()
                 .map(|i| invite_json(&base, i, None))
                 .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// `DELETE /api/v1/guild/communities/{id}/invites/{invite_id}`
@@ -501,20 +526,20 @@ pub async fn revoke_invite(
     auth: Auth,
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("write:follows")?;
-    let me = me.clone();
     let (id, invite_id) = path.into_inner();
-    ctx.db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            moderation::require_moderator(conn, &community, &me)?;
+    as_moderator(
+        &ctx,
+        &auth,
+        "write:follows",
+        id,
+        move |conn, community, _| {
             if !moderation_store::delete_invite(conn, community.id, parse_id(&invite_id)?)? {
                 return Err(Error::NotFound);
             }
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({})))
+            Ok(json!({}))
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -673,19 +698,18 @@ pub async fn community_reports(
     id: Path<String>,
     Query(params): Query<ReportsParams>,
 ) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("read:reports")?;
-    let me = me.clone();
-    let body = ctx
-        .db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            moderation::require_moderator(conn, &community, &me)?;
+    as_moderator(
+        &ctx,
+        &auth,
+        "read:reports",
+        id.into_inner(),
+        move |conn, community, _| {
             let all = params.resolved.unwrap_or(false);
             let list = moderation_store::reports(conn, community.id, all, params.max_id, 40)?;
             Ok(list.iter().map(report_json).collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// `POST /api/v1/guild/communities/{id}/reports/{report_id}/resolve`
@@ -694,23 +718,24 @@ pub async fn resolve_report(
     auth: Auth,
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
-    let (_, me) = auth.user("write:reports")?;
-    let me = me.clone();
     let (id, report_id) = path.into_inner();
-    ctx.db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            moderation::require_moderator(conn, &community, &me)?;
+    as_moderator(
+        &ctx,
+        &auth,
+        "write:reports",
+        id,
+        move |conn, community, me| {
             let now = crate::store::now();
             if !moderation_store::resolve_report(conn, community.id, parse_id(&report_id)?, now)? {
                 return Err(Error::NotFound);
             }
             let entry =
                 moderation_store::LogEntry::new(community.id, Some(me.id), "resolve_report");
-            moderation_store::insert_log(conn, &entry)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({})))
+            moderation_store::insert_log(conn, &entry)?;
+            Ok(json!({}))
+        },
+    )
+    .await
 }
 
 /// `GET /api/v1/guild/communities/{id}/moderation_log`: public, newest first; `max_id` pages.

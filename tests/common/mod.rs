@@ -273,6 +273,17 @@ impl TestServer {
     }
 }
 
+/// Print what a client suite said, and fail the test if the suite failed.
+pub fn assert_suite_passed(output: &std::process::Output, suite: &str) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{text}");
+    assert!(output.status.success(), "the {suite} suite failed");
+}
+
 /// Poll `check` until it returns true, for up to 30 seconds.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where

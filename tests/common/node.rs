@@ -48,11 +48,5 @@ pub async fn run(file: &'static str, env: Vec<(&'static str, String)>) {
     })
     .await
     .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    eprintln!("{text}");
-    assert!(output.status.success(), "the Node.js suite {file} failed");
+    super::assert_suite_passed(&output, file);
 }
