@@ -391,6 +391,19 @@ async fn moderation_on(backend: &Backend) {
         .find(|e| e["action"] == "remove_status")
         .unwrap();
     assert_eq!(removal["reason"], "spam");
+    // The log pages like Mastodon's lists.
+    let (_, first, link) = Client {
+        server: &alpha,
+        token: None,
+    }
+    .call(
+        Method::GET,
+        &format!("/api/v1/guild/communities/{makers_id}/moderation_log?limit=2"),
+        None,
+    )
+    .await;
+    assert_eq!(first.as_array().unwrap().len(), 2);
+    assert!(link.is_some_and(|l| l.contains("max_id=")));
     assert_eq!(
         removal["moderator"]["acct"],
         format!("gil@{}", gamma.domain)
@@ -669,7 +682,33 @@ async fn posting_and_joining_policies() {
         403
     );
     join(&dan, "makers").await;
-    dan.post("/api/v1/statuses", post_in("makers")).await;
+    let makers_post = dan.post("/api/v1/statuses", post_in("makers")).await;
+
+    // Turning members-only takes the earlier posts in too.
+    let anonymous = Client {
+        server: &alpha,
+        token: None,
+    };
+    let makers_path = format!("/api/v1/statuses/{}", id(&makers_post));
+    assert_eq!(
+        anonymous.status_of(Method::GET, &makers_path, None).await,
+        200
+    );
+    let makers_id = id(&lookup(&ann, "makers").await);
+    let settings = json!({"visibility": "members", "membership_policy": "approval"});
+    let (status, _, _) = ann
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/guild/communities/{makers_id}"),
+            Some(settings),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        anonymous.status_of(Method::GET, &makers_path, None).await,
+        404
+    );
+    assert_eq!(dan.get(&makers_path).await["visibility"], "private");
 
     // Anyone: no membership needed.
     ann.post(

@@ -6,7 +6,7 @@
 use super::auth::{Auth, MaybeAuth};
 use super::entities::account::Account;
 use super::entities::time;
-use super::pagination::PageParams;
+use super::pagination::{respond_paged, PageParams};
 use super::params::{flexible_bool, flexible_i64, Params, Query};
 use crate::app::Ctx;
 use crate::db::DbConn;
@@ -23,7 +23,7 @@ use crate::store::{
     moderation as moderation_store, statuses as status_store,
     users::ROLE_ADMIN,
 };
-use actix_web::{web::Path, HttpResponse};
+use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -738,51 +738,50 @@ pub async fn resolve_report(
     .await
 }
 
-/// `GET /api/v1/guild/communities/{id}/moderation_log`: public, newest first; `max_id` pages.
+/// `GET /api/v1/guild/communities/{id}/moderation_log`: public, newest first, paged with
+/// `Link` like Mastodon's lists.
 /// A members-only community shows it to its members.
 pub async fn moderation_log(
     ctx: Ctx,
+    req: HttpRequest,
     auth: MaybeAuth,
     id: Path<String>,
-    Query(params): Query<ReportsParams>,
+    Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
     let viewer = auth.viewer("read:accounts").cloned();
     let base = ctx.config.base_url();
-    let body = ctx
-        .db
-        .run(move |conn| {
-            let community = community_by_id(conn, &id)?;
-            require_insight(conn, &community, viewer.as_ref())?;
-            let entries = moderation_store::log(conn, community.id, params.max_id, 40)?;
-            let mut ids: Vec<i64> = entries
-                .iter()
-                .flat_map(|e| [e.moderator_id, e.target_account_id])
-                .flatten()
-                .collect();
-            ids.sort();
-            ids.dedup();
-            let accounts = accounts_json(conn, &base, &ids)?;
-            let find = |id: Option<i64>| {
-                id.and_then(|id| accounts.iter().find(|a| a.id == id.to_string()))
-            };
-            Ok(entries
-                .iter()
-                .map(|e| {
-                    json!({
-                        "id": e.id.to_string(),
-                        "action": e.action,
-                        "moderator": find(e.moderator_id),
-                        "target_account": find(e.target_account_id),
-                        "target_status_id": e.target_status_id.map(|id| id.to_string()),
-                        "reason": e.reason,
-                        "expires_at": e.expires_at.map(time),
-                        "created_at": time(e.created_at),
-                    })
+    respond_paged(&ctx, &req, &params, move |conn, page| {
+        let community = community_by_id(conn, &id)?;
+        require_insight(conn, &community, viewer.as_ref())?;
+        let entries = moderation_store::log(conn, community.id, page)?;
+        let mut ids: Vec<i64> = entries
+            .iter()
+            .flat_map(|e| [e.moderator_id, e.target_account_id])
+            .flatten()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let accounts = accounts_json(conn, &base, &ids)?;
+        let find =
+            |id: Option<i64>| id.and_then(|id| accounts.iter().find(|a| a.id == id.to_string()));
+        let body: Vec<Value> = entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "id": e.id.to_string(),
+                    "action": e.action,
+                    "moderator": find(e.moderator_id),
+                    "target_account": find(e.target_account_id),
+                    "target_status_id": e.target_status_id.map(|id| id.to_string()),
+                    "reason": e.reason,
+                    "expires_at": e.expires_at.map(time),
+                    "created_at": time(e.created_at),
                 })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+            })
+            .collect();
+        Ok((entries.iter().map(|e| e.id).collect::<Vec<i64>>(), body))
+    })
+    .await
 }
 
 /// A members-only community's inner life (log, health) is for its members.

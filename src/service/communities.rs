@@ -306,6 +306,11 @@ fn update_settings(
     )?;
     let settings = communities::by_account(conn, community.id)?.ok_or(Error::NotFound)?;
     check_combination(&settings)?;
+    // A community that becomes members-only takes its earlier posts in with it here. Copies
+    // other servers already hold cannot be called back.
+    if settings.visibility == MEMBERS_ONLY {
+        statuses::restrict_to_members(conn, community.id)?;
+    }
     let profile = crate::service::accounts::ProfileChanges {
         display_name: change.display_name,
         note: change.description,

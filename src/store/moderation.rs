@@ -244,17 +244,13 @@ pub fn insert_log(conn: &mut DbConn, entry: &LogEntry) -> Result<(), Error> {
 pub fn log(
     conn: &mut DbConn,
     community_id: i64,
-    before_id: Option<i64>,
-    limit: i64,
+    page: super::statuses::Page,
 ) -> Result<Vec<LogEntry>, Error> {
-    let mut query = moderation_log::table
+    let query = moderation_log::table
         .filter(moderation_log::community_id.eq(community_id))
-        .order(moderation_log::id.desc())
-        .limit(limit)
         .select(LogEntry::as_select())
         .into_boxed();
-    if let Some(before) = before_id {
-        query = query.filter(moderation_log::id.lt(before));
-    }
-    Ok(query.load(conn)?)
+    let mut rows: Vec<LogEntry> = keyset!(query, moderation_log::id, page).load(conn)?;
+    rows.sort_by_key(|e| std::cmp::Reverse(e.id));
+    Ok(rows)
 }

@@ -421,6 +421,18 @@ pub fn is_mentioned(conn: &mut DbConn, status_id: i64, account_id: i64) -> Resul
         .all(|(_, a)| *a != account_id))
 }
 
+/// Make a community's public and unlisted posts members-only.
+pub fn restrict_to_members(conn: &mut DbConn, community_id: i64) -> Result<(), Error> {
+    diesel::update(
+        statuses::table
+            .filter(statuses::community_id.eq(community_id))
+            .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED])),
+    )
+    .set(statuses::visibility.eq(MEMBERS))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Set or clear a moderator's removal.
 pub fn set_removed(
     conn: &mut DbConn,
