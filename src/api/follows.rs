@@ -29,12 +29,7 @@ where
     respond_paged(ctx, req, &params, move |conn, page| {
         let rows = load(conn, page)?;
         let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
-        let found = accounts::by_ids(conn, &ids)?;
-        let body: Vec<Account> = ids
-            .iter()
-            .filter_map(|id| found.iter().find(|a| a.id == *id))
-            .map(|a| Account::from_row(a, &base))
-            .collect();
+        let body = Account::list(conn, &base, &ids)?;
         Ok((rows.iter().map(|(f, _)| *f).collect::<Vec<i64>>(), body))
     })
     .await

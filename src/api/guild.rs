@@ -54,6 +54,18 @@ fn community_json(
         Some(v) => follows::between(conn, v.id, community.id)?.map(|f| f.state),
         None => None,
     };
+    let standing = (viewer.map(|v| v.id), membership.as_deref());
+    community_body(base, community, &settings, &moderators, standing)
+}
+
+/// [`community_json`] from what is already loaded: the viewer's id and follow state.
+fn community_body(
+    base: &str,
+    community: &AccountRow,
+    settings: &community_store::Community,
+    moderators: &[i64],
+    (viewer, membership): (Option<i64>, Option<&str>),
+) -> Result<Value, Error> {
     let mut body = serde_json::to_value(Account::from_row(community, base))?;
     body["guild"] = json!({
         "membership_policy": settings.membership_policy,
@@ -61,9 +73,9 @@ fn community_json(
         "visibility": settings.visibility,
         "rules": serde_json::from_str::<Value>(&settings.rules).unwrap_or(json!([])),
         "moderator_ids": moderators.iter().map(i64::to_string).collect::<Vec<_>>(),
-        "member": membership.as_deref() == Some(ACCEPTED),
-        "requested": membership.as_deref() == Some(PENDING),
-        "moderator": viewer.is_some_and(|v| moderators.contains(&v.id)),
+        "member": membership == Some(ACCEPTED),
+        "requested": membership == Some(PENDING),
+        "moderator": viewer.is_some_and(|v| moderators.contains(&v)),
         "local": community.is_local(),
     });
     Ok(body)
@@ -159,13 +171,32 @@ pub async fn list(
     let body = ctx
         .db
         .run(move |conn| {
+            // A handful of queries for the whole page, whatever its length.
+            let page = community_store::local_directory(conn, offset, limit)?;
+            let ids: Vec<i64> = page.iter().map(|(c, _)| c.id).collect();
+            let moderators = community_store::moderators_of(conn, &ids)?;
+            let states = match &viewer {
+                Some(v) => follows::states_among(conn, v.id, &ids, true)?,
+                None => Default::default(),
+            };
+            let mut healths = communities::healths(conn, &ids)?;
             let mut list = Vec::new();
-            for (community, _) in community_store::local_directory(conn, offset, limit)? {
-                let mut body = community_json(conn, &base, &community, viewer.as_ref())?;
+            for (community, settings) in &page {
+                let mods: Vec<i64> = moderators
+                    .iter()
+                    .filter(|(c, _)| *c == community.id)
+                    .map(|(_, m)| *m)
+                    .collect();
+                let membership = states.get(&community.id).map(String::as_str);
+                let viewer_id = viewer.as_ref().map(|v| v.id);
+                let mut body =
+                    community_body(&base, community, settings, &mods, (viewer_id, membership))?;
                 // A members-only community's figures are for its members.
-                if require_insight(conn, &community, viewer.as_ref()).is_ok() {
-                    let health = communities::health(conn, &community)?;
-                    body["guild"]["health"] = serde_json::to_value(health)?;
+                let insight = settings.visibility != communities::MEMBERS_ONLY
+                    || membership == Some(ACCEPTED)
+                    || viewer_id.is_some_and(|v| mods.contains(&v));
+                if insight {
+                    body["guild"]["health"] = serde_json::to_value(healths.remove(&community.id))?;
                 }
                 list.push(body);
             }
@@ -220,15 +251,6 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn accounts_json(conn: &mut DbConn, base: &str, ids: &[i64]) -> Result<Vec<Account>, Error> {
-    let found = account_store::by_ids(conn, ids)?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id))
-        .map(|a| Account::from_row(a, base))
-        .collect())
-}
-
 /// Run `f` for a moderator of the community `community_id` (403 for anyone else) with a
 /// token covering `scope`, and answer what it gives as JSON.
 async fn as_moderator<F, T>(
@@ -262,16 +284,16 @@ pub async fn moderators(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Erro
         .run(move |conn| {
             let community = community_by_id(conn, &id)?;
             let ids = community_store::moderator_ids(conn, community.id)?;
-            accounts_json(conn, &base, &ids)
+            Account::list(conn, &base, &ids)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Run a moderator's action built from the community and the request, and answer 200.
+/// Run a moderator's action built from the request, and answer 200.
 async fn act<F>(ctx: Ctx, auth: Auth, community_id: String, build: F) -> Result<HttpResponse, Error>
 where
-    F: FnOnce(&mut DbConn, &AccountRow) -> Result<Action, Error> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<Action, Error> + Send + 'static,
 {
     let (_, me) = auth.user("write:accounts")?;
     let (me, config) = (me.clone(), ctx.config.clone());
@@ -279,7 +301,7 @@ where
         .db
         .run(move |conn| {
             let community = community_by_id(conn, &community_id)?;
-            let action = build(conn, &community)?;
+            let action = build(conn)?;
             moderation::act(conn, &config, &community, &me, &action)?;
             Ok(json!({ "action": action.name() }))
         })
@@ -300,7 +322,7 @@ pub async fn add_moderator(
     id: Path<String>,
     Params(form): Params<AccountForm>,
 ) -> Result<HttpResponse, Error> {
-    act(ctx, auth, id.into_inner(), move |conn, _| {
+    act(ctx, auth, id.into_inner(), move |conn| {
         let account = account_by_id(conn, &form.account_id)?;
         Ok(Action::AddModerator { account })
     })
@@ -314,7 +336,7 @@ pub async fn remove_moderator(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (id, account_id) = path.into_inner();
-    act(ctx, auth, id, move |conn, _| {
+    act(ctx, auth, id, move |conn| {
         let account = account_by_id(conn, &account_id)?;
         Ok(Action::RemoveModerator { account })
     })
@@ -340,7 +362,7 @@ pub async fn ban(
     id: Path<String>,
     Params(form): Params<BanForm>,
 ) -> Result<HttpResponse, Error> {
-    act(ctx, auth, id.into_inner(), move |conn, _| {
+    act(ctx, auth, id.into_inner(), move |conn| {
         let account = account_by_id(conn, &form.account_id)?;
         let expires_at = form.expires_in.map(super::params::expires_in).transpose()?;
         Ok(Action::Ban(BanOrder {
@@ -360,7 +382,7 @@ pub async fn unban(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (id, account_id) = path.into_inner();
-    act(ctx, auth, id, move |conn, _| {
+    act(ctx, auth, id, move |conn| {
         let account = account_by_id(conn, &account_id)?;
         Ok(Action::Unban { account })
     })
@@ -378,7 +400,7 @@ pub async fn bans(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse
         move |conn, community, _| {
             let bans = moderation_store::bans(conn, community.id, crate::store::now())?;
             let ids: Vec<i64> = bans.iter().map(|b| b.account_id).collect();
-            let accounts = accounts_json(conn, &base, &ids)?;
+            let accounts = Account::list(conn, &base, &ids)?;
             Ok(bans
                 .iter()
                 .zip(accounts)
@@ -408,7 +430,7 @@ pub async fn join_requests(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<Htt
             let page = PageParams::default().page();
             let rows = follows::page_account_ids(conn, community.id, true, PENDING, page)?;
             let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
-            accounts_json(conn, &base, &ids)
+            Account::list(conn, &base, &ids)
         },
     )
     .await
@@ -761,7 +783,7 @@ pub async fn moderation_log(
             .collect();
         ids.sort();
         ids.dedup();
-        let accounts = accounts_json(conn, &base, &ids)?;
+        let accounts = Account::list(conn, &base, &ids)?;
         let find =
             |id: Option<i64>| id.and_then(|id| accounts.iter().find(|a| a.id == id.to_string()));
         let body: Vec<Value> = entries

@@ -6,7 +6,7 @@ use super::params::{flexible_bool, string_list, Params};
 use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::lists::{self as list_service, ListChange};
-use crate::store::{accounts, lists as list_store, lists::List};
+use crate::store::{lists as list_store, lists::List};
 use actix_web::{web::Path, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -126,11 +126,7 @@ pub async fn members(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespo
         .run(move |conn| {
             let list = list_service::owned(conn, me, id)?;
             let ids = list_store::member_ids(conn, list.id)?;
-            let found = accounts::by_ids(conn, &ids)?;
-            Ok(found
-                .iter()
-                .map(|a| Account::from_row(a, &base))
-                .collect::<Vec<_>>())
+            Account::list(conn, &base, &ids)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -584,12 +584,7 @@ async fn who(
                 true => status_store::reblogger_ids(conn, row.id, 40)?,
                 false => crate::store::favourites::favouriter_ids(conn, row.id, 40)?,
             };
-            let accounts = account_store::by_ids(conn, &ids)?;
-            Ok(ids
-                .iter()
-                .filter_map(|id| accounts.iter().find(|a| a.id == *id))
-                .map(|a| super::entities::account::Account::from_row(a, &base))
-                .collect::<Vec<_>>())
+            super::entities::account::Account::list(conn, &base, &ids)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -381,6 +381,24 @@ pub fn create_invite(
     })
 }
 
+/// The invite a token names and its community: 404 for an unknown token, 410 for one
+/// expired or used up. Its use is counted only when someone is admitted (`use_invite`).
+pub fn usable_invite(
+    conn: &mut DbConn,
+    token: &str,
+) -> Result<(moderation::Invite, Account), Error> {
+    let invite = moderation::invite_by_hash(conn, &crate::crypto::hash_token(token))?
+        .ok_or(Error::NotFound)?;
+    let expired = invite.expires_at.is_some_and(|t| t <= store::now());
+    let used_up = invite.max_uses.is_some_and(|max| invite.uses >= max);
+    if expired || used_up {
+        return Err(Error::Gone);
+    }
+    let community =
+        crate::store::accounts::by_id(conn, invite.community_id)?.ok_or(Error::NotFound)?;
+    Ok((invite, community))
+}
+
 /// An invite is used for `account`: a person signed in here who `joins` becomes a member at
 /// once; anyone else (named by handle, here or on another instance) is admitted when they
 /// join from their own app.
@@ -398,13 +416,7 @@ pub fn redeem_invite(
     }
     crate::db::transaction(conn, |conn| {
         let now = store::now();
-        let invite = moderation::invite_by_hash(conn, &crate::crypto::hash_token(token))?
-            .ok_or(Error::NotFound)?;
-        if invite.expires_at.is_some_and(|t| t <= now) {
-            return Err(Error::Gone);
-        }
-        let community =
-            crate::store::accounts::by_id(conn, invite.community_id)?.ok_or(Error::NotFound)?;
+        let (invite, community) = usable_invite(conn, token)?;
         if moderation::active_ban(conn, community.id, account.id, now)?.is_some() {
             return Err(Error::Forbidden(format!(
                 "you are banned from {}",
@@ -447,9 +459,26 @@ pub struct Health {
 const HEALTH_DAYS: i64 = 30;
 
 pub fn health(conn: &mut DbConn, community: &Account) -> Result<Health, Error> {
+    let mut one = healths(conn, &[community.id])?;
+    Ok(one.remove(&community.id).unwrap_or_else(|| health_of(&[])))
+}
+
+/// The health of several communities, from one query.
+pub fn healths(
+    conn: &mut DbConn,
+    community_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Health>, Error> {
     let since = store::now() - chrono::Duration::days(HEALTH_DAYS);
-    let posts = crate::store::stats::community_posts_since(conn, community.id, since)?;
-    Ok(health_of(&posts))
+    let mut posts: std::collections::HashMap<i64, Vec<crate::store::stats::CommunityPost>> =
+        community_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (community, post) in crate::store::stats::community_posts_since(conn, community_ids, since)?
+    {
+        posts.entry(community).or_default().push(post);
+    }
+    Ok(posts
+        .into_iter()
+        .map(|(id, posts)| (id, health_of(&posts)))
+        .collect())
 }
 
 fn health_of(posts: &[crate::store::stats::CommunityPost]) -> Health {

@@ -227,7 +227,11 @@ impl Matcher {
         if self.active.is_empty() {
             return Vec::new();
         }
-        let text = searchable_text(status);
+        let text = searchable_text(
+            status.title.as_deref(),
+            &status.spoiler_text,
+            &status.content,
+        );
         self.active
             .iter()
             .filter_map(|active| {
@@ -301,9 +305,8 @@ fn pattern(keyword: &Keyword) -> Option<Regex> {
 
 /// What a keyword is looked for in: title, content warning and the text without its HTML
 /// (paragraphs and line breaks kept apart, entities decoded).
-fn searchable_text(status: &Status) -> String {
-    let spaced = status
-        .content
+fn searchable_text(title: Option<&str>, spoiler_text: &str, content: &str) -> String {
+    let spaced = content
         .replace("</p>", "</p>\n")
         .replace("<br>", "\n")
         .replace("<br/>", "\n")
@@ -316,12 +319,7 @@ fn searchable_text(status: &Status) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&");
-    format!(
-        "{} {} {}",
-        status.title.as_deref().unwrap_or_default(),
-        status.spoiler_text,
-        plain
-    )
+    format!("{} {spoiler_text} {plain}", title.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -338,41 +336,7 @@ mod tests {
     }
 
     fn text_of(content: &str) -> String {
-        let mut status = placeholder();
-        status.content = content.to_string();
-        searchable_text(&status)
-    }
-
-    fn placeholder() -> Status {
-        Status {
-            id: 1,
-            account_id: 1,
-            community_id: None,
-            in_reply_to_id: None,
-            in_reply_to_account_id: None,
-            thread_root_id: None,
-            reblog_of_id: None,
-            ap_id: String::new(),
-            url: None,
-            title: None,
-            source: String::new(),
-            content: String::new(),
-            spoiler_text: String::new(),
-            sensitive: false,
-            visibility: "public".into(),
-            language: None,
-            local: true,
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
-            created_at: store::now(),
-            edited_at: None,
-            deleted_at: None,
-            removed_at: None,
-            locked: false,
-            pinned_at: None,
-            profile_pinned_at: None,
-        }
+        searchable_text(None, "", content)
     }
 
     #[test]

@@ -119,6 +119,19 @@ pub fn moderator_ids(conn: &mut DbConn, community_id: i64) -> Result<Vec<i64>, E
         .load(conn)?)
 }
 
+/// (community id, moderator id) of the communities `community_ids`, in the order moderators
+/// were appointed; one query.
+pub fn moderators_of(conn: &mut DbConn, community_ids: &[i64]) -> Result<Vec<(i64, i64)>, Error> {
+    Ok(community_moderators::table
+        .filter(community_moderators::community_id.eq_any(community_ids))
+        .order(community_moderators::created_at.asc())
+        .select((
+            community_moderators::community_id,
+            community_moderators::account_id,
+        ))
+        .load(conn)?)
+}
+
 /// Replace the known moderators of a remote community with those its collection lists.
 pub fn set_moderators(
     conn: &mut DbConn,

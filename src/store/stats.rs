@@ -72,20 +72,25 @@ pub struct CommunityPost {
     pub created_at: NaiveDateTime,
 }
 
-/// Standing posts and comments in a community since `since`, oldest first.
+/// (community, id, author, thread root, created) of a post.
+type PostRow = (Option<i64>, i64, i64, Option<i64>, NaiveDateTime);
+
+/// Standing posts and comments in the communities `community_ids` since `since`, oldest
+/// first, each with its community's id; one query for any number of communities.
 pub fn community_posts_since(
     conn: &mut DbConn,
-    community_id: i64,
+    community_ids: &[i64],
     since: NaiveDateTime,
-) -> Result<Vec<CommunityPost>, Error> {
-    let rows: Vec<(i64, i64, Option<i64>, NaiveDateTime)> = statuses::table
-        .filter(statuses::community_id.eq(community_id))
+) -> Result<Vec<(i64, CommunityPost)>, Error> {
+    let rows: Vec<PostRow> = statuses::table
+        .filter(statuses::community_id.eq_any(community_ids))
         .filter(statuses::created_at.ge(since))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .filter(statuses::reblog_of_id.is_null())
         .order(statuses::created_at.asc())
         .select((
+            statuses::community_id,
             statuses::id,
             statuses::account_id,
             statuses::thread_root_id,
@@ -94,13 +99,14 @@ pub fn community_posts_since(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, account_id, thread_root_id, created_at)| CommunityPost {
+        .map(|(community, id, account_id, thread_root_id, created_at)| {
+            let post = CommunityPost {
                 id,
                 account_id,
                 thread_root_id,
                 created_at,
-            },
-        )
+            };
+            (community.unwrap_or_default(), post)
+        })
         .collect())
 }

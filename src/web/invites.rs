@@ -6,7 +6,7 @@ use super::{html, message, ok_html};
 use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::{communities, resolve};
-use crate::store::{accounts, moderation};
+use crate::store::accounts;
 use actix_web::{
     http::StatusCode,
     web::{Form, Path},
@@ -29,21 +29,16 @@ struct InvitePage<'a> {
 
 /// The community an invite token admits to, if the invite can still be used.
 async fn community_of(ctx: &Ctx, token: &str) -> Result<Option<accounts::Account>, Error> {
-    let hash = crate::crypto::hash_token(token);
-    ctx.db
-        .run(move |conn| {
-            let now = crate::store::now();
-            let Some(invite) = moderation::invite_by_hash(conn, &hash)? else {
-                return Ok(None);
-            };
-            let usable = invite.expires_at.is_none_or(|t| t > now)
-                && invite.max_uses.is_none_or(|max| invite.uses < max);
-            match usable {
-                true => accounts::by_id(conn, invite.community_id),
-                false => Ok(None),
-            }
-        })
+    let token = token.to_string();
+    match ctx
+        .db
+        .run(move |conn| communities::usable_invite(conn, &token))
         .await
+    {
+        Ok((_, community)) => Ok(Some(community)),
+        Err(Error::NotFound | Error::Gone) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn invite_page(

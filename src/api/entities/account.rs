@@ -1,5 +1,7 @@
 use super::time;
-use crate::store::accounts::Account as AccountRow;
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::store::accounts::{self, Account as AccountRow};
 use crate::web::{avatar_url, header_url};
 use serde::Serialize;
 
@@ -35,6 +37,16 @@ pub struct Account {
 }
 
 impl Account {
+    /// The accounts `ids`, in that order, loaded with one query; missing ones are left out.
+    pub fn list(conn: &mut DbConn, base_url: &str, ids: &[i64]) -> Result<Vec<Account>, Error> {
+        let found = accounts::by_ids(conn, ids)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.iter().find(|a| a.id == *id))
+            .map(|a| Account::from_row(a, base_url))
+            .collect())
+    }
+
     pub fn from_row(row: &AccountRow, base_url: &str) -> Account {
         let avatar = avatar_url(base_url, row);
         let header = header_url(base_url, row);
