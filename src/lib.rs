@@ -1,7 +1,6 @@
 //! Guild: a federated ActivityPub community server with a Mastodon-compatible client API.
 
 pub mod api;
-pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -9,6 +8,10 @@ pub mod delivery;
 pub mod error;
 pub mod federation;
 pub mod ids;
+pub mod protocol;
+pub mod server;
 pub mod service;
+pub mod state;
 pub mod store;
+pub mod time;
 pub mod web;

@@ -1,7 +1,7 @@
 //! The `guild` command: serve (the default), migrate, and admin commands.
 
 use clap::{Parser, Subcommand};
-use guild::{app, config::Config, db::Db, service};
+use guild::{config::Config, db::Db, service};
 use std::{path::PathBuf, process::ExitCode};
 
 #[derive(Parser)]
@@ -167,8 +167,10 @@ async fn serve(config: Config) -> Result<(), String> {
              Use this only for development and tests."
         );
     }
-    let state = app::prepare(config).await.map_err(|e| e.to_string())?;
-    let running = app::start(state.clone(), None)
+    let state = guild::server::prepare(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let running = guild::server::start(state.clone(), None)
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(
@@ -263,7 +265,7 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
             );
         }
         Command::Domain(DomainCommand::Unreachable) => {
-            let since = guild::store::now() - guild::delivery::UNREACHABLE_AFTER;
+            let since = guild::time::now() - guild::delivery::UNREACHABLE_AFTER;
             let rows =
                 guild::store::instances::unreachable(conn, since).map_err(|e| e.to_string())?;
             for (domain, failing_since) in rows {

@@ -134,7 +134,7 @@ async fn inbox_on(backend: &Backend) {
     beta.with_db(move |conn, _| {
         use diesel::prelude::*;
         use guild::db::schema::accounts::dsl::*;
-        let hour_ago = guild::store::now() - chrono::Duration::hours(1);
+        let hour_ago = guild::time::now() - chrono::Duration::hours(1);
         diesel::update(accounts.filter(ap_id.eq(alice_id)))
             .set(fetched_at.eq(Some(hour_ago)))
             .execute(conn)?;

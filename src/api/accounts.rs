@@ -4,10 +4,10 @@
 use super::auth::{Auth, MaybeAuth};
 use super::entities::{account::Account, status::render};
 use super::params::{flexible_bool, Params, Query};
-use crate::app::Ctx;
 use crate::error::Error;
 use crate::federation::objects::ApStatus;
 use crate::service::{follows as follow_service, resolve, visibility};
+use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},
     follows::{self, ACCEPTED, PENDING},

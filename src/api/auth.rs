@@ -1,8 +1,8 @@
 //! Bearer tokens: who a request speaks for, and whether its scopes allow an action.
 
-use crate::app::AppState;
 use crate::error::Error;
 use crate::service::oauth::{self, Authenticated};
+use crate::state::AppState;
 use crate::store::{accounts::Account, users::User};
 use activitypub_federation::config::Data;
 use actix_web::{dev::Payload, http::header, FromRequest, HttpRequest};

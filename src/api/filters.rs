@@ -3,10 +3,10 @@
 use super::auth::Auth;
 use super::entities::time;
 use super::params::{flexible_bool, string_list, Params};
-use crate::app::Ctx;
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::filters::{self as filter_service, Active, FilterChange, KeywordChange};
+use crate::state::Ctx;
 use crate::store::filters::{self as filter_store, Filter, Keyword};
 use actix_web::{web::Path, HttpResponse};
 use serde::Deserialize;

@@ -4,9 +4,9 @@ use super::auth::{Auth, MaybeAuth};
 use super::entities::account::Account;
 use super::pagination::{respond_paged, PageParams};
 use super::params::Query;
-use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::follows as follow_service;
+use crate::state::Ctx;
 use crate::store::statuses::Page;
 use crate::store::{
     accounts,

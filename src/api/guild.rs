@@ -8,7 +8,6 @@ use super::entities::account::Account;
 use super::entities::time;
 use super::pagination::{respond_paged, PageParams};
 use super::params::{flexible_bool, flexible_i64, Params, Query};
-use crate::app::Ctx;
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::{
@@ -16,6 +15,7 @@ use crate::service::{
     moderation::{self, Action, BanOrder},
     reports, resolve, visibility,
 };
+use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},
     communities as community_store,
@@ -398,7 +398,7 @@ pub async fn bans(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse
         "read:accounts",
         id.into_inner(),
         move |conn, community, _| {
-            let bans = moderation_store::bans(conn, community.id, crate::store::now())?;
+            let bans = moderation_store::bans(conn, community.id, crate::time::now())?;
             let ids: Vec<i64> = bans.iter().map(|b| b.account_id).collect();
             let accounts = Account::list(conn, &base, &ids)?;
             Ok(bans
@@ -747,7 +747,7 @@ pub async fn resolve_report(
         "write:reports",
         id,
         move |conn, community, me| {
-            let now = crate::store::now();
+            let now = crate::time::now();
             if !moderation_store::resolve_report(conn, community.id, parse_id(&report_id)?, now)? {
                 return Err(Error::NotFound);
             }

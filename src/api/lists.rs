@@ -3,9 +3,9 @@
 use super::auth::Auth;
 use super::entities::account::Account;
 use super::params::{flexible_bool, string_list, Params};
-use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::lists::{self as list_service, ListChange};
+use crate::state::Ctx;
 use crate::store::{lists as list_store, lists::List};
 use actix_web::{web::Path, HttpResponse};
 use serde::Deserialize;

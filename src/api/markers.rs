@@ -3,8 +3,8 @@
 
 use super::auth::Auth;
 use super::params::{Params, Query};
-use crate::app::Ctx;
 use crate::error::Error;
+use crate::state::Ctx;
 use actix_web::HttpResponse;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

@@ -1,5 +1,5 @@
 //! Mastodon-compatible client API. Entities (the JSON shapes) live in `entities`; handlers
-//! in one file per resource.
+//! in one file per resource; the routes of them all are listed here.
 
 pub mod accounts;
 pub mod auth;
@@ -19,3 +19,202 @@ pub mod params;
 pub mod rate_limit;
 pub mod statuses;
 pub mod tags;
+
+use actix_web::web::{self as aw, ServiceConfig};
+
+/// The client API's routes. Ids are digits, so fixed names (`verify_credentials`,
+/// `keywords`, `clear`) never depend on the order routes are listed in.
+pub fn routes(cfg: &mut ServiceConfig) {
+    use self::{accounts, defaults, follows, guild, notifications, oauth, statuses};
+    cfg.route("/healthz", aw::get().to(instance::healthz))
+        .route("/api/v1/apps", aw::post().to(oauth::create_app))
+        .route("/oauth/token", aw::post().to(oauth::token))
+        .route("/oauth/revoke", aw::post().to(oauth::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            aw::get().to(oauth::metadata),
+        )
+        .route("/api/v1/instance", aw::get().to(instance::v1))
+        .route("/api/v2/instance", aw::get().to(instance::v2))
+        .route("/api/v1/custom_emojis", aw::get().to(defaults::empty_list))
+        .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
+        .route("/api/v1/preferences", aw::get().to(defaults::preferences))
+        .route("/api/v2/search", aw::get().to(accounts::search))
+        .route("/api/v1/directory", aw::get().to(guild::directory))
+        .route("/api/v1/reports", aw::post().to(guild::mastodon_report))
+        .route("/api/v1/blocks", aw::get().to(follows::blocks))
+        .route("/api/v1/mutes", aw::get().to(follows::mutes))
+        .route("/api/v1/bookmarks", aw::get().to(statuses::bookmarks))
+        .route("/api/v1/favourites", aw::get().to(statuses::favourites))
+        .route("/api/v1/conversations", aw::get().to(conversations::list))
+        .route("/api/v1/markers", aw::get().to(markers::markers))
+        .route("/api/v1/markers", aw::post().to(markers::save_markers))
+        .route("/api/v1/followed_tags", aw::get().to(tags::followed))
+        .service(
+            aw::scope("/api/v1/accounts")
+                .route("", aw::post().to(accounts::register))
+                .route(
+                    "/update_credentials",
+                    aw::patch().to(accounts::update_credentials),
+                )
+                .route(
+                    "/verify_credentials",
+                    aw::get().to(accounts::verify_credentials),
+                )
+                .route("/lookup", aw::get().to(accounts::lookup))
+                .route("/search", aw::get().to(accounts::search_accounts))
+                .route("/relationships", aw::get().to(accounts::relationships))
+                .route("/{id:\\d+}", aw::get().to(accounts::get))
+                .route("/{id:\\d+}/statuses", aw::get().to(statuses::by_account))
+                .route("/{id:\\d+}/followers", aw::get().to(follows::followers))
+                .route("/{id:\\d+}/following", aw::get().to(follows::following))
+                .route("/{id:\\d+}/lists", aw::get().to(lists::of_account))
+                .route("/{id:\\d+}/follow", aw::post().to(accounts::follow))
+                .route("/{id:\\d+}/unfollow", aw::post().to(accounts::unfollow))
+                .route("/{id:\\d+}/block", aw::post().to(accounts::block))
+                .route("/{id:\\d+}/unblock", aw::post().to(accounts::unblock))
+                .route("/{id:\\d+}/mute", aw::post().to(accounts::mute))
+                .route("/{id:\\d+}/unmute", aw::post().to(accounts::unmute)),
+        )
+        .service(
+            aw::scope("/api/v1/statuses")
+                .route("", aw::post().to(statuses::create))
+                .route("/{id:\\d+}", aw::get().to(statuses::get))
+                .route("/{id:\\d+}", aw::put().to(statuses::edit))
+                .route("/{id:\\d+}", aw::delete().to(statuses::delete))
+                .route("/{id:\\d+}/source", aw::get().to(statuses::source))
+                .route("/{id:\\d+}/history", aw::get().to(statuses::history))
+                .route("/{id:\\d+}/context", aw::get().to(statuses::context))
+                .route(
+                    "/{id:\\d+}/favourited_by",
+                    aw::get().to(statuses::favourited_by),
+                )
+                .route(
+                    "/{id:\\d+}/reblogged_by",
+                    aw::get().to(statuses::reblogged_by),
+                )
+                .route("/{id:\\d+}/favourite", aw::post().to(statuses::favourite))
+                .route(
+                    "/{id:\\d+}/unfavourite",
+                    aw::post().to(statuses::unfavourite),
+                )
+                .route("/{id:\\d+}/reblog", aw::post().to(statuses::reblog))
+                .route("/{id:\\d+}/unreblog", aw::post().to(statuses::unreblog))
+                .route("/{id:\\d+}/bookmark", aw::post().to(statuses::bookmark))
+                .route("/{id:\\d+}/unbookmark", aw::post().to(statuses::unbookmark))
+                .route("/{id:\\d+}/pin", aw::post().to(statuses::pin))
+                .route("/{id:\\d+}/unpin", aw::post().to(statuses::unpin)),
+        )
+        .service(
+            aw::scope("/api/v1/timelines")
+                .route("/home", aw::get().to(statuses::home))
+                .route("/public", aw::get().to(statuses::public))
+                .route("/tag/{hashtag}", aw::get().to(statuses::tag))
+                .route("/list/{id:\\d+}", aw::get().to(statuses::list)),
+        )
+        .service(
+            aw::scope("/api/v1/notifications")
+                .route("", aw::get().to(notifications::list))
+                .route("/clear", aw::post().to(notifications::clear))
+                .route("/{id:\\d+}", aw::get().to(notifications::get))
+                .route("/{id:\\d+}/dismiss", aw::post().to(notifications::dismiss)),
+        )
+        .service(
+            aw::scope("/api/v1/follow_requests")
+                .route("", aw::get().to(follows::requests))
+                .route("/{id:\\d+}/authorize", aw::post().to(follows::authorize))
+                .route("/{id:\\d+}/reject", aw::post().to(follows::reject)),
+        )
+        .route("/api/v1/filters", aw::get().to(filters::index_v1))
+        .service(
+            aw::scope("/api/v2/filters")
+                .route("", aw::get().to(filters::index))
+                .route("", aw::post().to(filters::create))
+                .route("/{id:\\d+}", aw::get().to(filters::get))
+                .route("/{id:\\d+}", aw::put().to(filters::update))
+                .route("/{id:\\d+}", aw::delete().to(filters::delete))
+                .route("/{id:\\d+}/keywords", aw::get().to(filters::keywords))
+                .route("/{id:\\d+}/keywords", aw::post().to(filters::add_keyword))
+                .route("/keywords/{id:\\d+}", aw::get().to(filters::get_keyword))
+                .route("/keywords/{id:\\d+}", aw::put().to(filters::update_keyword))
+                .route(
+                    "/keywords/{id:\\d+}",
+                    aw::delete().to(filters::delete_keyword),
+                ),
+        )
+        .service(
+            aw::scope("/api/v1/lists")
+                .route("", aw::get().to(lists::index))
+                .route("", aw::post().to(lists::create))
+                .route("/{id:\\d+}", aw::get().to(lists::get))
+                .route("/{id:\\d+}", aw::put().to(lists::update))
+                .route("/{id:\\d+}", aw::delete().to(lists::delete))
+                .route("/{id:\\d+}/accounts", aw::get().to(lists::members))
+                .route("/{id:\\d+}/accounts", aw::post().to(lists::add_members))
+                .route(
+                    "/{id:\\d+}/accounts",
+                    aw::delete().to(lists::remove_members),
+                ),
+        )
+        .service(
+            aw::scope("/api/v1/tags/{name}")
+                .route("", aw::get().to(tags::get))
+                .route("/follow", aw::post().to(tags::follow))
+                .route("/unfollow", aw::post().to(tags::unfollow)),
+        )
+        .service(guild_routes());
+}
+
+/// Guild's community API, under `/api/v1/guild`.
+fn guild_routes() -> actix_web::Scope {
+    let community = "/communities/{id:\\d+}";
+    let path = |rest: &str| format!("{community}{rest}");
+    aw::scope("/api/v1/guild")
+        .route("/communities", aw::post().to(guild::create))
+        .route("/communities", aw::get().to(guild::list))
+        .route(community, aw::get().to(guild::get))
+        .route(community, aw::patch().to(guild::update))
+        .route(&path("/moderators"), aw::get().to(guild::moderators))
+        .route(&path("/moderators"), aw::post().to(guild::add_moderator))
+        .route(
+            &path("/moderators/{account_id:\\d+}"),
+            aw::delete().to(guild::remove_moderator),
+        )
+        .route(&path("/bans"), aw::get().to(guild::bans))
+        .route(&path("/bans"), aw::post().to(guild::ban))
+        .route(
+            &path("/bans/{account_id:\\d+}"),
+            aw::delete().to(guild::unban),
+        )
+        .route(&path("/join_requests"), aw::get().to(guild::join_requests))
+        .route(
+            &path("/join_requests/{account_id:\\d+}/authorize"),
+            aw::post().to(guild::authorize_join),
+        )
+        .route(
+            &path("/join_requests/{account_id:\\d+}/reject"),
+            aw::post().to(guild::reject_join),
+        )
+        .route(&path("/invites"), aw::get().to(guild::invites))
+        .route(&path("/invites"), aw::post().to(guild::create_invite))
+        .route(
+            &path("/invites/{invite_id:\\d+}"),
+            aw::delete().to(guild::revoke_invite),
+        )
+        .route(&path("/reports"), aw::get().to(guild::community_reports))
+        .route(
+            &path("/reports/{report_id:\\d+}/resolve"),
+            aw::post().to(guild::resolve_report),
+        )
+        .route(
+            &path("/moderation_log"),
+            aw::get().to(guild::moderation_log),
+        )
+        .route(&path("/health"), aw::get().to(guild::health))
+        .route("/invites/{token}", aw::post().to(guild::redeem_invite))
+        .route("/statuses/{id:\\d+}/report", aw::post().to(guild::report))
+        .route(
+            "/statuses/{id:\\d+}/{action:remove|restore|lock|unlock|pin|unpin}",
+            aw::post().to(guild::moderate_status),
+        )
+}

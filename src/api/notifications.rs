@@ -4,9 +4,9 @@ use super::auth::Auth;
 use super::entities::{account::Account, status, time};
 use super::pagination::{paged_response, PageParams};
 use super::params::{string_list, Query};
-use crate::app::Ctx;
 use crate::db::DbConn;
 use crate::error::Error;
+use crate::state::Ctx;
 use crate::store::{
     accounts::{self, Account as AccountRow},
     notifications::{self, Notification},

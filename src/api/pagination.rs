@@ -73,7 +73,7 @@ pub fn paged_response(
 /// Run `load` for the requested page and answer its body with `Link` headers. `load` gives
 /// the keyset cursor of each item (newest first) and the body.
 pub async fn respond_paged<F, T>(
-    ctx: &crate::app::Ctx,
+    ctx: &crate::state::Ctx,
     req: &HttpRequest,
     params: &PageParams,
     load: F,

@@ -192,7 +192,7 @@ pub fn expires_in(seconds: i64) -> Result<chrono::NaiveDateTime, Error> {
             "expires_in must be from 1 to {MAX_EXPIRES_IN} seconds"
         )));
     }
-    Ok(crate::store::now() + chrono::Duration::seconds(seconds))
+    Ok(crate::time::now() + chrono::Duration::seconds(seconds))
 }
 
 /// Deserialise a bool sent as JSON bool or as "true"/"1"/"false"/"0".

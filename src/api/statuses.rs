@@ -4,9 +4,9 @@ use super::auth::{Auth, MaybeAuth};
 use super::entities::status::{render, Status};
 use super::pagination::{paged_response, respond_paged, PageParams};
 use super::params::{flexible_bool, Params, Query};
-use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::{interactions, resolve, statuses as status_service, text, visibility};
+use crate::state::Ctx;
 
 const MAX_MENTIONS: usize = 20;
 use crate::store::{

@@ -3,9 +3,9 @@
 use super::auth::Auth;
 use super::pagination::{respond_paged, PageParams};
 use super::params::Query;
-use crate::app::Ctx;
 use crate::db::DbConn;
 use crate::error::Error;
+use crate::state::Ctx;
 use crate::store::tags;
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde_json::{json, Value};

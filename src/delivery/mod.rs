@@ -5,13 +5,12 @@
 
 pub mod signing;
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::policy::{self, Decision};
+use crate::state::AppState;
 use crate::store::{
-    self,
     accounts::Account,
     deliveries::{self as queue, DueDelivery, NewActivity},
     instances,
@@ -51,7 +50,7 @@ pub fn enqueue(
         Value::String(id) => Some(id.as_str()),
         object => object["id"].as_str(),
     };
-    let now = store::now();
+    let now = crate::time::now();
     let mut seen = std::collections::HashSet::new();
     let mut targets = Vec::new();
     for url in inboxes.iter().filter_map(|inbox| Url::parse(inbox).ok()) {
@@ -134,7 +133,7 @@ struct Worker {
 
 /// Run this process's delivery worker until its task is aborted.
 pub async fn run_worker(state: AppState) {
-    let client = match crate::app::http_client(&state.config) {
+    let client = match crate::state::http_client(&state.config) {
         Ok(client) => client,
         Err(e) => {
             tracing::error!("delivery worker cannot start: {e}");
@@ -179,7 +178,7 @@ impl Worker {
         let Some(busy) = self.busy_instances().await else {
             return Ok(());
         };
-        let now = store::now();
+        let now = crate::time::now();
         let due = self
             .state
             .db
@@ -214,7 +213,7 @@ impl Worker {
         let claimed = self
             .state
             .db
-            .run(move |conn| queue::claim(conn, &claim, store::now() + LEASE))
+            .run(move |conn| queue::claim(conn, &claim, crate::time::now() + LEASE))
             .await?;
         if claimed {
             *counts.entry(delivery.domain.clone()).or_default() += 1;
@@ -260,7 +259,7 @@ impl Worker {
         self.state
             .db
             .run(move |conn| {
-                let now = store::now();
+                let now = crate::time::now();
                 instances::record(conn, &domain, answered, now)?;
                 match outcome {
                     Ok(()) => queue::mark_delivered(conn, id, now),
@@ -336,8 +335,8 @@ async fn send(
         .map_err(|e| Failure::permanent(format!("signing failed: {e}")))?;
     let response = client
         .post(url)
-        .header("Content-Type", crate::federation::ACTIVITY_JSON)
-        .header("Accept", crate::federation::ACTIVITY_JSON)
+        .header("Content-Type", crate::protocol::ACTIVITY_JSON)
+        .header("Accept", crate::protocol::ACTIVITY_JSON)
         .header("Date", signed.date)
         .header("Digest", signed.digest.unwrap_or_default())
         .header("Signature", signed.signature)
@@ -362,7 +361,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_caps_and_gives_up() {
-        let now = store::now();
+        let now = crate::time::now();
         let first = Duration::from_secs(30);
         let delays: Vec<i64> = (1..MAX_ATTEMPTS)
             .map(|n| (next_attempt(n, first, now).unwrap() - now).num_seconds())

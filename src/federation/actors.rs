@@ -1,16 +1,12 @@
 //! Person and Group actors: the document we serve, the copy we keep of remote ones, and the
 //! federation library's `Object`/`Actor` traits over accounts.
 
-use super::{wants_activity_json, ACTIVITY_JSON};
-use crate::app::{AppState, Ctx};
 use crate::error::Error;
+use crate::protocol::ACTIVITY_JSON;
 use crate::service::communities::MEMBERS_ONLY;
+use crate::state::{AppState, Ctx};
 use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON, SERVICE};
-use crate::store::{
-    self,
-    communities::{self, Community},
-};
-use crate::web;
+use crate::store::communities::{self, Community};
 use activitypub_federation::{
     config::Data,
     fetch::object_id::ObjectId,
@@ -222,11 +218,11 @@ fn to_document(
         published: Some(account.created_at.and_utc()),
         icon: Some(Image {
             kind: image_type(),
-            url: Url::parse(&web::avatar_url(&base, account))?,
+            url: Url::parse(&account.avatar(&base))?,
         }),
         image: Some(Image {
             kind: image_type(),
-            url: Url::parse(&web::header_url(&base, account))?,
+            url: Url::parse(&account.header(&base))?,
         }),
         attributed_to: community.and_then(|c| parse_url(&c.moderators_url)),
         posting_restricted_to_mods: community.map(|c| c.posting_policy == "moderators"),
@@ -247,7 +243,7 @@ pub fn domain_of(url: &Url) -> String {
 
 /// The row we keep for a remote actor document. HTML from other servers is sanitised here.
 fn to_remote_row(json: &ApActor) -> RemoteActor {
-    let now = store::now();
+    let now = crate::time::now();
     // Instance actors (Mastodon's, Lemmy's, ours) are Applications; they act for a server.
     let kind = match json.kind.as_str() {
         "Group" => GROUP,
@@ -406,9 +402,6 @@ async fn actor_response(
     kind: &'static str,
 ) -> Result<HttpResponse, Error> {
     let account = local_actor(&ctx, name, kind).await?;
-    if !wants_activity_json(&req) {
-        return web::profile_page(&ctx, &account);
-    }
     super::signed_fetch::require(&ctx, &req).await?;
     let document = ApAccount::new(account)?.into_json(&ctx).await?;
     Ok(activity_json(
@@ -416,12 +409,12 @@ async fn actor_response(
     ))
 }
 
-/// `GET /users/{name}`: a Person document, or the profile page for browsers.
+/// `GET /users/{name}`: a Person document.
 pub async fn person(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
     actor_response(ctx, req, name.into_inner(), PERSON).await
 }
 
-/// `GET /c/{name}`: a Group document, or the community page for browsers.
+/// `GET /c/{name}`: a Group document.
 pub async fn group(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
     actor_response(ctx, req, name.into_inner(), GROUP).await
 }

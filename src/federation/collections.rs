@@ -1,8 +1,8 @@
 //! Followers and following collections (paged, newest first), and outbound activities by id.
 
 use super::actors::{activity_json, local_actor};
-use crate::app::Ctx;
 use crate::error::Error;
+use crate::state::Ctx;
 use crate::store::{
     accounts::{GROUP, PERSON},
     deliveries, follows, statuses,
@@ -169,7 +169,7 @@ pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpR
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .content_type(super::ACTIVITY_JSON)
+        .content_type(crate::protocol::ACTIVITY_JSON)
         .body(data))
 }
 
@@ -225,7 +225,7 @@ async fn outbox(
                 "actor": account.ap_id,
                 "to": [super::objects::PUBLIC_COLLECTION],
                 "object": object,
-                "published": crate::api::entities::time(status.created_at),
+                "published": crate::time::rfc3339(status.created_at),
             }))
         })
         .collect();

@@ -4,14 +4,14 @@
 
 use super::actors::ApAccount;
 use super::objects::{ApPost, ApStatus, POST_TYPES};
-use crate::app::{AppState, Ctx};
 use crate::error::Error;
 use crate::service::follows;
 use crate::service::{blocks, communities, interactions, moderation, policy, reports, statuses};
+use crate::state::{AppState, Ctx};
 use crate::store::accounts::Account;
 use crate::store::communities as community_store;
 use crate::store::statuses::Status;
-use crate::store::{self, accounts as account_store, deliveries};
+use crate::store::{accounts as account_store, deliveries};
 use activitypub_federation::{
     actix_web::inbox::receive_activity,
     config::Data,
@@ -432,7 +432,7 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     let claim = id.clone();
     let first_time = ctx
         .db
-        .run(move |conn| deliveries::mark_received(conn, &claim, store::now()))
+        .run(move |conn| deliveries::mark_received(conn, &claim, crate::time::now()))
         .await?;
     if !first_time {
         return Ok(HttpResponse::Accepted().finish());
@@ -459,7 +459,9 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     // The sender answers, so its instance is reachable again.
     if let Some(domain) = actor_domain {
         ctx.db
-            .run(move |conn| crate::store::instances::record(conn, &domain, true, store::now()))
+            .run(move |conn| {
+                crate::store::instances::record(conn, &domain, true, crate::time::now())
+            })
             .await?;
     }
     Ok(HttpResponse::Accepted().finish())
@@ -477,7 +479,7 @@ async fn refresh_stale_actor(ctx: &Ctx, actor: &str) -> bool {
     let fresh = stored
         .row
         .fetched_at
-        .is_some_and(|t| store::now() - t < chrono::Duration::minutes(1));
+        .is_some_and(|t| crate::time::now() - t < chrono::Duration::minutes(1));
     if stored.row.is_local() || fresh {
         return false;
     }

@@ -5,11 +5,11 @@
 
 use super::activities::{self, community_audience};
 use super::actors::ApAccount;
-use crate::app::AppState;
 use crate::config::Config;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::service::moderation::{Action, BanOrder};
+use crate::state::AppState;
 use crate::store::{accounts as account_store, accounts::Account, communities, statuses};
 use activitypub_federation::{config::Data, fetch::object_id::ObjectId};
 use serde_json::{json, Map, Value};
@@ -92,7 +92,7 @@ fn ban_fields(community: &Account, order: &BanOrder) -> Map<String, Value> {
     if let Some(expires) = order.expires_at {
         fields.insert(
             "expires".to_string(),
-            Value::from(crate::api::entities::time(expires)),
+            Value::from(crate::time::rfc3339(expires)),
         );
     }
     fields

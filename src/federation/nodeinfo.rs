@@ -1,9 +1,9 @@
 //! NodeInfo 2.0 and 2.1: what software this is and how much it holds.
 
-use crate::app::Ctx;
 use crate::config::Registrations;
 use crate::error::Error;
-use crate::store::{self, stats};
+use crate::state::Ctx;
+use crate::store::stats;
 use actix_web::{web::Path, HttpResponse};
 use serde_json::{json, Value};
 
@@ -32,7 +32,7 @@ pub async fn nodeinfo(ctx: Ctx, version: Path<String>) -> Result<HttpResponse, E
     }
     let stats = ctx
         .db
-        .run(|conn| stats::instance_stats(conn, store::now()))
+        .run(|conn| stats::instance_stats(conn, crate::time::now()))
         .await?;
     let body = json!({
         "version": version,

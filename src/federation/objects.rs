@@ -3,10 +3,10 @@
 //! posts too.
 
 use super::actors::ApAccount;
-use crate::app::{AppState, Ctx};
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::statuses::{self as status_service, RemotePost};
+use crate::state::{AppState, Ctx};
 use crate::store::{
     accounts as account_store,
     statuses::{self as status_store, Status, DIRECT, MEMBERS, PRIVATE, PUBLIC, UNLISTED},
@@ -179,7 +179,7 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
         "mediaType": "text/html",
         "source": { "content": status.source, "mediaType": "text/markdown" },
         "sensitive": status.sensitive,
-        "published": crate::api::entities::time(status.created_at),
+        "published": crate::time::rfc3339(status.created_at),
         "url": status.url.clone().unwrap_or_else(|| status.ap_id.clone()),
         "tag": tags,
     });
@@ -197,7 +197,7 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
             "updated",
             status
                 .edited_at
-                .map(|t| Value::from(crate::api::entities::time(t))),
+                .map(|t| Value::from(crate::time::rfc3339(t))),
         ),
     ];
     for (key, value) in fields {
@@ -236,7 +236,7 @@ impl Object for ApStatus {
     async fn delete(&self, data: &Data<AppState>) -> Result<(), Error> {
         let id = self.row.id;
         data.db
-            .run(move |conn| status_store::mark_deleted(conn, id, crate::store::now()))
+            .run(move |conn| status_store::mark_deleted(conn, id, crate::time::now()))
             .await
     }
 
@@ -367,10 +367,10 @@ async fn community_of(
         .await
 }
 
-/// `GET /statuses/{id}`: the post as ActivityStreams JSON (a Tombstone once deleted), or its
-/// web page. Public and unlisted posts are served to anyone (signed, under authorized
-/// fetch); others only to a signer who may see them, and members-only posts also to the
-/// instances of the community's members.
+/// `GET /statuses/{id}`: the post as ActivityStreams JSON (a Tombstone once deleted).
+/// Public and unlisted posts are served to anyone (signed, under authorized fetch); others
+/// only to a signer who may see them, and members-only posts also to the instances of the
+/// community's members.
 pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let row = ctx
@@ -380,12 +380,6 @@ pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpRes
         .filter(|s| s.local)
         .ok_or(Error::NotFound)?;
     let open = (row.visibility == PUBLIC || row.visibility == UNLISTED) && row.removed_at.is_none();
-    if !super::wants_activity_json(&req) {
-        if !open || row.deleted_at.is_some() {
-            return Err(Error::NotFound);
-        }
-        return crate::web::status_page(&ctx, &row).await;
-    }
     let signer = super::signed_fetch::require_signer(&ctx, &req)
         .await?
         .map(|s| s.row);

@@ -1,9 +1,9 @@
 //! The federation library's URL check, wired to [`crate::service::policy`]: every fetch and
 //! every received activity id passes through it.
 
-use crate::app::AppState;
 use crate::delivery::signing::host_header;
 use crate::service::policy::{decide, Decision};
+use crate::state::AppState;
 use activitypub_federation::{config::UrlVerifier, error::Error as FederationError};
 use url::Url;
 

@@ -2,9 +2,9 @@
 //! fetches of our documents when `authorized_fetch` is on (Mastodon's secure mode).
 
 use super::actors::ApAccount;
-use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::policy::{self, Decision};
+use crate::state::Ctx;
 use activitypub_federation::fetch::object_id::ObjectId;
 use actix_web::HttpRequest;
 use base64::{engine::general_purpose::STANDARD, Engine};

@@ -1,8 +1,8 @@
 //! `/.well-known/webfinger` and `/.well-known/host-meta`: how peers find our actors from
 //! `user@domain` or from an actor URL.
 
-use crate::app::Ctx;
 use crate::error::Error;
+use crate::state::Ctx;
 use crate::store::accounts::{self as account_store, Account};
 use actix_web::{web::Query, HttpResponse};
 use serde::Deserialize;
@@ -66,7 +66,7 @@ fn webfinger_document(domain: &str, account: &Account) -> serde_json::Value {
             },
             {
                 "rel": "self",
-                "type": super::ACTIVITY_JSON,
+                "type": crate::protocol::ACTIVITY_JSON,
                 "href": account.ap_id,
                 "properties": { "https://www.w3.org/ns/activitystreams#type": kind },
             },

@@ -6,7 +6,6 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    self,
     accounts::{self as account_store, Account, NewAccount, GROUP, PERSON, SERVICE},
     communities::{self as community_store, Community},
     users::{self as user_store, User, ROLE_ADMIN, ROLE_USER},
@@ -66,7 +65,7 @@ fn local_actor(
         _ => format!("{base}/users/{username}"),
     };
     let keys = crypto::generate_keypair()?;
-    let now = store::now();
+    let now = crate::time::now();
     Ok(NewAccount {
         id: next_id(),
         kind: kind.to_string(),
@@ -250,7 +249,7 @@ pub fn update_profile(
         bot: changes.bot,
         avatar_url: changes.avatar_url,
         header_url: changes.header_url,
-        updated_at: Some(store::now()),
+        updated_at: Some(crate::time::now()),
     };
     crate::db::transaction(conn, |conn| {
         account_store::edit_profile(conn, account.id, &edit)?;

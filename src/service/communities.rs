@@ -8,7 +8,6 @@ use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
 use crate::store::{
-    self,
     accounts::Account,
     communities,
     follows::{self, ACCEPTED},
@@ -55,7 +54,7 @@ pub fn admit_post(
     let Some(settings) = settings.filter(|_| community.is_local() || author.is_local()) else {
         return Ok(visibility);
     };
-    if moderation::active_ban(conn, community.id, author.id, store::now())?.is_some() {
+    if moderation::active_ban(conn, community.id, author.id, crate::time::now())?.is_some() {
         return Err(Error::Forbidden(format!(
             "you are banned from {}",
             community.username
@@ -374,7 +373,7 @@ pub fn create_invite(
             max_uses,
             uses: 0,
             expires_at,
-            created_at: store::now(),
+            created_at: crate::time::now(),
         };
         moderation::insert_invite(conn, &invite)?;
         Ok((invite, token))
@@ -389,7 +388,7 @@ pub fn usable_invite(
 ) -> Result<(moderation::Invite, Account), Error> {
     let invite = moderation::invite_by_hash(conn, &crate::crypto::hash_token(token))?
         .ok_or(Error::NotFound)?;
-    let expired = invite.expires_at.is_some_and(|t| t <= store::now());
+    let expired = invite.expires_at.is_some_and(|t| t <= crate::time::now());
     let used_up = invite.max_uses.is_some_and(|max| invite.uses >= max);
     if expired || used_up {
         return Err(Error::Gone);
@@ -415,7 +414,7 @@ pub fn redeem_invite(
         ));
     }
     crate::db::transaction(conn, |conn| {
-        let now = store::now();
+        let now = crate::time::now();
         let (invite, community) = usable_invite(conn, token)?;
         if moderation::active_ban(conn, community.id, account.id, now)?.is_some() {
             return Err(Error::Forbidden(format!(
@@ -468,7 +467,7 @@ pub fn healths(
     conn: &mut DbConn,
     community_ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Health>, Error> {
-    let since = store::now() - chrono::Duration::days(HEALTH_DAYS);
+    let since = crate::time::now() - chrono::Duration::days(HEALTH_DAYS);
     let mut posts: std::collections::HashMap<i64, Vec<crate::store::stats::CommunityPost>> =
         community_ids.iter().map(|id| (*id, Vec::new())).collect();
     for (community, post) in crate::store::stats::community_posts_since(conn, community_ids, since)?

@@ -5,7 +5,6 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    self,
     filters::{self as filter_store, Filter, Keyword},
     statuses::Status,
 };
@@ -133,7 +132,7 @@ pub fn create(conn: &mut DbConn, owner: i64, change: &FilterChange) -> Result<Fi
         context: "[]".to_string(),
         filter_action: "warn".to_string(),
         expires_at: None,
-        created_at: store::now(),
+        created_at: crate::time::now(),
     };
     apply(&mut filter, change)?;
     crate::db::transaction(conn, |conn| {
@@ -200,7 +199,7 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn load(conn: &mut DbConn, viewer: i64) -> Result<Matcher, Error> {
-        let filters = filter_store::of_account(conn, viewer, Some(store::now()))?;
+        let filters = filter_store::of_account(conn, viewer, Some(crate::time::now()))?;
         let ids: Vec<i64> = filters.iter().map(|f| f.id).collect();
         let keywords = filter_store::keywords_of(conn, &ids)?;
         let active = filters

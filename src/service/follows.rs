@@ -9,7 +9,6 @@ use crate::federation::activities;
 use crate::ids::next_id;
 use crate::service::notifications;
 use crate::store::{
-    self,
     accounts::{self as account_store, Account},
     communities,
     follows::{self as follow_store, Follow, ACCEPTED, INVITED, PENDING},
@@ -32,7 +31,10 @@ fn is_banned(conn: &mut DbConn, target: &Account, follower: &Account) -> Result<
     if !target.is_group() {
         return crate::store::blocks::blocking(conn, target.id, follower.id);
     }
-    Ok(crate::store::moderation::active_ban(conn, target.id, follower.id, store::now())?.is_some())
+    Ok(
+        crate::store::moderation::active_ban(conn, target.id, follower.id, crate::time::now())?
+            .is_some(),
+    )
 }
 
 /// The followed person learns of a follow, or of a request to decide on.
@@ -92,7 +94,7 @@ pub fn follow(
             target_account_id: target.id,
             state: PENDING.to_string(),
             ap_id: None,
-            created_at: store::now(),
+            created_at: crate::time::now(),
         };
         if target.is_local() {
             if !needs_approval(conn, target)? {
@@ -187,7 +189,7 @@ pub fn receive_follow(
                 target_account_id: target.id,
                 state: PENDING.to_string(),
                 ap_id: Some(follow_ap_id.to_string()),
-                created_at: store::now(),
+                created_at: crate::time::now(),
             };
             return answer_remote(conn, config, target, follower, &refused, false);
         }
@@ -222,7 +224,7 @@ pub fn receive_follow(
                     target_account_id: target.id,
                     state: state.to_string(),
                     ap_id: Some(follow_ap_id.to_string()),
-                    created_at: store::now(),
+                    created_at: crate::time::now(),
                 };
                 follow_store::insert(conn, &follow)?;
                 refresh_counts(conn, &follow)?;
@@ -325,7 +327,7 @@ pub fn admit(
                 }
                 .to_string(),
                 ap_id: None,
-                created_at: store::now(),
+                created_at: crate::time::now(),
             };
             follow_store::insert(conn, &follow)?;
             if follow.state == ACCEPTED {

@@ -8,7 +8,6 @@ use crate::federation::activities;
 use crate::ids::next_id;
 use crate::service::notifications;
 use crate::store::{
-    self,
     accounts::{self as account_store, Account},
     favourites::{self as favourite_store, Favourite},
     follows,
@@ -54,7 +53,7 @@ fn add_favourite(
         account_id: account.id,
         status_id: status.id,
         ap_id: Some(ap_id.to_string()),
-        created_at: store::now(),
+        created_at: crate::time::now(),
     };
     favourite_store::insert(conn, &favourite)?;
     favourite_store::refresh_counts(conn, status.id)?;
@@ -203,7 +202,7 @@ fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) ->
         replies_count: 0,
         reblogs_count: 0,
         favourites_count: 0,
-        created_at: store::now(),
+        created_at: crate::time::now(),
         edited_at: None,
         deleted_at: None,
         removed_at: None,

@@ -4,7 +4,6 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    self,
     follows::{self, ACCEPTED},
     lists::{self as list_store, List},
 };
@@ -53,7 +52,7 @@ pub fn create(conn: &mut DbConn, owner: i64, change: ListChange) -> Result<List,
         title: String::new(),
         replies_policy: "list".to_string(),
         exclusive: false,
-        created_at: store::now(),
+        created_at: crate::time::now(),
     };
     apply(&mut list, change)?;
     list_store::insert(conn, &list)?;

@@ -10,7 +10,6 @@ use crate::error::Error;
 use crate::federation::moderation::activity as to_activity;
 use crate::service::{communities, follows};
 use crate::store::{
-    self,
     accounts::Account,
     communities as community_store,
     moderation::{self as moderation_store, Ban, LogEntry},
@@ -162,7 +161,7 @@ fn apply(
     moderator: Option<&Account>,
     action: &Action,
 ) -> Result<(), Error> {
-    let now = store::now();
+    let now = crate::time::now();
     match action {
         Action::Remove { status, .. } => status_store::set_removed(conn, status.id, Some(now))?,
         Action::Restore { status } => status_store::set_removed(conn, status.id, None)?,

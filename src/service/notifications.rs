@@ -4,7 +4,7 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    self, accounts,
+    accounts,
     notifications::{self, Notification},
 };
 
@@ -74,7 +74,7 @@ fn insert(
             kind: kind.to_string(),
             status_id,
             read: false,
-            created_at: store::now(),
+            created_at: crate::time::now(),
             report_id,
         },
     )

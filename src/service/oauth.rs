@@ -7,7 +7,6 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    self,
     accounts::Account,
     oauth::{self as oauth_store, App, Code, Token},
     users::{self as user_store, User},
@@ -124,7 +123,7 @@ pub fn create_app(
         scopes: parse_scopes(scopes)?,
         client_id: random_token(),
         client_secret_hash: hash_token(&secret),
-        created_at: store::now(),
+        created_at: crate::time::now(),
     };
     oauth_store::insert_app(conn, &app)?;
     Ok((app, secret))
@@ -189,7 +188,7 @@ pub fn issue_code(
             redirect_uri: redirect_uri.to_string(),
             scopes,
             code_challenge,
-            expires_at: store::now() + chrono::Duration::minutes(CODE_LIFETIME_MINUTES),
+            expires_at: crate::time::now() + chrono::Duration::minutes(CODE_LIFETIME_MINUTES),
         },
     )?;
     Ok(code)
@@ -211,7 +210,7 @@ pub fn issue_token(
 ) -> Result<Issued, Error> {
     let access = random_token();
     let refresh = user.map(|_| random_token());
-    let now = store::now();
+    let now = crate::time::now();
     oauth_store::insert_token(
         conn,
         &Token {
@@ -248,7 +247,7 @@ pub fn exchange_code(
             || Error::BadRequest("invalid_grant: the code is unknown, used or expired".into());
         let code = oauth_store::take_code(conn, &hash_token(code))?.ok_or_else(invalid)?;
         if code.app_id != app.id
-            || code.expires_at < store::now()
+            || code.expires_at < crate::time::now()
             || code.redirect_uri != redirect_uri
         {
             return Err(invalid());
@@ -278,7 +277,7 @@ pub fn refresh(conn: &mut DbConn, app: &App, refresh_token: &str) -> Result<Issu
         let old = oauth_store::live_token(conn, &hash_token(refresh_token), true)?
             .filter(|t| t.app_id == app.id)
             .ok_or_else(|| Error::BadRequest("invalid_grant: unknown refresh token".into()))?;
-        oauth_store::revoke(conn, old.id, store::now())?;
+        oauth_store::revoke(conn, old.id, crate::time::now())?;
         let user = match old.user_id {
             Some(id) => user_store::by_id(conn, id)?,
             None => None,
@@ -298,7 +297,7 @@ pub fn revoke(conn: &mut DbConn, app: &App, token: &str) -> Result<(), Error> {
         if let Some(found) =
             oauth_store::live_token(conn, &hash, refresh)?.filter(|t| t.app_id == app.id)
         {
-            oauth_store::revoke(conn, found.id, store::now())?;
+            oauth_store::revoke(conn, found.id, crate::time::now())?;
         }
     }
     Ok(())

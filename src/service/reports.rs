@@ -8,7 +8,6 @@ use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
 use crate::store::{
-    self,
     accounts::{self as account_store, Account},
     moderation::{self as moderation_store, Report},
     statuses::Status,
@@ -48,7 +47,7 @@ pub fn report(
             comment: comment.to_string(),
             ap_id: ap_id.clone(),
             resolved_at: None,
-            created_at: store::now(),
+            created_at: crate::time::now(),
         };
         moderation_store::insert_report(conn, &report)?;
         if community.is_local() {
@@ -137,7 +136,7 @@ pub fn receive_flag(
                 comment: comment.clone(),
                 ap_id,
                 resolved_at: None,
-                created_at: store::now(),
+                created_at: crate::time::now(),
             };
             moderation_store::insert_report(conn, &report)?;
             if community.is_local() {

@@ -10,7 +10,6 @@ use crate::federation::{activities, objects::post_json};
 use crate::ids::next_id;
 use crate::service::{communities, notifications, text};
 use crate::store::{
-    self,
     accounts::{self as account_store, Account},
     follows,
     statuses::{self as status_store, Status, StatusEdit, DIRECT, MEMBERS},
@@ -254,7 +253,7 @@ pub fn create(
             replies_count: 0,
             reblogs_count: 0,
             favourites_count: 0,
-            created_at: store::now(),
+            created_at: crate::time::now(),
             edited_at: None,
             deleted_at: None,
             removed_at: None,
@@ -301,7 +300,7 @@ pub fn edit(
             source: text.to_string(),
             spoiler_text: status.spoiler_text.clone(),
             sensitive: status.sensitive,
-            edited_at: Some(store::now()),
+            edited_at: Some(crate::time::now()),
         };
         status_store::edit(conn, status.id, &edit)?;
         let status = status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)?;
@@ -321,7 +320,7 @@ pub fn delete(
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
-        status_store::mark_deleted(conn, status.id, store::now())?;
+        status_store::mark_deleted(conn, status.id, crate::time::now())?;
         refresh_counts(conn, &status)?;
         federate(conn, config, author, &status, "Delete")
     })
@@ -371,7 +370,7 @@ pub fn store_remote(
                     source: String::new(),
                     spoiler_text: post.spoiler_text.clone(),
                     sensitive: post.sensitive,
-                    edited_at: Some(store::now()),
+                    edited_at: Some(crate::time::now()),
                 };
                 status_store::edit(conn, existing.id, &edit)?;
                 crate::store::tags::replace(conn, existing.id, &post.tags)?;
@@ -411,7 +410,7 @@ pub fn store_remote(
             replies_count: 0,
             reblogs_count: 0,
             favourites_count: 0,
-            created_at: post.published.unwrap_or_else(store::now),
+            created_at: post.published.unwrap_or_else(crate::time::now),
             edited_at: None,
             deleted_at: None,
             removed_at: None,
@@ -442,7 +441,7 @@ pub fn delete_remote(
             return Err(Error::Forbidden("only the author may delete a post".into()));
         }
         if status.deleted_at.is_none() {
-            status_store::mark_deleted(conn, status.id, store::now())?;
+            status_store::mark_deleted(conn, status.id, crate::time::now())?;
             refresh_counts(conn, &status)?;
         }
         Ok(Some(status))
@@ -476,6 +475,6 @@ pub fn pin_to_profile(
                 "at most {MAX_PINS} statuses may be pinned"
             )));
         }
-        status_store::set_profile_pinned(conn, status.id, Some(store::now()))
+        status_store::set_profile_pinned(conn, status.id, Some(crate::time::now()))
     })
 }

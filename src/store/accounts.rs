@@ -55,6 +55,20 @@ impl Account {
         self.kind == GROUP
     }
 
+    /// The avatar's URL; the default image when there is none, as clients need a URL.
+    pub fn avatar(&self, base_url: &str) -> String {
+        self.avatar_url
+            .clone()
+            .unwrap_or_else(|| format!("{base_url}/static/avatar.png"))
+    }
+
+    /// The header image's URL, or the default one.
+    pub fn header(&self, base_url: &str) -> String {
+        self.header_url
+            .clone()
+            .unwrap_or_else(|| format!("{base_url}/static/header.png"))
+    }
+
     /// `user` for local accounts, `user@domain` for remote ones (Mastodon's `acct`).
     pub fn acct(&self) -> String {
         match &self.domain {

@@ -25,7 +25,7 @@ pub fn insert_block(
             blocks::account_id.eq(account_id),
             blocks::target_account_id.eq(target_id),
             blocks::ap_id.eq(ap_id),
-            blocks::created_at.eq(super::now()),
+            blocks::created_at.eq(crate::time::now()),
         ))
         .execute(conn)?;
     Ok(())
@@ -100,7 +100,7 @@ pub fn upsert_mute(
             mutes::account_id.eq(account_id),
             mutes::target_account_id.eq(target_id),
             mutes::notifications.eq(notifications),
-            mutes::created_at.eq(super::now()),
+            mutes::created_at.eq(crate::time::now()),
         ))
         .execute(conn)?;
     Ok(())

@@ -14,7 +14,7 @@ pub fn add(conn: &mut DbConn, id: i64, account_id: i64, status_id: i64) -> Resul
                 bookmarks::id.eq(id),
                 bookmarks::account_id.eq(account_id),
                 bookmarks::status_id.eq(status_id),
-                bookmarks::created_at.eq(super::now()),
+                bookmarks::created_at.eq(crate::time::now()),
             ))
             .execute(conn)?;
     }

@@ -40,7 +40,7 @@ pub fn add_moderator(conn: &mut DbConn, community_id: i64, account_id: i64) -> R
         .values((
             community_moderators::community_id.eq(community_id),
             community_moderators::account_id.eq(account_id),
-            community_moderators::created_at.eq(super::now()),
+            community_moderators::created_at.eq(crate::time::now()),
         ))
         .execute(conn)?;
     Ok(())
@@ -83,7 +83,7 @@ pub fn upsert_remote(
                 rules: "[]".to_string(),
                 moderators_url,
                 created_by: None,
-                created_at: super::now(),
+                created_at: crate::time::now(),
             },
         )?;
     }

@@ -29,7 +29,7 @@ pub fn set(
     timeline: &str,
     last_read_id: &str,
 ) -> Result<(), Error> {
-    let now = super::now();
+    let now = crate::time::now();
     let updated = diesel::update(
         markers::table
             .filter(markers::account_id.eq(account_id))

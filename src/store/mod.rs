@@ -55,9 +55,3 @@ pub fn starts_with(prefix: &str) -> String {
         .replace('_', "\\_");
     format!("{escaped}%")
 }
-
-/// Current time as stored: naive UTC, millisecond precision (what clients are shown).
-pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    chrono::DurationRound::duration_trunc(now, chrono::Duration::milliseconds(1)).unwrap_or(now)
-}

@@ -228,7 +228,7 @@ impl LogEntry {
             target_status_id: None,
             reason: String::new(),
             expires_at: None,
-            created_at: super::now(),
+            created_at: crate::time::now(),
         }
     }
 }

@@ -27,7 +27,7 @@ pub fn set(conn: &mut DbConn, domain: &str, policy: &str, reason: &str) -> Resul
                 instance_policies::domain.eq(domain),
                 instance_policies::policy.eq(policy),
                 instance_policies::reason.eq(reason),
-                instance_policies::created_at.eq(super::now()),
+                instance_policies::created_at.eq(crate::time::now()),
             ))
             .execute(conn)?;
         Ok(())

@@ -96,7 +96,7 @@ pub fn follow(conn: &mut DbConn, id: i64, account_id: i64, tag: &str) -> Result<
             followed_tags::id.eq(id),
             followed_tags::account_id.eq(account_id),
             followed_tags::tag.eq(tag),
-            followed_tags::created_at.eq(super::now()),
+            followed_tags::created_at.eq(crate::time::now()),
         ))
         .execute(conn)?;
     Ok(())

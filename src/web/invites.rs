@@ -3,9 +3,9 @@
 //! authority, so no session (and no cross-site request) can act through it.
 
 use super::{html, message, ok_html};
-use crate::app::Ctx;
 use crate::error::Error;
 use crate::service::{communities, resolve};
+use crate::state::Ctx;
 use crate::store::accounts;
 use actix_web::{
     http::StatusCode,

@@ -1,41 +1,54 @@
 //! Server-rendered pages: the front page, profiles for browsers, first-run setup, and the
 //! default images that keep avatar and header URLs from ever being empty.
 
-use crate::app::Ctx;
 use crate::error::Error;
+use crate::protocol::accepts_activity_json;
 use crate::service::setup;
-use crate::store::{self, accounts::Account, stats, statuses::Status};
+use crate::service::visibility;
+use crate::state::Ctx;
+use crate::store::{
+    accounts::{self, GROUP, PERSON},
+    stats, statuses,
+};
 use actix_web::{
+    guard,
     http::header,
-    web::{Form, Query},
+    web::{self as aw, Form, Path, Query, ServiceConfig},
     HttpResponse,
 };
 use askama::Template;
 use serde::Deserialize;
 
 pub mod invites;
+pub mod oauth;
+
+/// Pages, forms and images. Actor and post URLs serve pages here unless the request asks for
+/// ActivityStreams JSON, which the federation door answers.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.route("/", aw::get().to(home))
+        .route("/setup", aw::get().to(setup_form))
+        .route("/setup", aw::post().to(setup_submit))
+        .route("/invite/{token}", aw::get().to(invites::invite_form))
+        .route("/invite/{token}", aw::post().to(invites::invite_submit))
+        .route("/oauth/authorize", aw::get().to(oauth::authorize_form))
+        .route("/oauth/authorize", aw::post().to(oauth::authorize))
+        .service(aw::resource("/users/{name}").guard(page()).get(person))
+        .service(aw::resource("/c/{name}").guard(page()).get(group))
+        .service(aw::resource("/statuses/{id}").guard(page()).get(status))
+        .route("/media/{name}", aw::get().to(media))
+        .route("/static/avatar.png", aw::get().to(avatar_png))
+        .route("/static/header.png", aw::get().to(header_png))
+        .route("/static/thumbnail.png", aw::get().to(thumbnail_png));
+}
+
+/// Requests for a page rather than ActivityStreams JSON.
+fn page() -> impl guard::Guard {
+    guard::fn_guard(|ctx| !accepts_activity_json(ctx.head().headers()))
+}
 
 const AVATAR_PNG: &[u8] = include_bytes!("static/avatar.png");
 const HEADER_PNG: &[u8] = include_bytes!("static/header.png");
 const THUMBNAIL_PNG: &[u8] = include_bytes!("static/thumbnail.png");
-
-pub fn avatar_url(base_url: &str, account: &Account) -> String {
-    account
-        .avatar_url
-        .clone()
-        .unwrap_or_else(|| format!("{base_url}/static/avatar.png"))
-}
-
-pub fn header_url(base_url: &str, account: &Account) -> String {
-    account
-        .header_url
-        .clone()
-        .unwrap_or_else(|| format!("{base_url}/static/header.png"))
-}
-
-pub fn thumbnail_url(base_url: &str) -> String {
-    format!("{base_url}/static/thumbnail.png")
-}
 
 fn png(bytes: &'static [u8]) -> HttpResponse {
     HttpResponse::Ok()
@@ -115,7 +128,7 @@ struct HomePage<'a> {
 pub async fn home(ctx: Ctx) -> Result<HttpResponse, Error> {
     let stats = ctx
         .db
-        .run(|conn| stats::instance_stats(conn, store::now()))
+        .run(|conn| stats::instance_stats(conn, crate::time::now()))
         .await?;
     ok_html(&HomePage {
         instance_name: &ctx.config.instance_name,
@@ -140,13 +153,29 @@ struct ProfilePage<'a> {
     statuses: i32,
 }
 
-/// The page a browser sees at an actor's URL.
-pub fn profile_page(ctx: &Ctx, account: &Account) -> Result<HttpResponse, Error> {
+/// `GET /users/{name}` for browsers: a person's profile.
+async fn person(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+    profile_page(&ctx, name.into_inner(), PERSON).await
+}
+
+/// `GET /c/{name}` for browsers: a community's page.
+async fn group(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
+    profile_page(&ctx, name.into_inner(), GROUP).await
+}
+
+/// The page a browser sees at a local actor's URL.
+async fn profile_page(ctx: &Ctx, name: String, kind: &'static str) -> Result<HttpResponse, Error> {
+    let account = ctx
+        .db
+        .run(move |conn| accounts::local_by_username(conn, &name))
+        .await?
+        .filter(|a| a.kind == kind && !a.suspended)
+        .ok_or(Error::NotFound)?;
     ok_html(&ProfilePage {
         instance_name: &ctx.config.instance_name,
         display_name: &account.display_name,
         acct: format!("{}@{}", account.username, ctx.config.domain),
-        avatar: avatar_url(&ctx.config.base_url(), account),
+        avatar: account.avatar(&ctx.config.base_url()),
         note: &account.note,
         is_group: account.is_group(),
         followers: account.followers_count,
@@ -166,14 +195,23 @@ struct StatusPage<'a> {
     content: &'a str,
 }
 
-/// The page a browser sees at a public post's URL. The content was sanitised when stored.
-pub async fn status_page(ctx: &Ctx, status: &Status) -> Result<HttpResponse, Error> {
-    let author_id = status.account_id;
-    let author = ctx
+/// `GET /statuses/{id}` for browsers: a local post that anyone may see. The content was
+/// sanitised when stored.
+async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let (status, author) = ctx
         .db
-        .run(move |conn| crate::store::accounts::by_id(conn, author_id))
-        .await?
-        .ok_or(Error::NotFound)?;
+        .run(move |conn| {
+            let status = statuses::by_id(conn, id)?
+                .filter(|s| s.local)
+                .ok_or(Error::NotFound)?;
+            if !visibility::can_see(conn, None, &status)? {
+                return Err(Error::NotFound);
+            }
+            let author = accounts::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
+            Ok((status, author))
+        })
+        .await?;
     ok_html(&StatusPage {
         instance_name: &ctx.config.instance_name,
         author_name: author.display_name.clone(),
@@ -182,7 +220,7 @@ pub async fn status_page(ctx: &Ctx, status: &Status) -> Result<HttpResponse, Err
             author.username,
             author.domain.as_deref().unwrap_or(&ctx.config.domain)
         ),
-        published: crate::api::entities::time(status.created_at),
+        published: crate::time::rfc3339(status.created_at),
         title: status.title.as_deref(),
         spoiler_text: &status.spoiler_text,
         content: &status.content,

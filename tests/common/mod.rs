@@ -7,10 +7,7 @@ pub mod node;
 pub mod spec;
 
 use diesel::{pg::PgConnection, Connection, RunQueryDsl};
-use guild::{
-    app::{self, AppState},
-    config::Config,
-};
+use guild::{config::Config, server, state::AppState};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A database backend to run a scenario on.
@@ -121,8 +118,8 @@ async fn launch(
     actix_web::dev::ServerHandle,
     tokio::task::AbortHandle,
 ) {
-    let state = app::prepare(config).await.expect("prepare");
-    let running = app::start(state.clone(), Some(listener))
+    let state = server::prepare(config).await.expect("prepare");
+    let running = server::start(state.clone(), Some(listener))
         .await
         .expect("start server");
     actix_web::rt::spawn(running.server);
@@ -194,8 +191,8 @@ impl TestServer {
     }
 
     /// The federation library's request data over this instance, for service calls.
-    pub async fn ctx(&self) -> guild::app::Ctx {
-        app::federation_config(self.state.clone())
+    pub async fn ctx(&self) -> guild::state::Ctx {
+        server::federation_config(self.state.clone())
             .await
             .expect("federation config")
             .to_request_data()

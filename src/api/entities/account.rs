@@ -2,7 +2,6 @@ use super::time;
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::store::accounts::{self, Account as AccountRow};
-use crate::web::{avatar_url, header_url};
 use serde::Serialize;
 
 /// Mastodon's Account entity. Communities are accounts with `group: true`.
@@ -48,8 +47,8 @@ impl Account {
     }
 
     pub fn from_row(row: &AccountRow, base_url: &str) -> Account {
-        let avatar = avatar_url(base_url, row);
-        let header = header_url(base_url, row);
+        let avatar = row.avatar(base_url);
+        let header = row.header(base_url);
         Account {
             id: row.id.to_string(),
             username: row.username.clone(),

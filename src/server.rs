@@ -1,0 +1,150 @@
+//! The HTTP server: start-up (`prepare`), the middleware every request passes, and the
+//! doors mounted side by side. Each door declares its own routes; tests start the same
+//! server through [`start`].
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::Error;
+use crate::state::{http_client, AppState, MAX_BODY_BYTES};
+use crate::{api, delivery, federation, service, web};
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use actix_web::{
+    dev::ServerHandle,
+    middleware::{Compress, NormalizePath, TrailingSlash},
+    web::{self as aw, ServiceConfig},
+    App, HttpServer,
+};
+use std::{net::TcpListener, sync::Arc};
+
+/// Every door's routes, with the body limits that apply to all of them.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.app_data(aw::JsonConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(aw::FormConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(aw::PayloadConfig::default().limit(MAX_BODY_BYTES))
+        .configure(federation::routes)
+        .configure(api::routes)
+        .configure(web::routes)
+        .default_service(aw::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, Error> {
+    Err(Error::NotFound)
+}
+
+/// Federation library settings over our state.
+pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppState>, Error> {
+    let config = state.config.clone();
+    let verifier = federation::policy::PolicyVerifier {
+        state: state.clone(),
+    };
+    let (for_actor, db) = (config.clone(), state.db.clone());
+    let instance_actor = db
+        .run(move |conn| service::accounts::ensure_instance_actor(conn, &for_actor))
+        .await?;
+    let signer = federation::actors::ApAccount::new(instance_actor)?;
+    FederationConfig::builder()
+        .domain(config.domain.clone())
+        .url_verifier(Box::new(verifier))
+        .signed_fetch_actor(&signer)
+        .app_data(state)
+        .client(http_client(&config)?.into())
+        .debug(config.insecure_federation)
+        .allow_http_urls(config.insecure_federation)
+        .build()
+        .await
+        .map_err(|e| Error::internal(format!("federation settings: {e}")))
+}
+
+/// Open the database, apply migrations and print the setup link when no admin exists.
+pub async fn prepare(config: Config) -> Result<AppState, Error> {
+    let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    let state = AppState {
+        config: Arc::new(config),
+        db,
+        deliveries: delivery::Waker::default(),
+    };
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || db.migrate())
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    let config = state.config.clone();
+    let link = state
+        .db
+        .run(move |conn| service::setup::setup_link_if_needed(conn, &config))
+        .await?;
+    if let Some(link) = link {
+        tracing::warn!(
+            "no administrator exists yet; open this one-time link to create one: {link}"
+        );
+    }
+    Ok(state)
+}
+
+/// Browser apps (Elk, Phanpy) call the API from other origins; they need to read `Link` to
+/// page and the rate-limit headers.
+fn cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers([
+            "Link",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        ])
+        .max_age(3600)
+}
+
+/// A running server: where it listens and how to stop it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub handle: ServerHandle,
+    pub server: actix_web::dev::Server,
+    /// The delivery worker; stopping a server in-process (tests) aborts it.
+    pub worker: tokio::task::AbortHandle,
+}
+
+/// Start serving `state` on `listener` (or on the configured address). Graceful shutdown on
+/// SIGINT/SIGTERM: in-flight requests get up to 30 seconds.
+pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Running, Error> {
+    let federation = federation_config(state.clone()).await?;
+    let bind = state.config.bind;
+    let limiter = aw::Data::new(api::rate_limit::Limiter::default());
+    let idempotency = aw::Data::new(api::statuses::IdempotencyKeys::default());
+    let factory = move || {
+        App::new()
+            .app_data(limiter.clone())
+            .app_data(idempotency.clone())
+            .wrap(actix_web::middleware::from_fn(api::rate_limit::limit))
+            .wrap(FederationMiddleware::new(federation.clone()))
+            .wrap(cors())
+            .wrap(Compress::default())
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes)
+    };
+    let server = HttpServer::new(factory).shutdown_timeout(30);
+    let server = match listener {
+        Some(listener) => server.listen(listener),
+        None => server.bind(bind),
+    }
+    .map_err(|e| {
+        Error::internal(format!(
+            "cannot listen on {bind}: {e}. Stop the other program on that port or set \
+             GUILD_BIND (bind) to another address."
+        ))
+    })?;
+    let addr = *server
+        .addrs()
+        .first()
+        .ok_or_else(|| Error::internal("server has no address"))?;
+    let server = server.run();
+    let worker = tokio::spawn(delivery::run_worker(state)).abort_handle();
+    Ok(Running {
+        addr,
+        handle: server.handle(),
+        server,
+        worker,
+    })
+}
