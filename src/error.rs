@@ -101,6 +101,13 @@ impl From<activitypub_federation::error::Error> for Error {
     }
 }
 
+/// A value outside a domain type, given by a client or the operator.
+impl From<crate::domain::UnknownValue> for Error {
+    fn from(e: crate::domain::UnknownValue) -> Error {
+        Error::Unprocessable(e.to_string())
+    }
+}
+
 impl From<url::ParseError> for Error {
     fn from(e: url::ParseError) -> Error {
         Error::BadRequest(format!("invalid URL: {e}"))

@@ -5,6 +5,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod delivery;
+pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod ids;

@@ -1,6 +1,7 @@
 //! The `guild` command: serve (the default), migrate, and admin commands.
 
 use clap::{Parser, Subcommand};
+use guild::domain::{CommunityVisibility, DomainPolicy, MembershipPolicy, PostingPolicy};
 use guild::{config::Config, db::Db, service};
 use std::{path::PathBuf, process::ExitCode};
 
@@ -40,7 +41,7 @@ enum DomainCommand {
     /// Set a domain's policy: suspend, silence, reject_media or allow (covers subdomains).
     Set {
         domain: String,
-        policy: String,
+        policy: DomainPolicy,
         #[arg(long, default_value = "")]
         reason: String,
     },
@@ -98,13 +99,13 @@ struct CommunitySettings {
     rules: Vec<String>,
     /// open, approval or invite.
     #[arg(long)]
-    membership: Option<String>,
+    membership: Option<MembershipPolicy>,
     /// members, anyone or moderators.
     #[arg(long)]
-    posting: Option<String>,
+    posting: Option<PostingPolicy>,
     /// public or members.
     #[arg(long)]
-    visibility: Option<String>,
+    visibility: Option<CommunityVisibility>,
 }
 
 impl CommunitySettings {
@@ -249,12 +250,11 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
             policy,
             reason,
         }) => {
-            service::policy::set(conn, &domain, &policy, &reason).map_err(|e| e.to_string())?;
+            service::policy::set(conn, &domain, policy, &reason).map_err(|e| e.to_string())?;
             println!("{domain}: {policy}");
         }
         Command::Domain(DomainCommand::Clear { domain }) => {
-            let removed = guild::store::policies::remove(conn, &domain.to_ascii_lowercase())
-                .map_err(|e| e.to_string())?;
+            let removed = service::policy::clear(conn, &domain).map_err(|e| e.to_string())?;
             println!(
                 "{domain}: {}",
                 if removed {

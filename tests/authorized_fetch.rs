@@ -82,7 +82,14 @@ async fn authorized_fetch_requires_signatures() {
         // A suspended domain's signed fetches are refused.
         let beta_domain = beta.domain.clone();
         alpha
-            .with_db(move |conn, _| guild::service::policy::set(conn, &beta_domain, "suspend", ""))
+            .with_db(move |conn, _| {
+                guild::service::policy::set(
+                    conn,
+                    &beta_domain,
+                    guild::domain::DomainPolicy::Suspend,
+                    "",
+                )
+            })
             .await;
         eventually("the suspension applies", || async {
             signed_get(&alpha, "/users/alice", &key_id, &pem).await == 403

@@ -20,7 +20,7 @@ async fn follow_state(server: &TestServer, who: &str, whom: &str) -> Option<Stri
     server
         .with_db(move |conn, _| follow_store::between(conn, who.id, whom.id))
         .await
-        .map(|f| f.state)
+        .map(|f| f.state.to_string())
 }
 
 async fn follow(server: &TestServer, who: &str, whom: &str) {

@@ -17,8 +17,8 @@ async fn fedify_peer() {
         .with_db(|conn, config| {
             let ann = guild::store::accounts::local_by_username(conn, "ann")?.expect("ann");
             let settings = guild::service::communities::SettingsChange {
-                visibility: Some("members".into()),
-                membership_policy: Some("approval".into()),
+                visibility: Some(guild::domain::CommunityVisibility::Members),
+                membership_policy: Some(guild::domain::MembershipPolicy::Approval),
                 ..Default::default()
             };
             guild::service::communities::create(conn, config, &ann, false, "inner", settings)

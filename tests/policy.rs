@@ -4,6 +4,7 @@
 mod common;
 
 use common::{backends, eventually, public_post, Backend, TestServer};
+use guild::domain::DomainPolicy;
 use guild::service::{follows, policy, resolve, statuses};
 use guild::store::{accounts::Account, follows as follow_store, statuses as status_store};
 
@@ -30,7 +31,7 @@ async fn state(server: &TestServer, who: &str, whom: &str) -> Option<String> {
     server
         .with_db(move |conn, _| follow_store::between(conn, who.id, whom.id))
         .await
-        .map(|f| f.state)
+        .map(|f| f.state.to_string())
 }
 
 /// (queued, delivered, failed) deliveries on `server`.
@@ -111,7 +112,7 @@ async fn policy_on(backend: &Backend) {
     })
     .await;
     let delta_domain = delta.domain.clone();
-    beta.with_db(move |conn, _| policy::set(conn, &delta_domain, "suspend", "spam"))
+    beta.with_db(move |conn, _| policy::set(conn, &delta_domain, DomainPolicy::Suspend, "spam"))
         .await;
     let bob_row = account(&beta, "bob").await.unwrap();
     let post = beta
@@ -169,7 +170,7 @@ async fn policy_on(backend: &Backend) {
     };
     assert!(public_uris().await.contains(&news.ap_id));
     let alpha_domain = alpha.domain.clone();
-    beta.with_db(move |conn, _| policy::set(conn, &alpha_domain, "silence", ""))
+    beta.with_db(move |conn, _| policy::set(conn, &alpha_domain, DomainPolicy::Silence, ""))
         .await;
     assert!(
         !public_uris().await.contains(&news.ap_id),

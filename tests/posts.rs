@@ -59,7 +59,7 @@ async fn post(
                 title,
                 spoiler_text: String::new(),
                 sensitive: false,
-                visibility: "public".to_string(),
+                visibility: guild::domain::Visibility::Public,
                 in_reply_to_id,
                 community,
                 mentions: Vec::new(),
@@ -126,7 +126,7 @@ async fn posts_on(backend: &Backend) {
     .unwrap();
     let copy = arrived(&beta, &hello.ap_id).await;
     assert_eq!(copy.content, "<p>Hello &lt;script&gt;x&lt;/script&gt;</p>");
-    assert_eq!(copy.visibility, "public");
+    assert_eq!(copy.visibility, guild::domain::Visibility::Public);
     assert!(!copy.local);
     let fetched = alpha
         .get_json(

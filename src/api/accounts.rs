@@ -4,13 +4,14 @@
 use super::auth::{Auth, MaybeAuth};
 use super::entities::{account::Account, status::render};
 use super::params::{flexible_bool, Params, Query};
+use crate::domain::{FollowState, Role};
 use crate::error::Error;
 use crate::federation::objects::ApStatus;
 use crate::service::{follows as follow_service, resolve, visibility};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},
-    follows::{self, ACCEPTED, PENDING},
+    follows::{self},
     users::User,
 };
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -31,12 +32,13 @@ fn with_source(account: &AccountRow, user: &User, base: &str) -> Value {
         "hide_collections": false,
         "discoverable": account.discoverable,
     });
+    let admin = user.role == Role::Admin;
     body["role"] = json!({
-        "id": if user.role == "admin" { "3" } else { "-99" },
-        "name": if user.role == "admin" { "Admin" } else { "" },
-        "permissions": if user.role == "admin" { "1" } else { "0" },
+        "id": if admin { "3" } else { "-99" },
+        "name": if admin { "Admin" } else { "" },
+        "permissions": if admin { "1" } else { "0" },
         "color": "",
-        "highlighted": user.role == "admin",
+        "highlighted": admin,
     });
     body
 }
@@ -91,25 +93,25 @@ fn relationships_of(
     let back = follows::states_among(conn, me, others, false)?;
     let (blocking, blocked_by) = crate::store::blocks::blocks_among(conn, me, others)?;
     let mutes = crate::store::blocks::mutes_among(conn, me, others)?;
-    let is = |states: &std::collections::HashMap<i64, String>, id: &i64, s: &str| {
-        states.get(id).is_some_and(|state| state == s)
+    let is = |states: &std::collections::HashMap<i64, FollowState>, id: &i64, s: FollowState| {
+        states.get(id) == Some(&s)
     };
     Ok(others
         .iter()
         .map(|other| {
             json!({
                 "id": other.to_string(),
-                "following": is(&out, other, ACCEPTED),
-                "showing_reblogs": is(&out, other, ACCEPTED),
+                "following": is(&out, other, FollowState::Accepted),
+                "showing_reblogs": is(&out, other, FollowState::Accepted),
                 "notifying": false,
                 "languages": null,
-                "followed_by": is(&back, other, ACCEPTED),
+                "followed_by": is(&back, other, FollowState::Accepted),
                 "blocking": blocking.contains(other),
                 "blocked_by": blocked_by.contains(other),
                 "muting": mutes.contains_key(other),
                 "muting_notifications": mutes.get(other).copied().unwrap_or(false),
-                "requested": is(&out, other, PENDING),
-                "requested_by": is(&back, other, PENDING),
+                "requested": is(&out, other, FollowState::Pending),
+                "requested_by": is(&back, other, FollowState::Pending),
                 "domain_blocking": false,
                 "endorsed": false,
                 "note": "",

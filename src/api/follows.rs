@@ -4,13 +4,14 @@ use super::auth::{Auth, MaybeAuth};
 use super::entities::account::Account;
 use super::pagination::{respond_paged, PageParams};
 use super::params::Query;
+use crate::domain::FollowState;
 use crate::error::Error;
 use crate::service::follows as follow_service;
 use crate::state::Ctx;
 use crate::store::statuses::Page;
 use crate::store::{
     accounts,
-    follows::{self, ACCEPTED, PENDING},
+    follows::{self},
 };
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 
@@ -41,7 +42,7 @@ async fn account_page(
     req: &HttpRequest,
     account_id: i64,
     followers: bool,
-    state: &'static str,
+    state: FollowState,
     params: PageParams,
 ) -> Result<HttpResponse, Error> {
     marked_accounts(ctx, req, params, move |conn, page| {
@@ -90,7 +91,15 @@ pub async fn followers(
     id: Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
-    account_page(&ctx, &req, parse_id(&id)?, true, ACCEPTED, params).await
+    account_page(
+        &ctx,
+        &req,
+        parse_id(&id)?,
+        true,
+        FollowState::Accepted,
+        params,
+    )
+    .await
 }
 
 /// `GET /api/v1/accounts/{id}/following`
@@ -101,7 +110,15 @@ pub async fn following(
     id: Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
-    account_page(&ctx, &req, parse_id(&id)?, false, ACCEPTED, params).await
+    account_page(
+        &ctx,
+        &req,
+        parse_id(&id)?,
+        false,
+        FollowState::Accepted,
+        params,
+    )
+    .await
 }
 
 /// `GET /api/v1/follow_requests`: who waits for the signed-in person's decision.
@@ -112,7 +129,7 @@ pub async fn requests(
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user("read:follows")?;
-    account_page(&ctx, &req, me.id, true, PENDING, params).await
+    account_page(&ctx, &req, me.id, true, FollowState::Pending, params).await
 }
 
 async fn decide(

@@ -9,6 +9,9 @@ use super::entities::time;
 use super::pagination::{respond_paged, PageParams};
 use super::params::{flexible_bool, flexible_i64, Params, Query};
 use crate::db::DbConn;
+use crate::domain::{
+    CommunityVisibility, FollowState, LogAction, MembershipPolicy, PostingPolicy, Role,
+};
 use crate::error::Error;
 use crate::service::{
     communities::{self, SettingsChange},
@@ -19,9 +22,8 @@ use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},
     communities as community_store,
-    follows::{self, ACCEPTED, PENDING},
+    follows::{self},
     moderation as moderation_store, statuses as status_store,
-    users::ROLE_ADMIN,
 };
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -54,7 +56,7 @@ fn community_json(
         Some(v) => follows::between(conn, v.id, community.id)?.map(|f| f.state),
         None => None,
     };
-    let standing = (viewer.map(|v| v.id), membership.as_deref());
+    let standing = (viewer.map(|v| v.id), membership);
     community_body(base, community, &settings, &moderators, standing)
 }
 
@@ -64,7 +66,7 @@ fn community_body(
     community: &AccountRow,
     settings: &community_store::Community,
     moderators: &[i64],
-    (viewer, membership): (Option<i64>, Option<&str>),
+    (viewer, membership): (Option<i64>, Option<FollowState>),
 ) -> Result<Value, Error> {
     let mut body = serde_json::to_value(Account::from_row(community, base))?;
     body["guild"] = json!({
@@ -73,8 +75,8 @@ fn community_body(
         "visibility": settings.visibility,
         "rules": serde_json::from_str::<Value>(&settings.rules).unwrap_or(json!([])),
         "moderator_ids": moderators.iter().map(i64::to_string).collect::<Vec<_>>(),
-        "member": membership == Some(ACCEPTED),
-        "requested": membership == Some(PENDING),
+        "member": membership == Some(FollowState::Accepted),
+        "requested": membership == Some(FollowState::Pending),
         "moderator": viewer.is_some_and(|v| moderators.contains(&v)),
         "local": community.is_local(),
     });
@@ -87,9 +89,9 @@ pub struct SettingsForm {
     display_name: Option<String>,
     description: Option<String>,
     rules: Option<Vec<String>>,
-    membership_policy: Option<String>,
-    posting_policy: Option<String>,
-    visibility: Option<String>,
+    membership_policy: Option<MembershipPolicy>,
+    posting_policy: Option<PostingPolicy>,
+    visibility: Option<CommunityVisibility>,
     avatar: Option<super::params::Upload>,
     header: Option<super::params::Upload>,
 }
@@ -119,7 +121,7 @@ pub async fn create(
     Params(mut form): Params<SettingsForm>,
 ) -> Result<HttpResponse, Error> {
     let (user, me) = auth.user("write:accounts")?;
-    let (me, is_admin, config) = (me.clone(), user.role == ROLE_ADMIN, ctx.config.clone());
+    let (me, is_admin, config) = (me.clone(), user.role == Role::Admin, ctx.config.clone());
     let name = form
         .name
         .take()
@@ -187,13 +189,13 @@ pub async fn list(
                     .filter(|(c, _)| *c == community.id)
                     .map(|(_, m)| *m)
                     .collect();
-                let membership = states.get(&community.id).map(String::as_str);
+                let membership = states.get(&community.id).copied();
                 let viewer_id = viewer.as_ref().map(|v| v.id);
                 let mut body =
                     community_body(&base, community, settings, &mods, (viewer_id, membership))?;
                 // A members-only community's figures are for its members.
-                let insight = settings.visibility != communities::MEMBERS_ONLY
-                    || membership == Some(ACCEPTED)
+                let insight = settings.visibility != CommunityVisibility::Members
+                    || membership == Some(FollowState::Accepted)
                     || viewer_id.is_some_and(|v| mods.contains(&v));
                 if insight {
                     body["guild"]["health"] = serde_json::to_value(healths.remove(&community.id))?;
@@ -428,7 +430,8 @@ pub async fn join_requests(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<Htt
         id.into_inner(),
         move |conn, community, _| {
             let page = PageParams::default().page();
-            let rows = follows::page_account_ids(conn, community.id, true, PENDING, page)?;
+            let rows =
+                follows::page_account_ids(conn, community.id, true, FollowState::Pending, page)?;
             let ids: Vec<i64> = rows.iter().map(|(_, a)| *a).collect();
             Account::list(conn, &base, &ids)
         },
@@ -751,8 +754,11 @@ pub async fn resolve_report(
             if !moderation_store::resolve_report(conn, community.id, parse_id(&report_id)?, now)? {
                 return Err(Error::NotFound);
             }
-            let entry =
-                moderation_store::LogEntry::new(community.id, Some(me.id), "resolve_report");
+            let entry = moderation_store::LogEntry::new(
+                community.id,
+                Some(me.id),
+                LogAction::ResolveReport,
+            );
             moderation_store::insert_log(conn, &entry)?;
             Ok(json!({}))
         },

@@ -4,6 +4,8 @@ use super::auth::{Auth, MaybeAuth};
 use super::entities::status::{render, Status};
 use super::pagination::{paged_response, respond_paged, PageParams};
 use super::params::{flexible_bool, Params, Query};
+use crate::domain::DomainPolicy;
+use crate::domain::Visibility;
 use crate::error::Error;
 use crate::service::{interactions, resolve, statuses as status_service, text, visibility};
 use crate::state::Ctx;
@@ -148,6 +150,10 @@ pub async fn create(
             mentions.push(account);
         }
     }
+    let visibility = match new.visibility.as_deref() {
+        Some(name) => status_service::chosen_visibility(name)?,
+        None => Visibility::Public,
+    };
     let config = ctx.config.clone();
     let viewer = author.clone();
     let row = ctx
@@ -158,7 +164,7 @@ pub async fn create(
                 title: new.title,
                 spoiler_text: new.spoiler_text.unwrap_or_default(),
                 sensitive: new.sensitive.unwrap_or(false),
-                visibility: new.visibility.unwrap_or_else(|| "public".to_string()),
+                visibility,
                 in_reply_to_id,
                 community: None,
                 mentions,
@@ -463,8 +469,7 @@ pub async fn public(
     let rows = ctx
         .db
         .run(move |conn| {
-            let silenced =
-                crate::store::policies::domains_with(conn, crate::store::policies::SILENCE)?;
+            let silenced = crate::store::policies::domains_with(conn, DomainPolicy::Silence)?;
             status_store::public(conn, local, &silenced, page)
         })
         .await?;

@@ -1,11 +1,11 @@
 //! Person and Group actors: the document we serve, the copy we keep of remote ones, and the
 //! federation library's `Object`/`Actor` traits over accounts.
 
+use crate::domain::{AccountKind, CommunityVisibility, PostingPolicy};
 use crate::error::Error;
 use crate::protocol::ACTIVITY_JSON;
-use crate::service::communities::MEMBERS_ONLY;
 use crate::state::{AppState, Ctx};
-use crate::store::accounts::{self as account_store, Account, RemoteActor, GROUP, PERSON, SERVICE};
+use crate::store::accounts::{self as account_store, Account, RemoteActor};
 use crate::store::communities::{self, Community};
 use activitypub_federation::{
     config::Data,
@@ -189,10 +189,10 @@ fn to_document(
     let base = config.base_url();
     let group = account.is_group();
     let id = Url::parse(&account.ap_id)?;
-    let kind = match account.kind.as_str() {
-        GROUP => "Group",
-        SERVICE => "Application",
-        _ => "Person",
+    let kind = match account.kind {
+        AccountKind::Group => "Group",
+        AccountKind::Service => "Application",
+        AccountKind::Person => "Person",
     };
     Ok(ApActor {
         kind: kind.to_string(),
@@ -225,8 +225,9 @@ fn to_document(
             url: Url::parse(&account.header(&base))?,
         }),
         attributed_to: community.and_then(|c| parse_url(&c.moderators_url)),
-        posting_restricted_to_mods: community.map(|c| c.posting_policy == "moderators"),
-        members_only: community.map(|c| c.visibility == MEMBERS_ONLY),
+        posting_restricted_to_mods: community
+            .map(|c| c.posting_policy == PostingPolicy::Moderators),
+        members_only: community.map(|c| c.visibility == CommunityVisibility::Members),
         id: id.into(),
     })
 }
@@ -246,13 +247,13 @@ fn to_remote_row(json: &ApActor) -> RemoteActor {
     let now = crate::time::now();
     // Instance actors (Mastodon's, Lemmy's, ours) are Applications; they act for a server.
     let kind = match json.kind.as_str() {
-        "Group" => GROUP,
-        "Application" => SERVICE,
-        _ => PERSON,
+        "Group" => AccountKind::Group,
+        "Application" => AccountKind::Service,
+        _ => AccountKind::Person,
     };
     let id = json.id.inner();
     RemoteActor {
-        kind: kind.to_string(),
+        kind,
         username: json.preferred_username.clone(),
         domain: Some(domain_of(id)),
         display_name: json
@@ -386,7 +387,7 @@ pub(crate) fn activity_json<T: Serialize>(body: &T) -> HttpResponse {
 pub(crate) async fn local_actor(
     ctx: &Ctx,
     name: String,
-    kind: &'static str,
+    kind: AccountKind,
 ) -> Result<Account, Error> {
     ctx.db
         .run(move |conn| account_store::local_by_username(conn, &name))
@@ -399,7 +400,7 @@ async fn actor_response(
     ctx: Ctx,
     req: HttpRequest,
     name: String,
-    kind: &'static str,
+    kind: AccountKind,
 ) -> Result<HttpResponse, Error> {
     let account = local_actor(&ctx, name, kind).await?;
     super::signed_fetch::require(&ctx, &req).await?;
@@ -411,12 +412,12 @@ async fn actor_response(
 
 /// `GET /users/{name}`: a Person document.
 pub async fn person(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
-    actor_response(ctx, req, name.into_inner(), PERSON).await
+    actor_response(ctx, req, name.into_inner(), AccountKind::Person).await
 }
 
 /// `GET /c/{name}`: a Group document.
 pub async fn group(ctx: Ctx, req: HttpRequest, name: Path<String>) -> Result<HttpResponse, Error> {
-    actor_response(ctx, req, name.into_inner(), GROUP).await
+    actor_response(ctx, req, name.into_inner(), AccountKind::Group).await
 }
 
 /// `GET /actor`: the instance actor, served unsigned so that peers can check its signatures.
@@ -474,7 +475,7 @@ pub async fn moderators(
     name: Path<String>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    let account = local_actor(&ctx, name.into_inner(), GROUP).await?;
+    let account = local_actor(&ctx, name.into_inner(), AccountKind::Group).await?;
     let (group_id, collection_id) = (account.id, format!("{}/moderators", account.ap_id));
     let moderators = ctx
         .db

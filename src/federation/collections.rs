@@ -1,12 +1,10 @@
 //! Followers and following collections (paged, newest first), and outbound activities by id.
 
 use super::actors::{activity_json, local_actor};
+use crate::domain::{AccountKind, Visibility};
 use crate::error::Error;
 use crate::state::Ctx;
-use crate::store::{
-    accounts::{GROUP, PERSON},
-    deliveries, follows, statuses,
-};
+use crate::store::{deliveries, follows, statuses};
 use actix_web::{
     web::{Path, Query},
     HttpRequest, HttpResponse,
@@ -63,7 +61,7 @@ pub struct PageQuery {
 async fn follow_collection(
     ctx: Ctx,
     name: String,
-    kind: &'static str,
+    kind: AccountKind,
     followers: bool,
     query: PageQuery,
 ) -> Result<HttpResponse, Error> {
@@ -101,7 +99,14 @@ pub async fn person_followers(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    follow_collection(ctx, name.into_inner(), PERSON, true, query.into_inner()).await
+    follow_collection(
+        ctx,
+        name.into_inner(),
+        AccountKind::Person,
+        true,
+        query.into_inner(),
+    )
+    .await
 }
 
 pub async fn person_following(
@@ -111,7 +116,14 @@ pub async fn person_following(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    follow_collection(ctx, name.into_inner(), PERSON, false, query.into_inner()).await
+    follow_collection(
+        ctx,
+        name.into_inner(),
+        AccountKind::Person,
+        false,
+        query.into_inner(),
+    )
+    .await
 }
 
 pub async fn group_followers(
@@ -121,7 +133,14 @@ pub async fn group_followers(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    follow_collection(ctx, name.into_inner(), GROUP, true, query.into_inner()).await
+    follow_collection(
+        ctx,
+        name.into_inner(),
+        AccountKind::Group,
+        true,
+        query.into_inner(),
+    )
+    .await
 }
 
 /// `GET /activities/{id}`: an activity this instance sent.
@@ -159,8 +178,8 @@ pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpR
                 if status.deleted_at.is_some() && !deletion {
                     return Err(Error::Gone);
                 }
-                let open = status.visibility == statuses::PUBLIC
-                    || status.visibility == statuses::UNLISTED;
+                let open = status.visibility == Visibility::Public
+                    || status.visibility == Visibility::Unlisted;
                 if !open || (status.removed_at.is_some() && !deletion) {
                     return Err(Error::NotFound);
                 }
@@ -179,12 +198,12 @@ pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpR
 async fn outbox(
     ctx: Ctx,
     name: String,
-    kind: &'static str,
+    kind: AccountKind,
     query: PageQuery,
 ) -> Result<HttpResponse, Error> {
     let account = local_actor(&ctx, name, kind).await?;
     let collection = format!("{}/outbox", account.ap_id);
-    let (id, group, before) = (account.id, kind == GROUP, query.max_id);
+    let (id, group, before) = (account.id, kind == AccountKind::Group, query.max_id);
     if query.page.is_none() {
         let total = ctx
             .db
@@ -243,7 +262,13 @@ pub async fn person_outbox(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    outbox(ctx, name.into_inner(), PERSON, query.into_inner()).await
+    outbox(
+        ctx,
+        name.into_inner(),
+        AccountKind::Person,
+        query.into_inner(),
+    )
+    .await
 }
 
 pub async fn group_outbox(
@@ -253,17 +278,23 @@ pub async fn group_outbox(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    outbox(ctx, name.into_inner(), GROUP, query.into_inner()).await
+    outbox(
+        ctx,
+        name.into_inner(),
+        AccountKind::Group,
+        query.into_inner(),
+    )
+    .await
 }
 
 /// Pinned posts. Pinning is not built yet, so the collection is honestly empty.
 /// Pinned posts: a community's pinned threads (Lemmy reads them from here), a person's
 /// profile pins (Mastodon's); public and unlisted ones only.
-async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResponse, Error> {
+async fn featured(ctx: Ctx, name: String, kind: AccountKind) -> Result<HttpResponse, Error> {
     let account = local_actor(&ctx, name, kind).await?;
     let id = account.id;
     let pinned = match kind {
-        GROUP => {
+        AccountKind::Group => {
             ctx.db
                 .run(move |conn| statuses::pinned_in(conn, id))
                 .await?
@@ -276,7 +307,7 @@ async fn featured(ctx: Ctx, name: String, kind: &'static str) -> Result<HttpResp
     };
     let items: Vec<&str> = pinned
         .iter()
-        .filter(|s| s.visibility == statuses::PUBLIC || s.visibility == statuses::UNLISTED)
+        .filter(|s| s.visibility.is_open())
         .map(|s| s.ap_id.as_str())
         .collect();
     Ok(activity_json(&json!({
@@ -294,7 +325,7 @@ pub async fn person_featured(
     name: Path<String>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    featured(ctx, name.into_inner(), PERSON).await
+    featured(ctx, name.into_inner(), AccountKind::Person).await
 }
 
 pub async fn group_featured(
@@ -303,5 +334,5 @@ pub async fn group_featured(
     name: Path<String>,
 ) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    featured(ctx, name.into_inner(), GROUP).await
+    featured(ctx, name.into_inner(), AccountKind::Group).await
 }

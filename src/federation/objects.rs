@@ -4,12 +4,13 @@
 
 use super::actors::ApAccount;
 use crate::db::DbConn;
+use crate::domain::Visibility;
 use crate::error::Error;
 use crate::service::statuses::{self as status_service, RemotePost};
 use crate::state::{AppState, Ctx};
 use crate::store::{
     accounts as account_store,
-    statuses::{self as status_store, Status, DIRECT, MEMBERS, PRIVATE, PUBLIC, UNLISTED},
+    statuses::{self as status_store, Status},
 };
 use activitypub_federation::{
     config::Data,
@@ -86,23 +87,23 @@ impl ApPost {
         &self,
         author_followers: Option<&str>,
         community_members: Option<&str>,
-    ) -> &'static str {
+    ) -> Visibility {
         let public = |u: &Url| matches!(u.as_str(), PUBLIC_COLLECTION | "as:Public" | "Public");
         let addressed = |collection: Option<&str>| {
             collection.is_some_and(|c| self.to.iter().chain(&self.cc).any(|u| u.as_str() == c))
         };
         if self.to.iter().any(public) {
-            PUBLIC
+            Visibility::Public
         } else if self.cc.iter().any(public) {
-            UNLISTED
+            Visibility::Unlisted
         } else if addressed(community_members) {
-            MEMBERS
+            Visibility::Members
         } else if author_followers
             .is_some_and(|f| self.to.iter().chain(&self.cc).any(|u| u.as_str() == f))
         {
-            PRIVATE
+            Visibility::Private
         } else {
-            DIRECT
+            Visibility::Direct
         }
     }
 }
@@ -133,18 +134,18 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
         None => None,
     };
     let followers = author.followers_url.clone().unwrap_or_default();
-    let (mut to, cc) = match status.visibility.as_str() {
-        PUBLIC => (vec![PUBLIC_COLLECTION.to_string()], vec![followers]),
-        UNLISTED => (vec![followers], vec![PUBLIC_COLLECTION.to_string()]),
-        PRIVATE => (vec![followers], vec![]),
-        MEMBERS => (
+    let (mut to, cc) = match status.visibility {
+        Visibility::Public => (vec![PUBLIC_COLLECTION.to_string()], vec![followers]),
+        Visibility::Unlisted => (vec![followers], vec![PUBLIC_COLLECTION.to_string()]),
+        Visibility::Private => (vec![followers], vec![]),
+        Visibility::Members => (
             community
                 .iter()
                 .filter_map(|c| c.followers_url.clone())
                 .collect(),
             vec![],
         ),
-        _ => (vec![], vec![]),
+        Visibility::Direct => (vec![], vec![]),
     };
     if let Some(community) = &community {
         to.push(community.ap_id.clone());
@@ -159,9 +160,9 @@ pub fn post_json(conn: &mut DbConn, status: &Status) -> Result<Value, Error> {
     for account in &mentioned {
         // Direct posts go to the people they mention; others copy them in, except members-only
         // posts, which reach members alone.
-        match status.visibility.as_str() {
-            DIRECT => to.push(account.ap_id.clone()),
-            MEMBERS => {}
+        match status.visibility {
+            Visibility::Direct => to.push(account.ap_id.clone()),
+            Visibility::Members => {}
             _ => cc.push(account.ap_id.clone()),
         }
         tags.push(json!({ "type": "Mention", "href": account.ap_id, "name": format!("@{}", account.acct()) }));
@@ -300,7 +301,7 @@ impl Object for ApStatus {
             content: json.content.clone().unwrap_or_default(),
             spoiler_text: json.summary.clone().unwrap_or_default(),
             sensitive: json.sensitive.unwrap_or(false),
-            visibility: visibility.to_string(),
+            visibility,
             published: json.published.map(|t| t.naive_utc()),
             tags: hashtags(&json.tag),
         };
@@ -379,7 +380,7 @@ pub async fn status(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpRes
         .await?
         .filter(|s| s.local)
         .ok_or(Error::NotFound)?;
-    let open = (row.visibility == PUBLIC || row.visibility == UNLISTED) && row.removed_at.is_none();
+    let open = row.visibility.is_open() && row.removed_at.is_none();
     let signer = super::signed_fetch::require_signer(&ctx, &req)
         .await?
         .map(|s| s.row);

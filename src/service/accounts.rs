@@ -3,12 +3,13 @@
 use crate::config::Config;
 use crate::crypto;
 use crate::db::DbConn;
+use crate::domain::{AccountKind, CommunityVisibility, MembershipPolicy, PostingPolicy, Role};
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    accounts::{self as account_store, Account, NewAccount, GROUP, PERSON, SERVICE},
+    accounts::{self as account_store, Account, NewAccount},
     communities::{self as community_store, Community},
-    users::{self as user_store, User, ROLE_ADMIN, ROLE_USER},
+    users::{self as user_store, User},
 };
 
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -55,20 +56,20 @@ fn validate_credentials(email: &str, password: &str) -> Result<(), Error> {
 /// The actor URLs of a local account, all derived from its name and kind.
 fn local_actor(
     config: &Config,
-    kind: &str,
+    kind: AccountKind,
     username: &str,
     display_name: &str,
 ) -> Result<NewAccount, Error> {
     let base = config.base_url();
     let ap_id = match kind {
-        GROUP => format!("{base}/c/{username}"),
+        AccountKind::Group => format!("{base}/c/{username}"),
         _ => format!("{base}/users/{username}"),
     };
     let keys = crypto::generate_keypair()?;
     let now = crate::time::now();
     Ok(NewAccount {
         id: next_id(),
-        kind: kind.to_string(),
+        kind,
         username: username.to_string(),
         domain: None,
         display_name: display_name.to_string(),
@@ -108,13 +109,13 @@ pub fn create_user(
     validate_username(new.username)?;
     validate_credentials(new.email, new.password)?;
     let password_hash = crypto::hash_password(new.password)?;
-    let account = local_actor(config, PERSON, new.username, new.username)?;
+    let account = local_actor(config, AccountKind::Person, new.username, new.username)?;
     let user = User {
         id: next_id(),
         account_id: account.id,
         email: new.email.to_string(),
         password_hash,
-        role: if new.admin { ROLE_ADMIN } else { ROLE_USER }.to_string(),
+        role: if new.admin { Role::Admin } else { Role::User },
         approved: new.approved,
         disabled: false,
         locale: "en".to_string(),
@@ -145,10 +146,15 @@ pub fn create_community(
     display_name: Option<&str>,
 ) -> Result<Account, Error> {
     validate_username(name)?;
-    let group = local_actor(config, GROUP, name, display_name.unwrap_or(name))?;
+    let group = local_actor(
+        config,
+        AccountKind::Group,
+        name,
+        display_name.unwrap_or(name),
+    )?;
     crate::db::transaction(conn, |conn| {
         let owner = account_store::local_by_username(conn, owner)?
-            .filter(|a| a.kind == PERSON)
+            .filter(|a| a.kind == AccountKind::Person)
             .ok_or_else(|| Error::Unprocessable(format!("no local user named {owner:?}")))?;
         ensure_name_free(conn, name)?;
         account_store::insert(conn, &group)?;
@@ -156,9 +162,9 @@ pub fn create_community(
             conn,
             &Community {
                 account_id: group.id,
-                membership_policy: "open".to_string(),
-                posting_policy: "members".to_string(),
-                visibility: "public".to_string(),
+                membership_policy: MembershipPolicy::Open,
+                posting_policy: PostingPolicy::Members,
+                visibility: CommunityVisibility::Public,
                 rules: "[]".to_string(),
                 moderators_url: Some(format!("{}/moderators", group.ap_id)),
                 created_by: Some(owner.id),
@@ -279,7 +285,7 @@ pub fn ensure_instance_actor(conn: &mut DbConn, config: &Config) -> Result<Accou
     if let Some(actor) = account_store::local_by_username(conn, INSTANCE_ACTOR)? {
         return Ok(actor);
     }
-    let mut actor = local_actor(config, SERVICE, INSTANCE_ACTOR, &config.domain)?;
+    let mut actor = local_actor(config, AccountKind::Service, INSTANCE_ACTOR, &config.domain)?;
     let base = config.base_url();
     actor.ap_id = format!("{base}/actor");
     actor.url = Some(base.clone());

@@ -4,29 +4,25 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
+use crate::domain::{
+    CommunityVisibility, FollowState, LogAction, MembershipPolicy, PostingPolicy, Visibility,
+};
 use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
 use crate::store::{
     accounts::Account,
     communities,
-    follows::{self, ACCEPTED},
+    follows::{self},
     moderation,
-    statuses::{self, Status, DIRECT, MEMBERS, PUBLIC, UNLISTED},
+    statuses::{self, Status},
 };
 use serde_json::Value;
 
-/// Membership policies: anyone joins, a moderator approves each join, or an invite admits.
-pub const MEMBERSHIP_POLICIES: &[&str] = &["open", "approval", "invite"];
-/// Who may start threads and comment.
-pub const POSTING_POLICIES: &[&str] = &["members", "anyone", "moderators"];
-pub const PUBLIC_COMMUNITY: &str = "public";
-/// A members-only community's posts are seen by its members alone.
-pub const MEMBERS_ONLY: &str = "members";
-
 /// Whether `account` is a member: an accepted follow of the community.
 pub fn is_member(conn: &mut DbConn, community_id: i64, account_id: i64) -> Result<bool, Error> {
-    Ok(follows::between(conn, account_id, community_id)?.is_some_and(|f| f.state == ACCEPTED))
+    Ok(follows::between(conn, account_id, community_id)?
+        .is_some_and(|f| f.state == FollowState::Accepted))
 }
 
 /// Admit a post by `author` into `community` as a reply to `parent` (if any), or refuse it:
@@ -39,16 +35,16 @@ pub fn admit_post(
     community: &Account,
     author: &Account,
     parent: Option<&Status>,
-    visibility: &str,
-) -> Result<String, Error> {
+    visibility: Visibility,
+) -> Result<Visibility, Error> {
     let settings = communities::by_account(conn, community.id)?;
     let members_only = settings
         .as_ref()
-        .is_some_and(|s| s.visibility == MEMBERS_ONLY);
-    let visibility = if members_only && visibility != DIRECT {
-        MEMBERS.to_string()
+        .is_some_and(|s| s.visibility == CommunityVisibility::Members);
+    let visibility = if members_only && visibility != Visibility::Direct {
+        Visibility::Members
     } else {
-        visibility.to_string()
+        visibility
     };
     // Bans and locks we know of also stop our own people before a remote community has to.
     let Some(settings) = settings.filter(|_| community.is_local() || author.is_local()) else {
@@ -73,10 +69,10 @@ pub fn admit_post(
         return Ok(visibility);
     }
     let is_moderator = communities::is_moderator(conn, community.id, author.id)?;
-    let allowed = match settings.posting_policy.as_str() {
-        "anyone" => true,
-        "moderators" => is_moderator,
-        _ => is_moderator || is_member(conn, community.id, author.id)?,
+    let allowed = match settings.posting_policy {
+        PostingPolicy::Anyone => true,
+        PostingPolicy::Moderators => is_moderator,
+        PostingPolicy::Members => is_moderator || is_member(conn, community.id, author.id)?,
     };
     if !allowed {
         return Err(Error::Forbidden(format!(
@@ -96,15 +92,14 @@ pub fn relay(
     activity: &Value,
     status: &Status,
 ) -> Result<(), Error> {
-    if status.visibility == DIRECT {
+    if status.visibility == Visibility::Direct {
         return Ok(()); // never passed on: it is for the people it names
     }
     if status.removed_at.is_some() && activity["type"] != "Delete" {
         return Ok(()); // a removed post's edits stay with its author
     }
     // Addressed no wider than the post itself, whatever the community's setting is now.
-    let restricted = !matches!(status.visibility.as_str(), PUBLIC | UNLISTED)
-        || is_members_only(conn, community.id)?;
+    let restricted = !status.visibility.is_open() || is_members_only(conn, community.id)?;
     announce(conn, config, community, activity.clone(), restricted, None)?;
     if activity["type"] == "Create" {
         let bare = Value::from(status.ap_id.clone());
@@ -157,7 +152,8 @@ fn announce(
 
 /// Whether a community keeps its posts for its members.
 pub fn is_members_only(conn: &mut DbConn, community_id: i64) -> Result<bool, Error> {
-    Ok(communities::by_account(conn, community_id)?.is_some_and(|c| c.visibility == MEMBERS_ONLY))
+    Ok(communities::by_account(conn, community_id)?
+        .is_some_and(|c| c.visibility == CommunityVisibility::Members))
 }
 
 /// Settings a community's moderators choose; `None` keeps a value.
@@ -167,9 +163,9 @@ pub struct SettingsChange {
     /// Plain text; stored as HTML like a profile note.
     pub description: Option<String>,
     pub rules: Option<Vec<String>>,
-    pub membership_policy: Option<String>,
-    pub posting_policy: Option<String>,
-    pub visibility: Option<String>,
+    pub membership_policy: Option<MembershipPolicy>,
+    pub posting_policy: Option<PostingPolicy>,
+    pub visibility: Option<CommunityVisibility>,
     /// URLs of uploaded images (see `service::media`).
     pub avatar_url: Option<String>,
     pub header_url: Option<String>,
@@ -178,28 +174,7 @@ pub struct SettingsChange {
 const MAX_RULES: usize = 20;
 const MAX_RULE_CHARS: usize = 500;
 
-fn one_of(key: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), Error> {
-    match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(Error::Unprocessable(format!(
-            "{key} must be one of {}",
-            allowed.join(", ")
-        ))),
-        _ => Ok(()),
-    }
-}
-
 fn validate(change: &SettingsChange) -> Result<(), Error> {
-    one_of(
-        "membership_policy",
-        &change.membership_policy,
-        MEMBERSHIP_POLICIES,
-    )?;
-    one_of("posting_policy", &change.posting_policy, POSTING_POLICIES)?;
-    one_of(
-        "visibility",
-        &change.visibility,
-        &[PUBLIC_COMMUNITY, MEMBERS_ONLY],
-    )?;
     if let Some(rules) = &change.rules {
         if rules.len() > MAX_RULES || rules.iter().any(|r| r.chars().count() > MAX_RULE_CHARS) {
             return Err(Error::Unprocessable(format!(
@@ -212,15 +187,15 @@ fn validate(change: &SettingsChange) -> Result<(), Error> {
 
 /// A members-only community must not take posts from non-members, nor let anyone in.
 fn check_combination(settings: &communities::Community) -> Result<(), Error> {
-    if settings.visibility != MEMBERS_ONLY {
+    if settings.visibility != CommunityVisibility::Members {
         return Ok(());
     }
-    if settings.posting_policy == "anyone" {
+    if settings.posting_policy == PostingPolicy::Anyone {
         return Err(Error::Unprocessable(
             "a members-only community cannot take posts from anyone".into(),
         ));
     }
-    if settings.membership_policy == "open" {
+    if settings.membership_policy == MembershipPolicy::Open {
         return Err(Error::Unprocessable(
             "a members-only community needs approval or invites to join".into(),
         ));
@@ -276,8 +251,11 @@ pub fn update(
             super::moderation::require_moderator(conn, community, moderator)?;
         }
         let updated = update_settings(conn, config, community, change)?;
-        let entry =
-            moderation::LogEntry::new(community.id, moderator.map(|m| m.id), "update_settings");
+        let entry = moderation::LogEntry::new(
+            community.id,
+            moderator.map(|m| m.id),
+            LogAction::UpdateSettings,
+        );
         moderation::insert_log(conn, &entry)?;
         Ok(updated)
     })
@@ -307,13 +285,13 @@ fn update_settings(
     check_combination(&settings)?;
     // A community that becomes members-only takes its earlier posts in with it here. Copies
     // other servers already hold cannot be called back.
-    if settings.visibility == MEMBERS_ONLY {
+    if settings.visibility == CommunityVisibility::Members {
         statuses::restrict_to_members(conn, community.id)?;
     }
     let profile = crate::service::accounts::ProfileChanges {
         display_name: change.display_name,
         note: change.description,
-        locked: Some(settings.membership_policy != "open"),
+        locked: Some(settings.membership_policy != MembershipPolicy::Open),
         avatar_url: change.avatar_url,
         header_url: change.header_url,
         ..Default::default()
@@ -333,10 +311,9 @@ pub fn decide_join(
     crate::db::transaction(conn, |conn| {
         super::moderation::require_moderator(conn, community, moderator)?;
         super::follows::decide_request(conn, config, community, requester, accept)?;
-        let action = if accept {
-            "approve_member"
-        } else {
-            "reject_member"
+        let action = match accept {
+            true => LogAction::ApproveMember,
+            false => LogAction::RejectMember,
         };
         let entry = moderation::LogEntry {
             target_account_id: Some(requester.id),
@@ -423,7 +400,7 @@ pub fn redeem_invite(
             )));
         }
         let already = follows::between(conn, account.id, community.id)?
-            .is_some_and(|f| f.state == ACCEPTED || f.state == follows::INVITED);
+            .is_some_and(|f| f.state == FollowState::Accepted || f.state == FollowState::Invited);
         if already {
             return Ok(community);
         }
@@ -433,7 +410,11 @@ pub fn redeem_invite(
         super::follows::admit(conn, config, account, &community, joins)?;
         let entry = moderation::LogEntry {
             target_account_id: Some(account.id),
-            ..moderation::LogEntry::new(community.id, Some(invite.created_by), "invite_used")
+            ..moderation::LogEntry::new(
+                community.id,
+                Some(invite.created_by),
+                LogAction::InviteUsed,
+            )
         };
         moderation::insert_log(conn, &entry)?;
         Ok(community)

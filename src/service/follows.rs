@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
+use crate::domain::{FollowState, MembershipPolicy, NotificationKind};
 use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
@@ -11,7 +12,7 @@ use crate::service::notifications;
 use crate::store::{
     accounts::{self as account_store, Account},
     communities,
-    follows::{self as follow_store, Follow, ACCEPTED, INVITED, PENDING},
+    follows::{self as follow_store, Follow},
 };
 
 /// Whether following `target` waits for its decision: a locked person, or a community whose
@@ -19,7 +20,7 @@ use crate::store::{
 fn needs_approval(conn: &mut DbConn, target: &Account) -> Result<bool, Error> {
     if target.is_group() {
         let community = communities::by_account(conn, target.id)?;
-        Ok(community.is_some_and(|c| c.membership_policy != "open"))
+        Ok(community.is_some_and(|c| c.membership_policy != MembershipPolicy::Open))
     } else {
         Ok(target.locked)
     }
@@ -39,10 +40,10 @@ fn is_banned(conn: &mut DbConn, target: &Account, follower: &Account) -> Result<
 
 /// The followed person learns of a follow, or of a request to decide on.
 fn notify_follow(conn: &mut DbConn, follow: &Follow) -> Result<(), Error> {
-    let kind = if follow.state == ACCEPTED {
-        notifications::FOLLOW
+    let kind = if follow.state == FollowState::Accepted {
+        NotificationKind::Follow
     } else {
-        notifications::FOLLOW_REQUEST
+        NotificationKind::FollowRequest
     };
     notifications::notify(
         conn,
@@ -73,9 +74,9 @@ pub fn follow(
     crate::db::transaction(conn, |conn| {
         if let Some(mut existing) = follow_store::between(conn, follower.id, target.id)? {
             // An invite admitted them before they asked.
-            if existing.state == INVITED {
-                follow_store::set_state(conn, existing.id, ACCEPTED)?;
-                existing.state = ACCEPTED.to_string();
+            if existing.state == FollowState::Invited {
+                follow_store::set_state(conn, existing.id, FollowState::Accepted)?;
+                existing.state = FollowState::Accepted;
                 refresh_counts(conn, &existing)?;
                 notify_follow(conn, &existing)?;
             }
@@ -92,13 +93,13 @@ pub fn follow(
             id,
             account_id: follower.id,
             target_account_id: target.id,
-            state: PENDING.to_string(),
+            state: FollowState::Pending,
             ap_id: None,
             created_at: crate::time::now(),
         };
         if target.is_local() {
             if !needs_approval(conn, target)? {
-                follow.state = ACCEPTED.to_string();
+                follow.state = FollowState::Accepted;
             }
             follow_store::insert(conn, &follow)?;
             notify_follow(conn, &follow)?;
@@ -187,7 +188,7 @@ pub fn receive_follow(
                 id: next_id(),
                 account_id: follower.id,
                 target_account_id: target.id,
-                state: PENDING.to_string(),
+                state: FollowState::Pending,
                 ap_id: Some(follow_ap_id.to_string()),
                 created_at: crate::time::now(),
             };
@@ -195,11 +196,11 @@ pub fn receive_follow(
         }
         let follow = match follow_store::between(conn, follower.id, target.id)? {
             // An invite admitted them before they asked.
-            Some(mut invited) if invited.state == INVITED => {
+            Some(mut invited) if invited.state == FollowState::Invited => {
                 follow_store::set_ap_id(conn, invited.id, follow_ap_id)?;
-                follow_store::set_state(conn, invited.id, ACCEPTED)?;
+                follow_store::set_state(conn, invited.id, FollowState::Accepted)?;
                 invited.ap_id = Some(follow_ap_id.to_string());
-                invited.state = ACCEPTED.to_string();
+                invited.state = FollowState::Accepted;
                 refresh_counts(conn, &invited)?;
                 notify_follow(conn, &invited)?;
                 invited
@@ -214,15 +215,15 @@ pub fn receive_follow(
             }
             None => {
                 let state = if needs_approval(conn, target)? {
-                    PENDING
+                    FollowState::Pending
                 } else {
-                    ACCEPTED
+                    FollowState::Accepted
                 };
                 let follow = Follow {
                     id: next_id(),
                     account_id: follower.id,
                     target_account_id: target.id,
-                    state: state.to_string(),
+                    state,
                     ap_id: Some(follow_ap_id.to_string()),
                     created_at: crate::time::now(),
                 };
@@ -232,7 +233,7 @@ pub fn receive_follow(
                 follow
             }
         };
-        if follow.state == ACCEPTED {
+        if follow.state == FollowState::Accepted {
             answer_remote(conn, config, target, follower, &follow, true)?;
         }
         Ok(())
@@ -249,10 +250,10 @@ pub fn decide_request(
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         let follow = follow_store::between(conn, follower.id, target.id)?
-            .filter(|f| f.state == PENDING)
+            .filter(|f| f.state == FollowState::Pending)
             .ok_or(Error::NotFound)?;
         if accept {
-            follow_store::set_state(conn, follow.id, ACCEPTED)?;
+            follow_store::set_state(conn, follow.id, FollowState::Accepted)?;
         } else {
             follow_store::delete(conn, follow.id)?;
         }
@@ -282,7 +283,7 @@ pub fn receive_answer(
             ));
         }
         if accept {
-            follow_store::set_state(conn, follow.id, ACCEPTED)?;
+            follow_store::set_state(conn, follow.id, FollowState::Accepted)?;
         } else {
             follow_store::delete(conn, follow.id)?;
         }
@@ -313,7 +314,9 @@ pub fn admit(
     joins: bool,
 ) -> Result<(), Error> {
     match follow_store::between(conn, follower.id, target.id)? {
-        Some(f) if f.state == PENDING => decide_request(conn, config, target, follower, true),
+        Some(f) if f.state == FollowState::Pending => {
+            decide_request(conn, config, target, follower, true)
+        }
         Some(_) => Ok(()),
         None => {
             let follow = Follow {
@@ -321,16 +324,15 @@ pub fn admit(
                 account_id: follower.id,
                 target_account_id: target.id,
                 state: if follower.is_local() && joins {
-                    ACCEPTED
+                    FollowState::Accepted
                 } else {
-                    INVITED
-                }
-                .to_string(),
+                    FollowState::Invited
+                },
                 ap_id: None,
                 created_at: crate::time::now(),
             };
             follow_store::insert(conn, &follow)?;
-            if follow.state == ACCEPTED {
+            if follow.state == FollowState::Accepted {
                 refresh_counts(conn, &follow)?;
                 notify_follow(conn, &follow)?;
             }

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
+use crate::domain::{NotificationKind, Visibility};
 use crate::error::Error;
 use crate::federation::activities;
 use crate::ids::next_id;
@@ -11,7 +12,7 @@ use crate::store::{
     accounts::{self as account_store, Account},
     favourites::{self as favourite_store, Favourite},
     follows,
-    statuses::{self as status_store, Status, PUBLIC, UNLISTED},
+    statuses::{self as status_store, Status},
 };
 
 fn visible_status(conn: &mut DbConn, status_id: i64) -> Result<Status, Error> {
@@ -61,7 +62,7 @@ fn add_favourite(
         conn,
         status.account_id,
         account.id,
-        notifications::FAVOURITE,
+        NotificationKind::Favourite,
         Some(status.id),
     )
 }
@@ -121,7 +122,7 @@ pub fn reblog(
 ) -> Result<Status, Error> {
     crate::db::transaction(conn, |conn| {
         let status = visible_status(conn, status_id)?;
-        if status.visibility != PUBLIC && status.visibility != UNLISTED {
+        if status.visibility != Visibility::Public && status.visibility != Visibility::Unlisted {
             return Err(Error::Forbidden(
                 "only public and unlisted posts can be boosted".into(),
             ));
@@ -138,7 +139,7 @@ pub fn reblog(
             conn,
             status.account_id,
             account.id,
-            notifications::REBLOG,
+            NotificationKind::Reblog,
             Some(status.id),
         )?;
         let announce = activities::boost(
@@ -196,7 +197,7 @@ fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) ->
         content: String::new(),
         spoiler_text: String::new(),
         sensitive: false,
-        visibility: of.visibility.clone(),
+        visibility: of.visibility,
         language: None,
         local,
         replies_count: 0,
@@ -234,7 +235,7 @@ pub fn receive_boost(
     status: &Status,
     announce_ap_id: &str,
 ) -> Result<(), Error> {
-    if status.visibility != PUBLIC && status.visibility != UNLISTED {
+    if status.visibility != Visibility::Public && status.visibility != Visibility::Unlisted {
         return Err(Error::Forbidden(
             "only public and unlisted posts can be boosted".into(),
         ));
@@ -252,7 +253,7 @@ pub fn receive_boost(
                 conn,
                 status.account_id,
                 account.id,
-                notifications::REBLOG,
+                NotificationKind::Reblog,
                 Some(status.id),
             )?;
         }

@@ -1,10 +1,11 @@
 //! Lists: a person groups accounts they follow and reads their posts apart.
 
 use crate::db::DbConn;
+use crate::domain::FollowState;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    follows::{self, ACCEPTED},
+    follows::{self},
     lists::{self as list_store, List},
 };
 
@@ -77,7 +78,7 @@ pub fn add_accounts(conn: &mut DbConn, owner: i64, id: i64, accounts: &[i64]) ->
     let states = follows::states_among(conn, owner, accounts, true)?;
     if let Some(stranger) = accounts
         .iter()
-        .find(|a| states.get(a).map(String::as_str) != Some(ACCEPTED))
+        .find(|a| states.get(a) != Some(&FollowState::Accepted))
     {
         return Err(Error::Unprocessable(format!(
             "you must follow account {stranger} to add it to a list"

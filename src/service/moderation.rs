@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
+use crate::domain::LogAction;
 use crate::error::Error;
 use crate::federation::moderation::activity as to_activity;
 use crate::service::{communities, follows};
@@ -45,18 +46,18 @@ pub struct BanOrder {
 
 impl Action {
     /// The name in the moderation log.
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> LogAction {
         match self {
-            Action::Remove { .. } => "remove_status",
-            Action::Restore { .. } => "restore_status",
-            Action::Lock { .. } => "lock_thread",
-            Action::Unlock { .. } => "unlock_thread",
-            Action::Pin { .. } => "pin_thread",
-            Action::Unpin { .. } => "unpin_thread",
-            Action::AddModerator { .. } => "add_moderator",
-            Action::RemoveModerator { .. } => "remove_moderator",
-            Action::Ban(_) => "ban",
-            Action::Unban { .. } => "unban",
+            Action::Remove { .. } => LogAction::RemoveStatus,
+            Action::Restore { .. } => LogAction::RestoreStatus,
+            Action::Lock { .. } => LogAction::LockThread,
+            Action::Unlock { .. } => LogAction::UnlockThread,
+            Action::Pin { .. } => LogAction::PinThread,
+            Action::Unpin { .. } => LogAction::UnpinThread,
+            Action::AddModerator { .. } => LogAction::AddModerator,
+            Action::RemoveModerator { .. } => LogAction::RemoveModerator,
+            Action::Ban(_) => LogAction::Ban,
+            Action::Unban { .. } => LogAction::Unban,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Telling local people what happened to them: follows, favourites, boosts and replies.
 
 use crate::db::DbConn;
+use crate::domain::NotificationKind;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
@@ -8,25 +9,13 @@ use crate::store::{
     notifications::{self, Notification},
 };
 
-/// Notification types as Mastodon names them.
-pub const FOLLOW: &str = "follow";
-pub const FOLLOW_REQUEST: &str = "follow_request";
-pub const FAVOURITE: &str = "favourite";
-pub const REBLOG: &str = "reblog";
-pub const MENTION: &str = "mention";
-/// A status the recipient boosted was edited.
-pub const UPDATE: &str = "update";
-
-/// A report reached the moderators of a community.
-pub const REPORT: &str = "admin.report";
-
 /// Notify `recipient` of `kind` done by `from`; nothing for remote recipients (their own
 /// server notifies them) or for what people do to themselves.
 pub fn notify(
     conn: &mut DbConn,
     recipient_id: i64,
     from_id: i64,
-    kind: &str,
+    kind: NotificationKind,
     status_id: Option<i64>,
 ) -> Result<(), Error> {
     insert(conn, (recipient_id, from_id), kind, status_id, None)
@@ -43,7 +32,7 @@ pub fn notify_report(
         insert(
             conn,
             (moderator, reporter_id),
-            REPORT,
+            NotificationKind::Report,
             None,
             Some(report_id),
         )?;
@@ -54,7 +43,7 @@ pub fn notify_report(
 fn insert(
     conn: &mut DbConn,
     (recipient_id, from_id): (i64, i64),
-    kind: &str,
+    kind: NotificationKind,
     status_id: Option<i64>,
     report_id: Option<i64>,
 ) -> Result<(), Error> {
@@ -71,7 +60,7 @@ fn insert(
             id: next_id(),
             account_id: recipient_id,
             from_account_id: from_id,
-            kind: kind.to_string(),
+            kind,
             status_id,
             read: false,
             created_at: crate::time::now(),

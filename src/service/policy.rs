@@ -4,8 +4,9 @@
 
 use crate::config::{Config, FederationMode};
 use crate::db::DbConn;
+use crate::domain::DomainPolicy;
 use crate::error::Error;
-use crate::store::policies::{self, ALLOW, REJECT_MEDIA, SILENCE, SUSPEND};
+use crate::store::policies::{self};
 
 /// What this instance does with a domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,17 +50,17 @@ pub fn decide(conn: &mut DbConn, config: &Config, domain: &str) -> Result<Decisi
     }
     let names = domain_and_parents(domain);
     let set = policies::for_domains(conn, &names)?;
-    let has = |p: &str| set.iter().any(|s| s == p);
+    let has = |p: DomainPolicy| set.contains(&p);
     let admitted = match &config.federation {
         FederationMode::Open => true,
         FederationMode::Blocklist(list) => !listed(list, &names),
-        FederationMode::Allowlist(list) => listed(list, &names) || has(ALLOW),
+        FederationMode::Allowlist(list) => listed(list, &names) || has(DomainPolicy::Allow),
     };
-    Ok(if !admitted || has(SUSPEND) {
+    Ok(if !admitted || has(DomainPolicy::Suspend) {
         Decision::Refuse
-    } else if has(SILENCE) {
+    } else if has(DomainPolicy::Silence) {
         Decision::Silence
-    } else if has(REJECT_MEDIA) {
+    } else if has(DomainPolicy::RejectMedia) {
         Decision::RejectMedia
     } else {
         Decision::Federate
@@ -67,18 +68,27 @@ pub fn decide(conn: &mut DbConn, config: &Config, domain: &str) -> Result<Decisi
 }
 
 /// Set a per-domain policy (CLI and admin API).
-pub fn set(conn: &mut DbConn, domain: &str, policy: &str, reason: &str) -> Result<(), Error> {
-    if !policies::ALL.contains(&policy) {
-        return Err(Error::Unprocessable(format!(
-            "policy {policy:?} is not one of {}",
-            policies::ALL.join(", ")
-        )));
-    }
+pub fn set(
+    conn: &mut DbConn,
+    domain: &str,
+    policy: DomainPolicy,
+    reason: &str,
+) -> Result<(), Error> {
+    let domain = normalise(domain)?;
+    policies::set(conn, &domain, policy, reason)
+}
+
+/// Lift the policy on a domain; false if it had none.
+pub fn clear(conn: &mut DbConn, domain: &str) -> Result<bool, Error> {
+    policies::remove(conn, &normalise(domain)?)
+}
+
+fn normalise(domain: &str) -> Result<String, Error> {
     let domain = domain.trim().to_ascii_lowercase();
     if domain.is_empty() || domain.contains('/') {
         return Err(Error::Unprocessable(format!("{domain:?} is not a domain")));
     }
-    policies::set(conn, &domain, policy, reason)
+    Ok(domain)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
+use crate::domain::{NotificationKind, Visibility};
 use crate::error::Error;
 use crate::federation::{activities, objects::post_json};
 use crate::ids::next_id;
@@ -12,7 +13,7 @@ use crate::service::{communities, notifications, text};
 use crate::store::{
     accounts::{self as account_store, Account},
     follows,
-    statuses::{self as status_store, Status, StatusEdit, DIRECT, MEMBERS},
+    statuses::{self as status_store, Status, StatusEdit},
 };
 use chrono::NaiveDateTime;
 
@@ -24,7 +25,7 @@ pub struct NewPost {
     pub title: Option<String>,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub in_reply_to_id: Option<i64>,
     /// Post into this community (a thread there, or a comment when replying).
     pub community: Option<Account>,
@@ -41,7 +42,7 @@ pub struct RemotePost {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub published: Option<NaiveDateTime>,
     /// Hashtags, lowercase and without `#`.
     pub tags: Vec<String>,
@@ -62,23 +63,30 @@ fn validate(post: &NewPost) -> Result<(), Error> {
             "spoiler_text is limited to 500 characters and title to 300".into(),
         ));
     }
-    if !matches!(
-        post.visibility.as_str(),
-        "public" | "unlisted" | "private" | "direct"
-    ) {
-        return Err(Error::Unprocessable(format!(
-            "visibility {:?} is not known",
-            post.visibility
-        )));
+    // Members-only is the community's to decide, not the poster's.
+    if post.visibility == Visibility::Members {
+        return Err(unknown_visibility());
     }
     Ok(())
+}
+
+fn unknown_visibility() -> Error {
+    Error::Unprocessable("visibility must be one of public, unlisted, private, direct".into())
+}
+
+/// The visibility a poster asks for by name.
+pub fn chosen_visibility(name: &str) -> Result<Visibility, Error> {
+    match name.parse() {
+        Ok(Visibility::Members) | Err(_) => Err(unknown_visibility()),
+        Ok(visibility) => Ok(visibility),
+    }
 }
 
 /// Where a status's activities go: the author's remote followers, the parent's author, the
 /// people mentioned and the community (a remote one directly; a local one relays to its members).
 fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> {
     // A members-only post goes to its community alone, which passes it on to its members.
-    if status.visibility == MEMBERS {
+    if status.visibility == Visibility::Members {
         let community = match status.community_id {
             Some(id) => account_store::by_id(conn, id)?.filter(|c| !c.is_local()),
             None => None,
@@ -88,7 +96,7 @@ fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> 
             .into_iter()
             .collect());
     }
-    let mut inboxes = if status.visibility == DIRECT {
+    let mut inboxes = if status.visibility == Visibility::Direct {
         Vec::new()
     } else {
         follows::remote_follower_inboxes(conn, status.account_id)?
@@ -150,7 +158,7 @@ fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
         .map(|(_, a)| a)
         .collect();
     // A direct reply reaches only the people it mentions.
-    if status.visibility != DIRECT {
+    if status.visibility != Visibility::Direct {
         told.extend(status.in_reply_to_account_id);
     }
     told.sort();
@@ -160,7 +168,7 @@ fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
             conn,
             account_id,
             status.account_id,
-            notifications::MENTION,
+            NotificationKind::Mention,
             Some(status.id),
         )?;
     }
@@ -174,7 +182,7 @@ fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
             conn,
             booster,
             status.account_id,
-            notifications::UPDATE,
+            NotificationKind::Update,
             Some(status.id),
         )?;
     }
@@ -218,12 +226,12 @@ pub fn create(
             .or(post.community.as_ref().map(|c| c.id))
             .or(mentioned_group);
         // A direct post stays between the people it names, even in a community's thread.
-        let community_id = community_id.filter(|_| post.visibility != DIRECT);
+        let community_id = community_id.filter(|_| post.visibility != Visibility::Direct);
         let mut visibility = post.visibility;
         if let Some(community_id) = community_id {
             let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
             visibility =
-                communities::admit_post(conn, &community, author, parent.as_ref(), &visibility)?;
+                communities::admit_post(conn, &community, author, parent.as_ref(), visibility)?;
         }
         let id = next_id();
         let ap_id = format!("{}/statuses/{id}", config.base_url());
@@ -379,15 +387,15 @@ pub fn store_remote(
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
         }
         // A direct post stays between the people it names: never in a community.
-        let in_community = post.visibility != DIRECT;
+        let in_community = post.visibility != Visibility::Direct;
         let community_id = parent
             .and_then(|p| p.community_id)
             .or(community.map(|c| c.id))
             .filter(|_| in_community);
-        let mut visibility = post.visibility.clone();
+        let mut visibility = post.visibility;
         if let Some(community_id) = community_id {
             let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
-            visibility = communities::admit_post(conn, &community, author, parent, &visibility)?;
+            visibility = communities::admit_post(conn, &community, author, parent, visibility)?;
         }
         let status = Status {
             id: next_id(),
@@ -463,7 +471,7 @@ pub fn pin_to_profile(
         if !pin {
             return status_store::set_profile_pinned(conn, status.id, None);
         }
-        if status.visibility == DIRECT || status.reblog_of_id.is_some() {
+        if status.visibility == Visibility::Direct || status.reblog_of_id.is_some() {
             return Err(Error::Unprocessable(
                 "direct messages and boosts cannot be pinned".into(),
             ));

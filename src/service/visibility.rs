@@ -1,12 +1,13 @@
 //! Who may see a status. Every door (client API, ActivityPub fetch, web pages) asks here.
 
 use crate::db::DbConn;
+use crate::domain::{AccountKind, FollowState, Visibility};
 use crate::error::Error;
 use crate::store::{
     accounts::Account,
     blocks, communities,
-    follows::{self, ACCEPTED},
-    statuses::{self, Status, MEMBERS, PRIVATE, PUBLIC, UNLISTED},
+    follows::{self},
+    statuses::{self, Status},
 };
 use std::collections::{HashMap, HashSet};
 
@@ -46,7 +47,7 @@ fn can_see_unblocked(
     if status.removed_at.is_some() {
         return Ok(is_author || is_moderator(conn)?);
     }
-    if status.visibility == PUBLIC || status.visibility == UNLISTED {
+    if status.visibility.is_open() {
         return Ok(true);
     }
     let Some(viewer) = viewer else {
@@ -56,10 +57,12 @@ fn can_see_unblocked(
         return Ok(true);
     }
     let accepted = |conn: &mut DbConn, target: i64| -> Result<bool, Error> {
-        Ok(follows::between(conn, viewer.id, target)?.is_some_and(|f| f.state == ACCEPTED))
+        Ok(follows::between(conn, viewer.id, target)?
+            .is_some_and(|f| f.state == FollowState::Accepted))
     };
-    match status.visibility.as_str() {
-        PRIVATE => {
+    match status.visibility {
+        Visibility::Public | Visibility::Unlisted => Ok(true),
+        Visibility::Private => {
             if accepted(conn, status.account_id)? {
                 return Ok(true);
             }
@@ -68,12 +71,12 @@ fn can_see_unblocked(
                 None => Ok(false),
             }
         }
-        MEMBERS => match status.community_id {
+        Visibility::Members => match status.community_id {
             Some(community) => Ok(accepted(conn, community)? || is_moderator(conn)?),
             None => Ok(false),
         },
         // Direct: its author and the people it mentions.
-        _ => statuses::is_mentioned(conn, status.id, viewer.id),
+        Visibility::Direct => statuses::is_mentioned(conn, status.id, viewer.id),
     }
 }
 
@@ -88,13 +91,13 @@ pub fn can_fetch(
     if can_see(conn, signer, status)? {
         return Ok(true);
     }
-    let instance_actor = signer.filter(|s| s.kind == crate::store::accounts::SERVICE);
+    let instance_actor = signer.filter(|s| s.kind == AccountKind::Service);
     match (
         instance_actor.and_then(|s| s.domain.as_deref()),
         status.community_id,
     ) {
         (Some(domain), Some(community))
-            if status.visibility == MEMBERS
+            if status.visibility == Visibility::Members
                 && status.removed_at.is_none()
                 && status.deleted_at.is_none() =>
         {

@@ -1,5 +1,7 @@
 use super::lower;
 use crate::db::{schema::accounts, DbConn};
+use crate::domain::AccountKind;
+use crate::domain::FollowState;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,7 +11,7 @@ use diesel::prelude::*;
 #[diesel(table_name = accounts)]
 pub struct Account {
     pub id: i64,
-    pub kind: String,
+    pub kind: AccountKind,
     pub username: String,
     pub domain: Option<String>,
     pub display_name: String,
@@ -40,19 +42,13 @@ pub struct Account {
     pub fetched_at: Option<NaiveDateTime>,
 }
 
-/// Account kinds as stored in `accounts.kind`.
-pub const PERSON: &str = "person";
-pub const GROUP: &str = "group";
-/// The instance actor, which signs fetches.
-pub const SERVICE: &str = "service";
-
 impl Account {
     pub fn is_local(&self) -> bool {
         self.domain.is_none()
     }
 
     pub fn is_group(&self) -> bool {
-        self.kind == GROUP
+        self.kind == AccountKind::Group
     }
 
     /// The avatar's URL; the default image when there is none, as clients need a URL.
@@ -82,7 +78,7 @@ impl Account {
 #[diesel(table_name = accounts)]
 pub struct NewAccount {
     pub id: i64,
-    pub kind: String,
+    pub kind: AccountKind,
     pub username: String,
     pub domain: Option<String>,
     pub display_name: String,
@@ -139,7 +135,7 @@ pub fn local_by_username(conn: &mut DbConn, username: &str) -> Result<Option<Acc
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = accounts, treat_none_as_null = true)]
 pub struct RemoteActor {
-    pub kind: String,
+    pub kind: AccountKind,
     pub username: String,
     pub domain: Option<String>,
     pub display_name: String,
@@ -189,7 +185,7 @@ pub fn upsert_remote(conn: &mut DbConn, actor: &RemoteActor) -> Result<Account, 
 pub fn refresh_follow_counts(conn: &mut DbConn, account_id: i64) -> Result<(), Error> {
     use crate::db::schema::follows;
     let count = |column_is_target: bool, conn: &mut DbConn| -> Result<i64, Error> {
-        let accepted = follows::table.filter(follows::state.eq(super::follows::ACCEPTED));
+        let accepted = follows::table.filter(follows::state.eq(FollowState::Accepted));
         Ok(if column_is_target {
             accepted
                 .filter(follows::target_account_id.eq(account_id))
@@ -234,7 +230,7 @@ pub fn by_acct(
 pub fn group_among(conn: &mut DbConn, ap_ids: &[String]) -> Result<Option<Account>, Error> {
     Ok(accounts::table
         .filter(accounts::ap_id.eq_any(ap_ids))
-        .filter(accounts::kind.eq(GROUP))
+        .filter(accounts::kind.eq(AccountKind::Group))
         .select(Account::as_select())
         .first(conn)
         .optional()?)
@@ -289,7 +285,7 @@ pub fn directory(
     let mut query = accounts::table
         .filter(accounts::discoverable.eq(true))
         .filter(accounts::suspended.eq(false))
-        .filter(accounts::kind.ne(SERVICE))
+        .filter(accounts::kind.ne(AccountKind::Service))
         .offset(offset)
         .limit(limit)
         .select(Account::as_select())
@@ -317,7 +313,7 @@ pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<Account
                 .or(lower(accounts::display_name).like(pattern).escape('\\')),
         )
         .filter(accounts::suspended.eq(false))
-        .filter(accounts::kind.ne(SERVICE))
+        .filter(accounts::kind.ne(AccountKind::Service))
         .order(accounts::followers_count.desc())
         .limit(limit)
         .select(Account::as_select())

@@ -2,6 +2,7 @@ use crate::db::{
     schema::{accounts, communities, community_moderators},
     DbConn,
 };
+use crate::domain::{CommunityVisibility, MembershipPolicy, PostingPolicy};
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,9 +12,9 @@ use diesel::prelude::*;
 #[diesel(table_name = communities)]
 pub struct Community {
     pub account_id: i64,
-    pub membership_policy: String,
-    pub posting_policy: String,
-    pub visibility: String,
+    pub membership_policy: MembershipPolicy,
+    pub posting_policy: PostingPolicy,
+    pub visibility: CommunityVisibility,
     pub rules: String,
     pub moderators_url: Option<String>,
     pub created_by: Option<i64>,
@@ -64,7 +65,10 @@ pub fn upsert_remote(
     moderators_url: Option<String>,
     members_only: bool,
 ) -> Result<(), Error> {
-    let visibility = if members_only { "members" } else { "public" };
+    let visibility = match members_only {
+        true => CommunityVisibility::Members,
+        false => CommunityVisibility::Public,
+    };
     if by_account(conn, account_id)?.is_some() {
         diesel::update(communities::table.find(account_id))
             .set((
@@ -77,9 +81,9 @@ pub fn upsert_remote(
             conn,
             &Community {
                 account_id,
-                membership_policy: "open".to_string(),
-                posting_policy: "members".to_string(),
-                visibility: visibility.to_string(),
+                membership_policy: MembershipPolicy::Open,
+                posting_policy: PostingPolicy::Members,
+                visibility,
                 rules: "[]".to_string(),
                 moderators_url,
                 created_by: None,
@@ -152,9 +156,9 @@ pub fn set_moderators(
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = communities)]
 pub struct SettingsEdit {
-    pub membership_policy: Option<String>,
-    pub posting_policy: Option<String>,
-    pub visibility: Option<String>,
+    pub membership_policy: Option<MembershipPolicy>,
+    pub posting_policy: Option<PostingPolicy>,
+    pub visibility: Option<CommunityVisibility>,
     pub rules: Option<String>,
 }
 

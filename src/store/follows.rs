@@ -2,15 +2,10 @@ use crate::db::{
     schema::{accounts, follows},
     DbConn,
 };
+use crate::domain::FollowState;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-/// Follow states as stored in `follows.state`.
-pub const PENDING: &str = "pending";
-pub const ACCEPTED: &str = "accepted";
-/// A remote person admitted by an invite to a community, before their Follow arrives.
-pub const INVITED: &str = "invited";
 
 /// A follow of a person, or membership of a community.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -19,7 +14,7 @@ pub struct Follow {
     pub id: i64,
     pub account_id: i64,
     pub target_account_id: i64,
-    pub state: String,
+    pub state: FollowState,
     pub ap_id: Option<String>,
     pub created_at: NaiveDateTime,
 }
@@ -52,7 +47,7 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Follow>, Error>
         .optional()?)
 }
 
-pub fn set_state(conn: &mut DbConn, id: i64, state: &str) -> Result<(), Error> {
+pub fn set_state(conn: &mut DbConn, id: i64, state: FollowState) -> Result<(), Error> {
     diesel::update(follows::table.find(id))
         .set(follows::state.eq(state))
         .execute(conn)?;
@@ -80,7 +75,7 @@ pub fn has_accepted_follower_on(
     let count: i64 = follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
         .filter(follows::target_account_id.eq(account_id))
-        .filter(follows::state.eq(ACCEPTED))
+        .filter(follows::state.eq(FollowState::Accepted))
         .filter(accounts::domain.eq(domain))
         .count()
         .get_result(conn)?;
@@ -92,7 +87,7 @@ pub fn remote_follower_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec
     let rows: Vec<(String, Option<String>)> = follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
         .filter(follows::target_account_id.eq(account_id))
-        .filter(follows::state.eq(ACCEPTED))
+        .filter(follows::state.eq(FollowState::Accepted))
         .filter(accounts::domain.is_not_null())
         .select((accounts::inbox_url, accounts::shared_inbox_url))
         .load(conn)?;
@@ -115,7 +110,7 @@ pub fn page_actor_ids(
     limit: i64,
 ) -> Result<Vec<(i64, String)>, Error> {
     let mut query = follows::table
-        .filter(follows::state.eq(ACCEPTED))
+        .filter(follows::state.eq(FollowState::Accepted))
         .order(follows::id.desc())
         .limit(limit)
         .into_boxed();
@@ -154,7 +149,7 @@ pub fn page_account_ids(
     conn: &mut DbConn,
     account_id: i64,
     followers: bool,
-    state: &str,
+    state: FollowState,
     page: crate::store::statuses::Page,
 ) -> Result<Vec<(i64, i64)>, Error> {
     let mut query = follows::table.filter(follows::state.eq(state)).into_boxed();
@@ -196,8 +191,8 @@ pub fn states_among(
     account_id: i64,
     others: &[i64],
     outgoing: bool,
-) -> Result<std::collections::HashMap<i64, String>, Error> {
-    let rows: Vec<(i64, String)> = if outgoing {
+) -> Result<std::collections::HashMap<i64, FollowState>, Error> {
+    let rows: Vec<(i64, FollowState)> = if outgoing {
         follows::table
             .filter(follows::account_id.eq(account_id))
             .filter(follows::target_account_id.eq_any(others))

@@ -4,8 +4,9 @@ use crate::db::{
     schema::{list_accounts, lists, statuses},
     DbConn,
 };
+use crate::domain::Visibility;
 use crate::error::Error;
-use crate::store::statuses::{Page, Status, DIRECT};
+use crate::store::statuses::{Page, Status};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -129,7 +130,7 @@ pub fn timeline(conn: &mut DbConn, list_id: i64, page: Page) -> Result<Vec<Statu
         .select(list_accounts::account_id);
     let query = statuses::table
         .filter(statuses::account_id.eq_any(members))
-        .filter(statuses::visibility.ne(DIRECT))
+        .filter(statuses::visibility.ne(Visibility::Direct))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .select(Status::as_select())

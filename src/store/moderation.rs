@@ -4,6 +4,7 @@ use crate::db::{
     schema::{community_bans, community_invites, moderation_log, reports},
     DbConn,
 };
+use crate::domain::LogAction;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -208,7 +209,7 @@ pub struct LogEntry {
     pub id: i64,
     pub community_id: i64,
     pub moderator_id: Option<i64>,
-    pub action: String,
+    pub action: LogAction,
     pub target_account_id: Option<i64>,
     pub target_status_id: Option<i64>,
     pub reason: String,
@@ -218,12 +219,12 @@ pub struct LogEntry {
 
 impl LogEntry {
     /// An entry for `action` by `moderator_id` now, with no target yet.
-    pub fn new(community_id: i64, moderator_id: Option<i64>, action: &str) -> LogEntry {
+    pub fn new(community_id: i64, moderator_id: Option<i64>, action: LogAction) -> LogEntry {
         LogEntry {
             id: crate::ids::next_id(),
             community_id,
             moderator_id,
-            action: action.to_string(),
+            action,
             target_account_id: None,
             target_status_id: None,
             reason: String::new(),

@@ -1,4 +1,5 @@
 use crate::db::{schema::notifications, DbConn};
+use crate::domain::NotificationKind;
 use crate::error::Error;
 use crate::store::statuses::Page;
 use chrono::NaiveDateTime;
@@ -10,7 +11,7 @@ pub struct Notification {
     pub id: i64,
     pub account_id: i64,
     pub from_account_id: i64,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub status_id: Option<i64>,
     pub read: bool,
     pub created_at: NaiveDateTime,

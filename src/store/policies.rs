@@ -1,25 +1,24 @@
 //! Per-domain federation policies set by the operator.
 
 use crate::db::{schema::instance_policies, DbConn};
+use crate::domain::DomainPolicy;
 use crate::error::Error;
 use diesel::prelude::*;
 
-/// Policies as stored in `instance_policies.policy`.
-pub const SUSPEND: &str = "suspend";
-pub const SILENCE: &str = "silence";
-pub const REJECT_MEDIA: &str = "reject_media";
-pub const ALLOW: &str = "allow";
-pub const ALL: [&str; 4] = [SUSPEND, SILENCE, REJECT_MEDIA, ALLOW];
-
 /// Policies that apply to any of `domains` (a domain and its parents).
-pub fn for_domains(conn: &mut DbConn, domains: &[String]) -> Result<Vec<String>, Error> {
+pub fn for_domains(conn: &mut DbConn, domains: &[String]) -> Result<Vec<DomainPolicy>, Error> {
     Ok(instance_policies::table
         .filter(instance_policies::domain.eq_any(domains))
         .select(instance_policies::policy)
         .load(conn)?)
 }
 
-pub fn set(conn: &mut DbConn, domain: &str, policy: &str, reason: &str) -> Result<(), Error> {
+pub fn set(
+    conn: &mut DbConn,
+    domain: &str,
+    policy: DomainPolicy,
+    reason: &str,
+) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         remove(conn, domain)?;
         diesel::insert_into(instance_policies::table)
@@ -39,7 +38,7 @@ pub fn remove(conn: &mut DbConn, domain: &str) -> Result<bool, Error> {
 }
 
 /// Every policy, as (domain, policy, reason).
-pub fn list(conn: &mut DbConn) -> Result<Vec<(String, String, String)>, Error> {
+pub fn list(conn: &mut DbConn) -> Result<Vec<(String, DomainPolicy, String)>, Error> {
     Ok(instance_policies::table
         .order(instance_policies::domain.asc())
         .select((
@@ -51,7 +50,7 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<(String, String, String)>, Error> {
 }
 
 /// Domains under `policy`.
-pub fn domains_with(conn: &mut DbConn, policy: &str) -> Result<Vec<String>, Error> {
+pub fn domains_with(conn: &mut DbConn, policy: DomainPolicy) -> Result<Vec<String>, Error> {
     Ok(instance_policies::table
         .filter(instance_policies::policy.eq(policy))
         .select(instance_policies::domain)

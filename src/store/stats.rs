@@ -4,6 +4,7 @@ use crate::db::{
     schema::{accounts, statuses, users},
     DbConn,
 };
+use crate::domain::AccountKind;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -34,7 +35,7 @@ pub fn instance_stats(conn: &mut DbConn, now: NaiveDateTime) -> Result<InstanceS
         .get_result(conn)?;
     let communities: i64 = accounts::table
         .filter(accounts::domain.is_null())
-        .filter(accounts::kind.eq(super::accounts::GROUP))
+        .filter(accounts::kind.eq(AccountKind::Group))
         .count()
         .get_result(conn)?;
     let local = statuses::table

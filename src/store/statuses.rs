@@ -2,18 +2,11 @@ use crate::db::{
     schema::{accounts, statuses},
     DbConn,
 };
+use crate::domain::FollowState;
+use crate::domain::Visibility;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-/// Visibility as stored in `statuses.visibility`.
-pub const PUBLIC: &str = "public";
-pub const UNLISTED: &str = "unlisted";
-pub const PRIVATE: &str = "private";
-pub const DIRECT: &str = "direct";
-/// In a members-only community: its members (and moderators) only. Shown to clients as
-/// `private`.
-pub const MEMBERS: &str = "members";
 
 /// A post, reply or boost.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -33,7 +26,7 @@ pub struct Status {
     pub content: String,
     pub spoiler_text: String,
     pub sensitive: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub language: Option<String>,
     pub local: bool,
     pub replies_count: i32,
@@ -150,7 +143,7 @@ pub fn public_page(
     let mut query = statuses::table
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
-        .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED]))
+        .filter(statuses::visibility.eq_any([Visibility::Public, Visibility::Unlisted]))
         .order(statuses::id.desc())
         .limit(limit)
         .select(Status::as_select())
@@ -171,7 +164,7 @@ pub fn public_count(conn: &mut DbConn, account_id: i64, in_community: bool) -> R
     let query = statuses::table
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
-        .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED]))
+        .filter(statuses::visibility.eq_any([Visibility::Public, Visibility::Unlisted]))
         .into_boxed();
     let query = if in_community {
         query.filter(statuses::community_id.eq(account_id))
@@ -259,11 +252,11 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
         .select(status_tags::status_id);
     let followed = follows::table
         .filter(follows::account_id.eq(viewer_id))
-        .filter(follows::state.eq(super::follows::ACCEPTED))
+        .filter(follows::state.eq(FollowState::Accepted))
         .select(follows::target_account_id);
     let joined = follows::table
         .filter(follows::account_id.eq(viewer_id))
-        .filter(follows::state.eq(super::follows::ACCEPTED))
+        .filter(follows::state.eq(FollowState::Accepted))
         .select(follows::target_account_id.nullable());
     let query = statuses::table
         .filter(statuses::deleted_at.is_null())
@@ -273,13 +266,13 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
                 .eq(viewer_id)
                 .or(statuses::account_id
                     .eq_any(followed)
-                    .and(statuses::visibility.ne(DIRECT)))
+                    .and(statuses::visibility.ne(Visibility::Direct)))
                 .or(statuses::community_id
                     .eq_any(joined)
-                    .and(statuses::visibility.ne(DIRECT)))
+                    .and(statuses::visibility.ne(Visibility::Direct)))
                 .or(statuses::id
                     .eq_any(tagged)
-                    .and(statuses::visibility.eq(PUBLIC))),
+                    .and(statuses::visibility.eq(Visibility::Public))),
         )
         .into_boxed();
     load_page(conn, query, page)
@@ -300,7 +293,7 @@ pub fn public(
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .filter(statuses::account_id.ne_all(silenced_accounts))
-        .filter(statuses::visibility.eq(PUBLIC))
+        .filter(statuses::visibility.eq(Visibility::Public))
         .filter(statuses::reblog_of_id.is_null())
         .into_boxed();
     if let Some(local) = local {
@@ -426,9 +419,9 @@ pub fn restrict_to_members(conn: &mut DbConn, community_id: i64) -> Result<(), E
     diesel::update(
         statuses::table
             .filter(statuses::community_id.eq(community_id))
-            .filter(statuses::visibility.eq_any([PUBLIC, UNLISTED])),
+            .filter(statuses::visibility.eq_any([Visibility::Public, Visibility::Unlisted])),
     )
-    .set(statuses::visibility.eq(MEMBERS))
+    .set(statuses::visibility.eq(Visibility::Members))
     .execute(conn)?;
     Ok(())
 }
@@ -536,7 +529,7 @@ pub fn direct_of(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<S
         .filter(mentions::account_id.eq(account_id))
         .select(mentions::status_id);
     let query = statuses::table
-        .filter(statuses::visibility.eq(DIRECT))
+        .filter(statuses::visibility.eq(Visibility::Direct))
         .filter(statuses::deleted_at.is_null())
         .filter(
             statuses::account_id

@@ -4,8 +4,9 @@ use crate::db::{
     schema::{followed_tags, status_tags, statuses},
     DbConn,
 };
+use crate::domain::Visibility;
 use crate::error::Error;
-use crate::store::statuses::{Page, Status, PUBLIC};
+use crate::store::statuses::{Page, Status};
 use diesel::prelude::*;
 
 /// Longest tag kept; longer ones are not tags anyone types.
@@ -54,7 +55,7 @@ pub fn timeline(
         .select(status_tags::status_id);
     let mut query = statuses::table
         .filter(statuses::id.eq_any(tagged))
-        .filter(statuses::visibility.eq(PUBLIC))
+        .filter(statuses::visibility.eq(Visibility::Public))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .select(Status::as_select())
@@ -72,7 +73,7 @@ pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<String>
     let pattern = super::starts_with(prefix);
     // Only tags seen on public posts: others would tell what private posts are about.
     let public = statuses::table
-        .filter(statuses::visibility.eq(PUBLIC))
+        .filter(statuses::visibility.eq(Visibility::Public))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .select(statuses::id);

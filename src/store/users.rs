@@ -1,12 +1,9 @@
 use super::lower;
 use crate::db::{schema::users, DbConn};
+use crate::domain::Role;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-/// Roles as stored in `users.role`.
-pub const ROLE_USER: &str = "user";
-pub const ROLE_ADMIN: &str = "admin";
 
 /// Credentials and role of a local person.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -16,7 +13,7 @@ pub struct User {
     pub account_id: i64,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub approved: bool,
     pub disabled: bool,
     pub locale: String,
@@ -50,7 +47,7 @@ pub fn email_taken(conn: &mut DbConn, email: &str) -> Result<bool, Error> {
 /// The earliest admin, shown as the instance's contact.
 pub fn first_admin(conn: &mut DbConn) -> Result<Option<User>, Error> {
     Ok(users::table
-        .filter(users::role.eq(ROLE_ADMIN))
+        .filter(users::role.eq(Role::Admin))
         .order(users::id.asc())
         .select(User::as_select())
         .first(conn)

@@ -1,13 +1,14 @@
 //! Server-rendered pages: the front page, profiles for browsers, first-run setup, and the
 //! default images that keep avatar and header URLs from ever being empty.
 
+use crate::domain::AccountKind;
 use crate::error::Error;
 use crate::protocol::accepts_activity_json;
 use crate::service::setup;
 use crate::service::visibility;
 use crate::state::Ctx;
 use crate::store::{
-    accounts::{self, GROUP, PERSON},
+    accounts::{self},
     stats, statuses,
 };
 use actix_web::{
@@ -155,16 +156,16 @@ struct ProfilePage<'a> {
 
 /// `GET /users/{name}` for browsers: a person's profile.
 async fn person(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
-    profile_page(&ctx, name.into_inner(), PERSON).await
+    profile_page(&ctx, name.into_inner(), AccountKind::Person).await
 }
 
 /// `GET /c/{name}` for browsers: a community's page.
 async fn group(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
-    profile_page(&ctx, name.into_inner(), GROUP).await
+    profile_page(&ctx, name.into_inner(), AccountKind::Group).await
 }
 
 /// The page a browser sees at a local actor's URL.
-async fn profile_page(ctx: &Ctx, name: String, kind: &'static str) -> Result<HttpResponse, Error> {
+async fn profile_page(ctx: &Ctx, name: String, kind: AccountKind) -> Result<HttpResponse, Error> {
     let account = ctx
         .db
         .run(move |conn| accounts::local_by_username(conn, &name))

@@ -397,7 +397,7 @@ pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
         title: None,
         spoiler_text: String::new(),
         sensitive: false,
-        visibility: "public".to_string(),
+        visibility: guild::domain::Visibility::Public,
         in_reply_to_id: None,
         community: None,
         mentions: Vec::new(),

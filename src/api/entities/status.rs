@@ -3,6 +3,7 @@
 
 use super::{account::Account, time};
 use crate::db::DbConn;
+use crate::domain::Visibility;
 use crate::error::Error;
 use crate::store::{
     accounts::{self, Account as AccountRow},
@@ -21,7 +22,7 @@ pub struct Status {
     pub created_at: String,
     pub account: Account,
     pub content: String,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub sensitive: bool,
     pub spoiler_text: String,
     pub media_attachments: Vec<Value>,
@@ -145,10 +146,9 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         account: Account::from_row(author, base_url),
         content,
         // Mastodon clients know no members-only visibility; followers-only is its nearest.
-        visibility: if row.visibility == crate::store::statuses::MEMBERS {
-            "private".to_string()
-        } else {
-            row.visibility.clone()
+        visibility: match row.visibility {
+            Visibility::Members => Visibility::Private,
+            visibility => visibility,
         },
         sensitive: row.sensitive,
         spoiler_text: row.spoiler_text.clone(),
