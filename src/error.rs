@@ -4,6 +4,9 @@
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use std::fmt;
 
+/// The reason given when federation policy refuses a domain; errors carrying it answer 403.
+pub const REFUSED_BY_POLICY: &str = "domain refused by this instance's federation policy";
+
 #[derive(Debug)]
 pub enum Error {
     /// 400: the request is malformed.
@@ -91,8 +94,8 @@ impl From<activitypub_federation::error::Error> for Error {
             | Federation::RequestLimit
             | Federation::ResponseBodyLimit
             | Federation::DomainResolveError(_) => Error::Upstream(format!("fetch failed: {e}")),
-            Federation::UrlVerificationError(crate::federation::policy::REFUSED) => {
-                Error::Forbidden(crate::federation::policy::REFUSED.into())
+            Federation::UrlVerificationError(REFUSED_BY_POLICY) => {
+                Error::Forbidden(REFUSED_BY_POLICY.into())
             }
             Federation::NotFound => Error::NotFound,
             Federation::ObjectDeleted(_) => Error::Gone,

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod ids;
+pub mod policy;
 pub mod protocol;
 pub mod server;
 pub mod service;

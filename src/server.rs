@@ -4,8 +4,9 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::delivery::http_client;
 use crate::error::Error;
-use crate::state::{http_client, AppState, MAX_BODY_BYTES};
+use crate::state::{AppState, MAX_BODY_BYTES};
 use crate::{api, delivery, federation, service, web};
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use actix_web::{
@@ -140,7 +141,8 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
-    let worker = tokio::spawn(delivery::run_worker(state)).abort_handle();
+    let worker = delivery::run_worker(state.config.clone(), state.db.clone(), state.deliveries);
+    let worker = tokio::spawn(worker).abort_handle();
     Ok(Running {
         addr,
         handle: server.handle(),

@@ -74,7 +74,7 @@ async fn authorized_fetch_requires_signatures() {
 
         // Beta's fetches are signed by its instance actor, so bob can follow alice.
         let ctx = beta.ctx().await;
-        let alice = guild::service::resolve::account(&ctx, &format!("alice@{}", alpha.domain))
+        let alice = guild::federation::resolve::account(&ctx, &format!("alice@{}", alpha.domain))
             .await
             .unwrap();
         follow_accepted(&beta, bob.clone(), alice).await;

@@ -77,11 +77,11 @@ async fn sigkill_during_fan_out_loses_nothing() {
     for name in ["beta", "gamma", "delta"] {
         let server = TestServer::start(&Backend::Sqlite).await;
         server.create_user(name, false).await;
-        let who = guild::service::resolve::account(&server.ctx().await, name)
+        let who = guild::federation::resolve::account(&server.ctx().await, name)
             .await
             .unwrap();
         let alice =
-            guild::service::resolve::account(&server.ctx().await, &format!("alice@{domain}"))
+            guild::federation::resolve::account(&server.ctx().await, &format!("alice@{domain}"))
                 .await
                 .unwrap();
         follow_accepted(&server, who, alice).await;

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{backends, eventually, Backend, TestServer};
-use guild::service::{follows, resolve};
+use guild::federation::resolve;
+use guild::service::follows;
 use guild::store::{accounts::Account, follows as follow_store};
 
 /// The stored account `acct` as seen from `server`, resolving remote ones.

@@ -5,7 +5,8 @@ mod common;
 
 use common::{backends, eventually, public_post, Backend, TestServer};
 use guild::domain::DomainPolicy;
-use guild::service::{follows, policy, resolve, statuses};
+use guild::federation::resolve;
+use guild::service::{follows, policy, statuses};
 use guild::store::{accounts::Account, follows as follow_store, statuses as status_store};
 
 async fn account(server: &TestServer, acct: &str) -> Result<Account, guild::error::Error> {

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{backends, eventually, follow_accepted, signed, Backend, Signer, TestServer};
-use guild::service::{resolve, statuses};
+use guild::federation::resolve;
+use guild::service::statuses;
 use guild::store::{accounts::Account, statuses as status_store};
 
 async fn account(server: &TestServer, acct: &str) -> Account {
@@ -136,6 +137,23 @@ async fn posts_on(backend: &Backend) {
         .await;
     assert_eq!(fetched["type"], "Note");
     assert_eq!(fetched["attributedTo"], alpha.url("/users/alice"));
+    // Served at its id in the same shape as it was sent, with nothing null.
+    let hello_id = hello.id;
+    let sent = alpha
+        .with_db(move |conn, _| {
+            let status = status_store::by_id(conn, hello_id)?.unwrap();
+            statuses::document(conn, &status)
+        })
+        .await;
+    let mut served = fetched.clone();
+    served.as_object_mut().unwrap().remove("@context");
+    assert_eq!(served, sent);
+    assert_eq!(fetched["source"]["mediaType"], "text/markdown");
+    assert_eq!(fetched["mediaType"], "text/html");
+    assert!(
+        fetched.as_object().unwrap().values().all(|v| !v.is_null()),
+        "{fetched}"
+    );
     let (alice_row, hello_id) = (account(&alpha, "alice").await, hello.id);
     alpha
         .with_db(move |conn, config| {
@@ -312,7 +330,7 @@ async fn posts_on(backend: &Backend) {
     let mut note = gamma
         .with_db(move |conn, _| {
             let status = status_store::by_id(conn, plain_id)?.unwrap();
-            guild::federation::objects::post_json(conn, &status)
+            guild::service::statuses::document(conn, &status)
         })
         .await;
     note["cc"]

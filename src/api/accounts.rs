@@ -7,7 +7,8 @@ use super::params::{flexible_bool, Params, Query};
 use crate::domain::{FollowState, Role};
 use crate::error::Error;
 use crate::federation::objects::ApStatus;
-use crate::service::{follows as follow_service, resolve, visibility};
+use crate::federation::resolve;
+use crate::service::{follows as follow_service, visibility};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},

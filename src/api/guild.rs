@@ -13,10 +13,11 @@ use crate::domain::{
     CommunityVisibility, FollowState, LogAction, MembershipPolicy, PostingPolicy, Role,
 };
 use crate::error::Error;
+use crate::federation::resolve;
 use crate::service::{
     communities::{self, SettingsChange},
     moderation::{self, Action, BanOrder},
-    reports, resolve, visibility,
+    reports, visibility,
 };
 use crate::state::Ctx;
 use crate::store::{

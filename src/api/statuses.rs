@@ -7,7 +7,8 @@ use super::params::{flexible_bool, Params, Query};
 use crate::domain::DomainPolicy;
 use crate::domain::Visibility;
 use crate::error::Error;
-use crate::service::{interactions, resolve, statuses as status_service, text, visibility};
+use crate::federation::resolve;
+use crate::service::{interactions, statuses as status_service, text, visibility};
 use crate::state::Ctx;
 
 const MAX_MENTIONS: usize = 20;

@@ -6,15 +6,16 @@
 pub mod signing;
 
 use crate::config::Config;
+use crate::db::Db;
 use crate::db::DbConn;
 use crate::error::Error;
-use crate::service::policy::{self, Decision};
-use crate::state::AppState;
+use crate::policy::{self, Decision};
 use crate::store::{
     accounts::Account,
     deliveries::{self as queue, DueDelivery, NewActivity},
     instances,
 };
+use activitypub_federation::resolver::ValidatingDnsResolver;
 use chrono::Duration as Span;
 use openssl::pkey::{PKey, Private};
 use serde_json::Value;
@@ -54,7 +55,7 @@ pub fn enqueue(
     let mut seen = std::collections::HashSet::new();
     let mut targets = Vec::new();
     for url in inboxes.iter().filter_map(|inbox| Url::parse(inbox).ok()) {
-        let domain = signing::host_header(&url);
+        let domain = crate::protocol::domain_of(&url);
         // Policy is checked again at sending time, in case it changed since.
         if domain == config.domain
             || !seen.insert(url.to_string())
@@ -121,19 +122,43 @@ impl Waker {
     }
 }
 
+/// HTTP client for fetches and deliveries. Unless insecure federation is on, it refuses to
+/// connect to loopback and private addresses, and never follows redirects on its own.
+pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
+    let timeout = Duration::from_secs(10);
+    let user_agent = format!(
+        "Guild/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        config.base_url()
+    );
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .dns_resolver(ValidatingDnsResolver::new(
+            Vec::new(),
+            !config.insecure_federation,
+        ))
+        .build()
+        .map_err(|e| Error::internal(format!("cannot build HTTP client: {e}")))
+}
+
 /// The delivery worker of this process: the HTTP client, parsed signing keys, and requests
 /// in flight per instance.
 #[derive(Clone)]
 struct Worker {
-    state: AppState,
+    config: Arc<Config>,
+    db: Db,
+    waker: Waker,
     client: reqwest::Client,
     keys: KeyCache,
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 /// Run this process's delivery worker until its task is aborted.
-pub async fn run_worker(state: AppState) {
-    let client = match crate::state::http_client(&state.config) {
+pub async fn run_worker(config: Arc<Config>, db: Db, waker: Waker) {
+    let client = match http_client(&config) {
         Ok(client) => client,
         Err(e) => {
             tracing::error!("delivery worker cannot start: {e}");
@@ -141,7 +166,9 @@ pub async fn run_worker(state: AppState) {
         }
     };
     let worker = Worker {
-        state,
+        config,
+        db,
+        waker,
         client,
         keys: KeyCache::default(),
         in_flight: Arc::default(),
@@ -151,7 +178,7 @@ pub async fn run_worker(state: AppState) {
             tracing::warn!("delivery queue: {e}");
         }
         tokio::select! {
-            _ = worker.state.deliveries.0.notified() => {}
+            _ = worker.waker.0.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
@@ -180,7 +207,6 @@ impl Worker {
         };
         let now = crate::time::now();
         let due = self
-            .state
             .db
             .run(move |conn| queue::due(conn, now, &busy, MAX_IN_FLIGHT as i64))
             .await?;
@@ -195,7 +221,7 @@ impl Worker {
                     tracing::warn!("delivery bookkeeping failed: {e}");
                 }
                 worker.release(&domain).await;
-                worker.state.deliveries.wake();
+                worker.waker.wake();
             });
         }
         Ok(())
@@ -211,7 +237,6 @@ impl Worker {
         }
         let claim = delivery.clone();
         let claimed = self
-            .state
             .db
             .run(move |conn| queue::claim(conn, &claim, crate::time::now() + LEASE))
             .await?;
@@ -234,19 +259,18 @@ impl Worker {
     /// One attempt, and its outcome written back. Policy is asked again: it may have
     /// changed since the delivery was queued.
     async fn deliver(&self, delivery: DueDelivery) -> Result<(), Error> {
-        let (domain, config) = (delivery.domain.clone(), self.state.config.clone());
+        let (domain, config) = (delivery.domain.clone(), self.config.clone());
         let decision = self
-            .state
             .db
             .run(move |conn| policy::decide(conn, &config, &domain))
             .await?;
         let outcome = if decision == Decision::Refuse {
-            Err(Failure::permanent(crate::federation::policy::REFUSED))
+            Err(Failure::permanent(crate::error::REFUSED_BY_POLICY))
         } else {
             send(&self.client, &self.keys, &delivery).await
         };
         let (id, attempts) = (delivery.id, delivery.attempts + 1);
-        let first_retry = self.state.config.delivery_first_retry;
+        let first_retry = self.config.delivery_first_retry;
         // An instance that answered, even with a refusal, is reachable.
         let answered = !matches!(
             &outcome,
@@ -256,8 +280,7 @@ impl Worker {
             })
         );
         let domain = delivery.domain.clone();
-        self.state
-            .db
+        self.db
             .run(move |conn| {
                 let now = crate::time::now();
                 instances::record(conn, &domain, answered, now)?;

@@ -18,15 +18,6 @@ pub struct SignedHeaders {
     pub signature: String,
 }
 
-/// `host[:port]` as the `Host` header carries it.
-pub fn host_header(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        _ => String::new(),
-    }
-}
-
 /// `SHA-256=…` digest header value of a body.
 pub fn digest(body: &[u8]) -> String {
     format!("SHA-256={}", STANDARD.encode(sha256(body)))
@@ -53,7 +44,7 @@ pub fn sign(
     let digest = body.map(digest);
     let mut lines = vec![
         format!("(request-target): {} {target}", method.to_ascii_lowercase()),
-        format!("host: {}", host_header(url)),
+        format!("host: {}", crate::protocol::domain_of(url)),
         format!("date: {date}"),
     ];
     let mut headers = "(request-target) host date".to_string();

@@ -3,6 +3,7 @@
 use super::actors::{activity_json, local_actor};
 use crate::domain::{AccountKind, Visibility};
 use crate::error::Error;
+use crate::protocol::{collection, featured_collection};
 use crate::state::Ctx;
 use crate::store::{deliveries, follows, statuses};
 use actix_web::{
@@ -10,47 +11,10 @@ use actix_web::{
     HttpRequest, HttpResponse,
 };
 use serde::Deserialize;
-use serde_json::json;
 use serde_json::Value;
 use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 40;
-
-/// The root of a paged collection: its size and where its first page is.
-fn collection_root(collection: &str, total: i64) -> HttpResponse {
-    activity_json(&json!({
-        "@context": super::activities::AS_CONTEXT,
-        "id": collection,
-        "type": "OrderedCollection",
-        "totalItems": total,
-        "first": format!("{collection}?page=true"),
-    }))
-}
-
-/// One page of a collection; `last_id` (the keyset cursor of its last row) is set when the
-/// page is full, so a next page may exist.
-fn collection_page(
-    collection: &str,
-    before: Option<i64>,
-    items: Vec<Value>,
-    last_id: Option<i64>,
-) -> HttpResponse {
-    let id = match before {
-        Some(max_id) => format!("{collection}?page=true&max_id={max_id}"),
-        None => format!("{collection}?page=true"),
-    };
-    let mut page = json!({
-        "@context": super::activities::AS_CONTEXT,
-        "id": id,
-        "type": "OrderedCollectionPage",
-        "partOf": collection,
-        "orderedItems": items,
-    });
-    if let Some(last) = last_id {
-        page["next"] = json!(format!("{collection}?page=true&max_id={last}"));
-    }
-    activity_json(&page)
-}
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -74,7 +38,10 @@ async fn follow_collection(
         account.following_count
     };
     if query.page.is_none() {
-        return Ok(collection_root(&collection, i64::from(total)));
+        return Ok(activity_json(&collection::root(
+            &collection,
+            i64::from(total),
+        )));
     }
     let (id, before) = (account.id, query.max_id);
     let rows = ctx
@@ -89,7 +56,12 @@ async fn follow_collection(
         .into_iter()
         .map(|(_, ap_id)| Value::from(ap_id))
         .collect();
-    Ok(collection_page(&collection, before, items, last_id))
+    Ok(activity_json(&collection::page(
+        &collection,
+        before,
+        items,
+        last_id,
+    )))
 }
 
 pub async fn person_followers(
@@ -146,7 +118,7 @@ pub async fn group_followers(
 /// `GET /activities/{id}`: an activity this instance sent.
 pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpResponse, Error> {
     super::signed_fetch::require(&ctx, &req).await?;
-    let ap_id = super::activities::activity_id(&ctx.config, id.into_inner());
+    let ap_id = crate::protocol::activity::activity_id(&ctx.config, id.into_inner());
     let data = ctx
         .db
         .run(move |conn| {
@@ -156,7 +128,7 @@ pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpR
             let public = ["to", "cc"].iter().any(|k| {
                 activity[*k]
                     .as_array()
-                    .is_some_and(|list| list.iter().any(|v| v == super::objects::PUBLIC_COLLECTION))
+                    .is_some_and(|list| list.iter().any(|v| v == crate::protocol::PUBLIC))
             });
             if !public {
                 return Err(Error::NotFound);
@@ -209,7 +181,7 @@ async fn outbox(
             .db
             .run(move |conn| statuses::public_count(conn, id, group))
             .await?;
-        return Ok(collection_root(&collection, total));
+        return Ok(activity_json(&collection::root(&collection, total)));
     }
     let (rows, boosted) = ctx
         .db
@@ -238,21 +210,25 @@ async fn outbox(
                     format!("{}#create", status.ap_id),
                 ),
             };
-            Some(json!({
-                "id": activity_id,
-                "type": kind,
-                "actor": account.ap_id,
-                "to": [super::objects::PUBLIC_COLLECTION],
-                "object": object,
-                "published": crate::time::rfc3339(status.created_at),
-            }))
+            Some(collection::outbox_item(
+                &activity_id,
+                kind,
+                &account.ap_id,
+                &object,
+                &crate::time::rfc3339(status.created_at),
+            ))
         })
         .collect();
     let last_id = rows
         .last()
         .map(|s| s.id)
         .filter(|_| rows.len() as i64 == PAGE_SIZE);
-    Ok(collection_page(&collection, before, items, last_id))
+    Ok(activity_json(&collection::page(
+        &collection,
+        before,
+        items,
+        last_id,
+    )))
 }
 
 pub async fn person_outbox(
@@ -287,7 +263,6 @@ pub async fn group_outbox(
     .await
 }
 
-/// Pinned posts. Pinning is not built yet, so the collection is honestly empty.
 /// Pinned posts: a community's pinned threads (Lemmy reads them from here), a person's
 /// profile pins (Mastodon's); public and unlisted ones only.
 async fn featured(ctx: Ctx, name: String, kind: AccountKind) -> Result<HttpResponse, Error> {
@@ -310,13 +285,8 @@ async fn featured(ctx: Ctx, name: String, kind: AccountKind) -> Result<HttpRespo
         .filter(|s| s.visibility.is_open())
         .map(|s| s.ap_id.as_str())
         .collect();
-    Ok(activity_json(&json!({
-        "@context": super::activities::AS_CONTEXT,
-        "id": format!("{}/featured", account.ap_id),
-        "type": "OrderedCollection",
-        "totalItems": items.len(),
-        "orderedItems": items,
-    })))
+    let id = featured_collection(&account.ap_id);
+    Ok(activity_json(&collection::whole(&id, &items)))
 }
 
 pub async fn person_featured(

@@ -3,10 +3,12 @@
 //! seen before is acknowledged and not processed again; unknown types are accepted and ignored.
 
 use super::actors::ApAccount;
-use super::objects::{ApPost, ApStatus, POST_TYPES};
+use super::objects::ApStatus;
 use crate::error::Error;
+use crate::policy;
+use crate::protocol::note::{ApPost, POST_TYPES};
 use crate::service::follows;
-use crate::service::{blocks, communities, interactions, moderation, policy, reports, statuses};
+use crate::service::{blocks, communities, interactions, moderation, reports, statuses};
 use crate::state::{AppState, Ctx};
 use crate::store::accounts::Account;
 use crate::store::communities as community_store;
@@ -412,16 +414,13 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         ));
     }
     if let Some(actor) = object_id(&envelope["actor"]).and_then(|a| Url::parse(a).ok()) {
-        let (domain, config) = (
-            crate::delivery::signing::host_header(&actor),
-            ctx.config.clone(),
-        );
+        let (domain, config) = (crate::protocol::domain_of(&actor), ctx.config.clone());
         let decision = ctx
             .db
             .run(move |conn| policy::decide(conn, &config, &domain))
             .await?;
         if decision == policy::Decision::Refuse {
-            return Err(Error::Forbidden(super::policy::REFUSED.into()));
+            return Err(Error::Forbidden(crate::error::REFUSED_BY_POLICY.into()));
         }
     }
     if !HANDLED.contains(&kind) {
@@ -441,7 +440,7 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     let actor_domain = actor
         .as_deref()
         .and_then(|a| Url::parse(a).ok())
-        .map(|u| crate::delivery::signing::host_header(&u));
+        .map(|u| crate::protocol::domain_of(&u));
     let mut result =
         receive_activity::<Incoming, ApAccount, AppState>(req.clone(), body.clone(), &ctx).await;
     // The actor may have rotated its key: fetch it again, once, and retry.

@@ -2,7 +2,6 @@
 //! inboxes, webfinger, host-meta and nodeinfo; and the federation library's traits over
 //! our accounts and posts, through which remote actors and posts are fetched.
 
-pub mod activities;
 pub mod actors;
 pub mod collections;
 pub mod inbox;
@@ -10,6 +9,7 @@ pub mod moderation;
 pub mod nodeinfo;
 pub mod objects;
 pub mod policy;
+pub mod resolve;
 pub mod signed_fetch;
 pub mod webfinger;
 

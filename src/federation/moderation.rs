@@ -1,102 +1,19 @@
-//! Moderators' actions as activities, in the shapes Lemmy sends and reads: `Delete` of
-//! another's post (removal) and its `Undo` (restore), `Lock`/`Undo`, `Add`/`Remove` on the
-//! featured collection (pins) or the moderators collection, `Block` with the community as
-//! `target` (a ban) and its `Undo`.
+//! Reading moderators' actions from the activities other servers send, in the shapes Lemmy
+//! uses: `Delete` of another's post (removal) and its `Undo` (restore), `Lock`/`Undo`,
+//! `Add`/`Remove` on the featured collection (pins) or the moderators collection, `Block`
+//! with the community as `target` (a ban) and its `Undo`.
 
-use super::activities::{self, community_audience};
 use super::actors::ApAccount;
-use crate::config::Config;
 use crate::error::Error;
-use crate::ids::next_id;
+use crate::protocol::{actor::featured_of, moderators_collection};
 use crate::service::moderation::{Action, BanOrder};
 use crate::state::AppState;
 use crate::store::{accounts as account_store, accounts::Account, communities, statuses};
 use activitypub_federation::{config::Data, fetch::object_id::ObjectId};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// Activity types that carry moderation (besides `Delete` and `Undo`, which may).
 pub const KINDS: &[&str] = &["Lock", "Add", "Remove", "Block"];
-
-fn moderators_url(community: &Account) -> String {
-    format!("{}/moderators", community.ap_id)
-}
-
-fn featured_url(community: &Account) -> String {
-    community
-        .featured_url
-        .clone()
-        .unwrap_or_else(|| format!("{}/featured", community.ap_id))
-}
-
-/// The activity for a moderator's action; undoing actions are `Undo`s of what they undo.
-pub fn activity(
-    config: &Config,
-    community: &Account,
-    moderator: &Account,
-    action: &Action,
-    members_only: bool,
-) -> Value {
-    let followers = community.followers_url.clone().unwrap_or_default();
-    let (to, _) = community_audience(&followers, members_only);
-    let build = |kind: &str, object: &str, extra: Map<String, Value>| {
-        activities::moderation(
-            config,
-            next_id(),
-            kind,
-            &moderator.ap_id,
-            (&community.ap_id, to.clone()),
-            Value::from(object),
-            extra,
-        )
-    };
-    let target = |url: String| Map::from_iter([("target".to_string(), Value::from(url))]);
-    let undo = |inner: Value| {
-        let mut undo = activities::undo(config, next_id(), &moderator.ap_id, inner);
-        undo["to"] = to.clone();
-        undo["cc"] = json!([community.ap_id]);
-        undo["audience"] = Value::from(community.ap_id.clone());
-        undo
-    };
-    match action {
-        Action::Remove { status, reason } => build(
-            "Delete",
-            &status.ap_id,
-            Map::from_iter([("summary".to_string(), Value::from(reason.clone()))]),
-        ),
-        Action::Restore { status } => undo(build("Delete", &status.ap_id, Map::new())),
-        Action::Lock { status } => build("Lock", &status.ap_id, Map::new()),
-        Action::Unlock { status } => undo(build("Lock", &status.ap_id, Map::new())),
-        Action::Pin { status } => build("Add", &status.ap_id, target(featured_url(community))),
-        Action::Unpin { status } => build("Remove", &status.ap_id, target(featured_url(community))),
-        Action::AddModerator { account } => {
-            build("Add", &account.ap_id, target(moderators_url(community)))
-        }
-        Action::RemoveModerator { account } => {
-            build("Remove", &account.ap_id, target(moderators_url(community)))
-        }
-        Action::Ban(order) => build("Block", &order.account.ap_id, ban_fields(community, order)),
-        Action::Unban { account } => undo(build(
-            "Block",
-            &account.ap_id,
-            target(community.ap_id.clone()),
-        )),
-    }
-}
-
-fn ban_fields(community: &Account, order: &BanOrder) -> Map<String, Value> {
-    let mut fields = Map::from_iter([
-        ("target".to_string(), Value::from(community.ap_id.clone())),
-        ("summary".to_string(), Value::from(order.reason.clone())),
-        ("removeData".to_string(), Value::from(order.remove_content)),
-    ]);
-    if let Some(expires) = order.expires_at {
-        fields.insert(
-            "expires".to_string(),
-            Value::from(crate::time::rfc3339(expires)),
-        );
-    }
-    fields
-}
 
 fn id_of(value: &Value) -> Option<&str> {
     value.as_str().or_else(|| value["id"].as_str())
@@ -196,9 +113,7 @@ pub async fn parse(
         },
         ("Lock", Some(status)) if undo => Action::Unlock { status },
         ("Lock", Some(status)) => Action::Lock { status },
-        ("Add" | "Remove", Some(status))
-            if target.as_deref() == Some(&featured_url(&community)) =>
-        {
+        ("Add" | "Remove", Some(status)) if target.as_deref() == Some(&featured_of(&community)) => {
             if adds {
                 Action::Pin { status }
             } else {
@@ -244,7 +159,7 @@ async fn moderators_url_of(data: &Data<AppState>, community: &Account) -> Result
         .run(move |conn| communities::by_account(conn, id))
         .await?
         .and_then(|c| c.moderators_url);
-    Ok(stored.unwrap_or_else(|| moderators_url(community)))
+    Ok(stored.unwrap_or_else(|| moderators_collection(&community.ap_id)))
 }
 
 async fn person(data: &Data<AppState>, id: &str) -> Result<Account, Error> {

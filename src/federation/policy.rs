@@ -1,14 +1,12 @@
-//! The federation library's URL check, wired to [`crate::service::policy`]: every fetch and
+//! The federation library's URL check, wired to [`crate::policy`]: every fetch and
 //! every received activity id passes through it.
 
-use crate::delivery::signing::host_header;
-use crate::service::policy::{decide, Decision};
+use crate::error::REFUSED_BY_POLICY;
+use crate::policy::{decide, Decision};
+use crate::protocol::domain_of;
 use crate::state::AppState;
 use activitypub_federation::{config::UrlVerifier, error::Error as FederationError};
 use url::Url;
-
-/// The reason given when policy refuses a domain; errors carrying it answer 403.
-pub const REFUSED: &str = "domain refused by this instance's federation policy";
 
 #[derive(Clone)]
 pub struct PolicyVerifier {
@@ -18,7 +16,7 @@ pub struct PolicyVerifier {
 #[async_trait::async_trait]
 impl UrlVerifier for PolicyVerifier {
     async fn verify(&self, url: &Url) -> Result<(), FederationError> {
-        let domain = host_header(url);
+        let domain = domain_of(url);
         let config = self.state.config.clone();
         let decision = self
             .state
@@ -30,7 +28,7 @@ impl UrlVerifier for PolicyVerifier {
                 FederationError::UrlVerificationError("federation policy could not be checked")
             })?;
         if decision == Decision::Refuse {
-            return Err(FederationError::UrlVerificationError(REFUSED));
+            return Err(FederationError::UrlVerificationError(REFUSED_BY_POLICY));
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use super::actors::ApAccount;
 use crate::error::Error;
-use crate::service::policy::{self, Decision};
+use crate::policy::{self, Decision};
 use crate::state::Ctx;
 use activitypub_federation::fetch::object_id::ObjectId;
 use actix_web::HttpRequest;
@@ -138,7 +138,7 @@ pub async fn signer_allowed(ctx: &Ctx, req: &HttpRequest) -> Result<Option<ApAcc
         .await?
         == Decision::Refuse
     {
-        return Err(Error::Forbidden(super::policy::REFUSED.into()));
+        return Err(Error::Forbidden(crate::error::REFUSED_BY_POLICY.into()));
     }
     Ok(Some(actor))
 }

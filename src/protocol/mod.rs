@@ -3,6 +3,11 @@
 //! what they send, and the federation door for what it serves at the same ids, so one post
 //! has one shape everywhere. Nothing here touches the database or calls a service.
 
+pub mod activity;
+pub mod actor;
+pub mod collection;
+pub mod note;
+
 /// Content type of the ActivityPub documents we serve and send.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
 /// The JSON-LD context of activities and objects.
@@ -16,4 +21,29 @@ pub fn accepts_activity_json(headers: &actix_web::http::header::HeaderMap) -> bo
         .get_all(actix_web::http::header::ACCEPT)
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
+}
+
+/// `host[:port]` of a URL: how Guild names a server, in stored domains, policies and the
+/// signed `Host` header alike.
+pub fn domain_of(url: &url::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Whether a URL from another server may be shown as a link: http or https only.
+pub fn is_web(url: &url::Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
+/// Where a local community lists its moderators (Lemmy reads it from `attributedTo`).
+pub fn moderators_collection(community_ap_id: &str) -> String {
+    format!("{community_ap_id}/moderators")
+}
+
+/// Where an actor lists its pinned posts, when it did not say.
+pub fn featured_collection(actor_ap_id: &str) -> String {
+    format!("{actor_ap_id}/featured")
 }

@@ -6,8 +6,9 @@ use crate::db::DbConn;
 use crate::domain::{AccountKind, CommunityVisibility, MembershipPolicy, PostingPolicy, Role};
 use crate::error::Error;
 use crate::ids::next_id;
+use crate::protocol::actor::{self, ApActor};
 use crate::store::{
-    accounts::{self as account_store, Account, NewAccount},
+    accounts::{self as account_store, Account, NewAccount, RemoteActor},
     communities::{self as community_store, Community},
     users::{self as user_store, User},
 };
@@ -260,21 +261,46 @@ pub fn update_profile(
     crate::db::transaction(conn, |conn| {
         account_store::edit_profile(conn, account.id, &edit)?;
         let updated = account_store::by_id(conn, account.id)?.ok_or(Error::NotFound)?;
-        let document =
-            serde_json::to_value(crate::federation::actors::document(conn, config, &updated)?)?;
-        let update = crate::federation::activities::wrap(
-            config,
-            next_id(),
-            "Update",
-            &updated.ap_id,
-            document,
-        );
+        let document = serde_json::to_value(document(conn, config, &updated)?)?;
+        let update =
+            crate::protocol::activity::wrap(config, next_id(), "Update", &updated.ap_id, document);
         let inboxes = crate::store::follows::remote_follower_inboxes(conn, updated.id)?;
         let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
         crate::delivery::enqueue(conn, config, &updated, &update, &inboxes)?;
         Ok(updated)
     })
 }
+
+/// The ActivityPub document of a local account, with its community settings if it is one.
+pub fn document(conn: &mut DbConn, config: &Config, account: &Account) -> Result<ApActor, Error> {
+    let community = match account.is_group() {
+        true => community_store::by_account(conn, account.id)?,
+        false => None,
+    };
+    actor::document(config, account, community.as_ref())
+}
+
+/// Keep our copy of a remote actor, as fetched from its origin: its profile HTML sanitised,
+/// and for a community where it lists its moderators and whether it is members-only.
+pub fn store_remote(
+    conn: &mut DbConn,
+    mut actor: RemoteActor,
+    moderators_url: Option<String>,
+    members_only: bool,
+) -> Result<Account, Error> {
+    actor.note = ammonia::clean(&actor.note);
+    actor.display_name = actor.display_name.chars().take(MAX_REMOTE_NAME).collect();
+    crate::db::transaction(conn, |conn| {
+        let account = account_store::upsert_remote(conn, &actor)?;
+        if account.is_group() {
+            community_store::upsert_remote(conn, account.id, moderators_url, members_only)?;
+        }
+        Ok(account)
+    })
+}
+
+/// Longest display name kept from another server.
+const MAX_REMOTE_NAME: usize = 200;
 
 /// Username of the instance actor: the dot keeps it out of the names people can choose.
 pub const INSTANCE_ACTOR: &str = "instance.actor";

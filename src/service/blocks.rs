@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
 use crate::error::Error;
-use crate::federation::activities;
 use crate::ids::next_id;
+use crate::protocol::activity;
 use crate::service::follows;
 use crate::store::{accounts::Account, blocks};
 
@@ -31,12 +31,12 @@ pub fn block(
             return Ok(());
         }
         let id = next_id();
-        let ap_id = (!target.is_local()).then(|| activities::activity_id(config, id));
+        let ap_id = (!target.is_local()).then(|| activity::activity_id(config, id));
         blocks::insert_block(conn, id, me.id, target.id, ap_id.as_deref())?;
         follows::unfollow(conn, config, me, target)?;
         follows::drop_follow(conn, target, me)?;
         if let Some(ap_id) = ap_id {
-            let block = activities::block(&ap_id, &me.ap_id, &target.ap_id);
+            let block = activity::block(&ap_id, &me.ap_id, &target.ap_id);
             delivery::enqueue(conn, config, me, &block, &[target.inbox_url.as_str()])?;
         }
         Ok(())
@@ -51,8 +51,8 @@ pub fn unblock(
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         if let Some(Some(ap_id)) = blocks::delete_block(conn, me.id, target.id)? {
-            let block = activities::block(&ap_id, &me.ap_id, &target.ap_id);
-            let undo = activities::undo(config, next_id(), &me.ap_id, block);
+            let block = activity::block(&ap_id, &me.ap_id, &target.ap_id);
+            let undo = activity::undo(config, next_id(), &me.ap_id, block);
             delivery::enqueue(conn, config, me, &undo, &[target.inbox_url.as_str()])?;
         }
         Ok(())

@@ -8,8 +8,8 @@ use crate::domain::{
     CommunityVisibility, FollowState, LogAction, MembershipPolicy, PostingPolicy, Visibility,
 };
 use crate::error::Error;
-use crate::federation::activities;
 use crate::ids::next_id;
+use crate::protocol::activity;
 use crate::store::{
     accounts::Account,
     communities,
@@ -139,7 +139,7 @@ fn announce(
             .map(|a| a.shared_inbox_url.clone().unwrap_or(a.inbox_url.clone())),
     );
     let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
-    let announce = activities::announce(
+    let announce = activity::announce(
         config,
         next_id(),
         &community.ap_id,
@@ -154,6 +154,23 @@ fn announce(
 pub fn is_members_only(conn: &mut DbConn, community_id: i64) -> Result<bool, Error> {
     Ok(communities::by_account(conn, community_id)?
         .is_some_and(|c| c.visibility == CommunityVisibility::Members))
+}
+
+/// Keep our list of a remote community's moderators as its own collection gives them.
+pub fn set_remote_moderators(
+    conn: &mut DbConn,
+    community_id: i64,
+    moderator_ids: &[i64],
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        let community = crate::store::accounts::by_id(conn, community_id)?;
+        if community.is_none_or(|c| c.is_local() || !c.is_group()) {
+            return Err(Error::Forbidden(
+                "only a remote community's own list replaces its moderators".into(),
+            ));
+        }
+        communities::set_moderators(conn, community_id, moderator_ids)
+    })
 }
 
 /// Settings a community's moderators choose; `None` keeps a value.

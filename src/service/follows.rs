@@ -6,8 +6,8 @@ use crate::db::DbConn;
 use crate::delivery;
 use crate::domain::{FollowState, MembershipPolicy, NotificationKind};
 use crate::error::Error;
-use crate::federation::activities;
 use crate::ids::next_id;
+use crate::protocol::activity;
 use crate::service::notifications;
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -104,8 +104,8 @@ pub fn follow(
             follow_store::insert(conn, &follow)?;
             notify_follow(conn, &follow)?;
         } else {
-            let ap_id = activities::activity_id(config, id);
-            let activity = activities::follow(&ap_id, &follower.ap_id, &target.ap_id);
+            let ap_id = activity::activity_id(config, id);
+            let activity = activity::follow(&ap_id, &follower.ap_id, &target.ap_id);
             follow.ap_id = Some(ap_id);
             follow_store::insert(conn, &follow)?;
             delivery::enqueue(
@@ -137,8 +137,8 @@ pub fn unfollow(
         // Lists hold only followed accounts.
         crate::store::lists::remove_everywhere(conn, follower.id, target.id)?;
         if let (false, Some(follow_id)) = (target.is_local(), &follow.ap_id) {
-            let inner = activities::follow(follow_id, &follower.ap_id, &target.ap_id);
-            let undo = activities::undo(config, next_id(), &follower.ap_id, inner);
+            let inner = activity::follow(follow_id, &follower.ap_id, &target.ap_id);
+            let undo = activity::undo(config, next_id(), &follower.ap_id, inner);
             delivery::enqueue(conn, config, follower, &undo, &[target.inbox_url.as_str()])?;
         }
         Ok(())
@@ -157,8 +157,8 @@ fn answer_remote(
     let Some(follow_id) = &follow.ap_id else {
         return Ok(());
     };
-    let inner = activities::follow(follow_id, &follower.ap_id, &target.ap_id);
-    let answer = activities::answer(config, next_id(), accept, &target.ap_id, inner);
+    let inner = activity::follow(follow_id, &follower.ap_id, &target.ap_id);
+    let answer = activity::answer(config, next_id(), accept, &target.ap_id, inner);
     delivery::enqueue(
         conn,
         config,

@@ -5,8 +5,8 @@ use crate::db::DbConn;
 use crate::delivery;
 use crate::domain::{NotificationKind, Visibility};
 use crate::error::Error;
-use crate::federation::activities;
 use crate::ids::next_id;
+use crate::protocol::activity;
 use crate::service::notifications;
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -77,9 +77,9 @@ pub fn favourite(
     crate::db::transaction(conn, |conn| {
         let status = visible_status(conn, status_id)?;
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
-            let ap_id = activities::activity_id(config, next_id());
+            let ap_id = activity::activity_id(config, next_id());
             add_favourite(conn, account, &status, &ap_id)?;
-            let like = activities::like(&ap_id, &account.ap_id, &status.ap_id);
+            let like = activity::like(&ap_id, &account.ap_id, &status.ap_id);
             let inboxes = author_inbox(conn, &status)?;
             send(conn, config, account, &like, &inboxes)?;
         }
@@ -99,11 +99,11 @@ pub fn unfavourite(
             favourite_store::delete(conn, favourite.id)?;
             favourite_store::refresh_counts(conn, status.id)?;
             if let Some(like_id) = &favourite.ap_id {
-                let undo = activities::undo(
+                let undo = activity::undo(
                     config,
                     next_id(),
                     &account.ap_id,
-                    activities::like(like_id, &account.ap_id, &status.ap_id),
+                    activity::like(like_id, &account.ap_id, &status.ap_id),
                 );
                 let inboxes = author_inbox(conn, &status)?;
                 send(conn, config, account, &undo, &inboxes)?;
@@ -131,7 +131,7 @@ pub fn reblog(
             return Ok(existing);
         }
         let id = next_id();
-        let ap_id = activities::activity_id(config, id);
+        let ap_id = activity::activity_id(config, id);
         let boost = boost_row(id, &ap_id, account.id, &status, true);
         status_store::insert(conn, &boost)?;
         favourite_store::refresh_counts(conn, status.id)?;
@@ -142,7 +142,7 @@ pub fn reblog(
             NotificationKind::Reblog,
             Some(status.id),
         )?;
-        let announce = activities::boost(
+        let announce = activity::boost(
             &ap_id,
             &account.ap_id,
             account.followers_url.as_deref().unwrap_or_default(),
@@ -169,11 +169,11 @@ pub fn unreblog(
         status_store::delete_row(conn, boost.id)?;
         favourite_store::refresh_counts(conn, status.id)?;
         let followers = account.followers_url.as_deref().unwrap_or_default();
-        let undo = activities::undo(
+        let undo = activity::undo(
             config,
             next_id(),
             &account.ap_id,
-            activities::boost(&boost.ap_id, &account.ap_id, followers, &status.ap_id),
+            activity::boost(&boost.ap_id, &account.ap_id, followers, &status.ap_id),
         );
         let mut inboxes = follows::remote_follower_inboxes(conn, account.id)?;
         inboxes.extend(author_inbox(conn, &status)?);

@@ -13,7 +13,6 @@ pub mod notifications;
 pub mod oauth;
 pub mod policy;
 pub mod reports;
-pub mod resolve;
 pub mod setup;
 pub mod statuses;
 pub mod text;

@@ -8,7 +8,12 @@ use crate::db::DbConn;
 use crate::delivery;
 use crate::domain::LogAction;
 use crate::error::Error;
-use crate::federation::moderation::activity as to_activity;
+use crate::ids::next_id;
+use crate::protocol::{
+    activity::{self, community_audience},
+    actor::featured_of,
+    moderators_collection,
+};
 use crate::service::{communities, follows};
 use crate::store::{
     accounts::Account,
@@ -17,7 +22,7 @@ use crate::store::{
     statuses::{self as status_store, Status},
 };
 use chrono::NaiveDateTime;
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 /// What a moderator does.
 #[derive(Clone, Debug)]
@@ -240,7 +245,7 @@ pub fn act(
         require_moderator(conn, community, moderator)?;
         check(conn, community, action)?;
         let members_only = communities::is_members_only(conn, community.id)?;
-        let activity = to_activity(config, community, moderator, action, members_only);
+        let activity = activity_for(config, community, moderator, action, members_only);
         if community.is_local() {
             apply(conn, community, Some(moderator), action)?;
             // Kept in the outbox, so that members' instances can fetch it by id.
@@ -291,4 +296,78 @@ pub fn receive_announced(
         }
         apply(conn, community, moderator, action)
     })
+}
+
+/// The activity for a moderator's action; undoing actions are `Undo`s of what they undo.
+fn activity_for(
+    config: &Config,
+    community: &Account,
+    moderator: &Account,
+    action: &Action,
+    members_only: bool,
+) -> Value {
+    let followers = community.followers_url.clone().unwrap_or_default();
+    let (to, _) = community_audience(&followers, members_only);
+    let build = |kind: &str, object: &str, extra: Map<String, Value>| {
+        activity::moderation(
+            config,
+            next_id(),
+            kind,
+            &moderator.ap_id,
+            (&community.ap_id, to.clone()),
+            Value::from(object),
+            extra,
+        )
+    };
+    let target = |url: String| Map::from_iter([("target".to_string(), Value::from(url))]);
+    let undo = |inner: Value| {
+        let mut undo = activity::undo(config, next_id(), &moderator.ap_id, inner);
+        undo["to"] = to.clone();
+        undo["cc"] = json!([community.ap_id]);
+        undo["audience"] = Value::from(community.ap_id.clone());
+        undo
+    };
+    match action {
+        Action::Remove { status, reason } => build(
+            "Delete",
+            &status.ap_id,
+            Map::from_iter([("summary".to_string(), Value::from(reason.clone()))]),
+        ),
+        Action::Restore { status } => undo(build("Delete", &status.ap_id, Map::new())),
+        Action::Lock { status } => build("Lock", &status.ap_id, Map::new()),
+        Action::Unlock { status } => undo(build("Lock", &status.ap_id, Map::new())),
+        Action::Pin { status } => build("Add", &status.ap_id, target(featured_of(community))),
+        Action::Unpin { status } => build("Remove", &status.ap_id, target(featured_of(community))),
+        Action::AddModerator { account } => build(
+            "Add",
+            &account.ap_id,
+            target(moderators_collection(&community.ap_id)),
+        ),
+        Action::RemoveModerator { account } => build(
+            "Remove",
+            &account.ap_id,
+            target(moderators_collection(&community.ap_id)),
+        ),
+        Action::Ban(order) => build("Block", &order.account.ap_id, ban_fields(community, order)),
+        Action::Unban { account } => undo(build(
+            "Block",
+            &account.ap_id,
+            target(community.ap_id.clone()),
+        )),
+    }
+}
+
+fn ban_fields(community: &Account, order: &BanOrder) -> Map<String, Value> {
+    let mut fields = Map::from_iter([
+        ("target".to_string(), Value::from(community.ap_id.clone())),
+        ("summary".to_string(), Value::from(order.reason.clone())),
+        ("removeData".to_string(), Value::from(order.remove_content)),
+    ]);
+    if let Some(expires) = order.expires_at {
+        fields.insert(
+            "expires".to_string(),
+            Value::from(crate::time::rfc3339(expires)),
+        );
+    }
+    fields
 }

@@ -1,71 +1,10 @@
-//! Federation policy, decided in one place: the instance's mode (open, blocklist,
-//! allowlist) and per-domain policies. Inbound activities, outbound deliveries and fetches
-//! all ask [`decide`].
+//! The operator's per-domain federation policies (CLI, and later the admin API); what they
+//! mean is decided in `crate::policy`.
 
-use crate::config::{Config, FederationMode};
 use crate::db::DbConn;
 use crate::domain::DomainPolicy;
 use crate::error::Error;
-use crate::store::policies::{self};
-
-/// What this instance does with a domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Federate,
-    /// Accepted, but kept out of public timelines.
-    Silence,
-    /// Accepted, without its media.
-    RejectMedia,
-    /// Nothing in, nothing out, nothing fetched.
-    Refuse,
-}
-
-/// `domain` and its parent domains (`a.b.org` → `a.b.org`, `b.org`, `org`); a port is kept on
-/// the full name only. A policy or list entry for a domain covers its subdomains.
-fn domain_and_parents(domain: &str) -> Vec<String> {
-    let domain = domain.to_ascii_lowercase();
-    let host = domain.split(':').next().unwrap_or_default().to_string();
-    let mut names = vec![domain.clone()];
-    let mut rest = host.as_str();
-    loop {
-        if !names.iter().any(|n| n == rest) {
-            names.push(rest.to_string());
-        }
-        match rest.split_once('.') {
-            Some((_, parent)) => rest = parent,
-            None => break,
-        }
-    }
-    names
-}
-
-fn listed(list: &[String], names: &[String]) -> bool {
-    names.iter().any(|n| list.contains(n))
-}
-
-/// The decision for `domain` (`host[:port]`).
-pub fn decide(conn: &mut DbConn, config: &Config, domain: &str) -> Result<Decision, Error> {
-    if domain.eq_ignore_ascii_case(&config.domain) {
-        return Ok(Decision::Federate);
-    }
-    let names = domain_and_parents(domain);
-    let set = policies::for_domains(conn, &names)?;
-    let has = |p: DomainPolicy| set.contains(&p);
-    let admitted = match &config.federation {
-        FederationMode::Open => true,
-        FederationMode::Blocklist(list) => !listed(list, &names),
-        FederationMode::Allowlist(list) => listed(list, &names) || has(DomainPolicy::Allow),
-    };
-    Ok(if !admitted || has(DomainPolicy::Suspend) {
-        Decision::Refuse
-    } else if has(DomainPolicy::Silence) {
-        Decision::Silence
-    } else if has(DomainPolicy::RejectMedia) {
-        Decision::RejectMedia
-    } else {
-        Decision::Federate
-    })
-}
+use crate::store::policies;
 
 /// Set a per-domain policy (CLI and admin API).
 pub fn set(
@@ -89,18 +28,4 @@ fn normalise(domain: &str) -> Result<String, Error> {
         return Err(Error::Unprocessable(format!("{domain:?} is not a domain")));
     }
     Ok(domain)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::domain_and_parents;
-
-    #[test]
-    fn policies_cover_subdomains() {
-        assert_eq!(domain_and_parents("a.b.org"), ["a.b.org", "b.org", "org"]);
-        assert_eq!(
-            domain_and_parents("localhost:8080"),
-            ["localhost:8080", "localhost"]
-        );
-    }
 }

@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
 use crate::error::Error;
-use crate::federation::activities;
 use crate::ids::next_id;
+use crate::protocol::activity;
 use crate::store::{
     accounts::{self as account_store, Account},
     moderation::{self as moderation_store, Report},
@@ -37,7 +37,7 @@ pub fn report(
     crate::db::transaction(conn, |conn| {
         let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
         let id = next_id();
-        let ap_id = (!community.is_local()).then(|| activities::activity_id(config, id));
+        let ap_id = (!community.is_local()).then(|| activity::activity_id(config, id));
         let report = Report {
             id,
             community_id,
@@ -59,7 +59,7 @@ pub fn report(
             )?;
         }
         if let Some(ap_id) = ap_id {
-            let flag = activities::flag(
+            let flag = activity::flag(
                 &ap_id,
                 &reporter.ap_id,
                 &community.ap_id,
@@ -110,8 +110,8 @@ pub fn receive_flag(
                     continue; // not ours to pass on, or the community's own server reported it
                 }
                 let instance = crate::service::accounts::ensure_instance_actor(conn, config)?;
-                let id = activities::activity_id(config, next_id());
-                let flag = activities::flag(
+                let id = activity::activity_id(config, next_id());
+                let flag = activity::flag(
                     &id,
                     &instance.ap_id,
                     &community.ap_id,

@@ -7,8 +7,8 @@ use crate::db::DbConn;
 use crate::delivery;
 use crate::domain::{NotificationKind, Visibility};
 use crate::error::Error;
-use crate::federation::{activities, objects::post_json};
 use crate::ids::next_id;
+use crate::protocol::{activity, note};
 use crate::service::{communities, notifications, text};
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -120,6 +120,29 @@ fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> 
     Ok(inboxes)
 }
 
+/// The ActivityPub document of a local status: the same whether it is served at its id or
+/// sent in an activity.
+pub fn document(conn: &mut DbConn, status: &Status) -> Result<serde_json::Value, Error> {
+    let author = account_store::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
+    let community = match status.community_id {
+        Some(id) => account_store::by_id(conn, id)?,
+        None => None,
+    };
+    let parent = match status.in_reply_to_id {
+        Some(id) => status_store::by_id(conn, id)?.map(|p| p.ap_id),
+        None => None,
+    };
+    let mentioned = mentioned_accounts(conn, status.id)?;
+    Ok(note::note(&note::NoteParts {
+        status,
+        author: &author,
+        community: community.as_ref(),
+        parent: parent.as_deref(),
+        mentioned: &mentioned,
+        hashtags: &text::hashtags(&status.source),
+    }))
+}
+
 /// Queue `kind` (Create, Update or Delete) of `status` by its local author, and have a local
 /// community pass it on to its members.
 fn federate(
@@ -130,11 +153,11 @@ fn federate(
     kind: &str,
 ) -> Result<(), Error> {
     let object = if kind == "Delete" {
-        serde_json::json!({ "id": status.ap_id, "type": "Tombstone" })
+        note::tombstone(status)
     } else {
-        post_json(conn, status)?
+        document(conn, status)?
     };
-    let activity = activities::wrap(config, next_id(), kind, &author.ap_id, object);
+    let activity = activity::wrap(config, next_id(), kind, &author.ap_id, object);
     let inboxes = recipients(conn, status)?;
     let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
     delivery::enqueue(conn, config, author, &activity, &inboxes)?;

@@ -4,7 +4,8 @@
 
 use super::{html, message, ok_html};
 use crate::error::Error;
-use crate::service::{communities, resolve};
+use crate::federation::resolve;
+use crate::service::communities;
 use crate::state::Ctx;
 use crate::store::accounts;
 use actix_web::{

@@ -1,10 +1,9 @@
-//! Outbound activity documents. Every id is under `/activities/{id}` and dereferenceable
-//! there once the activity is stored in the outbox.
+//! Activities we send. Every id is under `/activities/{id}` and dereferenceable there once
+//! the activity is stored in the outbox.
 
+use super::{AS_CONTEXT, PUBLIC};
 use crate::config::Config;
 use serde_json::{json, Value};
-
-pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 
 pub fn activity_id(config: &Config, id: i64) -> String {
     format!("{}/activities/{id}", config.base_url())
@@ -67,10 +66,7 @@ pub fn community_audience(followers: &str, restricted: bool) -> (Value, Value) {
     if restricted {
         (json!([followers]), json!([]))
     } else {
-        (
-            json!([super::objects::PUBLIC_COLLECTION]),
-            json!([followers]),
-        )
+        (json!([PUBLIC]), json!([followers]))
     }
 }
 
@@ -136,7 +132,7 @@ pub fn boost(id: &str, actor: &str, followers: &str, object: &str) -> Value {
         "id": id,
         "type": "Announce",
         "actor": actor,
-        "to": [super::objects::PUBLIC_COLLECTION],
+        "to": [PUBLIC],
         "cc": [followers],
         "object": object,
     })

@@ -1,7 +1,7 @@
 //! Finding accounts by `user@domain`, on this instance or, through webfinger, on others.
 
+use super::actors::ApAccount;
 use crate::error::Error;
-use crate::federation::actors::ApAccount;
 use crate::state::{AppState, Ctx};
 use crate::store::accounts::{self as account_store, Account};
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;

@@ -1,0 +1,255 @@
+//! Posts as ActivityStreams objects: `Note` for posts and comments, `Page` (with `name`) for
+//! threads that have a title. Other servers' `Article`, `Question` and `Video` are read as
+//! posts too.
+
+use super::PUBLIC;
+use crate::domain::Visibility;
+use crate::error::Error;
+use crate::store::{accounts::Account, statuses::Status};
+use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use url::Url;
+
+/// Object types read as posts.
+pub const POST_TYPES: &[&str] = &["Note", "Page", "Article", "Question", "Video"];
+
+/// What a post's document is built from, all loaded by the caller.
+pub struct NoteParts<'a> {
+    pub status: &'a Status,
+    pub author: &'a Account,
+    pub community: Option<&'a Account>,
+    /// The id of the post it answers.
+    pub parent: Option<&'a str>,
+    pub mentioned: &'a [Account],
+    /// Hashtag names, without `#`.
+    pub hashtags: &'a [String],
+}
+
+/// The document of a local post, the same whether it is served at its id or sent in an
+/// activity. Absent values are left out rather than sent as `null`.
+pub fn note(parts: &NoteParts) -> Value {
+    let NoteParts {
+        status,
+        author,
+        community,
+        ..
+    } = parts;
+    let followers = author.followers_url.clone().unwrap_or_default();
+    let (mut to, mut cc) = match status.visibility {
+        Visibility::Public => (vec![PUBLIC.to_string()], vec![followers]),
+        Visibility::Unlisted => (vec![followers], vec![PUBLIC.to_string()]),
+        Visibility::Private => (vec![followers], vec![]),
+        Visibility::Members => (
+            community
+                .iter()
+                .filter_map(|c| c.followers_url.clone())
+                .collect(),
+            vec![],
+        ),
+        Visibility::Direct => (vec![], vec![]),
+    };
+    if let Some(community) = community {
+        to.push(community.ap_id.clone());
+    }
+    let mut tags: Vec<Value> = Vec::new();
+    for account in parts.mentioned {
+        // Direct posts go to the people they mention; others copy them in, except members-only
+        // posts, which reach members alone.
+        match status.visibility {
+            Visibility::Direct => to.push(account.ap_id.clone()),
+            Visibility::Members => {}
+            _ => cc.push(account.ap_id.clone()),
+        }
+        tags.push(json!({
+            "type": "Mention",
+            "href": account.ap_id,
+            "name": format!("@{}", account.acct()),
+        }));
+    }
+    let origin = origin_of(&author.ap_id);
+    for tag in parts.hashtags {
+        tags.push(json!({
+            "type": "Hashtag",
+            "href": format!("{origin}/tags/{tag}"),
+            "name": format!("#{tag}"),
+        }));
+    }
+    let mut post = json!({
+        "id": status.ap_id,
+        "type": if status.title.is_some() { "Page" } else { "Note" },
+        "attributedTo": author.ap_id,
+        "to": to,
+        "cc": cc,
+        "content": status.content,
+        "mediaType": "text/html",
+        "source": { "content": status.source, "mediaType": "text/markdown" },
+        "sensitive": status.sensitive,
+        "published": crate::time::rfc3339(status.created_at),
+        "url": status.url.clone().unwrap_or_else(|| status.ap_id.clone()),
+        "tag": tags,
+    });
+    let optional = [
+        ("name", status.title.clone()),
+        (
+            "summary",
+            Some(status.spoiler_text.clone()).filter(|s| !s.is_empty()),
+        ),
+        ("inReplyTo", parts.parent.map(str::to_string)),
+        ("audience", community.map(|c| c.ap_id.clone())),
+        ("updated", status.edited_at.map(crate::time::rfc3339)),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            post[key] = Value::from(value);
+        }
+    }
+    post
+}
+
+/// What a deleted post is replaced by.
+pub fn tombstone(status: &Status) -> Value {
+    json!({ "id": status.ap_id, "type": "Tombstone" })
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// A post as other servers send it; only what Guild keeps is read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApPost {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    #[serde(default)]
+    pub attributed_to: Value,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub cc: Vec<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub content: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub summary: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sensitive: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub in_reply_to: Option<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub url: Option<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub audience: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub tag: Vec<Value>,
+    /// Everything else, kept so that a post read and written again loses nothing.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl ApPost {
+    /// The author: `attributedTo` as a URL, or the first actor in a list (PeerTube, Lemmy).
+    pub fn author(&self) -> Result<Url, Error> {
+        let first = match &self.attributed_to {
+            Value::Array(items) => items
+                .iter()
+                .find(|i| i.is_string() || i["type"] == "Person")
+                .cloned()
+                .unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        let id = first.as_str().or_else(|| first["id"].as_str());
+        let id = id.ok_or_else(|| Error::BadRequest("post without attributedTo".into()))?;
+        Ok(Url::parse(id)?)
+    }
+
+    /// Visibility from addressing: public in `to`, unlisted in `cc`, members-only when the
+    /// community's members are addressed, followers-only when the author's followers are,
+    /// direct otherwise.
+    pub fn visibility(
+        &self,
+        author_followers: Option<&str>,
+        community_members: Option<&str>,
+    ) -> Visibility {
+        let public = |u: &Url| matches!(u.as_str(), PUBLIC | "as:Public" | "Public");
+        let addressed = |collection: Option<&str>| {
+            collection.is_some_and(|c| self.to.iter().chain(&self.cc).any(|u| u.as_str() == c))
+        };
+        if self.to.iter().any(public) {
+            Visibility::Public
+        } else if self.cc.iter().any(public) {
+            Visibility::Unlisted
+        } else if addressed(community_members) {
+            Visibility::Members
+        } else if addressed(author_followers) {
+            Visibility::Private
+        } else {
+            Visibility::Direct
+        }
+    }
+
+    /// Hashtag names of the `tag` list, lowercase, without `#`, once each.
+    pub fn hashtags(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .tag
+            .iter()
+            .filter(|t| t["type"] == "Hashtag")
+            .filter_map(|t| t["name"].as_str())
+            .map(|n| n.trim_start_matches('#').to_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Ids of the actors the post mentions.
+    pub fn mentions(&self) -> Vec<String> {
+        self.tag
+            .iter()
+            .filter(|t| t["type"] == "Mention")
+            .filter_map(|t| t["href"].as_str().map(str::to_string))
+            .collect()
+    }
+}
