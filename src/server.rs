@@ -62,7 +62,6 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     let state = AppState {
         config: Arc::new(config),
         db,
-        deliveries: delivery::Waker::default(),
     };
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || db.migrate())
@@ -141,7 +140,7 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
-    let worker = delivery::run_worker(state.config.clone(), state.db.clone(), state.deliveries);
+    let worker = delivery::run_worker(state.config.clone(), state.db.clone());
     let worker = tokio::spawn(worker).abort_handle();
     Ok(Running {
         addr,

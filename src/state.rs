@@ -1,9 +1,8 @@
-//! What every door shares: settings, the database, and the handle that wakes the delivery
-//! worker. Kept small and low so that nothing using it pulls in the route table.
+//! What every door shares: settings and the database. Kept small and low so that nothing
+//! using it pulls in the route table.
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::delivery;
 use activitypub_federation::config::Data;
 use std::sync::Arc;
 
@@ -12,8 +11,6 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
-    /// Wakes this process's delivery worker after new deliveries are committed.
-    pub deliveries: delivery::Waker,
 }
 
 /// Handler context: app state plus the federation library's per-request data.

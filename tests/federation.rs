@@ -29,7 +29,6 @@ async fn follow(server: &TestServer, who: &str, whom: &str) {
     server
         .with_db(move |conn, config| follows::follow(conn, config, &who, &whom).map(|_| ()))
         .await;
-    server.state.deliveries.wake();
 }
 
 async fn unfollow(server: &TestServer, who: &str, whom: &str) {
@@ -37,7 +36,6 @@ async fn unfollow(server: &TestServer, who: &str, whom: &str) {
     server
         .with_db(move |conn, config| follows::unfollow(conn, config, &who, &whom))
         .await;
-    server.state.deliveries.wake();
 }
 
 async fn wait_state(server: &TestServer, who: &str, whom: &str, want: Option<&str>) {
@@ -134,7 +132,6 @@ async fn across_instances(backend: &Backend) {
         follows::decide_request(conn, config, &dave_row, &carol_row, true)
     })
     .await;
-    beta.state.deliveries.wake();
     wait_state(&gamma, "carol", &dave, Some("accepted")).await;
 
     // Joining a remote community.

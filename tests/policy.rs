@@ -21,7 +21,6 @@ async fn follow(server: &TestServer, who: &str, whom: &str) {
     server
         .with_db(move |conn, config| follows::follow(conn, config, &who, &whom).map(|_| ()))
         .await;
-    server.state.deliveries.wake();
 }
 
 async fn state(server: &TestServer, who: &str, whom: &str) -> Option<String> {
@@ -122,7 +121,6 @@ async fn policy_on(backend: &Backend) {
             statuses::create(conn, config, &bob_row, new)
         })
         .await;
-    beta.state.deliveries.wake();
     eventually("bob's post reaches alpha", || async {
         let id = post.ap_id.clone();
         alpha
@@ -150,7 +148,6 @@ async fn policy_on(backend: &Backend) {
             statuses::create(conn, config, &alice_row, public_post("from alpha"))
         })
         .await;
-    alpha.state.deliveries.wake();
     eventually("alice's post reaches beta", || async {
         let id = news.ap_id.clone();
         beta.with_db(move |conn, _| status_store::by_ap_id(conn, &id))

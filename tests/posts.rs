@@ -68,7 +68,6 @@ async fn post(
             statuses::create(conn, &config, &author, new)
         })
         .await;
-    server.state.deliveries.wake();
     result
 }
 
@@ -160,7 +159,6 @@ async fn posts_on(backend: &Backend) {
             statuses::edit(conn, config, &alice_row, hello_id, "Hello, edited", None).map(|_| ())
         })
         .await;
-    alpha.state.deliveries.wake();
     eventually("the edit reaches beta", || async {
         current(&beta, &hello.ap_id).await.unwrap().content == "<p>Hello, edited</p>"
     })
@@ -169,7 +167,6 @@ async fn posts_on(backend: &Backend) {
     alpha
         .with_db(move |conn, config| statuses::delete(conn, config, &alice_row, hello_id))
         .await;
-    alpha.state.deliveries.wake();
     eventually("the delete reaches beta", || async {
         current(&beta, &hello.ap_id)
             .await
@@ -260,7 +257,6 @@ async fn posts_on(backend: &Backend) {
         guild::service::interactions::reblog(conn, config, &bob_row, thread_on_beta).map(|_| ())
     })
     .await;
-    beta.state.deliveries.wake();
     eventually("the like and the boost are counted on gamma", || async {
         let s = current(&gamma, &thread.ap_id).await.unwrap();
         (s.favourites_count, s.reblogs_count) == (1, 1)
@@ -272,7 +268,6 @@ async fn posts_on(backend: &Backend) {
         guild::service::interactions::unreblog(conn, config, &bob_row, thread_on_beta)
     })
     .await;
-    beta.state.deliveries.wake();
     eventually("the like and the boost are withdrawn on gamma", || async {
         let s = current(&gamma, &thread.ap_id).await.unwrap();
         (s.favourites_count, s.reblogs_count) == (0, 0)

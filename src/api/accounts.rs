@@ -150,7 +150,6 @@ async fn change_follow(
             relationship(conn, me.id, target.id)
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -473,6 +472,5 @@ pub async fn update_credentials(
         .db
         .run(move |conn| crate::service::accounts::update_profile(conn, &config, &account, changes))
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(with_source(&updated, &user, &ctx.config.base_url())))
 }

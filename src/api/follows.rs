@@ -148,7 +148,6 @@ async fn decide(
             super::accounts::relationship(conn, me.id, requester.id)
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 

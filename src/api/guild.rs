@@ -250,7 +250,6 @@ pub async fn update(
             community_json(conn, &base, &updated, Some(&me))
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -309,7 +308,6 @@ where
             Ok(json!({ "action": action.name() }))
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -456,7 +454,6 @@ async fn decide_join(
             communities::decide_join(conn, &config, &me, &community, &requester, accept)
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(json!({ "accepted": accept })))
 }
 
@@ -608,7 +605,6 @@ pub async fn redeem_invite(
             community_json(conn, &base, &community, Some(&account))
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -665,7 +661,6 @@ pub async fn moderate_status(
             Ok(json!({ "action": action.name() }))
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -705,7 +700,6 @@ pub async fn report(
             Ok(report_json(&report))
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -916,7 +910,6 @@ pub async fn mastodon_report(
             Ok(body)
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(body))
 }
 

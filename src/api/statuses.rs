@@ -173,7 +173,6 @@ pub async fn create(
             status_service::create(conn, &config, &author, post)
         })
         .await?;
-    ctx.deliveries.wake();
     if let Some((key, keys)) = key {
         keys.put(viewer.id, key, row.id);
     }
@@ -197,7 +196,6 @@ pub async fn delete(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
     ctx.db
         .run(move |conn| status_service::delete(conn, &config, &author, row.id))
         .await?;
-    ctx.deliveries.wake();
     entity.text = Some(row.source);
     Ok(HttpResponse::Ok().json(entity))
 }
@@ -228,7 +226,6 @@ async fn interact(
             status_store::by_id(conn, answer)?.ok_or(Error::NotFound)
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), visible).await?))
 }
 
@@ -637,7 +634,6 @@ pub async fn edit(
             status_service::edit(conn, &config, &author, row.id, &edit.status, edit.title)
         })
         .await?;
-    ctx.deliveries.wake();
     Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), edited).await?))
 }
 

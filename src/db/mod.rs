@@ -173,38 +173,99 @@ impl Db {
     }
 }
 
+thread_local! {
+    /// What to do once the outermost transaction running on this thread commits.
+    static AFTER_COMMIT: std::cell::RefCell<Vec<fn()>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Run `hook` once the transaction this thread is in commits (not at all if it rolls back),
+/// so that whoever is told of new rows can see them. Must be called inside [`transaction`].
+pub fn after_commit(hook: fn()) {
+    AFTER_COMMIT.with(|hooks| {
+        let mut hooks = hooks.borrow_mut();
+        if !hooks.contains(&hook) {
+            hooks.push(hook);
+        }
+    });
+}
+
 /// Run `f` in a transaction. On SQLite the outermost one starts with `BEGIN IMMEDIATE`, taking
 /// the write lock at once: a deferred transaction that reads and then writes fails with
 /// "database is locked" when another writer got in between, whatever the busy timeout.
-/// Nested calls become savepoints.
+/// Nested calls become savepoints. When the outermost commits, the [`after_commit`] hooks
+/// registered during it run.
 pub fn transaction<T, F>(conn: &mut DbConn, f: F) -> Result<T, Error>
 where
     F: FnOnce(&mut DbConn) -> Result<T, Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let outermost_sqlite = match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()?
-            .is_none(),
-        DbConn::Pg(_) => false,
-    };
-    if !outermost_sqlite {
+    let outermost = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+        DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+    }
+    .transaction_depth()?
+    .is_none();
+    if !outermost {
         return conn.transaction(f);
     }
-    if let DbConn::Sqlite(c) = conn {
-        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    }
-    match f(conn) {
-        Ok(value) => {
-            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
+    AFTER_COMMIT.with(|hooks| hooks.borrow_mut().clear());
+    let result = match conn {
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+                    Err(e)
+                }
+            }
         }
-        Err(e) => {
-            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
-            Err(e)
-        }
+        DbConn::Pg(_) => conn.transaction(f),
+    };
+    let hooks = AFTER_COMMIT.with(|hooks| std::mem::take(&mut *hooks.borrow_mut()));
+    if result.is_ok() {
+        hooks.iter().for_each(|hook| hook());
     }
+    result
 }
 
 /// The backend type of [`DbConn`], for boxed queries.
 pub type DbBackend = <DbConn as Connection>::Backend;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+
+    fn count() {
+        RAN.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn hooks_run_once_after_the_outermost_commit_and_never_after_a_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}/hooks.db", dir.path().display()), 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let failed = transaction(&mut conn, |_| {
+            after_commit(count);
+            Err::<(), _>(Error::NotFound)
+        });
+        assert!(failed.is_err());
+        assert_eq!(RAN.load(Ordering::SeqCst), 0);
+        transaction(&mut conn, |conn| {
+            transaction(conn, |_| {
+                after_commit(count);
+                after_commit(count);
+                assert_eq!(RAN.load(Ordering::SeqCst), 0, "not before the commit");
+                Ok(())
+            })
+        })
+        .unwrap();
+        assert_eq!(RAN.load(Ordering::SeqCst), 1);
+    }
+}

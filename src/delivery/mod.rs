@@ -20,7 +20,7 @@ use chrono::Duration as Span;
 use openssl::pkey::{PKey, Private};
 use serde_json::Value;
 use std::{collections::HashMap, sync::Arc, time::Duration};
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{watch, Mutex};
 use url::Url;
 
 /// Attempts before a delivery is given up: with the default first retry of 30 s, doubling and
@@ -35,8 +35,9 @@ const MAX_IN_FLIGHT_PER_INSTANCE: usize = 4;
 /// timeout), short enough that a worker killed mid-send is replaced soon.
 const LEASE: Span = Span::seconds(30);
 
-/// Queue `activity` from `actor` to `inboxes` in the caller's transaction. Inboxes on this
-/// instance are skipped (local effects are applied directly) and duplicates sent once.
+/// Queue `activity` from `actor` to `inboxes` in the caller's transaction; the workers are
+/// woken when it commits. Inboxes on this instance are skipped (local effects are applied
+/// directly) and duplicates sent once.
 pub fn enqueue(
     conn: &mut DbConn,
     config: &Config,
@@ -78,19 +79,20 @@ pub fn enqueue(
         });
     }
     let data = serde_json::to_string(activity)?;
-    queue::insert_with_deliveries(
-        conn,
-        &NewActivity {
-            id: crate::ids::next_id(),
-            ap_id,
-            kind: activity["type"].as_str().unwrap_or("Activity"),
-            actor_id: actor.id,
-            object_ap_id: object,
-            data: &data,
-            created_at: now,
-        },
-        &targets,
-    )
+    let new = NewActivity {
+        id: crate::ids::next_id(),
+        ap_id,
+        kind: activity["type"].as_str().unwrap_or("Activity"),
+        actor_id: actor.id,
+        object_ap_id: object,
+        data: &data,
+        created_at: now,
+    };
+    crate::db::transaction(conn, |conn| {
+        queue::insert_with_deliveries(conn, &new, &targets)?;
+        crate::db::after_commit(wake);
+        Ok(())
+    })
 }
 
 /// Deliveries failing this long mark an instance unreachable.
@@ -112,14 +114,15 @@ pub fn next_attempt(
     Some(now + (first * factor).min(MAX_RETRY_DELAY))
 }
 
-/// Handle to wake the worker when new deliveries are queued.
-#[derive(Clone, Default)]
-pub struct Waker(Arc<Notify>);
+/// Counts batches of deliveries committed in this process; every worker watches it, so a
+/// commit wakes them at once instead of at their next poll.
+static QUEUED: std::sync::LazyLock<watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| watch::channel(0).0);
 
-impl Waker {
-    pub fn wake(&self) {
-        self.0.notify_one();
-    }
+/// Tell the workers that deliveries are due. `enqueue` arranges this for when its
+/// transaction commits; callers never need to.
+pub fn wake() {
+    QUEUED.send_modify(|n| *n = n.wrapping_add(1));
 }
 
 /// HTTP client for fetches and deliveries. Unless insecure federation is on, it refuses to
@@ -150,14 +153,13 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
 struct Worker {
     config: Arc<Config>,
     db: Db,
-    waker: Waker,
     client: reqwest::Client,
     keys: KeyCache,
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 /// Run this process's delivery worker until its task is aborted.
-pub async fn run_worker(config: Arc<Config>, db: Db, waker: Waker) {
+pub async fn run_worker(config: Arc<Config>, db: Db) {
     let client = match http_client(&config) {
         Ok(client) => client,
         Err(e) => {
@@ -168,17 +170,17 @@ pub async fn run_worker(config: Arc<Config>, db: Db, waker: Waker) {
     let worker = Worker {
         config,
         db,
-        waker,
         client,
         keys: KeyCache::default(),
         in_flight: Arc::default(),
     };
+    let mut queued = QUEUED.subscribe();
     loop {
         if let Err(e) = worker.start_due().await {
             tracing::warn!("delivery queue: {e}");
         }
         tokio::select! {
-            _ = worker.waker.0.notified() => {}
+            _ = queued.changed() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
@@ -221,7 +223,7 @@ impl Worker {
                     tracing::warn!("delivery bookkeeping failed: {e}");
                 }
                 worker.release(&domain).await;
-                worker.waker.wake();
+                wake();
             });
         }
         Ok(())

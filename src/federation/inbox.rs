@@ -105,7 +105,6 @@ impl Activity for Incoming {
         let config = data.config.clone();
         if super::moderation::is_moderation(data, &self.raw()).await? {
             self.receive_moderation(data, sender).await?;
-            data.deliveries.wake();
             return Ok(());
         }
         match self.kind.as_str() {
@@ -182,7 +181,6 @@ impl Activity for Incoming {
             "Flag" => self.receive_flag(data, sender).await?,
             _ => {}
         }
-        data.deliveries.wake();
         Ok(())
     }
 }

@@ -109,17 +109,14 @@ pub async fn invite_submit(
         .run(move |conn| communities::redeem_invite(conn, &config, &secret, &account, false))
         .await;
     match result {
-        Ok(_) => {
-            ctx.deliveries.wake();
-            ok_html(&super::MessagePage {
-                instance_name: &ctx.config.instance_name,
-                heading: "You are in",
-                message: &format!(
-                    "Now join @{}@{} from your app: follow it, and you will be let in.",
-                    community.username, ctx.config.domain
-                ),
-            })
-        }
+        Ok(_) => ok_html(&super::MessagePage {
+            instance_name: &ctx.config.instance_name,
+            heading: "You are in",
+            message: &format!(
+                "Now join @{}@{} from your app: follow it, and you will be let in.",
+                community.username, ctx.config.domain
+            ),
+        }),
         Err(Error::Forbidden(why) | Error::Unprocessable(why)) => refused(why),
         Err(Error::Gone | Error::NotFound) => unusable(&ctx),
         Err(e) => Err(e),

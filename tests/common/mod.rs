@@ -372,7 +372,6 @@ pub async fn follow_accepted(
     let follow = server
         .with_db(move |conn, config| guild::service::follows::follow(conn, config, &who, &whom))
         .await;
-    server.state.deliveries.wake();
     let id = follow.id;
     eventually("the follow is accepted", || async {
         server
