@@ -251,10 +251,7 @@ pub async fn delete(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
     let me = auth.user("write:filters")?.1.id;
     let id = parse_id(&id)?;
     ctx.db
-        .run(move |conn| {
-            let filter = filter_service::owned(conn, me, id)?;
-            filter_store::delete(conn, filter.id)
-        })
+        .run(move |conn| filter_service::delete(conn, me, id))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -307,18 +304,14 @@ pub async fn add_keyword(
 }
 
 /// A keyword by id, with the filter it belongs to (which the person must own).
-fn owned_keyword(conn: &mut DbConn, me: i64, id: &str) -> Result<Keyword, Error> {
-    let keyword = filter_store::keyword(conn, parse_id(id)?)?.ok_or(Error::NotFound)?;
-    filter_service::owned(conn, me, keyword.filter_id)?;
-    Ok(keyword)
-}
-
 /// `GET /api/v2/filters/keywords/{id}`
 pub async fn get_keyword(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     let me = auth.user("read:filters")?.1.id;
     let body = ctx
         .db
-        .run(move |conn| owned_keyword(conn, me, &id).map(|k| keyword_json(&k)))
+        .run(move |conn| {
+            filter_service::owned_keyword(conn, me, parse_id(&id)?).map(|k| keyword_json(&k))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(body))
 }
@@ -334,7 +327,7 @@ pub async fn update_keyword(
     let body = ctx
         .db
         .run(move |conn| {
-            let keyword = owned_keyword(conn, me, &id)?;
+            let keyword = filter_service::owned_keyword(conn, me, parse_id(&id)?)?;
             let change = KeywordChange {
                 id: Some(keyword.id),
                 keyword: form.keyword,
@@ -342,7 +335,7 @@ pub async fn update_keyword(
                 destroy: false,
             };
             filter_service::change_keywords_of(conn, me, keyword.filter_id, &[change])?;
-            owned_keyword(conn, me, &id).map(|k| keyword_json(&k))
+            filter_service::owned_keyword(conn, me, parse_id(&id)?).map(|k| keyword_json(&k))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -352,10 +345,7 @@ pub async fn update_keyword(
 pub async fn delete_keyword(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     let me = auth.user("write:filters")?.1.id;
     ctx.db
-        .run(move |conn| {
-            let keyword = owned_keyword(conn, me, &id)?;
-            filter_store::delete_keyword(conn, keyword.id)
-        })
+        .run(move |conn| filter_service::delete_keyword(conn, me, parse_id(&id)?))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }

@@ -9,9 +9,7 @@ use super::entities::time;
 use super::pagination::{respond_paged, PageParams};
 use super::params::{flexible_bool, flexible_i64, Params, Query};
 use crate::db::DbConn;
-use crate::domain::{
-    CommunityVisibility, FollowState, LogAction, MembershipPolicy, PostingPolicy, Role,
-};
+use crate::domain::{CommunityVisibility, FollowState, MembershipPolicy, PostingPolicy, Role};
 use crate::error::Error;
 use crate::federation::resolve;
 use crate::service::{
@@ -555,10 +553,8 @@ pub async fn revoke_invite(
         &auth,
         "write:follows",
         id,
-        move |conn, community, _| {
-            if !moderation_store::delete_invite(conn, community.id, parse_id(&invite_id)?)? {
-                return Err(Error::NotFound);
-            }
+        move |conn, community, me| {
+            communities::revoke_invite(conn, me, community, parse_id(&invite_id)?)?;
             Ok(json!({}))
         },
     )
@@ -745,16 +741,7 @@ pub async fn resolve_report(
         "write:reports",
         id,
         move |conn, community, me| {
-            let now = crate::time::now();
-            if !moderation_store::resolve_report(conn, community.id, parse_id(&report_id)?, now)? {
-                return Err(Error::NotFound);
-            }
-            let entry = moderation_store::LogEntry::new(
-                community.id,
-                Some(me.id),
-                LogAction::ResolveReport,
-            );
-            moderation_store::insert_log(conn, &entry)?;
+            reports::resolve(conn, me, community, parse_id(&report_id)?)?;
             Ok(json!({}))
         },
     )

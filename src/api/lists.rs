@@ -109,10 +109,7 @@ pub async fn delete(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
     let me = auth.user("write:lists")?.1.id;
     let id = parse_id(&id)?;
     ctx.db
-        .run(move |conn| {
-            let list = list_service::owned(conn, me, id)?;
-            list_store::delete(conn, list.id)
-        })
+        .run(move |conn| list_service::delete(conn, me, id))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -160,9 +157,7 @@ pub async fn add_members(
     let me = auth.user("write:lists")?.1.id;
     let (id, ids) = (parse_id(&id)?, form.ids()?);
     ctx.db
-        .run(move |conn| {
-            crate::db::transaction(conn, |conn| list_service::add_accounts(conn, me, id, &ids))
-        })
+        .run(move |conn| list_service::add_accounts(conn, me, id, &ids))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -177,10 +172,7 @@ pub async fn remove_members(
     let me = auth.user("write:lists")?.1.id;
     let (id, ids) = (parse_id(&id)?, form.ids()?);
     ctx.db
-        .run(move |conn| {
-            let list = list_service::owned(conn, me, id)?;
-            list_store::remove_members(conn, list.id, &ids)
-        })
+        .run(move |conn| list_service::remove_accounts(conn, me, id, &ids))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }

@@ -4,13 +4,11 @@
 use super::auth::Auth;
 use super::params::{Params, Query};
 use crate::error::Error;
+use crate::service::markers::{self, TIMELINES};
 use crate::state::Ctx;
 use actix_web::HttpResponse;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-
-/// Timelines that have read markers.
-const TIMELINES: [&str; 2] = ["home", "notifications"];
 
 fn markers_json(markers: &[crate::store::markers::Marker]) -> Value {
     let mut body = Map::new();
@@ -78,15 +76,7 @@ pub async fn save_markers(
     }
     let found = ctx
         .db
-        .run(move |conn| {
-            crate::db::transaction(conn, |conn| {
-                for (timeline, id) in &moves {
-                    crate::store::markers::set(conn, me, timeline, id)?;
-                }
-                let names: Vec<String> = moves.into_iter().map(|(t, _)| t).collect();
-                crate::store::markers::of(conn, me, &names)
-            })
-        })
+        .run(move |conn| markers::save(conn, me, &moves))
         .await?;
     Ok(HttpResponse::Ok().json(markers_json(&found)))
 }

@@ -6,6 +6,7 @@ use super::pagination::{paged_response, PageParams};
 use super::params::{string_list, Query};
 use crate::db::DbConn;
 use crate::error::Error;
+use crate::service::notifications as notification_service;
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self, Account as AccountRow},
@@ -128,7 +129,7 @@ pub async fn dismiss(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespo
     let (_, viewer) = auth.user("write:notifications")?;
     let (viewer_id, id) = (viewer.id, parse_id(&id)?);
     ctx.db
-        .run(move |conn| notifications::dismiss(conn, viewer_id, Some(id)))
+        .run(move |conn| notification_service::dismiss(conn, viewer_id, Some(id)))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -138,7 +139,7 @@ pub async fn clear(ctx: Ctx, auth: Auth) -> Result<HttpResponse, Error> {
     let (_, viewer) = auth.user("write:notifications")?;
     let viewer_id = viewer.id;
     ctx.db
-        .run(move |conn| notifications::dismiss(conn, viewer_id, None))
+        .run(move |conn| notification_service::dismiss(conn, viewer_id, None))
         .await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }

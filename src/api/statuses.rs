@@ -273,14 +273,14 @@ pub async fn unpin(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespons
 
 pub async fn bookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
-        crate::store::bookmarks::add(c, crate::ids::next_id(), a.id, s).map(|_| s)
+        crate::service::bookmarks::add(c, a.id, s).map(|_| s)
     })
     .await
 }
 
 pub async fn unbookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
     interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
-        crate::store::bookmarks::remove(c, a.id, s).map(|_| s)
+        crate::service::bookmarks::remove(c, a.id, s).map(|_| s)
     })
     .await
 }

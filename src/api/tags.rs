@@ -5,6 +5,7 @@ use super::pagination::{respond_paged, PageParams};
 use super::params::Query;
 use crate::db::DbConn;
 use crate::error::Error;
+use crate::service::tags as tag_service;
 use crate::state::Ctx;
 use crate::store::tags;
 use actix_web::{web::Path, HttpRequest, HttpResponse};
@@ -21,16 +22,6 @@ pub fn tag_json(base: &str, name: &str, following: Option<bool>) -> Value {
     tag
 }
 
-fn normalise(name: &str) -> Result<String, Error> {
-    let name = name.trim_start_matches('#').to_lowercase();
-    let valid = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if valid {
-        Ok(name)
-    } else {
-        Err(Error::NotFound)
-    }
-}
-
 async fn answer(
     ctx: Ctx,
     auth: Auth,
@@ -39,7 +30,7 @@ async fn answer(
     change: fn(&mut DbConn, i64, &str) -> Result<(), Error>,
 ) -> Result<HttpResponse, Error> {
     let me = auth.user(scope)?.1.id;
-    let (name, base) = (normalise(&name)?, ctx.config.base_url());
+    let (name, base) = (tag_service::normalise(&name)?, ctx.config.base_url());
     let body = ctx
         .db
         .run(move |conn| {
@@ -58,15 +49,12 @@ pub async fn get(ctx: Ctx, auth: Auth, name: Path<String>) -> Result<HttpRespons
 
 /// `POST /api/v1/tags/{name}/follow`: its public posts come to the home timeline.
 pub async fn follow(ctx: Ctx, auth: Auth, name: Path<String>) -> Result<HttpResponse, Error> {
-    answer(ctx, auth, name, "write:follows", |conn, me, tag| {
-        tags::follow(conn, crate::ids::next_id(), me, tag)
-    })
-    .await
+    answer(ctx, auth, name, "write:follows", tag_service::follow).await
 }
 
 /// `POST /api/v1/tags/{name}/unfollow`
 pub async fn unfollow(ctx: Ctx, auth: Auth, name: Path<String>) -> Result<HttpResponse, Error> {
-    answer(ctx, auth, name, "write:follows", tags::unfollow).await
+    answer(ctx, auth, name, "write:follows", tag_service::unfollow).await
 }
 
 /// `GET /api/v1/followed_tags`

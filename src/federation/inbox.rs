@@ -8,12 +8,12 @@ use crate::error::Error;
 use crate::policy;
 use crate::protocol::note::{ApPost, POST_TYPES};
 use crate::service::follows;
-use crate::service::{blocks, communities, interactions, moderation, reports, statuses};
+use crate::service::{blocks, communities, inbound, interactions, moderation, reports, statuses};
 use crate::state::{AppState, Ctx};
+use crate::store::accounts as account_store;
 use crate::store::accounts::Account;
 use crate::store::communities as community_store;
 use crate::store::statuses::Status;
-use crate::store::{accounts as account_store, deliveries};
 use activitypub_federation::{
     actix_web::inbox::receive_activity,
     config::Data,
@@ -427,10 +427,7 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     }
     let id = id.to_string();
     let claim = id.clone();
-    let first_time = ctx
-        .db
-        .run(move |conn| deliveries::mark_received(conn, &claim, crate::time::now()))
-        .await?;
+    let first_time = ctx.db.run(move |conn| inbound::claim(conn, &claim)).await?;
     if !first_time {
         return Ok(HttpResponse::Accepted().finish());
     }
@@ -448,17 +445,13 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         }
     }
     if let Err(e) = result {
-        ctx.db
-            .run(move |conn| deliveries::unmark_received(conn, &id))
-            .await?;
+        ctx.db.run(move |conn| inbound::release(conn, &id)).await?;
         return Err(e);
     }
     // The sender answers, so its instance is reachable again.
     if let Some(domain) = actor_domain {
         ctx.db
-            .run(move |conn| {
-                crate::store::instances::record(conn, &domain, true, crate::time::now())
-            })
+            .run(move |conn| inbound::heard_from(conn, &domain))
             .await?;
     }
     Ok(HttpResponse::Accepted().finish())

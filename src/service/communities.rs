@@ -370,7 +370,28 @@ pub fn create_invite(
             created_at: crate::time::now(),
         };
         moderation::insert_invite(conn, &invite)?;
+        let entry =
+            moderation::LogEntry::new(community.id, Some(moderator.id), LogAction::CreateInvite);
+        moderation::insert_log(conn, &entry)?;
         Ok((invite, token))
+    })
+}
+
+/// A moderator withdraws an invite link; a token already used keeps the people it let in.
+pub fn revoke_invite(
+    conn: &mut DbConn,
+    moderator: &Account,
+    community: &Account,
+    invite_id: i64,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        super::moderation::require_moderator(conn, community, moderator)?;
+        if !moderation::delete_invite(conn, community.id, invite_id)? {
+            return Err(Error::NotFound);
+        }
+        let entry =
+            moderation::LogEntry::new(community.id, Some(moderator.id), LogAction::RevokeInvite);
+        moderation::insert_log(conn, &entry)
     })
 }
 

@@ -146,6 +146,23 @@ pub fn owned(conn: &mut DbConn, owner: i64, id: i64) -> Result<Filter, Error> {
     filter_store::owned(conn, owner, id)?.ok_or(Error::NotFound)
 }
 
+pub fn delete(conn: &mut DbConn, owner: i64, id: i64) -> Result<(), Error> {
+    let filter = owned(conn, owner, id)?;
+    filter_store::delete(conn, filter.id)
+}
+
+/// The owner's keyword `id`, or 404.
+pub fn owned_keyword(conn: &mut DbConn, owner: i64, id: i64) -> Result<Keyword, Error> {
+    let keyword = filter_store::keyword(conn, id)?.ok_or(Error::NotFound)?;
+    owned(conn, owner, keyword.filter_id)?;
+    Ok(keyword)
+}
+
+pub fn delete_keyword(conn: &mut DbConn, owner: i64, id: i64) -> Result<(), Error> {
+    let keyword = owned_keyword(conn, owner, id)?;
+    filter_store::delete_keyword(conn, keyword.id)
+}
+
 pub fn update(
     conn: &mut DbConn,
     owner: i64,

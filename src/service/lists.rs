@@ -72,17 +72,34 @@ pub fn update(conn: &mut DbConn, owner: i64, id: i64, change: ListChange) -> Res
     Ok(list)
 }
 
+pub fn delete(conn: &mut DbConn, owner: i64, id: i64) -> Result<(), Error> {
+    let list = owned(conn, owner, id)?;
+    list_store::delete(conn, list.id)
+}
+
 /// Add accounts the owner follows; anyone else is refused, as Mastodon does.
 pub fn add_accounts(conn: &mut DbConn, owner: i64, id: i64, accounts: &[i64]) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        let list = owned(conn, owner, id)?;
+        let states = follows::states_among(conn, owner, accounts, true)?;
+        if let Some(stranger) = accounts
+            .iter()
+            .find(|a| states.get(a) != Some(&FollowState::Accepted))
+        {
+            return Err(Error::Unprocessable(format!(
+                "you must follow account {stranger} to add it to a list"
+            )));
+        }
+        list_store::add_members(conn, list.id, accounts)
+    })
+}
+
+pub fn remove_accounts(
+    conn: &mut DbConn,
+    owner: i64,
+    id: i64,
+    accounts: &[i64],
+) -> Result<(), Error> {
     let list = owned(conn, owner, id)?;
-    let states = follows::states_among(conn, owner, accounts, true)?;
-    if let Some(stranger) = accounts
-        .iter()
-        .find(|a| states.get(a) != Some(&FollowState::Accepted))
-    {
-        return Err(Error::Unprocessable(format!(
-            "you must follow account {stranger} to add it to a list"
-        )));
-    }
-    list_store::add_members(conn, list.id, accounts)
+    list_store::remove_members(conn, list.id, accounts)
 }

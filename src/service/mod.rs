@@ -2,11 +2,14 @@
 
 pub mod accounts;
 pub mod blocks;
+pub mod bookmarks;
 pub mod communities;
 pub mod filters;
 pub mod follows;
+pub mod inbound;
 pub mod interactions;
 pub mod lists;
+pub mod markers;
 pub mod media;
 pub mod moderation;
 pub mod notifications;
@@ -15,6 +18,7 @@ pub mod policy;
 pub mod reports;
 pub mod setup;
 pub mod statuses;
+pub mod tags;
 pub mod text;
 pub mod threads;
 pub mod visibility;

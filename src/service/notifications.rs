@@ -40,6 +40,11 @@ pub fn notify_report(
     Ok(())
 }
 
+/// A person dismisses one notification, or all of them with `None`.
+pub fn dismiss(conn: &mut DbConn, account_id: i64, id: Option<i64>) -> Result<(), Error> {
+    notifications::dismiss(conn, account_id, id)
+}
+
 fn insert(
     conn: &mut DbConn,
     (recipient_id, from_id): (i64, i64),

@@ -4,16 +4,35 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::delivery;
+use crate::domain::LogAction;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::protocol::activity;
 use crate::store::{
     accounts::{self as account_store, Account},
-    moderation::{self as moderation_store, Report},
+    moderation::{self as moderation_store, LogEntry, Report},
     statuses::Status,
 };
 
 const MAX_COMMENT: usize = 1000;
+
+/// A moderator marks a report about their community dealt with; the log says who did.
+pub fn resolve(
+    conn: &mut DbConn,
+    moderator: &Account,
+    community: &Account,
+    report_id: i64,
+) -> Result<(), Error> {
+    crate::db::transaction(conn, |conn| {
+        super::moderation::require_moderator(conn, community, moderator)?;
+        let now = crate::time::now();
+        if !moderation_store::resolve_report(conn, community.id, report_id, now)? {
+            return Err(Error::NotFound);
+        }
+        let entry = LogEntry::new(community.id, Some(moderator.id), LogAction::ResolveReport);
+        moderation_store::insert_log(conn, &entry)
+    })
+}
 
 /// `reporter` reports `status` (which they can see) to the moderators of its community. A
 /// remote community is sent a `Flag`; the report is kept here either way.

@@ -1,0 +1,22 @@
+//! Bookkeeping of what other servers send: activity ids already handled, so that a repeat
+//! is acknowledged and not done twice, and the servers we have heard from, which are
+//! reachable again.
+
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::store::{deliveries, instances};
+
+/// Claim an activity id for handling; false if it was handled (or is being handled) already.
+pub fn claim(conn: &mut DbConn, activity_id: &str) -> Result<bool, Error> {
+    deliveries::mark_received(conn, activity_id, crate::time::now())
+}
+
+/// Give a claim back when handling failed, so that a retry is handled.
+pub fn release(conn: &mut DbConn, activity_id: &str) -> Result<(), Error> {
+    deliveries::unmark_received(conn, activity_id)
+}
+
+/// A server sent us something it signed: it is up.
+pub fn heard_from(conn: &mut DbConn, domain: &str) -> Result<(), Error> {
+    instances::record(conn, domain, true, crate::time::now())
+}
