@@ -6,7 +6,7 @@ use crate::config::{Config, FederationMode};
 use crate::db::DbConn;
 use crate::domain::DomainPolicy;
 use crate::error::Error;
-use crate::store::policies::{self};
+use crate::store::policies;
 
 /// What this instance does with a domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::{account::Account, status::render};
-use super::params::{flexible_bool, Params, Query};
+use super::params::{flexible_bool, parse_id, Params, Query};
 use crate::domain::{FollowState, Role};
 use crate::error::Error;
 use crate::federation::objects::ApStatus;
@@ -12,7 +12,7 @@ use crate::service::{follows as follow_service, visibility};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},
-    follows::{self},
+    follows,
     users::User,
 };
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -51,7 +51,7 @@ pub async fn verify_credentials(ctx: Ctx, auth: Auth) -> Result<HttpResponse, Er
 }
 
 async fn account_by_id(ctx: &Ctx, id: &str) -> Result<AccountRow, Error> {
-    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    let id = parse_id(id)?;
     ctx.db
         .run(move |conn| account_store::by_id(conn, id))
         .await?

@@ -2,7 +2,7 @@
 
 use super::auth::Auth;
 use super::entities::time;
-use super::params::{flexible_bool, string_list, Params};
+use super::params::{flexible_bool, parse_id, string_list, Params};
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::filters::{self as filter_service, Active, FilterChange, KeywordChange};
@@ -39,10 +39,6 @@ pub fn result_json(active: &Active, keywords: &[&str]) -> Value {
         "keyword_matches": keywords,
         "status_matches": null,
     })
-}
-
-fn parse_id(id: &str) -> Result<i64, Error> {
-    id.parse().map_err(|_| Error::NotFound)
 }
 
 #[derive(Deserialize)]

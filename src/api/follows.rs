@@ -3,16 +3,13 @@
 use super::auth::{Auth, MaybeAuth};
 use super::entities::account::Account;
 use super::pagination::{respond_paged, PageParams};
-use super::params::Query;
+use super::params::{parse_id, Query};
 use crate::domain::FollowState;
 use crate::error::Error;
 use crate::service::follows as follow_service;
 use crate::state::Ctx;
 use crate::store::statuses::Page;
-use crate::store::{
-    accounts,
-    follows::{self},
-};
+use crate::store::{accounts, follows};
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 
 /// A page of accounts from (mark id, account id) rows that `load` gives for the page (follows,
@@ -77,10 +74,6 @@ pub async fn mutes(
         crate::store::blocks::mutes_page(conn, me, page)
     })
     .await
-}
-
-fn parse_id(id: &str) -> Result<i64, Error> {
-    id.parse().map_err(|_| Error::NotFound)
 }
 
 /// `GET /api/v1/accounts/{id}/followers` (members, for a community)

@@ -2,7 +2,7 @@
 
 use super::auth::Auth;
 use super::entities::account::Account;
-use super::params::{flexible_bool, string_list, Params};
+use super::params::{flexible_bool, parse_id, string_list, Params};
 use crate::error::Error;
 use crate::service::lists::{self as list_service, ListChange};
 use crate::state::Ctx;
@@ -18,10 +18,6 @@ fn list_json(list: &List) -> Value {
         "replies_policy": list.replies_policy,
         "exclusive": list.exclusive,
     })
-}
-
-fn parse_id(id: &str) -> Result<i64, Error> {
-    id.parse().map_err(|_| Error::NotFound)
 }
 
 #[derive(Deserialize)]

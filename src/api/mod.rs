@@ -3,12 +3,13 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod communities;
 pub mod conversations;
 pub mod defaults;
+pub mod directory;
 pub mod entities;
 pub mod filters;
 pub mod follows;
-pub mod guild;
 pub mod instance;
 pub mod lists;
 pub mod markers;
@@ -19,13 +20,14 @@ pub mod params;
 pub mod rate_limit;
 pub mod statuses;
 pub mod tags;
+pub mod timelines;
 
 use actix_web::web::{self as aw, ServiceConfig};
 
 /// The client API's routes. Ids are digits, so fixed names (`verify_credentials`,
 /// `keywords`, `clear`) never depend on the order routes are listed in.
 pub fn routes(cfg: &mut ServiceConfig) {
-    use self::{accounts, defaults, follows, guild, notifications, oauth, statuses};
+    use self::{accounts, defaults, follows, notifications, oauth, statuses};
     cfg.route("/healthz", aw::get().to(instance::healthz))
         .route("/api/v1/apps", aw::post().to(oauth::create_app))
         .route("/oauth/token", aw::post().to(oauth::token))
@@ -40,12 +42,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))
         .route("/api/v2/search", aw::get().to(accounts::search))
-        .route("/api/v1/directory", aw::get().to(guild::directory))
-        .route("/api/v1/reports", aw::post().to(guild::mastodon_report))
+        .route("/api/v1/directory", aw::get().to(directory::directory))
+        .route(
+            "/api/v1/reports",
+            aw::post().to(communities::reports::mastodon_report),
+        )
         .route("/api/v1/blocks", aw::get().to(follows::blocks))
         .route("/api/v1/mutes", aw::get().to(follows::mutes))
-        .route("/api/v1/bookmarks", aw::get().to(statuses::bookmarks))
-        .route("/api/v1/favourites", aw::get().to(statuses::favourites))
+        .route("/api/v1/bookmarks", aw::get().to(timelines::bookmarks))
+        .route("/api/v1/favourites", aw::get().to(timelines::favourites))
         .route("/api/v1/conversations", aw::get().to(conversations::list))
         .route("/api/v1/markers", aw::get().to(markers::markers))
         .route("/api/v1/markers", aw::post().to(markers::save_markers))
@@ -65,7 +70,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/search", aw::get().to(accounts::search_accounts))
                 .route("/relationships", aw::get().to(accounts::relationships))
                 .route("/{id:\\d+}", aw::get().to(accounts::get))
-                .route("/{id:\\d+}/statuses", aw::get().to(statuses::by_account))
+                .route("/{id:\\d+}/statuses", aw::get().to(timelines::by_account))
                 .route("/{id:\\d+}/followers", aw::get().to(follows::followers))
                 .route("/{id:\\d+}/following", aw::get().to(follows::following))
                 .route("/{id:\\d+}/lists", aw::get().to(lists::of_account))
@@ -107,10 +112,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         )
         .service(
             aw::scope("/api/v1/timelines")
-                .route("/home", aw::get().to(statuses::home))
-                .route("/public", aw::get().to(statuses::public))
-                .route("/tag/{hashtag}", aw::get().to(statuses::tag))
-                .route("/list/{id:\\d+}", aw::get().to(statuses::list)),
+                .route("/home", aw::get().to(timelines::home))
+                .route("/public", aw::get().to(timelines::public))
+                .route("/tag/{hashtag}", aw::get().to(timelines::tag))
+                .route("/list/{id:\\d+}", aw::get().to(timelines::list)),
         )
         .service(
             aw::scope("/api/v1/notifications")
@@ -162,59 +167,5 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/follow", aw::post().to(tags::follow))
                 .route("/unfollow", aw::post().to(tags::unfollow)),
         )
-        .service(guild_routes());
-}
-
-/// Guild's community API, under `/api/v1/guild`.
-fn guild_routes() -> actix_web::Scope {
-    let community = "/communities/{id:\\d+}";
-    let path = |rest: &str| format!("{community}{rest}");
-    aw::scope("/api/v1/guild")
-        .route("/communities", aw::post().to(guild::create))
-        .route("/communities", aw::get().to(guild::list))
-        .route(community, aw::get().to(guild::get))
-        .route(community, aw::patch().to(guild::update))
-        .route(&path("/moderators"), aw::get().to(guild::moderators))
-        .route(&path("/moderators"), aw::post().to(guild::add_moderator))
-        .route(
-            &path("/moderators/{account_id:\\d+}"),
-            aw::delete().to(guild::remove_moderator),
-        )
-        .route(&path("/bans"), aw::get().to(guild::bans))
-        .route(&path("/bans"), aw::post().to(guild::ban))
-        .route(
-            &path("/bans/{account_id:\\d+}"),
-            aw::delete().to(guild::unban),
-        )
-        .route(&path("/join_requests"), aw::get().to(guild::join_requests))
-        .route(
-            &path("/join_requests/{account_id:\\d+}/authorize"),
-            aw::post().to(guild::authorize_join),
-        )
-        .route(
-            &path("/join_requests/{account_id:\\d+}/reject"),
-            aw::post().to(guild::reject_join),
-        )
-        .route(&path("/invites"), aw::get().to(guild::invites))
-        .route(&path("/invites"), aw::post().to(guild::create_invite))
-        .route(
-            &path("/invites/{invite_id:\\d+}"),
-            aw::delete().to(guild::revoke_invite),
-        )
-        .route(&path("/reports"), aw::get().to(guild::community_reports))
-        .route(
-            &path("/reports/{report_id:\\d+}/resolve"),
-            aw::post().to(guild::resolve_report),
-        )
-        .route(
-            &path("/moderation_log"),
-            aw::get().to(guild::moderation_log),
-        )
-        .route(&path("/health"), aw::get().to(guild::health))
-        .route("/invites/{token}", aw::post().to(guild::redeem_invite))
-        .route("/statuses/{id:\\d+}/report", aw::post().to(guild::report))
-        .route(
-            "/statuses/{id:\\d+}/{action:remove|restore|lock|unlock|pin|unpin}",
-            aw::post().to(guild::moderate_status),
-        )
+        .service(communities::routes());
 }

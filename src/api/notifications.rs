@@ -3,7 +3,7 @@
 use super::auth::Auth;
 use super::entities::{account::Account, status, time};
 use super::pagination::{paged_response, PageParams};
-use super::params::{string_list, Query};
+use super::params::{parse_id, string_list, Query};
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::service::notifications as notification_service;
@@ -66,7 +66,8 @@ fn render(
             if let Some(id) = n.report_id {
                 let report = reports.get(&id)?;
                 let target = accounts.get(&report.target_account_id)?;
-                body["report"] = super::guild::mastodon_report_json(report, target, base);
+                body["report"] =
+                    super::entities::community::mastodon_report_json(report, target, base);
             }
             Some(body)
         })
@@ -102,10 +103,6 @@ pub async fn list(
         })
         .await?;
     Ok(paged_response(&req, &ctx.config.base_url(), page, &ids).json(body))
-}
-
-fn parse_id(id: &str) -> Result<i64, Error> {
-    id.parse().map_err(|_| Error::NotFound)
 }
 
 /// `GET /api/v1/notifications/{id}`

@@ -226,6 +226,11 @@ pub fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>
     })
 }
 
+/// An id from a path or a form: ids are numbers, so anything else names nothing (404).
+pub fn parse_id(id: &str) -> Result<i64, Error> {
+    id.parse().map_err(|_| Error::NotFound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,7 @@ use crate::ids::next_id;
 use crate::protocol::activity;
 use crate::store::{
     accounts::Account,
-    communities,
-    follows::{self},
-    moderation,
+    communities, follows, moderation,
     statuses::{self, Status},
 };
 use serde_json::Value;

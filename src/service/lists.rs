@@ -5,7 +5,7 @@ use crate::domain::FollowState;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::store::{
-    follows::{self},
+    follows,
     lists::{self as list_store, List},
 };
 

@@ -5,8 +5,7 @@ use crate::domain::{AccountKind, FollowState, Visibility};
 use crate::error::Error;
 use crate::store::{
     accounts::Account,
-    blocks, communities,
-    follows::{self},
+    blocks, communities, follows,
     statuses::{self, Status},
 };
 use std::collections::{HashMap, HashSet};

@@ -7,10 +7,7 @@ use crate::protocol::accepts_activity_json;
 use crate::service::setup;
 use crate::service::visibility;
 use crate::state::Ctx;
-use crate::store::{
-    accounts::{self},
-    stats, statuses,
-};
+use crate::store::{accounts, stats, statuses};
 use actix_web::{
     guard,
     http::header,
