@@ -21,9 +21,9 @@ pub fn generate_keypair() -> Result<KeyPair, Error> {
     let key = openssl::pkey::PKey::from_rsa(rsa)?;
     Ok(KeyPair {
         public_pem: String::from_utf8(key.public_key_to_pem()?)
-            .map_err(|e| Error::internal(e.to_string()))?,
+            .map_err(|e| Error::caused_by("key is not UTF-8", e))?,
         private_pem: String::from_utf8(key.private_key_to_pem_pkcs8()?)
-            .map_err(|e| Error::internal(e.to_string()))?,
+            .map_err(|e| Error::caused_by("key is not UTF-8", e))?,
     })
 }
 

@@ -2,78 +2,77 @@
 //! internal details go to the log, never to the client.
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
-use std::fmt;
 
 /// The reason given when federation policy refuses a domain; errors carrying it answer 403.
 pub const REFUSED_BY_POLICY: &str = "domain refused by this instance's federation policy";
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// 400: the request is malformed.
+    #[error("{0}")]
     BadRequest(String),
     /// 401: no or invalid credentials.
+    #[error("{0}")]
     Unauthorized(String),
     /// 403: understood, but not allowed.
+    #[error("{0}")]
     Forbidden(String),
     /// 404: no such thing (or not visible to the caller).
+    #[error("Record not found")]
     NotFound,
     /// 410: it existed and was deleted.
+    #[error("Record deleted")]
     Gone,
     /// 409: conflicts with existing state, such as a taken username.
+    #[error("{0}")]
     Conflict(String),
     /// 422: well-formed but invalid values, as Mastodon reports validation failures.
+    #[error("{0}")]
     Unprocessable(String),
     /// 502: another server could not be reached or gave something unreadable.
+    #[error("{0}")]
     Upstream(String),
     /// 429: over the rate limit.
+    #[error("Too many requests")]
     TooManyRequests,
-    /// 500: a fault of ours; the message is logged, not shown.
-    Internal(String),
+    /// 500: a fault of ours. The cause, with what caused it in turn, is logged, not shown.
+    #[error("{0:#}")]
+    Internal(anyhow::Error),
 }
 
 impl Error {
+    /// A fault of ours described in words.
     pub fn internal(message: impl Into<String>) -> Error {
-        Error::Internal(message.into())
+        Error::Internal(anyhow::Error::msg(message.into()))
+    }
+
+    /// A fault of ours caused by `cause`, which is kept (and logged) with its own causes.
+    pub fn caused_by(
+        what: &'static str,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Internal(anyhow::Error::new(cause).context(what))
     }
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::BadRequest(m)
-            | Error::Unauthorized(m)
-            | Error::Forbidden(m)
-            | Error::Conflict(m)
-            | Error::Unprocessable(m)
-            | Error::Upstream(m)
-            | Error::Internal(m) => f.write_str(m),
-            Error::NotFound => f.write_str("Record not found"),
-            Error::Gone => f.write_str("Record deleted"),
-            Error::TooManyRequests => f.write_str("Too many requests"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Error {
         match e {
             diesel::result::Error::NotFound => Error::NotFound,
-            e => Error::Internal(format!("database error: {e}")),
+            e => Error::caused_by("database error", e),
         }
     }
 }
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Error {
-        Error::Internal(format!("JSON error: {e}"))
+        Error::caused_by("JSON error", e)
     }
 }
 
 impl From<openssl::error::ErrorStack> for Error {
     fn from(e: openssl::error::ErrorStack) -> Error {
-        Error::Internal(format!("OpenSSL error: {e}"))
+        Error::caused_by("OpenSSL error", e)
     }
 }
 
@@ -135,12 +134,30 @@ impl ResponseError for Error {
 
     fn error_response(&self) -> HttpResponse {
         let message = match self {
-            Error::Internal(m) => {
-                tracing::error!("{m}");
+            Error::Internal(cause) => {
+                tracing::error!("{cause:#}");
                 "Internal server error".to_string()
             }
             e => e.to_string(),
         };
         HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": message }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn internal_errors_keep_their_cause_and_show_clients_nothing_of_it() {
+        let cause = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let error = Error::from(cause);
+        let Error::Internal(inner) = &error else {
+            panic!("a JSON failure of ours is internal: {error:?}");
+        };
+        assert_eq!(inner.chain().count(), 2, "context and cause: {inner:#}");
+        assert!(error.to_string().starts_with("JSON error: EOF"), "{error}");
+        let body = actix_web::ResponseError::error_response(&error);
+        assert_eq!(body.status(), 500);
     }
 }

@@ -53,7 +53,7 @@ pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppSt
         .allow_http_urls(config.insecure_federation)
         .build()
         .await
-        .map_err(|e| Error::internal(format!("federation settings: {e}")))
+        .map_err(|e| Error::caused_by("federation settings", e))
 }
 
 /// Open the database, apply migrations and print the setup link when no admin exists.
@@ -66,7 +66,7 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || db.migrate())
         .await
-        .map_err(|e| Error::internal(e.to_string()))??;
+        .map_err(|e| Error::caused_by("database migration task failed", e))??;
     let config = state.config.clone();
     let link = state
         .db

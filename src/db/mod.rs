@@ -70,7 +70,7 @@ impl ManageConnection for Manager {
         match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url)
                 .map(DbConn::Pg)
-                .map_err(|e| Error::internal(format!("cannot connect to PostgreSQL: {e}"))),
+                .map_err(|e| Error::caused_by("cannot connect to PostgreSQL", e)),
             Backend::Sqlite => {
                 let path = sqlite_path(&self.url);
                 let mut conn = SqliteConnection::establish(path).map_err(|e| {
@@ -82,7 +82,7 @@ impl ManageConnection for Manager {
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                 )
-                .map_err(|e| Error::internal(format!("cannot configure SQLite: {e}")))?;
+                .map_err(|e| Error::caused_by("cannot configure SQLite", e))?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -133,7 +133,7 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
-            .map_err(|e| Error::internal(format!("cannot open database pool: {e}")))?;
+            .map_err(|e| Error::caused_by("cannot open database pool", e))?;
         Ok(Db { pool, backend })
     }
 
@@ -157,7 +157,7 @@ impl Db {
     pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
         self.pool
             .get()
-            .map_err(|e| Error::internal(format!("no database connection available: {e}")))
+            .map_err(|e| Error::caused_by("no database connection available", e))
     }
 
     /// Run `f` with a connection on the blocking thread pool.
@@ -169,7 +169,7 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || f(&mut *db.conn()?))
             .await
-            .map_err(|e| Error::internal(format!("database task failed: {e}")))?
+            .map_err(|e| Error::caused_by("database task failed", e))?
     }
 }
 

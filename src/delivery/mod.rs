@@ -48,10 +48,7 @@ pub fn enqueue(
     let ap_id = activity["id"]
         .as_str()
         .ok_or_else(|| Error::internal("outbound activity without id"))?;
-    let object = match &activity["object"] {
-        Value::String(id) => Some(id.as_str()),
-        object => object["id"].as_str(),
-    };
+    let object = crate::protocol::id_of(&activity["object"]);
     let now = crate::time::now();
     let mut seen = std::collections::HashSet::new();
     let mut targets = Vec::new();
@@ -144,7 +141,7 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
             !config.insecure_federation,
         ))
         .build()
-        .map_err(|e| Error::internal(format!("cannot build HTTP client: {e}")))
+        .map_err(|e| Error::caused_by("cannot build HTTP client", e))
 }
 
 /// The delivery worker of this process: the HTTP client, parsed signing keys, and requests

@@ -5,6 +5,7 @@
 pub mod actors;
 pub mod collections;
 pub mod inbox;
+pub mod incoming;
 pub mod moderation;
 pub mod nodeinfo;
 pub mod objects;

@@ -5,19 +5,12 @@
 
 use super::actors::ApAccount;
 use crate::error::Error;
-use crate::protocol::{actor::featured_of, moderators_collection};
+use crate::protocol::{activity::Kind, actor::featured_of, id_of, moderators_collection};
 use crate::service::moderation::{Action, BanOrder};
 use crate::state::AppState;
 use crate::store::{accounts as account_store, accounts::Account, communities, statuses};
 use activitypub_federation::{config::Data, fetch::object_id::ObjectId};
 use serde_json::Value;
-
-/// Activity types that carry moderation (besides `Delete` and `Undo`, which may).
-pub const KINDS: &[&str] = &["Lock", "Add", "Remove", "Block"];
-
-fn id_of(value: &Value) -> Option<&str> {
-    value.as_str().or_else(|| value["id"].as_str())
-}
 
 /// Whether `activity` is a moderator's action: a moderation type, a `Delete` of a post by
 /// someone other than its author, or an `Undo` of one of those.
@@ -27,7 +20,7 @@ pub async fn is_moderation(data: &Data<AppState>, activity: &Value) -> Result<bo
         kind => (kind, activity),
     };
     match kind {
-        Some(kind) if KINDS.contains(&kind) => Ok(true),
+        Some(kind) if Kind::parse(kind).is_some_and(Kind::is_moderation) => Ok(true),
         Some("Delete") => {
             let (Some(actor), Some(object)) = (id_of(&inner["actor"]), id_of(&inner["object"]))
             else {

@@ -157,3 +157,67 @@ pub fn flag(id: &str, actor: &str, community: &str, object: &str, comment: &str)
 pub fn block(id: &str, actor: &str, object: &str) -> Value {
     json!({ "@context": AS_CONTEXT, "id": id, "type": "Block", "actor": actor, "object": object })
 }
+
+/// Activity types Guild acts on when they arrive; any other is acknowledged and dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Follow,
+    Accept,
+    Reject,
+    Undo,
+    Create,
+    Update,
+    Delete,
+    Announce,
+    Like,
+    Lock,
+    Add,
+    Remove,
+    Block,
+    Flag,
+}
+
+impl Kind {
+    const ALL: [(Kind, &'static str); 14] = [
+        (Kind::Follow, "Follow"),
+        (Kind::Accept, "Accept"),
+        (Kind::Reject, "Reject"),
+        (Kind::Undo, "Undo"),
+        (Kind::Create, "Create"),
+        (Kind::Update, "Update"),
+        (Kind::Delete, "Delete"),
+        (Kind::Announce, "Announce"),
+        (Kind::Like, "Like"),
+        (Kind::Lock, "Lock"),
+        (Kind::Add, "Add"),
+        (Kind::Remove, "Remove"),
+        (Kind::Block, "Block"),
+        (Kind::Flag, "Flag"),
+    ];
+
+    /// The kind named by an activity's `type`, if Guild acts on it.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Kind::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    /// Types only moderators send (Lemmy's shapes); a `Delete` or `Undo` may carry
+    /// moderation too, which depends on what it deletes or undoes.
+    pub fn is_moderation(self) -> bool {
+        matches!(self, Kind::Lock | Kind::Add | Kind::Remove | Kind::Block)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+        let name = String::deserialize(d)?;
+        Kind::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("{name} is not handled here")))
+    }
+}

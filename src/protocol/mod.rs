@@ -33,6 +33,16 @@ pub fn domain_of(url: &url::Url) -> String {
     }
 }
 
+/// The id of an object given by reference or inline; of a list, the first (Mastodon's
+/// `Flag` names several objects).
+pub fn id_of(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::String(id) => Some(id),
+        serde_json::Value::Array(items) => items.first().and_then(id_of),
+        object => object["id"].as_str(),
+    }
+}
+
 /// Whether a URL from another server may be shown as a link: http or https only.
 pub fn is_web(url: &url::Url) -> bool {
     matches!(url.scheme(), "http" | "https")

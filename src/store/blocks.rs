@@ -136,9 +136,7 @@ pub fn blocks_page(
         .filter(blocks::account_id.eq(account_id))
         .select((blocks::id, blocks::target_account_id))
         .into_boxed();
-    let mut rows: Vec<(i64, i64)> = keyset!(query, blocks::id, page).load(conn)?;
-    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
-    Ok(rows)
+    Ok(load_page!(conn, query, blocks::id, page))
 }
 
 /// A page of (mute id, muted account id), newest first.
@@ -151,9 +149,7 @@ pub fn mutes_page(
         .filter(mutes::account_id.eq(account_id))
         .select((mutes::id, mutes::target_account_id))
         .into_boxed();
-    let mut rows: Vec<(i64, i64)> = keyset!(query, mutes::id, page).load(conn)?;
-    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
-    Ok(rows)
+    Ok(load_page!(conn, query, mutes::id, page))
 }
 
 /// Among `others`: whom `account_id` blocks, and who blocks `account_id`.

@@ -52,8 +52,5 @@ pub fn page(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<(i64, 
         .filter(bookmarks::account_id.eq(account_id))
         .select((bookmarks::id, bookmarks::status_id))
         .into_boxed();
-    let query = keyset!(query, bookmarks::id, page);
-    let mut rows: Vec<(i64, i64)> = query.load(conn)?;
-    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
-    Ok(rows)
+    Ok(load_page!(conn, query, bookmarks::id, page))
 }

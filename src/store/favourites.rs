@@ -104,7 +104,5 @@ pub fn page(
         .filter(favourites::account_id.eq(account_id))
         .select((favourites::id, favourites::status_id))
         .into_boxed();
-    let mut rows: Vec<(i64, i64)> = keyset!(query, favourites::id, page).load(conn)?;
-    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
-    Ok(rows)
+    Ok(load_page!(conn, query, favourites::id, page))
 }

@@ -135,7 +135,5 @@ pub fn timeline(conn: &mut DbConn, list_id: i64, page: Page) -> Result<Vec<Statu
         .filter(statuses::removed_at.is_null())
         .select(Status::as_select())
         .into_boxed();
-    let mut rows: Vec<Status> = keyset!(query, statuses::id, page).load(conn)?;
-    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
-    Ok(rows)
+    Ok(load_page!(conn, query, statuses::id, page))
 }

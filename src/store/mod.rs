@@ -20,6 +20,31 @@ macro_rules! keyset {
     }};
 }
 
+/// Load a keyset page of `query` (see [`keyset!`]), newest first.
+macro_rules! load_page {
+    ($conn:expr, $query:expr, $column:expr, $page:expr) => {
+        $crate::store::newest_first(keyset!($query, $column, $page).load($conn)?)
+    };
+}
+
+/// Rows of a keyset-paged list: the id the page is cut at.
+pub trait Keyed {
+    fn cursor(&self) -> i64;
+}
+
+/// (cursor id, value) rows, as the lists of marks and follows load them.
+impl<T> Keyed for (i64, T) {
+    fn cursor(&self) -> i64 {
+        self.0
+    }
+}
+
+/// A page newest first, whichever way it was read (`min_id` reads the oldest first).
+pub fn newest_first<T: Keyed>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort_by_key(|row| std::cmp::Reverse(row.cursor()));
+    rows
+}
+
 pub mod accounts;
 pub mod blocks;
 pub mod bookmarks;

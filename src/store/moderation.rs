@@ -234,6 +234,12 @@ impl LogEntry {
     }
 }
 
+impl super::Keyed for LogEntry {
+    fn cursor(&self) -> i64 {
+        self.id
+    }
+}
+
 pub fn insert_log(conn: &mut DbConn, entry: &LogEntry) -> Result<(), Error> {
     diesel::insert_into(moderation_log::table)
         .values(entry)
@@ -251,7 +257,5 @@ pub fn log(
         .filter(moderation_log::community_id.eq(community_id))
         .select(LogEntry::as_select())
         .into_boxed();
-    let mut rows: Vec<LogEntry> = keyset!(query, moderation_log::id, page).load(conn)?;
-    rows.sort_by_key(|e| std::cmp::Reverse(e.id));
-    Ok(rows)
+    Ok(load_page!(conn, query, moderation_log::id, page))
 }

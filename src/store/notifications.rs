@@ -39,26 +39,17 @@ pub fn page(
         .filter(notifications::account_id.eq(account_id))
         .filter(notifications::kind.ne_all(exclude))
         .select(Notification::as_select())
-        .limit(page.limit)
         .into_boxed();
     if !types.is_empty() {
         query = query.filter(notifications::kind.eq_any(types));
     }
-    if let Some(max) = page.max_id {
-        query = query.filter(notifications::id.lt(max));
+    Ok(load_page!(conn, query, notifications::id, page))
+}
+
+impl super::Keyed for Notification {
+    fn cursor(&self) -> i64 {
+        self.id
     }
-    if let Some(since) = page.since_id {
-        query = query.filter(notifications::id.gt(since));
-    }
-    let mut rows: Vec<Notification> = match page.min_id {
-        Some(min) => query
-            .filter(notifications::id.gt(min))
-            .order(notifications::id.asc()),
-        None => query.order(notifications::id.desc()),
-    }
-    .load(conn)?;
-    rows.sort_by_key(|n| std::cmp::Reverse(n.id));
-    Ok(rows)
 }
 
 pub fn by_id(conn: &mut DbConn, account_id: i64, id: i64) -> Result<Option<Notification>, Error> {

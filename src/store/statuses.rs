@@ -230,14 +230,15 @@ pub struct Page {
 
 type Boxed<'a> = statuses::BoxedQuery<'a, crate::db::DbBackend>;
 
-fn paged(query: Boxed<'_>, page: Page) -> Boxed<'_> {
-    keyset!(query, statuses::id, page)
+fn load_statuses(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Status>, Error> {
+    let query = query.select(Status::as_select());
+    Ok(load_page!(conn, query, statuses::id, page))
 }
 
-fn load_page(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Status>, Error> {
-    let mut rows: Vec<Status> = paged(query, page).select(Status::as_select()).load(conn)?;
-    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
-    Ok(rows)
+impl super::Keyed for Status {
+    fn cursor(&self) -> i64 {
+        self.id
+    }
 }
 
 /// Home: the viewer's own statuses, those of accounts it follows, those in communities it
@@ -275,7 +276,7 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
                     .and(statuses::visibility.eq(Visibility::Public))),
         )
         .into_boxed();
-    load_page(conn, query, page)
+    load_statuses(conn, query, page)
 }
 
 /// Public timeline: public posts (no boosts), local only or remote only if asked, without
@@ -299,7 +300,7 @@ pub fn public(
     if let Some(local) = local {
         query = query.filter(statuses::local.eq(local));
     }
-    load_page(conn, query, page)
+    load_statuses(conn, query, page)
 }
 
 /// An account's statuses, newest first, optionally without replies or boosts, or only
@@ -333,7 +334,7 @@ pub fn by_account(
             .select(status_tags::status_id);
         query = query.filter(statuses::id.eq_any(with_tag));
     }
-    load_page(conn, query, page)
+    load_statuses(conn, query, page)
 }
 
 /// Which of `status_ids` the account has boosted.
@@ -538,9 +539,7 @@ pub fn direct_of(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<S
         )
         .select(Status::as_select())
         .into_boxed();
-    let mut rows: Vec<Status> = keyset!(query, statuses::id, page).load(conn)?;
-    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
-    Ok(rows)
+    Ok(load_page!(conn, query, statuses::id, page))
 }
 
 /// Pin a status to its author's profile, or unpin it.

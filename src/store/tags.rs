@@ -63,9 +63,7 @@ pub fn timeline(
     if let Some(local) = local {
         query = query.filter(statuses::local.eq(local));
     }
-    let mut rows: Vec<Status> = keyset!(query, statuses::id, page).load(conn)?;
-    rows.sort_by_key(|s| std::cmp::Reverse(s.id));
-    Ok(rows)
+    Ok(load_page!(conn, query, statuses::id, page))
 }
 
 /// Tags of public posts that start with `prefix`, most used first.
@@ -132,7 +130,5 @@ pub fn followed_page(
         .filter(followed_tags::account_id.eq(account_id))
         .select((followed_tags::id, followed_tags::tag))
         .into_boxed();
-    let mut rows: Vec<(i64, String)> = keyset!(query, followed_tags::id, page).load(conn)?;
-    rows.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
-    Ok(rows)
+    Ok(load_page!(conn, query, followed_tags::id, page))
 }

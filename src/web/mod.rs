@@ -95,9 +95,7 @@ pub fn html<T: Template>(
     status: actix_web::http::StatusCode,
     page: &T,
 ) -> Result<HttpResponse, Error> {
-    let body = page
-        .render()
-        .map_err(|e| Error::internal(format!("template: {e}")))?;
+    let body = page.render().map_err(|e| Error::caused_by("template", e))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
