@@ -48,70 +48,36 @@ async fn account_page(
     .await
 }
 
-/// `GET /api/v1/blocks`
-pub async fn blocks(
+/// `GET /api/v1/blocks` and `/api/v1/mutes`
+pub async fn blocks_or_mutes(
     ctx: Ctx,
     req: HttpRequest,
     auth: Auth,
+    list: Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
-    let me = auth.user("read:blocks")?.1.id;
-    marked_accounts(&ctx, &req, params, move |conn, page| {
-        crate::store::blocks::blocks_page(conn, me, page)
+    let blocks = list.as_str() == "blocks";
+    let scope = if blocks { "read:blocks" } else { "read:mutes" };
+    let me = auth.user(scope)?.1.id;
+    marked_accounts(&ctx, &req, params, move |conn, page| match blocks {
+        true => crate::store::blocks::blocks_page(conn, me, page),
+        false => crate::store::blocks::mutes_page(conn, me, page),
     })
     .await
 }
 
-/// `GET /api/v1/mutes`
-pub async fn mutes(
-    ctx: Ctx,
-    req: HttpRequest,
-    auth: Auth,
-    Query(params): Query<PageParams>,
-) -> Result<HttpResponse, Error> {
-    let me = auth.user("read:mutes")?.1.id;
-    marked_accounts(&ctx, &req, params, move |conn, page| {
-        crate::store::blocks::mutes_page(conn, me, page)
-    })
-    .await
-}
-
-/// `GET /api/v1/accounts/{id}/followers` (members, for a community)
-pub async fn followers(
+/// `GET /api/v1/accounts/{id}/followers` (members, for a community) and `…/following`
+pub async fn followers_or_following(
     ctx: Ctx,
     req: HttpRequest,
     _auth: MaybeAuth,
-    id: Path<String>,
+    path: Path<(String, String)>,
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
-    account_page(
-        &ctx,
-        &req,
-        parse_id(&id)?,
-        true,
-        FollowState::Accepted,
-        params,
-    )
-    .await
-}
-
-/// `GET /api/v1/accounts/{id}/following`
-pub async fn following(
-    ctx: Ctx,
-    req: HttpRequest,
-    _auth: MaybeAuth,
-    id: Path<String>,
-    Query(params): Query<PageParams>,
-) -> Result<HttpResponse, Error> {
-    account_page(
-        &ctx,
-        &req,
-        parse_id(&id)?,
-        false,
-        FollowState::Accepted,
-        params,
-    )
-    .await
+    let (id, side) = path.into_inner();
+    let followers = side == "followers";
+    let id = parse_id(&id)?;
+    account_page(&ctx, &req, id, followers, FollowState::Accepted, params).await
 }
 
 /// `GET /api/v1/follow_requests`: who waits for the signed-in person's decision.
@@ -125,14 +91,16 @@ pub async fn requests(
     account_page(&ctx, &req, me.id, true, FollowState::Pending, params).await
 }
 
-async fn decide(
+/// `POST /api/v1/follow_requests/{id}/{authorize|reject}`
+pub async fn decide(
     ctx: Ctx,
     auth: Auth,
-    id: Path<String>,
-    accept: bool,
+    path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user("write:follows")?;
+    let (id, decision) = path.into_inner();
     let (me, requester, config) = (me.clone(), parse_id(&id)?, ctx.config.clone());
+    let accept = decision == "authorize";
     let body = ctx
         .db
         .run(move |conn| {
@@ -142,14 +110,4 @@ async fn decide(
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// `POST /api/v1/follow_requests/{id}/authorize`
-pub async fn authorize(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    decide(ctx, auth, id, true).await
-}
-
-/// `POST /api/v1/follow_requests/{id}/reject`
-pub async fn reject(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    decide(ctx, auth, id, false).await
 }

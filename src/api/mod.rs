@@ -47,8 +47,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/api/v1/reports",
             aw::post().to(communities::reports::mastodon_report),
         )
-        .route("/api/v1/blocks", aw::get().to(follows::blocks))
-        .route("/api/v1/mutes", aw::get().to(follows::mutes))
+        .route(
+            "/api/v1/{list:blocks|mutes}",
+            aw::get().to(follows::blocks_or_mutes),
+        )
         .route("/api/v1/bookmarks", aw::get().to(timelines::bookmarks))
         .route("/api/v1/favourites", aw::get().to(timelines::favourites))
         .route("/api/v1/conversations", aw::get().to(conversations::list))
@@ -71,8 +73,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/relationships", aw::get().to(accounts::relationships))
                 .route("/{id:\\d+}", aw::get().to(accounts::get))
                 .route("/{id:\\d+}/statuses", aw::get().to(timelines::by_account))
-                .route("/{id:\\d+}/followers", aw::get().to(follows::followers))
-                .route("/{id:\\d+}/following", aw::get().to(follows::following))
+                .route(
+                    "/{id:\\d+}/{side:followers|following}",
+                    aw::get().to(follows::followers_or_following),
+                )
                 .route("/{id:\\d+}/lists", aw::get().to(lists::of_account))
                 .route("/{id:\\d+}/follow", aw::post().to(accounts::follow))
                 .route("/{id:\\d+}/unfollow", aw::post().to(accounts::unfollow))
@@ -91,24 +95,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/{id:\\d+}/history", aw::get().to(statuses::history))
                 .route("/{id:\\d+}/context", aw::get().to(statuses::context))
                 .route(
-                    "/{id:\\d+}/favourited_by",
-                    aw::get().to(statuses::favourited_by),
+                    "/{id:\\d+}/{list:favourited_by|reblogged_by}",
+                    aw::get().to(statuses::who),
                 )
                 .route(
-                    "/{id:\\d+}/reblogged_by",
-                    aw::get().to(statuses::reblogged_by),
-                )
-                .route("/{id:\\d+}/favourite", aw::post().to(statuses::favourite))
-                .route(
-                    "/{id:\\d+}/unfavourite",
-                    aw::post().to(statuses::unfavourite),
-                )
-                .route("/{id:\\d+}/reblog", aw::post().to(statuses::reblog))
-                .route("/{id:\\d+}/unreblog", aw::post().to(statuses::unreblog))
-                .route("/{id:\\d+}/bookmark", aw::post().to(statuses::bookmark))
-                .route("/{id:\\d+}/unbookmark", aw::post().to(statuses::unbookmark))
-                .route("/{id:\\d+}/pin", aw::post().to(statuses::pin))
-                .route("/{id:\\d+}/unpin", aw::post().to(statuses::unpin)),
+                    "/{id:\\d+}/{action:favourite|unfavourite|reblog|unreblog|bookmark|unbookmark|pin|unpin}",
+                    aw::post().to(statuses::interact),
+                ),
         )
         .service(
             aw::scope("/api/v1/timelines")
@@ -127,8 +120,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             aw::scope("/api/v1/follow_requests")
                 .route("", aw::get().to(follows::requests))
-                .route("/{id:\\d+}/authorize", aw::post().to(follows::authorize))
-                .route("/{id:\\d+}/reject", aw::post().to(follows::reject)),
+                .route(
+                    "/{id:\\d+}/{decision:authorize|reject}",
+                    aw::post().to(follows::decide),
+                ),
         )
         .route("/api/v1/filters", aw::get().to(filters::index_v1))
         .service(

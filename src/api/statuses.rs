@@ -7,7 +7,7 @@ use super::params::{flexible_bool, parse_id, Params};
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::federation::resolve;
-use crate::service::{interactions, statuses as status_service, text, visibility};
+use crate::service::{bookmarks, interactions, statuses as status_service, text, visibility};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -44,6 +44,34 @@ async fn load(ctx: &Ctx, id: &str) -> Result<StatusRow, Error> {
         .run(move |conn| status_store::by_id(conn, id))
         .await?
         .ok_or(Error::NotFound)
+}
+
+/// Run `read` with status `id` if the signed-in viewer (or an anonymous one) may see it,
+/// and answer what it gives as JSON; 404 otherwise.
+async fn read_visible<F, T>(
+    ctx: &Ctx,
+    auth: &MaybeAuth,
+    id: &str,
+    read: F,
+) -> Result<HttpResponse, Error>
+where
+    F: FnOnce(&mut crate::db::DbConn, Option<&Account>, StatusRow) -> Result<T, Error>
+        + Send
+        + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    let row = load(ctx, id).await?;
+    let viewer = auth.viewer("read:statuses").cloned();
+    let body = ctx
+        .db
+        .run(move |conn| {
+            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
+                return Err(Error::NotFound);
+            }
+            read(conn, viewer.as_ref(), row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Deserialize)]
@@ -179,14 +207,42 @@ pub async fn delete(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
 type Interaction =
     fn(&mut crate::db::DbConn, &crate::config::Config, &Account, i64) -> Result<i64, Error>;
 
-/// Favourite, unfavourite, boost or unboost, answering the (original) status.
-async fn interact(
+/// `POST /api/v1/statuses/{id}/{action}`: favourite, unfavourite, reblog, unreblog,
+/// bookmark, unbookmark, pin or unpin a status the person may see; answers the status (for
+/// a reblog, the new boost).
+pub async fn interact(
     ctx: Ctx,
     auth: Auth,
-    id: Path<String>,
-    scope: &str,
-    action: Interaction,
+    path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
+    let (id, verb) = path.into_inner();
+    let (scope, action): (&str, Interaction) = match verb.as_str() {
+        "favourite" => ("write:favourites", |c, cfg, a, s| {
+            interactions::favourite(c, cfg, a, s).map(|_| s)
+        }),
+        "unfavourite" => ("write:favourites", |c, cfg, a, s| {
+            interactions::unfavourite(c, cfg, a, s).map(|_| s)
+        }),
+        "reblog" => ("write:statuses", |c, cfg, a, s| {
+            interactions::reblog(c, cfg, a, s).map(|boost| boost.id)
+        }),
+        "unreblog" => ("write:statuses", |c, cfg, a, s| {
+            interactions::unreblog(c, cfg, a, s).map(|_| s)
+        }),
+        "bookmark" => ("write:bookmarks", |c, _, a, s| {
+            bookmarks::add(c, a.id, s).map(|_| s)
+        }),
+        "unbookmark" => ("write:bookmarks", |c, _, a, s| {
+            bookmarks::remove(c, a.id, s).map(|_| s)
+        }),
+        "pin" => ("write:accounts", |c, _, a, s| {
+            status_service::pin_to_profile(c, a, s, true).map(|_| s)
+        }),
+        "unpin" => ("write:accounts", |c, _, a, s| {
+            status_service::pin_to_profile(c, a, s, false).map(|_| s)
+        }),
+        _ => return Err(Error::NotFound),
+    };
     let (_, account) = auth.user(scope)?;
     let account = account.clone();
     let row = load(&ctx, &id).await?;
@@ -204,171 +260,77 @@ async fn interact(
     Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), visible).await?))
 }
 
-pub async fn favourite(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:favourites", |c, cfg, a, s| {
-        interactions::favourite(c, cfg, a, s).map(|_| s)
-    })
-    .await
-}
-
-pub async fn unfavourite(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:favourites", |c, cfg, a, s| {
-        interactions::unfavourite(c, cfg, a, s).map(|_| s)
-    })
-    .await
-}
-
-pub async fn reblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:statuses", |c, cfg, a, s| {
-        interactions::reblog(c, cfg, a, s).map(|boost| boost.id)
-    })
-    .await
-}
-
-pub async fn unreblog(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:statuses", |c, cfg, a, s| {
-        interactions::unreblog(c, cfg, a, s).map(|_| s)
-    })
-    .await
-}
-
-pub async fn pin(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:accounts", |c, _, a, s| {
-        status_service::pin_to_profile(c, a, s, true).map(|_| s)
-    })
-    .await
-}
-
-pub async fn unpin(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:accounts", |c, _, a, s| {
-        status_service::pin_to_profile(c, a, s, false).map(|_| s)
-    })
-    .await
-}
-
-pub async fn bookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
-        crate::service::bookmarks::add(c, a.id, s).map(|_| s)
-    })
-    .await
-}
-
-pub async fn unbookmark(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
-    interact(ctx, auth, id, "write:bookmarks", |c, _, a, s| {
-        crate::service::bookmarks::remove(c, a.id, s).map(|_| s)
-    })
-    .await
-}
-
 /// `GET /api/v1/statuses/{id}/history`: every version, oldest first, the current one last.
 pub async fn history(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
-    let viewer = auth.viewer("read:statuses").cloned();
-    let row = load(&ctx, &id).await?;
     let base = ctx.config.base_url();
-    let body = ctx
-        .db
-        .run(move |conn| {
-            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
-                return Err(Error::NotFound);
-            }
-            let author = account_store::by_id(conn, row.account_id)?.ok_or(Error::NotFound)?;
-            let account = super::entities::account::Account::from_row(&author, &base);
-            let current = status_store::Version {
-                title: row.title.clone(),
-                content: row.content.clone(),
-                spoiler_text: row.spoiler_text.clone(),
-                sensitive: row.sensitive,
-                created_at: row.edited_at.unwrap_or(row.created_at),
-            };
-            let mut versions = status_store::versions(conn, row.id)?;
-            versions.push(current);
-            Ok(versions
-                .iter()
-                .map(|v| {
-                    serde_json::json!({
-                        "content": super::entities::status::with_title(v.title.as_deref(), &v.content),
-                        "spoiler_text": v.spoiler_text,
-                        "sensitive": v.sensitive,
-                        "created_at": super::entities::time(v.created_at),
-                        "account": account,
-                        "media_attachments": [],
-                        "emojis": [],
-                    })
+    read_visible(&ctx, &auth, &id, move |conn, _, row| {
+        let author = account_store::by_id(conn, row.account_id)?.ok_or(Error::NotFound)?;
+        let account = super::entities::account::Account::from_row(&author, &base);
+        let current = status_store::Version {
+            title: row.title.clone(),
+            content: row.content.clone(),
+            spoiler_text: row.spoiler_text.clone(),
+            sensitive: row.sensitive,
+            created_at: row.edited_at.unwrap_or(row.created_at),
+        };
+        let mut versions = status_store::versions(conn, row.id)?;
+        versions.push(current);
+        Ok(versions
+            .iter()
+            .map(|v| {
+                serde_json::json!({
+                    "content": super::entities::status::with_title(v.title.as_deref(), &v.content),
+                    "spoiler_text": v.spoiler_text,
+                    "sensitive": v.sensitive,
+                    "created_at": super::entities::time(v.created_at),
+                    "account": account,
+                    "media_attachments": [],
+                    "emojis": [],
                 })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+            })
+            .collect::<Vec<_>>())
+    })
+    .await
 }
 
 /// `GET /api/v1/statuses/{id}/context`
 pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
-    let row = load(&ctx, &id).await?;
-    let (viewer, base) = (auth.viewer("read:statuses").cloned(), ctx.config.base_url());
-    let body = ctx
-        .db
-        .run(move |conn| {
-            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
-                return Err(Error::NotFound);
-            }
-            let (ancestors, descendants) = crate::service::threads::context(conn, &row)?;
-            let mut ancestors = visibility::filter_visible(conn, viewer.as_ref(), ancestors)?;
-            let mut descendants = visibility::filter_visible(conn, viewer.as_ref(), descendants)?;
-            if let Some(viewer) = &viewer {
-                let retain = crate::service::filters::retain_shown;
-                retain(conn, viewer.id, &mut ancestors, "thread")?;
-                retain(conn, viewer.id, &mut descendants, "thread")?;
-            }
-            Ok(serde_json::json!({
-                "ancestors": render(conn, &base, viewer.as_ref(), &ancestors)?,
-                "descendants": render(conn, &base, viewer.as_ref(), &descendants)?,
-            }))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    let base = ctx.config.base_url();
+    read_visible(&ctx, &auth, &id, move |conn, viewer, row| {
+        let (ancestors, descendants) = crate::service::threads::context(conn, &row)?;
+        let mut ancestors = visibility::filter_visible(conn, viewer, ancestors)?;
+        let mut descendants = visibility::filter_visible(conn, viewer, descendants)?;
+        if let Some(viewer) = &viewer {
+            let retain = crate::service::filters::retain_shown;
+            retain(conn, viewer.id, &mut ancestors, "thread")?;
+            retain(conn, viewer.id, &mut descendants, "thread")?;
+        }
+        Ok(serde_json::json!({
+            "ancestors": render(conn, &base, viewer, &ancestors)?,
+            "descendants": render(conn, &base, viewer, &descendants)?,
+        }))
+    })
+    .await
 }
 
-/// Accounts that favourited (or boosted, when `boosts`) a visible status.
-async fn who(
+/// `GET /api/v1/statuses/{id}/favourited_by` and `…/reblogged_by`: who favourited or
+/// boosted a visible status.
+pub async fn who(
     ctx: Ctx,
     auth: MaybeAuth,
-    id: Path<String>,
-    boosts: bool,
+    path: Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
-    let row = load(&ctx, &id).await?;
-    let (viewer, base) = (auth.viewer("read:statuses").cloned(), ctx.config.base_url());
-    let body = ctx
-        .db
-        .run(move |conn| {
-            if !visibility::can_see(conn, viewer.as_ref(), &row)? {
-                return Err(Error::NotFound);
-            }
-            let ids = match boosts {
-                true => status_store::reblogger_ids(conn, row.id, 40)?,
-                false => crate::store::favourites::favouriter_ids(conn, row.id, 40)?,
-            };
-            super::entities::account::Account::list(conn, &base, &ids)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
-}
-
-/// `GET /api/v1/statuses/{id}/favourited_by`
-pub async fn favourited_by(
-    ctx: Ctx,
-    auth: MaybeAuth,
-    id: Path<String>,
-) -> Result<HttpResponse, Error> {
-    who(ctx, auth, id, false).await
-}
-
-/// `GET /api/v1/statuses/{id}/reblogged_by`
-pub async fn reblogged_by(
-    ctx: Ctx,
-    auth: MaybeAuth,
-    id: Path<String>,
-) -> Result<HttpResponse, Error> {
-    who(ctx, auth, id, true).await
+    let (id, list) = path.into_inner();
+    let boosts = list == "reblogged_by";
+    let base = ctx.config.base_url();
+    read_visible(&ctx, &auth, &id, move |conn, _, row| {
+        let ids = match boosts {
+            true => status_store::reblogger_ids(conn, row.id, 40)?,
+            false => crate::store::favourites::favouriter_ids(conn, row.id, 40)?,
+        };
+        super::entities::account::Account::list(conn, &base, &ids)
+    })
+    .await
 }
 
 #[derive(Deserialize)]

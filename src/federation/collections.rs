@@ -1,11 +1,12 @@
-//! Followers and following collections (paged, newest first), and outbound activities by id.
+//! Actors' collections (followers, following and outboxes paged newest first; featured
+//! posts whole), and outbound activities by id.
 
 use super::actors::{activity_json, local_actor};
 use crate::domain::{AccountKind, Visibility};
 use crate::error::Error;
 use crate::protocol::{collection, featured_collection};
 use crate::state::Ctx;
-use crate::store::{deliveries, follows, statuses};
+use crate::store::{accounts::Account, deliveries, follows, statuses};
 use actix_web::{
     web::{Path, Query},
     HttpRequest, HttpResponse,
@@ -16,6 +17,31 @@ use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 40;
 
+/// `GET /users/{name}/{collection}` and `/c/{name}/{collection}`: a local person's
+/// followers, following, outbox or featured posts, or a community's members (followers),
+/// outbox or featured threads.
+pub async fn collection(
+    ctx: Ctx,
+    req: HttpRequest,
+    path: Path<(String, String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<HttpResponse, Error> {
+    super::signed_fetch::require(&ctx, &req).await?;
+    let (prefix, name, which) = path.into_inner();
+    let kind = match prefix.as_str() {
+        "c" => AccountKind::Group,
+        _ => AccountKind::Person,
+    };
+    let account = local_actor(&ctx, name, kind).await?;
+    match (which.as_str(), kind) {
+        ("followers", _) => follow_collection(ctx, account, true, query).await,
+        ("following", AccountKind::Person) => follow_collection(ctx, account, false, query).await,
+        ("outbox", _) => outbox(ctx, account, query).await,
+        ("featured", _) => featured(ctx, account).await,
+        _ => Err(Error::NotFound),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
@@ -24,12 +50,10 @@ pub struct PageQuery {
 
 async fn follow_collection(
     ctx: Ctx,
-    name: String,
-    kind: AccountKind,
+    account: Account,
     followers: bool,
     query: PageQuery,
 ) -> Result<HttpResponse, Error> {
-    let account = local_actor(&ctx, name, kind).await?;
     let suffix = if followers { "followers" } else { "following" };
     let collection = format!("{}/{suffix}", account.ap_id);
     let total = if followers {
@@ -62,57 +86,6 @@ async fn follow_collection(
         items,
         last_id,
     )))
-}
-
-pub async fn person_followers(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-    query: Query<PageQuery>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    follow_collection(
-        ctx,
-        name.into_inner(),
-        AccountKind::Person,
-        true,
-        query.into_inner(),
-    )
-    .await
-}
-
-pub async fn person_following(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-    query: Query<PageQuery>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    follow_collection(
-        ctx,
-        name.into_inner(),
-        AccountKind::Person,
-        false,
-        query.into_inner(),
-    )
-    .await
-}
-
-pub async fn group_followers(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-    query: Query<PageQuery>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    follow_collection(
-        ctx,
-        name.into_inner(),
-        AccountKind::Group,
-        true,
-        query.into_inner(),
-    )
-    .await
 }
 
 /// `GET /activities/{id}`: an activity this instance sent.
@@ -167,15 +140,9 @@ pub async fn activity(ctx: Ctx, req: HttpRequest, id: Path<i64>) -> Result<HttpR
 /// An outbox: newest first, public and unlisted only. A person's lists its posts as `Create`
 /// and its boosts as `Announce`; a community's lists what was posted in it as `Announce`, as
 /// Lemmy does. Objects are given by id, so a page is two queries however long it is.
-async fn outbox(
-    ctx: Ctx,
-    name: String,
-    kind: AccountKind,
-    query: PageQuery,
-) -> Result<HttpResponse, Error> {
-    let account = local_actor(&ctx, name, kind).await?;
+async fn outbox(ctx: Ctx, account: Account, query: PageQuery) -> Result<HttpResponse, Error> {
     let collection = format!("{}/outbox", account.ap_id);
-    let (id, group, before) = (account.id, kind == AccountKind::Group, query.max_id);
+    let (id, group, before) = (account.id, account.is_group(), query.max_id);
     if query.page.is_none() {
         let total = ctx
             .db
@@ -231,44 +198,11 @@ async fn outbox(
     )))
 }
 
-pub async fn person_outbox(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-    query: Query<PageQuery>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    outbox(
-        ctx,
-        name.into_inner(),
-        AccountKind::Person,
-        query.into_inner(),
-    )
-    .await
-}
-
-pub async fn group_outbox(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-    query: Query<PageQuery>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    outbox(
-        ctx,
-        name.into_inner(),
-        AccountKind::Group,
-        query.into_inner(),
-    )
-    .await
-}
-
 /// Pinned posts: a community's pinned threads (Lemmy reads them from here), a person's
 /// profile pins (Mastodon's); public and unlisted ones only.
-async fn featured(ctx: Ctx, name: String, kind: AccountKind) -> Result<HttpResponse, Error> {
-    let account = local_actor(&ctx, name, kind).await?;
+async fn featured(ctx: Ctx, account: Account) -> Result<HttpResponse, Error> {
     let id = account.id;
-    let pinned = match kind {
+    let pinned = match account.kind {
         AccountKind::Group => {
             ctx.db
                 .run(move |conn| statuses::pinned_in(conn, id))
@@ -287,22 +221,4 @@ async fn featured(ctx: Ctx, name: String, kind: AccountKind) -> Result<HttpRespo
         .collect();
     let id = featured_collection(&account.ap_id);
     Ok(activity_json(&collection::whole(&id, &items)))
-}
-
-pub async fn person_featured(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    featured(ctx, name.into_inner(), AccountKind::Person).await
-}
-
-pub async fn group_featured(
-    ctx: Ctx,
-    req: HttpRequest,
-    name: Path<String>,
-) -> Result<HttpResponse, Error> {
-    super::signed_fetch::require(&ctx, &req).await?;
-    featured(ctx, name.into_inner(), AccountKind::Group).await
 }

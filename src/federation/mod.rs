@@ -28,52 +28,22 @@ fn activity_json() -> impl guard::Guard {
 /// Discovery, actors, collections, activities and inboxes.
 pub fn routes(cfg: &mut ServiceConfig) {
     use self::{actors, collections, inbox, nodeinfo, objects, webfinger};
+    let document = |path: &str| aw::resource(path.to_string()).guard(activity_json());
     cfg.route("/.well-known/webfinger", aw::get().to(webfinger::webfinger))
         .route("/.well-known/host-meta", aw::get().to(webfinger::host_meta))
         .route("/.well-known/nodeinfo", aw::get().to(nodeinfo::well_known))
         .route("/nodeinfo/{version}", aw::get().to(nodeinfo::nodeinfo))
-        .service(
-            aw::resource("/users/{name}")
-                .guard(activity_json())
-                .get(actors::person),
-        )
-        .service(
-            aw::resource("/c/{name}")
-                .guard(activity_json())
-                .get(actors::group),
-        )
-        .service(
-            aw::resource("/statuses/{id}")
-                .guard(activity_json())
-                .get(objects::status),
-        )
+        .service(document("/users/{name}").get(actors::person))
+        .service(document("/c/{name}").get(actors::group))
+        .service(document("/statuses/{id}").get(objects::status))
         .route(
-            "/users/{name}/followers",
-            aw::get().to(collections::person_followers),
-        )
-        .route(
-            "/users/{name}/following",
-            aw::get().to(collections::person_following),
-        )
-        .route("/users/{name}/inbox", aw::post().to(inbox::inbox))
-        .route(
-            "/users/{name}/outbox",
-            aw::get().to(collections::person_outbox),
-        )
-        .route(
-            "/users/{name}/featured",
-            aw::get().to(collections::person_featured),
+            "/{prefix:users|c}/{name}/{collection:followers|following|outbox|featured}",
+            aw::get().to(collections::collection),
         )
         .route("/c/{name}/moderators", aw::get().to(actors::moderators))
         .route(
-            "/c/{name}/followers",
-            aw::get().to(collections::group_followers),
-        )
-        .route("/c/{name}/inbox", aw::post().to(inbox::inbox))
-        .route("/c/{name}/outbox", aw::get().to(collections::group_outbox))
-        .route(
-            "/c/{name}/featured",
-            aw::get().to(collections::group_featured),
+            "/{prefix:users|c}/{name}/inbox",
+            aw::post().to(inbox::inbox),
         )
         .route("/inbox", aw::post().to(inbox::inbox))
         .route("/actor", aw::get().to(actors::instance_actor))

@@ -183,33 +183,9 @@ pub fn unreblog(
 
 fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) -> Status {
     Status {
-        id,
-        account_id,
-        community_id: None,
-        in_reply_to_id: None,
-        in_reply_to_account_id: None,
-        thread_root_id: None,
         reblog_of_id: Some(of.id),
-        ap_id: ap_id.to_string(),
-        url: None,
-        title: None,
-        source: String::new(),
-        content: String::new(),
-        spoiler_text: String::new(),
-        sensitive: false,
-        visibility: of.visibility,
-        language: None,
         local,
-        replies_count: 0,
-        reblogs_count: 0,
-        favourites_count: 0,
-        created_at: crate::time::now(),
-        edited_at: None,
-        deleted_at: None,
-        removed_at: None,
-        locked: false,
-        pinned_at: None,
-        profile_pinned_at: None,
+        ..Status::new(id, account_id, ap_id.to_string(), of.visibility)
     }
 }
 

@@ -259,15 +259,11 @@ pub fn create(
         let id = next_id();
         let ap_id = format!("{}/statuses/{id}", config.base_url());
         let status = Status {
-            id,
-            account_id: author.id,
             community_id,
             in_reply_to_id: parent.as_ref().map(|p| p.id),
             in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
             thread_root_id: parent.as_ref().map(|p| p.thread_root_id.unwrap_or(p.id)),
-            reblog_of_id: None,
             url: Some(ap_id.clone()),
-            ap_id,
             title: post.title.filter(|t| !t.trim().is_empty()),
             content: text::render(
                 &post.text,
@@ -278,19 +274,8 @@ pub fn create(
             source: post.text,
             spoiler_text: post.spoiler_text,
             sensitive: post.sensitive,
-            visibility,
-            language: None,
             local: true,
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
-            created_at: crate::time::now(),
-            edited_at: None,
-            deleted_at: None,
-            removed_at: None,
-            locked: false,
-            pinned_at: None,
-            profile_pinned_at: None,
+            ..Status::new(id, author.id, ap_id, visibility)
         };
         status_store::insert(conn, &status)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
@@ -421,33 +406,17 @@ pub fn store_remote(
             visibility = communities::admit_post(conn, &community, author, parent, visibility)?;
         }
         let status = Status {
-            id: next_id(),
-            account_id: author.id,
             community_id,
             in_reply_to_id: parent.map(|p| p.id),
             in_reply_to_account_id: parent.map(|p| p.account_id),
             thread_root_id: parent.map(|p| p.thread_root_id.unwrap_or(p.id)),
-            reblog_of_id: None,
-            ap_id: post.ap_id.clone(),
             url: post.url.clone(),
             title: post.title.clone(),
             content,
-            source: String::new(),
             spoiler_text: post.spoiler_text.clone(),
             sensitive: post.sensitive,
-            visibility,
-            language: None,
-            local: false,
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
             created_at: post.published.unwrap_or_else(crate::time::now),
-            edited_at: None,
-            deleted_at: None,
-            removed_at: None,
-            locked: false,
-            pinned_at: None,
-            profile_pinned_at: None,
+            ..Status::new(next_id(), author.id, post.ap_id.clone(), visibility)
         };
         status_store::insert(conn, &status)?;
         status_store::insert_mentions(conn, status.id, mentioned)?;

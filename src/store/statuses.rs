@@ -45,6 +45,42 @@ pub struct Status {
     pub profile_pinned_at: Option<NaiveDateTime>,
 }
 
+impl Status {
+    /// A status just made: empty, in no thread or community, with nothing counted,
+    /// edited, deleted, removed, locked or pinned. Callers set what it has.
+    pub fn new(id: i64, account_id: i64, ap_id: String, visibility: Visibility) -> Status {
+        Status {
+            id,
+            account_id,
+            community_id: None,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            thread_root_id: None,
+            reblog_of_id: None,
+            ap_id,
+            url: None,
+            title: None,
+            source: String::new(),
+            content: String::new(),
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility,
+            language: None,
+            local: false,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            created_at: crate::time::now(),
+            edited_at: None,
+            deleted_at: None,
+            removed_at: None,
+            locked: false,
+            pinned_at: None,
+            profile_pinned_at: None,
+        }
+    }
+}
+
 /// What an edit may change.
 #[derive(AsChangeset)]
 #[diesel(table_name = statuses, treat_none_as_null = true)]

@@ -35,15 +35,16 @@ pub async fn join_requests(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<Htt
     .await
 }
 
-async fn decide_join(
+/// `POST /api/v1/guild/communities/{id}/join_requests/{account_id}/{authorize|reject}`
+pub async fn decide_join(
     ctx: Ctx,
     auth: Auth,
-    path: Path<(String, String)>,
-    accept: bool,
+    path: Path<(String, String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user("write:follows")?;
     let (me, config) = (me.clone(), ctx.config.clone());
-    let (id, account_id) = path.into_inner();
+    let (id, account_id, decision) = path.into_inner();
+    let accept = decision == "authorize";
     ctx.db
         .run(move |conn| {
             let community = community_by_id(conn, &id)?;
@@ -52,24 +53,6 @@ async fn decide_join(
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "accepted": accept })))
-}
-
-/// `POST /api/v1/guild/communities/{id}/join_requests/{account_id}/authorize`
-pub async fn authorize_join(
-    ctx: Ctx,
-    auth: Auth,
-    path: Path<(String, String)>,
-) -> Result<HttpResponse, Error> {
-    decide_join(ctx, auth, path, true).await
-}
-
-/// `POST /api/v1/guild/communities/{id}/join_requests/{account_id}/reject`
-pub async fn reject_join(
-    ctx: Ctx,
-    auth: Auth,
-    path: Path<(String, String)>,
-) -> Result<HttpResponse, Error> {
-    decide_join(ctx, auth, path, false).await
 }
 
 #[derive(Deserialize)]

@@ -148,12 +148,8 @@ pub fn routes() -> actix_web::Scope {
             aw::get().to(membership::join_requests),
         )
         .route(
-            &path("/join_requests/{account_id:\\d+}/authorize"),
-            aw::post().to(membership::authorize_join),
-        )
-        .route(
-            &path("/join_requests/{account_id:\\d+}/reject"),
-            aw::post().to(membership::reject_join),
+            &path("/join_requests/{account_id:\\d+}/{decision:authorize|reject}"),
+            aw::post().to(membership::decide_join),
         )
         .route(&path("/invites"), aw::get().to(membership::invites))
         .route(&path("/invites"), aw::post().to(membership::create_invite))
