@@ -15,5 +15,7 @@ pub mod server;
 pub mod service;
 pub mod state;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod time;
 pub mod web;

@@ -80,3 +80,25 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod decisions {
+    use super::*;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn domain_policies_cover_subdomains_and_suspension_wins() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let set = |conn: &mut DbConn, domain: &str, policy| {
+            crate::service::policy::set(conn, domain, policy, "").unwrap()
+        };
+        set(conn, "noisy.example", DomainPolicy::Silence);
+        set(conn, "bad.example", DomainPolicy::Suspend);
+        let decide = |conn: &mut DbConn, domain: &str| decide(conn, &f.config, domain).unwrap();
+        assert_eq!(decide(conn, "a.noisy.example"), Decision::Silence);
+        assert_eq!(decide(conn, "bad.example:8443"), Decision::Refuse);
+        assert_eq!(decide(conn, "fine.example"), Decision::Federate);
+        assert_eq!(decide(conn, "GUILD.test"), Decision::Federate);
+    }
+}

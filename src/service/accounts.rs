@@ -184,26 +184,6 @@ pub fn approve_user(conn: &mut DbConn, username: &str) -> Result<(), Error> {
     user_store::set_approved(conn, user.id, true)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usernames_follow_mastodon_rules() {
-        assert!(validate_username("alice_1").is_ok());
-        for bad in ["", "a b", "ali.ce", "émile", &"x".repeat(31)] {
-            assert!(validate_username(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn credentials_are_checked() {
-        assert!(validate_credentials("a@b.c", "long enough").is_ok());
-        assert!(validate_credentials("nope", "long enough").is_err());
-        assert!(validate_credentials("a@b.c", "short").is_err());
-    }
-}
-
 /// Profile changes a person asks for; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct ProfileChanges {
@@ -322,4 +302,76 @@ pub fn ensure_instance_actor(conn: &mut DbConn, config: &Config) -> Result<Accou
     actor.featured_url = None;
     account_store::insert(conn, &actor)?;
     account_store::by_id(conn, actor.id)?.ok_or(Error::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CommunityVisibility;
+    use crate::testing::Fixture;
+
+    fn remote(kind: AccountKind, note: &str, name: &str) -> RemoteActor {
+        let now = crate::time::now();
+        let ap_id = "https://other.example/c/makers".to_string();
+        RemoteActor {
+            kind,
+            username: "makers".into(),
+            domain: Some("other.example".into()),
+            display_name: name.into(),
+            note: note.into(),
+            inbox_url: format!("{ap_id}/inbox"),
+            ap_id,
+            url: None,
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            following_url: None,
+            featured_url: None,
+            public_key_pem: "key".into(),
+            locked: false,
+            discoverable: true,
+            bot: false,
+            avatar_url: None,
+            header_url: None,
+            updated_at: now,
+            fetched_at: Some(now),
+        }
+    }
+
+    #[test]
+    fn remote_actors_are_kept_sanitised_and_refreshed_in_place() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let long_name = "m".repeat(300);
+        let actor = remote(
+            AccountKind::Group,
+            "<p>Hi<script>x</script></p>",
+            &long_name,
+        );
+        let kept = store_remote(conn, actor, None, true).unwrap();
+        assert_eq!(kept.note, "<p>Hi</p>");
+        assert_eq!(kept.display_name.chars().count(), MAX_REMOTE_NAME);
+        let settings = community_store::by_account(conn, kept.id).unwrap().unwrap();
+        assert_eq!(settings.visibility, CommunityVisibility::Members);
+        let again = store_remote(conn, remote(AccountKind::Group, "", "Makers"), None, false);
+        let again = again.unwrap();
+        assert_eq!((again.id, again.display_name.as_str()), (kept.id, "Makers"));
+        let settings = community_store::by_account(conn, kept.id).unwrap().unwrap();
+        assert_eq!(settings.visibility, CommunityVisibility::Public);
+    }
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        assert!(validate_username("alice_1").is_ok());
+        for bad in ["", "a b", "ali.ce", "émile", &"x".repeat(31)] {
+            assert!(validate_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_checked() {
+        assert!(validate_credentials("a@b.c", "long enough").is_ok());
+        assert!(validate_credentials("nope", "long enough").is_err());
+        assert!(validate_credentials("a@b.c", "short").is_err());
+    }
 }

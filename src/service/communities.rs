@@ -539,6 +539,7 @@ fn health_of(posts: &[crate::store::stats::CommunityPost]) -> Health {
 mod tests {
     use super::*;
     use crate::store::stats::CommunityPost;
+    use crate::testing::{logged, Fixture};
 
     fn post(id: i64, author: i64, root: Option<i64>, minute: i64) -> CommunityPost {
         let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
@@ -568,5 +569,51 @@ mod tests {
         assert_eq!(health.median_first_reply_seconds, Some(30 * 60));
         assert_eq!(health.threads_per_week, 0.7);
         assert_eq!(health.replies_per_week, 0.7);
+    }
+
+    #[test]
+    fn invites_are_made_and_revoked_by_moderators_only_and_logged() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob) = (f.person(conn, "ann"), f.person(conn, "bob"));
+        let practice = f.community(conn, "practice", &ann);
+        let (invite, token) = create_invite(conn, &ann, &practice, Some(2), None).unwrap();
+        assert!(create_invite(conn, &bob, &practice, None, None).is_err());
+        let refused = revoke_invite(conn, &bob, &practice, invite.id);
+        assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+        revoke_invite(conn, &ann, &practice, invite.id).unwrap();
+        assert_eq!(
+            logged(conn, &practice),
+            [LogAction::RevokeInvite, LogAction::CreateInvite]
+        );
+        let redeemed = redeem_invite(conn, &f.config, &token, &bob, true);
+        assert!(matches!(redeemed, Err(Error::NotFound)), "{redeemed:?}");
+    }
+
+    #[test]
+    fn a_members_only_community_keeps_posts_from_outsiders_out() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob) = (f.person(conn, "ann"), f.person(conn, "bob"));
+        let practice = f.community(conn, "practice", &ann);
+        let open_door = SettingsChange {
+            visibility: Some(CommunityVisibility::Members),
+            ..Default::default()
+        };
+        let refused = update(conn, &f.config, Some(&ann), &practice, open_door);
+        assert!(
+            matches!(refused, Err(Error::Unprocessable(_))),
+            "{refused:?}"
+        );
+        let closed = SettingsChange {
+            visibility: Some(CommunityVisibility::Members),
+            membership_policy: Some(MembershipPolicy::Approval),
+            ..Default::default()
+        };
+        update(conn, &f.config, Some(&ann), &practice, closed).unwrap();
+        let post = f.post(conn, &ann, "for members", Some(&practice), None);
+        assert_eq!(post.visibility, Visibility::Members);
+        let outsider = admit_post(conn, &practice, &bob, None, Visibility::Public);
+        assert!(matches!(outsider, Err(Error::Forbidden(_))), "{outsider:?}");
     }
 }

@@ -103,3 +103,40 @@ pub fn remove_accounts(
     let list = owned(conn, owner, id)?;
     list_store::remove_members(conn, list.id, accounts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn lists_hold_only_followed_accounts_and_only_their_owner_changes_them() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob, cy) = (
+            f.person(conn, "ann"),
+            f.person(conn, "bob"),
+            f.person(conn, "cy"),
+        );
+        let change = ListChange {
+            title: Some("Colleagues".into()),
+            ..Default::default()
+        };
+        let list = create(conn, ann.id, change).unwrap();
+        let stranger = add_accounts(conn, ann.id, list.id, &[bob.id]);
+        assert!(
+            matches!(stranger, Err(Error::Unprocessable(_))),
+            "{stranger:?}"
+        );
+        f.follow(conn, &ann, &bob);
+        add_accounts(conn, ann.id, list.id, &[bob.id]).unwrap();
+        assert_eq!(list_store::member_ids(conn, list.id).unwrap(), [bob.id]);
+        let not_theirs = remove_accounts(conn, cy.id, list.id, &[bob.id]);
+        assert!(matches!(not_theirs, Err(Error::NotFound)), "{not_theirs:?}");
+        remove_accounts(conn, ann.id, list.id, &[bob.id]).unwrap();
+        assert!(list_store::member_ids(conn, list.id).unwrap().is_empty());
+        assert!(delete(conn, cy.id, list.id).is_err());
+        delete(conn, ann.id, list.id).unwrap();
+        assert!(matches!(owned(conn, ann.id, list.id), Err(Error::NotFound)));
+    }
+}

@@ -28,3 +28,26 @@ pub fn save(
         markers::of(conn, account_id, &names)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn markers_move_forward_with_a_version_and_only_for_known_timelines() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        let home = |id: &str| [("home".to_string(), id.to_string())];
+        let first = save(conn, ann.id, &home("10")).unwrap();
+        let second = save(conn, ann.id, &home("12")).unwrap();
+        assert_eq!((first[0].version, second[0].version), (0, 1));
+        assert_eq!(second[0].last_read_id, "12");
+        let unknown = save(conn, ann.id, &[("public".to_string(), "1".to_string())]);
+        assert!(
+            matches!(unknown, Err(Error::Unprocessable(_))),
+            "{unknown:?}"
+        );
+    }
+}

@@ -167,3 +167,31 @@ pub fn receive_flag(
         Ok(filed)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{logged, Fixture};
+
+    #[test]
+    fn a_moderator_resolves_a_report_once_and_the_log_says_so() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob) = (f.person(conn, "ann"), f.person(conn, "bob"));
+        let practice = f.community(conn, "practice", &ann);
+        f.follow(conn, &bob, &practice);
+        let post = f.post(conn, &bob, "a post", Some(&practice), Some("A thread"));
+        let filed = report(conn, &f.config, &ann, &post, "off topic").unwrap();
+        let refused = resolve(conn, &bob, &practice, filed.id);
+        assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+        resolve(conn, &ann, &practice, filed.id).unwrap();
+        assert_eq!(logged(conn, &practice), [LogAction::ResolveReport]);
+        let unknown = resolve(conn, &ann, &practice, filed.id + 1);
+        assert!(matches!(unknown, Err(Error::NotFound)), "{unknown:?}");
+        assert_eq!(
+            logged(conn, &practice).len(),
+            1,
+            "nothing logged for a failure"
+        );
+    }
+}

@@ -478,3 +478,44 @@ pub fn pin_to_profile(
         status_store::set_profile_pinned(conn, status.id, Some(crate::time::now()))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::PUBLIC;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn a_thread_in_a_community_is_a_page_addressed_to_it_with_nothing_null() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        let practice = f.community(conn, "practice", &ann);
+        let thread = f.post(
+            conn,
+            &ann,
+            "How do we #deploy?",
+            Some(&practice),
+            Some("Deploys"),
+        );
+        let doc = document(conn, &thread).unwrap();
+        assert_eq!(doc["type"], "Page");
+        assert_eq!(doc["name"], "Deploys");
+        assert_eq!(doc["audience"], practice.ap_id);
+        assert_eq!(doc["to"], serde_json::json!([PUBLIC, practice.ap_id]));
+        assert_eq!(doc["tag"][0]["name"], "#deploy");
+        assert_eq!(doc["source"]["content"], "How do we #deploy?");
+        let fields = doc.as_object().unwrap();
+        assert!(fields.values().all(|v| !v.is_null()), "{doc}");
+        assert!(!fields.contains_key("inReplyTo") && !fields.contains_key("updated"));
+    }
+
+    #[test]
+    fn posters_choose_among_mastodon_visibilities_only() {
+        assert_eq!(chosen_visibility("unlisted").unwrap(), Visibility::Unlisted);
+        for name in ["members", "everyone"] {
+            let refused = chosen_visibility(name);
+            assert!(matches!(refused, Err(Error::Unprocessable(_))), "{name}");
+        }
+    }
+}

@@ -23,3 +23,25 @@ pub fn follow(conn: &mut DbConn, account_id: i64, tag: &str) -> Result<(), Error
 pub fn unfollow(conn: &mut DbConn, account_id: i64, tag: &str) -> Result<(), Error> {
     tags::unfollow(conn, account_id, &normalise(tag)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn followed_tags_are_kept_by_their_plain_name() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        follow(conn, ann.id, "#Rust").unwrap();
+        let names = ["rust".to_string(), "go".to_string()];
+        assert_eq!(tags::followed(conn, ann.id, &names).unwrap(), ["rust"]);
+        unfollow(conn, ann.id, "RUST").unwrap();
+        assert!(tags::followed(conn, ann.id, &names).unwrap().is_empty());
+        assert!(matches!(
+            follow(conn, ann.id, "no spaces"),
+            Err(Error::NotFound)
+        ));
+    }
+}
