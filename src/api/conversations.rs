@@ -33,8 +33,10 @@ pub async fn list(
                 .filter(|s| seen.insert(s.thread_root_id.unwrap_or(s.id)))
                 .collect();
         let rendered = render(conn, &base, Some(&me), &latest)?;
-        let mentions =
-            statuses::mentions_of(conn, &latest.iter().map(|s| s.id).collect::<Vec<_>>())?;
+        let mentions = crate::store::mentions::of_statuses(
+            conn,
+            &latest.iter().map(|s| s.id).collect::<Vec<_>>(),
+        )?;
         let people: Vec<i64> = latest
             .iter()
             .map(|s| s.account_id)

@@ -266,14 +266,14 @@ pub async fn history(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
     read_visible(&ctx, &auth, &id, move |conn, _, row| {
         let author = account_store::by_id(conn, row.account_id)?.ok_or(Error::NotFound)?;
         let account = super::entities::account::Account::from_row(&author, &base);
-        let current = status_store::Version {
+        let current = crate::store::versions::Version {
             title: row.title.clone(),
             content: row.content.clone(),
             spoiler_text: row.spoiler_text.clone(),
             sensitive: row.sensitive,
             created_at: row.edited_at.unwrap_or(row.created_at),
         };
-        let mut versions = status_store::versions(conn, row.id)?;
+        let mut versions = crate::store::versions::versions(conn, row.id)?;
         versions.push(current);
         Ok(versions
             .iter()

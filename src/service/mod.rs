@@ -6,6 +6,7 @@ pub mod bookmarks;
 pub mod communities;
 pub mod filters;
 pub mod follows;
+pub mod health;
 pub mod inbound;
 pub mod interactions;
 pub mod lists;

@@ -101,7 +101,7 @@ fn recipients(conn: &mut DbConn, status: &Status) -> Result<Vec<String>, Error> 
     } else {
         follows::remote_follower_inboxes(conn, status.account_id)?
     };
-    let mentioned = status_store::mentions_of(conn, &[status.id])?
+    let mentioned = crate::store::mentions::of_statuses(conn, &[status.id])?
         .into_iter()
         .map(|(_, a)| a);
     let addressed = [status.in_reply_to_account_id, status.community_id]
@@ -176,7 +176,7 @@ fn local_community(conn: &mut DbConn, status: &Status) -> Result<Option<Account>
 
 /// The people mentioned, and the person replied to, are told (once each).
 fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
-    let mut told: Vec<i64> = status_store::mentions_of(conn, &[status.id])?
+    let mut told: Vec<i64> = crate::store::mentions::of_statuses(conn, &[status.id])?
         .into_iter()
         .map(|(_, a)| a)
         .collect();
@@ -279,7 +279,7 @@ pub fn create(
         };
         status_store::insert(conn, &status)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
-        status_store::insert_mentions(conn, status.id, &mentioned)?;
+        crate::store::mentions::insert(conn, status.id, &mentioned)?;
         crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
         refresh_counts(conn, &status)?;
         notify_mentions(conn, &status)?;
@@ -304,7 +304,7 @@ pub fn edit(
     }
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
-        status_store::keep_version(conn, &status)?;
+        crate::store::versions::keep_version(conn, &status)?;
         let edit = StatusEdit {
             title: title.or(status.title.clone()),
             content: text::render(
@@ -343,7 +343,7 @@ pub fn delete(
 }
 
 fn mentioned_accounts(conn: &mut DbConn, status_id: i64) -> Result<Vec<Account>, Error> {
-    let ids: Vec<i64> = status_store::mentions_of(conn, &[status_id])?
+    let ids: Vec<i64> = crate::store::mentions::of_statuses(conn, &[status_id])?
         .into_iter()
         .map(|(_, a)| a)
         .collect();
@@ -379,7 +379,7 @@ pub fn store_remote(
                 || existing.spoiler_text != post.spoiler_text
                 || existing.sensitive != post.sensitive;
             if existing.deleted_at.is_none() && changed {
-                status_store::keep_version(conn, &existing)?;
+                crate::store::versions::keep_version(conn, &existing)?;
                 let edit = StatusEdit {
                     title: post.title.clone(),
                     content,
@@ -419,7 +419,7 @@ pub fn store_remote(
             ..Status::new(next_id(), author.id, post.ap_id.clone(), visibility)
         };
         status_store::insert(conn, &status)?;
-        status_store::insert_mentions(conn, status.id, mentioned)?;
+        crate::store::mentions::insert(conn, status.id, mentioned)?;
         crate::store::tags::insert(conn, status.id, &post.tags)?;
         refresh_counts(conn, &status)?;
         notify_mentions(conn, &status)?;

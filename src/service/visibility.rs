@@ -75,7 +75,7 @@ fn can_see_unblocked(
             None => Ok(false),
         },
         // Direct: its author and the people it mentions.
-        Visibility::Direct => statuses::is_mentioned(conn, status.id, viewer.id),
+        Visibility::Direct => crate::store::mentions::is_mentioned(conn, status.id, viewer.id),
     }
 }
 

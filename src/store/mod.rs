@@ -56,6 +56,7 @@ pub mod follows;
 pub mod instances;
 pub mod lists;
 pub mod markers;
+pub mod mentions;
 pub mod moderation;
 pub mod notifications;
 pub mod oauth;
@@ -65,6 +66,7 @@ pub mod stats;
 pub mod statuses;
 pub mod tags;
 pub mod users;
+pub mod versions;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.

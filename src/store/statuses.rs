@@ -417,40 +417,6 @@ pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Ve
         .load(conn)?)
 }
 
-/// Record the accounts a status mentions.
-pub fn insert_mentions(
-    conn: &mut DbConn,
-    status_id: i64,
-    account_ids: &[i64],
-) -> Result<(), Error> {
-    use crate::db::schema::mentions;
-    for account_id in account_ids {
-        diesel::insert_into(mentions::table)
-            .values((
-                mentions::status_id.eq(status_id),
-                mentions::account_id.eq(account_id),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// (status id, account id) of the mentions in `status_ids`.
-pub fn mentions_of(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, i64)>, Error> {
-    use crate::db::schema::mentions;
-    Ok(mentions::table
-        .filter(mentions::status_id.eq_any(status_ids))
-        .select((mentions::status_id, mentions::account_id))
-        .load(conn)?)
-}
-
-/// Whether `account_id` is mentioned in the status.
-pub fn is_mentioned(conn: &mut DbConn, status_id: i64, account_id: i64) -> Result<bool, Error> {
-    Ok(!mentions_of(conn, &[status_id])?
-        .iter()
-        .all(|(_, a)| *a != account_id))
-}
-
 /// Make a community's public and unlisted posts members-only.
 pub fn restrict_to_members(conn: &mut DbConn, community_id: i64) -> Result<(), Error> {
     diesel::update(
@@ -517,45 +483,6 @@ pub fn standing_in_community(
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .select(Status::as_select())
-        .load(conn)?)
-}
-
-/// An earlier version of an edited status.
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = crate::db::schema::status_edits)]
-pub struct Version {
-    pub title: Option<String>,
-    pub content: String,
-    pub spoiler_text: String,
-    pub sensitive: bool,
-    /// When this version was written: the status's creation or its previous edit.
-    pub created_at: NaiveDateTime,
-}
-
-/// Keep the current version of `status` before it is edited.
-pub fn keep_version(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
-    use crate::db::schema::status_edits;
-    diesel::insert_into(status_edits::table)
-        .values((
-            status_edits::id.eq(crate::ids::next_id()),
-            status_edits::status_id.eq(status.id),
-            status_edits::title.eq(&status.title),
-            status_edits::content.eq(&status.content),
-            status_edits::spoiler_text.eq(&status.spoiler_text),
-            status_edits::sensitive.eq(status.sensitive),
-            status_edits::created_at.eq(status.edited_at.unwrap_or(status.created_at)),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Earlier versions of a status, oldest first.
-pub fn versions(conn: &mut DbConn, status_id: i64) -> Result<Vec<Version>, Error> {
-    use crate::db::schema::status_edits;
-    Ok(status_edits::table
-        .filter(status_edits::status_id.eq(status_id))
-        .order(status_edits::id.asc())
-        .select(Version::as_select())
         .load(conn)?)
 }
 

@@ -114,7 +114,7 @@ pub async fn list(
                 Some(v) => follows::states_among(conn, v.id, &ids, true)?,
                 None => Default::default(),
             };
-            let mut healths = communities::healths(conn, &ids)?;
+            let mut healths = crate::service::health::healths(conn, &ids)?;
             let mut list = Vec::new();
             for (community, settings) in &page {
                 let mods: Vec<i64> = moderators
@@ -212,7 +212,7 @@ pub async fn health(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpR
         .run(move |conn| {
             let community = community_by_id(conn, &id)?;
             require_insight(conn, &community, viewer.as_ref())?;
-            communities::health(conn, &community)
+            crate::service::health::health(conn, &community)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

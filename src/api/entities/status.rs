@@ -87,7 +87,7 @@ pub fn render(
         .map(|s| (s.id, s))
         .collect();
     let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
-    let mentions = statuses::mentions_of(conn, &all_ids)?;
+    let mentions = crate::store::mentions::of_statuses(conn, &all_ids)?;
     let account_ids: Vec<i64> = rows
         .iter()
         .chain(boosted.values())

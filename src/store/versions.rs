@@ -1,0 +1,46 @@
+//! Earlier versions of edited statuses, for their edit history.
+
+use super::statuses::Status;
+use crate::db::DbConn;
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// An earlier version of an edited status.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::status_edits)]
+pub struct Version {
+    pub title: Option<String>,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    /// When this version was written: the status's creation or its previous edit.
+    pub created_at: NaiveDateTime,
+}
+
+/// Keep the current version of `status` before it is edited.
+pub fn keep_version(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    use crate::db::schema::status_edits;
+    diesel::insert_into(status_edits::table)
+        .values((
+            status_edits::id.eq(crate::ids::next_id()),
+            status_edits::status_id.eq(status.id),
+            status_edits::title.eq(&status.title),
+            status_edits::content.eq(&status.content),
+            status_edits::spoiler_text.eq(&status.spoiler_text),
+            status_edits::sensitive.eq(status.sensitive),
+            status_edits::created_at.eq(status.edited_at.unwrap_or(status.created_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Earlier versions of a status, oldest first.
+pub fn versions(conn: &mut DbConn, status_id: i64) -> Result<Vec<Version>, Error> {
+    use crate::db::schema::status_edits;
+    Ok(status_edits::table
+        .filter(status_edits::status_id.eq(status_id))
+        .order(status_edits::id.asc())
+        .select(Version::as_select())
+        .load(conn)?)
+}
