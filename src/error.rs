@@ -6,6 +6,11 @@ use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 /// The reason given when federation policy refuses a domain; errors carrying it answer 403.
 pub const REFUSED_BY_POLICY: &str = "domain refused by this instance's federation policy";
 
+/// An object its own server says it does not have (a fetch answered 404).
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is not found at its origin")]
+pub struct NotFoundAtOrigin(pub String);
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// 400: the request is malformed.
@@ -83,6 +88,12 @@ impl From<activitypub_federation::error::Error> for Error {
             // The library reports malformed, expired or unverifiable signatures as `Other`.
             Federation::ActivitySignatureInvalid | Federation::Other(_) => {
                 Error::Unauthorized(format!("HTTP signature does not verify: {e}"))
+            }
+            // An object its own server does not have will not appear by retrying.
+            Federation::ReqwestMiddleware(reqwest_middleware::Error::Middleware(cause))
+                if cause.is::<NotFoundAtOrigin>() =>
+            {
+                Error::Unprocessable(cause.to_string())
             }
             // Failures to fetch from another server are temporary as far as the sender can
             // tell: a 5xx makes it retry instead of dropping the activity.

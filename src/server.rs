@@ -4,7 +4,6 @@
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::delivery::http_client;
 use crate::error::Error;
 use crate::state::{AppState, MAX_BODY_BYTES};
 use crate::{api, delivery, federation, service, web};
@@ -48,7 +47,7 @@ pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppSt
         .url_verifier(Box::new(verifier))
         .signed_fetch_actor(&signer)
         .app_data(state)
-        .client(http_client(&config)?.into())
+        .client(federation::fetch::client(&config)?)
         .debug(config.insecure_federation)
         .allow_http_urls(config.insecure_federation)
         .build()

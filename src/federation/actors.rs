@@ -6,7 +6,7 @@ use crate::domain::AccountKind;
 use crate::error::Error;
 use crate::protocol::{
     actor::{actor_context, remote_row, ApActor},
-    collection, moderators_collection, ACTIVITY_JSON,
+    collection, moderators_collection, require_same_origin, ACTIVITY_JSON,
 };
 use crate::service::{accounts as account_service, communities as community_service};
 use crate::state::{AppState, Ctx};
@@ -17,7 +17,7 @@ use crate::store::{
 use activitypub_federation::{
     config::Data,
     fetch::object_id::ObjectId,
-    protocol::{context::WithContext, verification::verify_domains_match},
+    protocol::context::WithContext,
     traits::{Actor, Object},
 };
 use actix_web::{web::Path, HttpRequest, HttpResponse};
@@ -77,7 +77,7 @@ impl Object for ApAccount {
         expected_domain: &Url,
         _: &Data<AppState>,
     ) -> Result<(), Error> {
-        verify_domains_match(&json.id, expected_domain)?;
+        require_same_origin(&json.id, expected_domain)?;
         // The key must belong to this actor, or anyone could sign as anyone on its server.
         if json.public_key.owner != json.id {
             return Err(Error::BadRequest(

@@ -1,17 +1,17 @@
-//! Personal and shared inboxes. Every POST is checked by the federation library (body digest,
-//! HTTP signature against the actor's key, activity id on the actor's origin); an activity id
-//! seen before is acknowledged and not processed again; unknown types are accepted and ignored.
+//! Personal and shared inboxes. Every POST is checked here: the HTTP signature (draft-cavage
+//! or RFC 9421, fresh either way) against the actor's key, the body against its digest, the
+//! activity id on the actor's origin. Only then is the id claimed: an activity seen before is
+//! acknowledged and not processed again. Unknown types are accepted and ignored.
 
 use super::actors::ApAccount;
 use super::incoming::Incoming;
+use super::signatures::{check_digest, Request, Signature};
 use crate::error::Error;
 use crate::policy;
-use crate::protocol::{activity::Kind, id_of};
+use crate::protocol::{activity::Kind, id_of, require_same_origin};
 use crate::service::inbound;
-use crate::state::{AppState, Ctx};
-use activitypub_federation::{
-    actix_web::inbox::receive_activity, fetch::object_id::ObjectId, traits::Object,
-};
+use crate::state::Ctx;
+use activitypub_federation::{fetch::object_id::ObjectId, traits::Object};
 use actix_web::{web::Bytes, HttpRequest, HttpResponse};
 use serde_json::Value;
 use url::Url;
@@ -23,11 +23,16 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     let (Some(id), Some(kind)) = (envelope["id"].as_str(), envelope["type"].as_str()) else {
         return Err(Error::BadRequest("activity needs an id and a type".into()));
     };
-    if !req.headers().contains_key("signature") {
-        return Err(Error::Unauthorized(
-            "the request has no HTTP signature".into(),
-        ));
-    }
+    let base_url = ctx.config.base_url();
+    let request = Request {
+        method: req.method().as_str(),
+        target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
+        base_url: &base_url,
+        headers: req.headers(),
+        has_body: true,
+    };
+    let signature = Signature::of(&request)?
+        .ok_or_else(|| Error::Unauthorized("the request has no HTTP signature".into()))?;
     if let Some(actor) = id_of(&envelope["actor"]).and_then(|a| Url::parse(a).ok()) {
         let (domain, config) = (crate::protocol::domain_of(&actor), ctx.config.clone());
         let decision = ctx
@@ -42,59 +47,66 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         tracing::debug!(activity = id, kind, "ignored activity of unhandled type");
         return Ok(HttpResponse::Accepted().finish());
     }
-    let id = id.to_string();
-    let claim = id.clone();
-    let first_time = ctx.db.run(move |conn| inbound::claim(conn, &claim)).await?;
-    if !first_time {
-        return Ok(HttpResponse::Accepted().finish());
+    check_digest(req.headers(), &body)?;
+    let activity: Incoming = serde_json::from_value(envelope)
+        .map_err(|e| Error::BadRequest(format!("unreadable activity: {e}")))?;
+    let actor = activity.actor().clone();
+    require_same_origin(activity.id(), &actor)?;
+    if crate::protocol::domain_of(&actor) == ctx.config.domain {
+        return Err(Error::BadRequest(
+            "an activity of this instance's own".into(),
+        ));
     }
-    let actor = id_of(&envelope["actor"]).map(str::to_string);
-    let actor_domain = actor
-        .as_deref()
-        .and_then(|a| Url::parse(a).ok())
-        .map(|u| crate::protocol::domain_of(&u));
-    let mut result =
-        receive_activity::<Incoming, ApAccount, AppState>(req.clone(), body.clone(), &ctx).await;
-    // The actor may have rotated its key: fetch it again, once, and retry.
-    if let (Err(Error::Unauthorized(_)), Some(actor)) = (&result, actor) {
-        if refresh_stale_actor(&ctx, &actor).await {
-            result = receive_activity::<Incoming, ApAccount, AppState>(req, body, &ctx).await;
+    let signer = ObjectId::<ApAccount>::from(actor).dereference(&ctx).await?;
+    // The actor may have rotated its key: fetch it again, once, and check again.
+    if !signature.verify(&signer.row.public_key_pem)? {
+        let rotated = refresh_stale_actor(&ctx, &signer).await;
+        if !rotated.is_some_and(|key| signature.verify(&key).unwrap_or(false)) {
+            return Err(Error::Unauthorized(
+                "HTTP signature does not verify with the actor's key".into(),
+            ));
         }
     }
-    if let Err(e) = result {
+    // Claimed only now: a forged copy that raced the real one cannot make it be skipped.
+    let id = activity.id().to_string();
+    let claim = id.clone();
+    if !ctx.db.run(move |conn| inbound::claim(conn, &claim)).await? {
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    if let Err(e) = activity.handle(&ctx).await {
         ctx.db.run(move |conn| inbound::release(conn, &id)).await?;
         return Err(e);
     }
     // The sender answers, so its instance is reachable again.
-    if let Some(domain) = actor_domain {
-        ctx.db
-            .run(move |conn| inbound::heard_from(conn, &domain))
-            .await?;
-    }
+    let domain = signer.row.domain.clone().unwrap_or_default();
+    ctx.db
+        .run(move |conn| inbound::heard_from(conn, &domain))
+        .await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
-/// Refetch a stored remote actor whose copy is over a minute old; true if its key changed.
-/// The age limit keeps forged requests from making us fetch an actor over and over.
-async fn refresh_stale_actor(ctx: &Ctx, actor: &str) -> bool {
-    let Ok(id) = ObjectId::<ApAccount>::parse(actor) else {
-        return false;
-    };
-    let Ok(Some(stored)) = ApAccount::read_from_id(id.inner().clone(), ctx).await else {
-        return false;
-    };
+/// Refetch a stored remote actor whose copy is over a minute old; its new key, if it
+/// changed. The age limit keeps forged requests from making us fetch an actor over and over.
+async fn refresh_stale_actor(ctx: &Ctx, stored: &ApAccount) -> Option<String> {
     let fresh = stored
         .row
         .fetched_at
         .is_some_and(|t| crate::time::now() - t < chrono::Duration::minutes(1));
     if stored.row.is_local() || fresh {
-        return false;
+        return None;
     }
+    let id = ObjectId::<ApAccount>::from(stored.id().clone());
     match id.dereference_forced(ctx).await {
-        Ok(current) => current.row.public_key_pem != stored.row.public_key_pem,
+        Ok(current) if current.row.public_key_pem != stored.row.public_key_pem => {
+            Some(current.row.public_key_pem)
+        }
+        Ok(_) => None,
         Err(e) => {
-            tracing::info!("refetching {actor} after a failed signature: {e}");
-            false
+            tracing::info!(
+                "refetching {} after a failed signature: {e}",
+                stored.row.ap_id
+            );
+            None
         }
     }
 }

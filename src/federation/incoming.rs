@@ -16,16 +16,12 @@ use crate::store::accounts as account_store;
 use crate::store::accounts::Account;
 use crate::store::communities as community_store;
 use crate::store::statuses::Status;
-use activitypub_federation::{
-    config::Data,
-    fetch::object_id::ObjectId,
-    traits::{Activity, Object},
-};
+use activitypub_federation::{config::Data, fetch::object_id::ObjectId, traits::Object};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-/// An inbound activity: the envelope the library verifies, with the object left as JSON and
+/// An inbound activity: the envelope the inbox verifies, with the object left as JSON and
 /// read according to `type`.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Incoming {
@@ -58,20 +54,22 @@ impl Incoming {
     }
 }
 
-#[async_trait::async_trait]
-impl Activity for Incoming {
-    type DataType = AppState;
-    type Error = Error;
-
-    fn id(&self) -> &Url {
+impl Incoming {
+    pub fn id(&self) -> &Url {
         &self.id
     }
 
-    fn actor(&self) -> &Url {
+    pub fn actor(&self) -> &Url {
         self.actor.inner()
     }
 
-    async fn verify(&self, _data: &Data<AppState>) -> Result<(), Error> {
+    /// Act on a verified activity.
+    pub async fn handle(self, data: &Data<AppState>) -> Result<(), Error> {
+        self.check()?;
+        self.receive(data).await
+    }
+
+    fn check(&self) -> Result<(), Error> {
         self.object_id()?;
         // An Undo may only withdraw the sender's own activity.
         if self.kind == Kind::Undo {

@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod collections;
+pub mod fetch;
 pub mod inbox;
 pub mod incoming;
 pub mod moderation;
@@ -11,6 +12,7 @@ pub mod nodeinfo;
 pub mod objects;
 pub mod policy;
 pub mod resolve;
+pub mod signatures;
 pub mod signed_fetch;
 pub mod webfinger;
 

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::protocol::{
     is_web,
     note::{ApPost, POST_TYPES},
+    require_same_origin,
 };
 use crate::service::statuses::{self as status_service, RemotePost};
 use crate::state::{AppState, Ctx};
@@ -13,10 +14,7 @@ use crate::store::{
     accounts as account_store,
     statuses::{self as status_store, Status},
 };
-use activitypub_federation::{
-    config::Data, fetch::object_id::ObjectId, protocol::verification::verify_domains_match,
-    traits::Object,
-};
+use activitypub_federation::{config::Data, fetch::object_id::ObjectId, traits::Object};
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde_json::Value;
 use url::Url;
@@ -77,8 +75,8 @@ impl Object for ApStatus {
     }
 
     async fn verify(json: &ApPost, expected_domain: &Url, _: &Data<AppState>) -> Result<(), Error> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.author()?)?;
+        require_same_origin(&json.id, expected_domain)?;
+        require_same_origin(&json.id, &json.author()?)?;
         if !POST_TYPES.contains(&json.kind.as_str()) {
             return Err(Error::BadRequest(format!(
                 "{} is not a post type",

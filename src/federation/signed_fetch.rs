@@ -2,102 +2,34 @@
 //! fetches of our documents when `authorized_fetch` is on (Mastodon's secure mode).
 
 use super::actors::ApAccount;
+use super::signatures::{Request, Signature};
 use crate::error::Error;
 use crate::policy::{self, Decision};
 use crate::state::Ctx;
 use activitypub_federation::fetch::object_id::ObjectId;
 use actix_web::HttpRequest;
-use base64::{engine::general_purpose::STANDARD, Engine};
-use openssl::{hash::MessageDigest, pkey::PKey, sign::Verifier};
-
-/// Parts of a `Signature` header.
-struct SignatureHeader {
-    key_id: String,
-    headers: Vec<String>,
-    signature: Vec<u8>,
-    /// `(created)` and `(expires)` of newer drafts, as sent in the header's parameters.
-    created: Option<String>,
-    expires: Option<String>,
-}
-
-fn parse(value: &str) -> Option<SignatureHeader> {
-    let mut key_id = None;
-    let mut headers = vec!["date".to_string()];
-    let mut signature = None;
-    let (mut created, mut expires) = (None, None);
-    for part in value.split(',') {
-        let (name, quoted) = part.trim().split_once('=')?;
-        let text = quoted.trim_matches('"');
-        match name {
-            "keyId" => key_id = Some(text.to_string()),
-            "headers" => headers = text.split(' ').map(str::to_ascii_lowercase).collect(),
-            "signature" => signature = STANDARD.decode(text).ok(),
-            "created" => created = Some(text.to_string()),
-            "expires" => expires = Some(text.to_string()),
-            _ => {}
-        }
-    }
-    Some(SignatureHeader {
-        key_id: key_id?,
-        headers,
-        signature: signature?,
-        created,
-        expires,
-    })
-}
-
-/// The string the sender signed, rebuilt from this request.
-fn signing_string(req: &HttpRequest, header: &SignatureHeader) -> Option<String> {
-    let lines: Option<Vec<String>> = header
-        .headers
-        .iter()
-        .map(|name| match name.as_str() {
-            "(created)" => header.created.as_ref().map(|c| format!("(created): {c}")),
-            "(expires)" => header.expires.as_ref().map(|e| format!("(expires): {e}")),
-            "(request-target)" => Some(format!(
-                "(request-target): {} {}",
-                req.method().as_str().to_ascii_lowercase(),
-                req.uri().path_and_query().map_or("/", |p| p.as_str())
-            )),
-            name => req
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| format!("{name}: {v}")),
-        })
-        .collect();
-    Some(lines?.join("\n"))
-}
 
 /// The actor that signed this GET, if it is signed; an invalid signature is a 401.
 pub async fn signer(ctx: &Ctx, req: &HttpRequest) -> Result<Option<ApAccount>, Error> {
-    let Some(value) = req.headers().get("signature").and_then(|v| v.to_str().ok()) else {
+    let base_url = ctx.config.base_url();
+    let request = Request {
+        method: req.method().as_str(),
+        target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
+        base_url: &base_url,
+        headers: req.headers(),
+        has_body: false,
+    };
+    let Some(signature) = Signature::of(&request)? else {
         return Ok(None);
     };
-    let invalid = |why: &str| Error::Unauthorized(format!("HTTP signature does not verify: {why}"));
-    let header = parse(value).ok_or_else(|| invalid("malformed Signature header"))?;
-    if !header.headers.iter().any(|h| h == "(request-target)") {
-        return Err(invalid("(request-target) is not signed"));
-    }
-    let expired = header
-        .expires
-        .as_ref()
-        .and_then(|e| e.parse::<i64>().ok())
-        .is_some_and(|e| e < chrono::Utc::now().timestamp());
-    if expired {
-        return Err(invalid("the signature has expired"));
-    }
-    let text = signing_string(req, &header).ok_or_else(|| invalid("a signed header is missing"))?;
-    let actor_id = header.key_id.split('#').next().unwrap_or_default();
-    let actor = ObjectId::<ApAccount>::parse(actor_id)
-        .map_err(|_| invalid("keyId is not a URL"))?
+    let actor = ObjectId::<ApAccount>::parse(signature.actor_id())
+        .map_err(|_| Error::Unauthorized("the signature's key id is not a URL".into()))?
         .dereference(ctx)
         .await?;
-    let key = PKey::public_key_from_pem(actor.row.public_key_pem.as_bytes())?;
-    let mut verifier = Verifier::new(MessageDigest::sha256(), &key)?;
-    verifier.update(text.as_bytes())?;
-    if !verifier.verify(&header.signature)? {
-        return Err(invalid("wrong signature"));
+    if !signature.verify(&actor.row.public_key_pem)? {
+        return Err(Error::Unauthorized(
+            "HTTP signature does not verify: wrong signature".into(),
+        ));
     }
     Ok(Some(actor))
 }

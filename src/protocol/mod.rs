@@ -43,6 +43,22 @@ pub fn id_of(value: &serde_json::Value) -> Option<&str> {
     }
 }
 
+/// Whether two ids come from the same server: scheme, host and port, as Guild names servers
+/// everywhere. An object is believed from its own origin only.
+pub fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.origin() == b.origin()
+}
+
+/// [`same_origin`], or a 400 that names the two ids.
+pub fn require_same_origin(a: &url::Url, b: &url::Url) -> Result<(), crate::error::Error> {
+    if same_origin(a, b) {
+        return Ok(());
+    }
+    Err(crate::error::Error::BadRequest(format!(
+        "{a} and {b} are not from the same server"
+    )))
+}
+
 /// Whether a URL from another server may be shown as a link: http or https only.
 pub fn is_web(url: &url::Url) -> bool {
     matches!(url.scheme(), "http" | "https")

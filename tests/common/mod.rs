@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod node;
+pub mod peer;
 pub mod spec;
 
 use diesel::{pg::PgConnection, Connection, RunQueryDsl};
@@ -196,6 +197,10 @@ impl TestServer {
             .await
             .expect("federation config")
             .to_request_data()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     pub fn url(&self, path: &str) -> String {
