@@ -126,3 +126,113 @@ async fn claims_on(backend: &Backend) {
     alpha.stop().await;
     beta.stop().await;
 }
+
+#[actix_web::test]
+async fn a_community_relays_only_its_members_own_activities() {
+    for backend in backends() {
+        eprintln!(
+            "a_community_relays_only_its_members_own_activities on {}",
+            backend.name()
+        );
+        relays_on(&backend).await;
+    }
+}
+
+/// Announces a community has sent, all kinds.
+async fn announces(server: &TestServer, community: &str) -> i64 {
+    let community = community.to_string();
+    server
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::activities::dsl;
+            let group = accounts::local_by_username(conn, &community)?.unwrap();
+            Ok(dsl::activities
+                .filter(dsl::actor_id.eq(group.id))
+                .filter(dsl::kind.eq("Announce"))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+}
+
+async fn relays_on(backend: &Backend) {
+    let alpha = TestServer::start(&Backend::Sqlite).await;
+    let beta = TestServer::start(backend).await;
+    alpha.create_user("alan", false).await;
+    alpha.create_user("eve", false).await;
+    beta.create_user("bob", false).await;
+    beta.create_community("practice", "bob").await;
+    let practice = beta.url("/c/practice");
+    // alan, on alpha, is a member, so what the community relays goes to alpha.
+    let (alan, remote_practice) = (
+        alpha
+            .with_db(|conn, _| accounts::local_by_username(conn, "alan"))
+            .await
+            .unwrap(),
+        guild::federation::resolve::account(
+            &alpha.ctx().await,
+            &format!("practice@{}", beta.domain),
+        )
+        .await
+        .unwrap(),
+    );
+    common::follow_accepted(&alpha, alan, remote_practice).await;
+    let thread = beta
+        .with_db(|conn, config| {
+            let bob = accounts::local_by_username(conn, "bob")?.unwrap();
+            let practice = accounts::local_by_username(conn, "practice")?;
+            let post = guild::service::statuses::NewPost {
+                title: Some("Members only talk".into()),
+                community: practice,
+                ..common::public_post("a thread")
+            };
+            guild::service::statuses::create(conn, config, &bob, post)
+        })
+        .await;
+    let before = announces(&beta, "practice").await;
+    assert!(before >= 2, "the member's thread was relayed");
+
+    let eve = alpha
+        .with_db(|conn, _| accounts::local_by_username(conn, "eve"))
+        .await
+        .unwrap();
+    let eve_signer = Signer {
+        key_id: format!("{}#main-key", eve.ap_id),
+        private_pem: eve.private_key_pem.clone().unwrap(),
+    };
+    // eve, no member, wraps bob's thread in a Create of her own, again and again.
+    for n in 1..=2 {
+        let wrapped = json!({
+            "id": alpha.url(&format!("/activities/eve-{n}")), "type": "Create", "actor": eve.ap_id,
+            "to": ["https://www.w3.org/ns/activitystreams#Public", practice],
+            "audience": practice, "object": thread.ap_id,
+        });
+        let status = signed(&beta, "/inbox", &wrapped, &eve_signer).await;
+        assert!(status < 500, "answered {status}");
+    }
+    assert_eq!(
+        announces(&beta, "practice").await,
+        before,
+        "nothing of eve's relayed"
+    );
+
+    // A post of eve's addressed to the community alone is refused, not kept as a message.
+    let note_id = alpha.url("/statuses/eve-note");
+    let only_community = json!({
+        "id": alpha.url("/activities/eve-3"), "type": "Create", "actor": eve.ap_id,
+        "to": [practice],
+        "object": {"id": note_id, "type": "Note", "attributedTo": eve.ap_id, "to": [practice], "content": "let me in"}
+    });
+    assert_eq!(
+        signed(&beta, "/inbox", &only_community, &eve_signer).await,
+        403
+    );
+    let stored = beta
+        .with_db(move |conn, _| statuses::by_ap_id(conn, &note_id))
+        .await;
+    assert!(stored.is_none(), "the refused post was not stored");
+    assert_eq!(announces(&beta, "practice").await, before);
+
+    alpha.stop().await;
+    beta.stop().await;
+}

@@ -9,7 +9,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::ids::next_id;
-use crate::protocol::activity;
+use crate::protocol::{activity, id_of};
 use crate::store::{
     accounts::Account,
     communities, follows, moderation,
@@ -82,7 +82,10 @@ pub fn admit_post(
 }
 
 /// A local community passes a member's activity on to its remote members, unchanged inside
-/// an `Announce`; a new post is also announced bare, which Mastodon shows as a boost.
+/// an `Announce`; a new post is also announced bare, which Mastodon shows as a boost. Only
+/// the author's own activity about their post is passed on: anyone else's (a copy of
+/// someone's post wrapped in a `Create` of their own) is not. The author's own server,
+/// which sent it, is not sent it back.
 pub fn relay(
     conn: &mut DbConn,
     config: &Config,
@@ -90,6 +93,10 @@ pub fn relay(
     activity: &Value,
     status: &Status,
 ) -> Result<(), Error> {
+    let author = crate::store::accounts::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
+    if id_of(&activity["actor"]) != Some(author.ap_id.as_str()) {
+        return Ok(());
+    }
     if status.visibility == Visibility::Direct {
         return Ok(()); // never passed on: it is for the people it names
     }
@@ -98,17 +105,34 @@ pub fn relay(
     }
     // Addressed no wider than the post itself, whatever the community's setting is now.
     let restricted = !status.visibility.is_open() || is_members_only(conn, community.id)?;
-    announce(conn, config, community, activity.clone(), restricted, None)?;
+    let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
+    if let Some(origin) = &author.domain {
+        inboxes.retain(|inbox| {
+            url::Url::parse(inbox)
+                .map(|u| crate::protocol::domain_of(&u))
+                .ok()
+                != Some(origin.clone())
+        });
+    }
+    announce(
+        conn,
+        config,
+        community,
+        activity.clone(),
+        restricted,
+        &inboxes,
+    )?;
     if activity["type"] == "Create" {
         let bare = Value::from(status.ap_id.clone());
-        announce(conn, config, community, bare, restricted, None)?;
+        announce(conn, config, community, bare, restricted, &inboxes)?;
     }
     Ok(())
 }
 
 /// A local community passes a moderator's action on to its remote members, unchanged inside
 /// an `Announce`; `also` is one more recipient, such as a banned person who is a member no
-/// longer.
+/// longer. The moderator's server gets it too: it applies remote moderation only when the
+/// community announces it.
 pub fn relay_activity(
     conn: &mut DbConn,
     config: &Config,
@@ -117,25 +141,31 @@ pub fn relay_activity(
     also: Option<&Account>,
 ) -> Result<(), Error> {
     let restricted = is_members_only(conn, community.id)?;
-    announce(conn, config, community, activity.clone(), restricted, also)
+    let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
+    inboxes.extend(
+        also.filter(|a| !a.is_local())
+            .map(|a| a.shared_inbox_url.clone().unwrap_or(a.inbox_url.clone())),
+    );
+    announce(
+        conn,
+        config,
+        community,
+        activity.clone(),
+        restricted,
+        &inboxes,
+    )
 }
 
-/// Announce `object` to the community's remote members: to the public as well unless
-/// `restricted`.
+/// Announce `object` to `inboxes`: to the public as well unless `restricted`.
 fn announce(
     conn: &mut DbConn,
     config: &Config,
     community: &Account,
     object: Value,
     restricted: bool,
-    also: Option<&Account>,
+    inboxes: &[String],
 ) -> Result<(), Error> {
     let followers = community.followers_url.clone().unwrap_or_default();
-    let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
-    inboxes.extend(
-        also.filter(|a| !a.is_local())
-            .map(|a| a.shared_inbox_url.clone().unwrap_or(a.inbox_url.clone())),
-    );
     let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
     let announce = activity::announce(
         config,

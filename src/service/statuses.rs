@@ -394,8 +394,14 @@ pub fn store_remote(
             }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
         }
-        // A direct post stays between the people it names: never in a community.
+        // A direct post stays between the people it names: never in a community. One that
+        // names the community alone is a post into it, which its posting rules decide on.
         let in_community = post.visibility != Visibility::Direct;
+        if let (false, Some(community)) = (in_community, community) {
+            if mentioned.iter().all(|id| *id == community.id) {
+                communities::admit_post(conn, community, author, parent, Visibility::Public)?;
+            }
+        }
         let community_id = parent
             .and_then(|p| p.community_id)
             .or(community.map(|c| c.id))

@@ -132,7 +132,7 @@ pub fn local_by_username(conn: &mut DbConn, username: &str) -> Result<Option<Acc
 }
 
 /// The fields of a remote actor we keep, as fetched from its origin.
-#[derive(Insertable, AsChangeset)]
+#[derive(Clone, Insertable, AsChangeset)]
 #[diesel(table_name = accounts, treat_none_as_null = true)]
 pub struct RemoteActor {
     pub kind: AccountKind,
@@ -158,27 +158,21 @@ pub struct RemoteActor {
     pub fetched_at: Option<NaiveDateTime>,
 }
 
-/// Insert a remote actor or refresh the stored copy; returns the stored row.
+/// Insert a remote actor or refresh the stored copy, in one statement so that two first
+/// contacts at once both succeed; returns the stored row.
 pub fn upsert_remote(conn: &mut DbConn, actor: &RemoteActor) -> Result<Account, Error> {
-    crate::db::transaction(conn, |conn| {
-        match by_ap_id(conn, &actor.ap_id)? {
-            Some(existing) => {
-                diesel::update(accounts::table.find(existing.id))
-                    .set(actor)
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(accounts::table)
-                    .values((
-                        accounts::id.eq(crate::ids::next_id()),
-                        accounts::created_at.eq(actor.updated_at),
-                        actor,
-                    ))
-                    .execute(conn)?;
-            }
-        }
-        by_ap_id(conn, &actor.ap_id)?.ok_or(Error::NotFound)
-    })
+    let id = crate::ids::next_id();
+    crate::on_backend!(conn, |c| diesel::insert_into(accounts::table)
+        .values((
+            accounts::id.eq(id),
+            accounts::created_at.eq(actor.updated_at),
+            actor,
+        ))
+        .on_conflict(accounts::ap_id)
+        .do_update()
+        .set(actor)
+        .execute(c))?;
+    by_ap_id(conn, &actor.ap_id)?.ok_or(Error::NotFound)
 }
 
 /// Recount followers and following of an account from accepted follows.

@@ -69,28 +69,26 @@ pub fn upsert_remote(
         true => CommunityVisibility::Members,
         false => CommunityVisibility::Public,
     };
-    if by_account(conn, account_id)?.is_some() {
-        diesel::update(communities::table.find(account_id))
-            .set((
-                communities::moderators_url.eq(moderators_url),
-                communities::visibility.eq(visibility),
-            ))
-            .execute(conn)?;
-    } else {
-        insert(
-            conn,
-            &Community {
-                account_id,
-                membership_policy: MembershipPolicy::Open,
-                posting_policy: PostingPolicy::Members,
-                visibility,
-                rules: "[]".to_string(),
-                moderators_url,
-                created_by: None,
-                created_at: crate::time::now(),
-            },
-        )?;
-    }
+    let row = Community {
+        account_id,
+        membership_policy: MembershipPolicy::Open,
+        posting_policy: PostingPolicy::Members,
+        visibility,
+        rules: "[]".to_string(),
+        moderators_url: moderators_url.clone(),
+        created_by: None,
+        created_at: crate::time::now(),
+    };
+    // One statement, so that two first contacts at once both succeed.
+    crate::on_backend!(conn, |c| diesel::insert_into(communities::table)
+        .values(&row)
+        .on_conflict(communities::account_id)
+        .do_update()
+        .set((
+            communities::moderators_url.eq(&moderators_url),
+            communities::visibility.eq(visibility),
+        ))
+        .execute(c))?;
     Ok(())
 }
 
