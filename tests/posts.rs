@@ -163,6 +163,13 @@ async fn posts_on(backend: &Backend) {
         current(&beta, &hello.ap_id).await.unwrap().content == "<p>Hello, edited</p>"
     })
     .await;
+    // The copy keeps the time the author edited it, not the time the edit arrived.
+    let original = current(&alpha, &hello.ap_id).await.unwrap().edited_at;
+    let copy = current(&beta, &hello.ap_id).await.unwrap().edited_at;
+    assert_eq!(
+        original.map(|t| t.and_utc().timestamp_millis()),
+        copy.map(|t| t.and_utc().timestamp_millis())
+    );
     let alice_row = account(&alpha, "alice").await;
     alpha
         .with_db(move |conn, config| statuses::delete(conn, config, &alice_row, hello_id))

@@ -337,7 +337,11 @@ pub async fn search(
             .await?;
         accounts.extend(found.iter().map(|a| Account::from_row(a, &base)));
     }
-    if wants("statuses") && resolve && query.starts_with("http") {
+    if wants("accounts") && query.starts_with("http") {
+        let found = resolve::account_by_url(&ctx, &query, resolve).await.ok();
+        accounts.extend(found.map(|a| Account::from_row(&a, &base)));
+    }
+    if wants("statuses") && resolve && query.starts_with("http") && accounts.is_empty() {
         if let Ok(id) = ObjectId::<ApStatus>::parse(&query) {
             if let Ok(found) = id.dereference(&ctx).await {
                 let viewer = auth.viewer("read:search").cloned();

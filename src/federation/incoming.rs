@@ -6,6 +6,7 @@ use super::objects::ApStatus;
 use crate::error::Error;
 use crate::protocol::{
     activity::Kind,
+    actor::ApActor,
     id_of,
     note::{ApPost, POST_TYPES},
 };
@@ -106,6 +107,9 @@ impl Incoming {
                     .run(move |conn| follows::receive_answer(conn, &follow_id, &sender, accept))
                     .await?;
             }
+            Kind::Update if self.object_id()? == self.actor.inner().as_str() => {
+                self.update_actor(data).await?
+            }
             Kind::Create | Kind::Update => {
                 if let Some(status) = self.store_post(data).await? {
                     self.relay_if_local_community(data, status).await?;
@@ -139,8 +143,13 @@ impl Incoming {
             }
             Kind::Undo if matches!(self.object["type"].as_str(), Some("Like" | "Announce")) => {
                 let id = self.object_id()?.to_string();
+                let liked = (self.object["type"] == "Like")
+                    .then(|| id_of(&self.object["object"]).map(str::to_string))
+                    .flatten();
                 data.db
-                    .run(move |conn| interactions::receive_undo(conn, &sender, &id))
+                    .run(move |conn| {
+                        interactions::receive_undo(conn, &sender, &id, liked.as_deref())
+                    })
                     .await?;
             }
             Kind::Undo if self.object["type"] == "Follow" => {
@@ -257,6 +266,20 @@ impl Incoming {
         raw["actor"] = Value::from(self.actor.inner().to_string());
         raw["object"] = self.object.clone();
         raw
+    }
+
+    /// The sender's new profile, applied at once: the request is signed by the actor it
+    /// describes. Without an embedded document, the actor is fetched again from its origin.
+    async fn update_actor(&self, data: &Data<AppState>) -> Result<(), Error> {
+        if self.object.is_object() {
+            let document: ApActor = serde_json::from_value(self.object.clone())
+                .map_err(|e| Error::BadRequest(format!("unreadable actor in Update: {e}")))?;
+            ApAccount::verify(&document, self.actor.inner(), data).await?;
+            ApAccount::from_json(document, data).await?;
+        } else {
+            self.actor.dereference_forced(data).await?;
+        }
+        Ok(())
     }
 
     /// Store the post a Create or Update carries. A copy from the sender's own origin is

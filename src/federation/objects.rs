@@ -123,6 +123,7 @@ impl Object for ApStatus {
             sensitive: json.sensitive.unwrap_or(false),
             visibility,
             published: json.published.map(|t| t.naive_utc()),
+            updated: json.updated.map(|t| t.naive_utc()),
             tags: json.hashtags(),
         };
         let mentions = json.mentions();

@@ -4,7 +4,7 @@ use super::actors::ApAccount;
 use crate::error::Error;
 use crate::state::{AppState, Ctx};
 use crate::store::accounts::{self as account_store, Account};
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+use activitypub_federation::fetch::{object_id::ObjectId, webfinger::webfinger_resolve_actor};
 
 /// The account `name`, `name@domain` or `@name@domain`; remote accounts not known yet are
 /// fetched from their origin and stored.
@@ -37,4 +37,18 @@ pub async fn account(ctx: &Ctx, acct: &str) -> Result<Account, Error> {
             Ok(actor.row)
         }
     }
+}
+
+/// The account whose ActivityPub id is `url`: as stored, or, when `fetch`, fetched from its
+/// origin if not known yet (or only a day-old copy is).
+pub async fn account_by_url(ctx: &Ctx, url: &str, fetch: bool) -> Result<Account, Error> {
+    let id = ObjectId::<ApAccount>::parse(url).map_err(|_| Error::NotFound)?;
+    if fetch {
+        return Ok(id.dereference(ctx).await?.row);
+    }
+    let url = url.to_string();
+    ctx.db
+        .run(move |conn| account_store::by_ap_id(conn, &url))
+        .await?
+        .ok_or(Error::NotFound)
 }

@@ -60,6 +60,27 @@ pub fn wrap(config: &Config, id: i64, kind: &str, actor: &str, mut object: Value
     activity
 }
 
+/// `Update` of an actor's own document, to the public and its followers as Mastodon sends
+/// it: servers drop activities that are addressed to no one.
+pub fn update_actor(
+    config: &Config,
+    id: i64,
+    actor: &str,
+    followers: &str,
+    mut document: Value,
+) -> Value {
+    strip_context(&mut document);
+    json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": "Update",
+        "actor": actor,
+        "to": [PUBLIC],
+        "cc": [followers],
+        "object": document,
+    })
+}
+
 /// Addressing of what a community passes on: the public and its members, or, when
 /// `restricted` (members-only communities, followers-only posts), its members alone.
 pub fn community_audience(followers: &str, restricted: bool) -> (Value, Value) {

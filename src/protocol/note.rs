@@ -108,9 +108,15 @@ pub fn note(parts: &NoteParts) -> Value {
     post
 }
 
-/// What a deleted post is replaced by.
-pub fn tombstone(status: &Status) -> Value {
-    json!({ "id": status.ap_id, "type": "Tombstone" })
+/// What a deleted post is replaced by, addressed as its `document` was.
+pub fn tombstone(status: &Status, document: &Value) -> Value {
+    let mut tombstone = json!({ "id": status.ap_id, "type": "Tombstone" });
+    for key in ["to", "cc", "audience"] {
+        if let Some(value) = document.get(key) {
+            tombstone[key] = value.clone();
+        }
+    }
+    tombstone
 }
 
 /// `scheme://host[:port]` of a URL.
@@ -169,6 +175,12 @@ pub struct ApPost {
         skip_serializing_if = "Option::is_none"
     )]
     pub published: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated: Option<DateTime<Utc>>,
     #[serde(
         default,
         deserialize_with = "deserialize_skip_error",

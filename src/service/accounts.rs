@@ -241,14 +241,30 @@ pub fn update_profile(
     crate::db::transaction(conn, |conn| {
         account_store::edit_profile(conn, account.id, &edit)?;
         let updated = account_store::by_id(conn, account.id)?.ok_or(Error::NotFound)?;
-        let document = serde_json::to_value(document(conn, config, &updated)?)?;
-        let update =
-            crate::protocol::activity::wrap(config, next_id(), "Update", &updated.ap_id, document);
-        let inboxes = crate::store::follows::remote_follower_inboxes(conn, updated.id)?;
-        let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
-        crate::delivery::enqueue(conn, config, &updated, &update, &inboxes)?;
+        announce_profile(conn, config, &updated)?;
         Ok(updated)
     })
+}
+
+/// Tell other servers a local account's new profile: `Update` of the actor, addressed as
+/// Mastodon addresses it (public, followers), to the servers of its followers (a community's
+/// members) and of the communities it belongs to (where people read it too).
+fn announce_profile(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(), Error> {
+    let document = serde_json::to_value(document(conn, config, account)?)?;
+    let followers = account.followers_url.clone().unwrap_or_default();
+    let update = crate::protocol::activity::update_actor(
+        config,
+        next_id(),
+        &account.ap_id,
+        &followers,
+        document,
+    );
+    let mut inboxes = crate::store::follows::remote_follower_inboxes(conn, account.id)?;
+    inboxes.extend(crate::store::follows::remote_community_inboxes(
+        conn, account.id,
+    )?);
+    let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
+    crate::delivery::enqueue(conn, config, account, &update, &inboxes)
 }
 
 /// The ActivityPub document of a local account, with its community settings if it is one.
@@ -268,7 +284,7 @@ pub fn store_remote(
     moderators_url: Option<String>,
     members_only: bool,
 ) -> Result<Account, Error> {
-    actor.note = ammonia::clean(&actor.note);
+    actor.note = crate::service::text::sanitise(&actor.note);
     actor.display_name = actor.display_name.chars().take(MAX_REMOTE_NAME).collect();
     crate::db::transaction(conn, |conn| {
         let account = account_store::upsert_remote(conn, &actor)?;

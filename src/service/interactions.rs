@@ -237,12 +237,32 @@ pub fn receive_boost(
     })
 }
 
-/// A remote account withdrew its Like or Announce `ap_id`; only its own.
-pub fn receive_undo(conn: &mut DbConn, account: &Account, ap_id: &str) -> Result<(), Error> {
+/// A remote account withdraws its own like or boost `ap_id`; `liked` is the post an undone
+/// `Like` names, for likes whose id we never saw.
+pub fn receive_undo(
+    conn: &mut DbConn,
+    account: &Account,
+    ap_id: &str,
+    liked: Option<&str>,
+) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
-        if let Some(favourite) =
-            favourite_store::by_ap_id(conn, ap_id)?.filter(|f| f.account_id == account.id)
-        {
+        // Lemmy withdraws a vote with an Undo that wraps a Like under a new id: the like is
+        // then found by who liked what.
+        let by_object = |conn: &mut DbConn| -> Result<Option<_>, Error> {
+            match liked
+                .map(|o| status_store::by_ap_id(conn, o))
+                .transpose()?
+                .flatten()
+            {
+                Some(status) => favourite_store::between(conn, account.id, status.id),
+                None => Ok(None),
+            }
+        };
+        let favourite = match favourite_store::by_ap_id(conn, ap_id)? {
+            Some(favourite) => Some(favourite),
+            None => by_object(conn)?,
+        };
+        if let Some(favourite) = favourite.filter(|f| f.account_id == account.id) {
             favourite_store::delete(conn, favourite.id)?;
             favourite_store::refresh_counts(conn, favourite.status_id)?;
         }

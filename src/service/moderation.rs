@@ -333,7 +333,12 @@ fn activity_for(
             &status.ap_id,
             Map::from_iter([("summary".to_string(), Value::from(reason.clone()))]),
         ),
-        Action::Restore { status } => undo(build("Delete", &status.ap_id, Map::new())),
+        // The `summary` marks the undone Delete as a moderator's removal, as Lemmy needs.
+        Action::Restore { status } => undo(build(
+            "Delete",
+            &status.ap_id,
+            Map::from_iter([("summary".to_string(), Value::from(""))]),
+        )),
         Action::Lock { status } => build("Lock", &status.ap_id, Map::new()),
         Action::Unlock { status } => undo(build("Lock", &status.ap_id, Map::new())),
         Action::Pin { status } => build("Add", &status.ap_id, target(featured_of(community))),

@@ -44,6 +44,8 @@ pub struct RemotePost {
     pub sensitive: bool,
     pub visibility: Visibility,
     pub published: Option<NaiveDateTime>,
+    /// When its author last edited it, as its server says.
+    pub updated: Option<NaiveDateTime>,
     /// Hashtags, lowercase and without `#`.
     pub tags: Vec<String>,
 }
@@ -152,10 +154,11 @@ fn federate(
     status: &Status,
     kind: &str,
 ) -> Result<(), Error> {
-    let object = if kind == "Delete" {
-        note::tombstone(status)
-    } else {
-        document(conn, status)?
+    let document = document(conn, status)?;
+    // A deletion is addressed as the post was, or peers (Lemmy) refuse it as not public.
+    let object = match kind {
+        "Delete" => note::tombstone(status, &document),
+        _ => document,
     };
     let activity = activity::wrap(config, next_id(), kind, &author.ap_id, object);
     let inboxes = recipients(conn, status)?;
@@ -367,7 +370,7 @@ pub fn store_remote(
     mentioned: &[i64],
 ) -> Result<Status, Error> {
     crate::db::transaction(conn, |conn| {
-        let content = ammonia::clean(&post.content);
+        let content = text::sanitise(&post.content);
         if let Some(existing) = status_store::by_ap_id(conn, &post.ap_id)? {
             if existing.account_id != author.id {
                 return Err(Error::Forbidden("only the author may change a post".into()));
@@ -386,7 +389,7 @@ pub fn store_remote(
                     source: String::new(),
                     spoiler_text: post.spoiler_text.clone(),
                     sensitive: post.sensitive,
-                    edited_at: Some(crate::time::now()),
+                    edited_at: Some(post.updated.unwrap_or_else(crate::time::now)),
                 };
                 status_store::edit(conn, existing.id, &edit)?;
                 crate::store::tags::replace(conn, existing.id, &post.tags)?;

@@ -51,6 +51,17 @@ fn names(account: &Account, handle: &str, local_domain: &str) -> bool {
     account.username.eq_ignore_ascii_case(user) && account_domain.eq_ignore_ascii_case(domain)
 }
 
+/// HTML from another server made safe to show: ammonia's defaults (no script, styles or
+/// event handlers; links made `rel="noopener noreferrer"`), keeping the classes apps use to
+/// show mentions and hashtags as such (`h-card`, `mention`, `hashtag`, `u-url`).
+pub fn sanitise(html: &str) -> String {
+    ammonia::Builder::default()
+        .add_allowed_classes("a", ["mention", "hashtag", "u-url"])
+        .add_allowed_classes("span", ["h-card", "mention"])
+        .clean(html)
+        .to_string()
+}
+
 /// Escape the characters that mean something in HTML text and attributes.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -137,6 +148,16 @@ pub fn render(text: &str, mentions: &[Account], base_url: &str, local_domain: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_html_keeps_mention_markup_and_loses_script() {
+        let html = r#"<p><span class="h-card"><a href="https://m.example/@ann" class="u-url mention evil">@<span>ann</span></a></span> hi<script>x()</script><a href="https://x" class="hashtag" onclick="y()">#t</a></p>"#;
+        let clean = sanitise(html);
+        assert!(clean.contains(r#"<span class="h-card">"#), "{clean}");
+        assert!(clean.contains(r#"class="u-url mention""#), "{clean}");
+        assert!(clean.contains(r#"class="hashtag""#), "{clean}");
+        assert!(!clean.contains("script") && !clean.contains("onclick") && !clean.contains("evil"));
+    }
 
     #[test]
     fn handles_tags_and_escaping() {

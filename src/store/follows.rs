@@ -100,6 +100,25 @@ pub fn remote_follower_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec
     Ok(inboxes)
 }
 
+/// Delivery inboxes of the remote communities an account is a member of.
+pub fn remote_community_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec<String>, Error> {
+    let rows: Vec<(String, Option<String>)> = follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
+        .filter(follows::account_id.eq(account_id))
+        .filter(follows::state.eq(FollowState::Accepted))
+        .filter(accounts::domain.is_not_null())
+        .filter(accounts::kind.eq(crate::domain::AccountKind::Group))
+        .select((accounts::inbox_url, accounts::shared_inbox_url))
+        .load(conn)?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
 /// Actor ids on one side of an account's accepted follows, newest first, one page at a time
 /// (keyset on follow id): who follows the account when `followers`, else whom it follows.
 pub fn page_actor_ids(
