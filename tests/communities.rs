@@ -511,14 +511,22 @@ async fn members_only_on(backend: &Backend) {
     assert_eq!(secret["visibility"], "private");
     let uri = secret["uri"].as_str().unwrap().to_string();
     let on_beta = arrived(&beta, &uri).await;
-    eventually("bob sees it in his home timeline", || async {
-        bob.get("/api/v1/timelines/home")
-            .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["uri"] == uri.as_str())
-    })
+    // Members see it as the community's boost, which tells them where it was posted.
+    let inner_acct = format!("inner@{}", alpha.domain);
+    eventually(
+        "bob sees it in his home timeline, boosted by inner",
+        || async {
+            bob.get("/api/v1/timelines/home")
+                .await
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| {
+                    s["reblog"]["uri"] == uri.as_str()
+                        && s["account"]["acct"] == inner_acct.as_str()
+                })
+        },
+    )
     .await;
     assert!(
         stored(&gamma, &uri).await.is_none(),

@@ -32,6 +32,7 @@ async fn respond_list(
     let entities = ctx
         .db
         .run(move |conn| {
+            let rows = crate::service::statuses::once_each(rows);
             let mut visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
             if let Some(viewer) = &viewer {
                 crate::service::filters::retain_shown(conn, viewer.id, &mut visible, context)?;
@@ -244,7 +245,11 @@ pub async fn by_account(
             if media_only {
                 return Ok(Vec::new());
             }
-            status_store::by_account(conn, id, (replies, reblogs), tagged.as_deref(), page)
+            let whose = match account.is_group() {
+                true => status_store::Whose::InCommunity(id),
+                false => status_store::Whose::By(id),
+            };
+            status_store::by_account(conn, whose, (replies, reblogs), tagged.as_deref(), page)
         })
         .await?;
     respond_list(

@@ -347,6 +347,19 @@ impl Incoming {
         };
         let target: ObjectId<ApStatus> = ObjectId::parse(target)?;
         match target.dereference_forced(data).await {
+            Ok(post) if inner_kind != "Delete" => {
+                let announce_id = self.id.to_string();
+                data.db
+                    .run(move |conn| {
+                        interactions::record_community_boost(
+                            conn,
+                            &community,
+                            &post.row,
+                            &announce_id,
+                        )
+                    })
+                    .await
+            }
             Ok(_) => Ok(()),
             Err(Error::Gone) => {
                 let id = target.inner().to_string();

@@ -124,7 +124,8 @@ pub fn relay(
     )?;
     if activity["type"] == "Create" {
         let bare = Value::from(status.ap_id.clone());
-        announce(conn, config, community, bare, restricted, &inboxes)?;
+        let announced = announce(conn, config, community, bare, restricted, &inboxes)?;
+        super::interactions::record_community_boost(conn, community, status, &announced)?;
     }
     Ok(())
 }
@@ -154,9 +155,11 @@ pub fn relay_activity(
         restricted,
         &inboxes,
     )
+    .map(|_| ())
 }
 
-/// Announce `object` to `inboxes`: to the public as well unless `restricted`.
+/// Announce `object` to `inboxes`: to the public as well unless `restricted`. Returns the
+/// announcement's id.
 fn announce(
     conn: &mut DbConn,
     config: &Config,
@@ -164,7 +167,7 @@ fn announce(
     object: Value,
     restricted: bool,
     inboxes: &[String],
-) -> Result<(), Error> {
+) -> Result<String, Error> {
     let followers = community.followers_url.clone().unwrap_or_default();
     let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
     let announce = activity::announce(
@@ -175,7 +178,8 @@ fn announce(
         restricted,
         object,
     );
-    delivery::enqueue(conn, config, community, &announce, &inboxes)
+    delivery::enqueue(conn, config, community, &announce, &inboxes)?;
+    Ok(announce["id"].as_str().unwrap_or_default().to_string())
 }
 
 /// Whether a community keeps its posts for its members.

@@ -181,6 +181,30 @@ pub fn unreblog(
     })
 }
 
+/// A community passed `status` on to its members (its `Announce` is `ap_id`): kept as the
+/// community's boost, which is how members' timelines show which community a post is in.
+/// It is not a person's boost: no one is notified and `reblogs_count` leaves it out.
+pub fn record_community_boost(
+    conn: &mut DbConn,
+    community: &Account,
+    status: &Status,
+    ap_id: &str,
+) -> Result<(), Error> {
+    let in_it = status.community_id == Some(community.id) && status.reblog_of_id.is_none();
+    if !in_it || status.visibility == Visibility::Direct {
+        return Ok(());
+    }
+    crate::db::transaction(conn, |conn| {
+        if status_store::reblog_by(conn, community.id, status.id)?.is_some()
+            || status_store::by_ap_id(conn, ap_id)?.is_some()
+        {
+            return Ok(());
+        }
+        let boost = boost_row(next_id(), ap_id, community.id, status, community.is_local());
+        status_store::insert(conn, &boost)
+    })
+}
+
 fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) -> Status {
     Status {
         reblog_of_id: Some(of.id),

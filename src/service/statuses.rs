@@ -457,6 +457,15 @@ pub fn delete_remote(
     })
 }
 
+/// A list in which each post appears once, however many ways it came (a post and a
+/// community's boost of it, say): its newest appearance, which is the boost.
+pub fn once_each(rows: Vec<Status>) -> Vec<Status> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .filter(|s| seen.insert(s.reblog_of_id.unwrap_or(s.id)))
+        .collect()
+}
+
 /// Most statuses a person may pin to their profile, as on Mastodon.
 const MAX_PINS: usize = 5;
 
@@ -517,6 +526,37 @@ mod tests {
         let fields = doc.as_object().unwrap();
         assert!(fields.values().all(|v| !v.is_null()), "{doc}");
         assert!(!fields.contains_key("inReplyTo") && !fields.contains_key("updated"));
+    }
+
+    #[test]
+    fn a_community_post_reaches_members_once_as_the_community_boost() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob) = (f.person(conn, "ann"), f.person(conn, "bob"));
+        let practice = f.community(conn, "practice", &ann);
+        f.follow(conn, &bob, &practice);
+        f.follow(conn, &bob, &ann);
+        let thread = f.post(
+            conn,
+            &ann,
+            "How do we deploy?",
+            Some(&practice),
+            Some("Deploys"),
+        );
+        let page = status_store::Page {
+            limit: 20,
+            ..Default::default()
+        };
+        let home = once_each(status_store::home(conn, bob.id, page).unwrap());
+        assert_eq!(home.len(), 1, "one appearance: {home:?}");
+        assert_eq!(home[0].account_id, practice.id);
+        assert_eq!(home[0].reblog_of_id, Some(thread.id));
+        let counted = status_store::by_id(conn, thread.id).unwrap().unwrap();
+        assert_eq!(
+            counted.reblogs_count, 0,
+            "a community's relay is no person's boost"
+        );
+        assert!(crate::service::visibility::can_see(conn, Some(&bob), &home[0]).unwrap());
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::store::{
 use std::collections::{HashMap, HashSet};
 
 /// Whether `viewer` (None: anonymous) may see `status`. Someone its author blocks may not.
+/// A boost is seen by whoever may see what it boosts (a community passes members-only posts
+/// on to its members as boosts).
 pub fn can_see(
     conn: &mut DbConn,
     viewer: Option<&Account>,
@@ -21,7 +23,13 @@ pub fn can_see(
             return Ok(false);
         }
     }
-    can_see_unblocked(conn, viewer, status)
+    match status.reblog_of_id {
+        Some(original) if status.deleted_at.is_none() => match statuses::by_id(conn, original)? {
+            Some(original) => can_see(conn, viewer, &original),
+            None => Ok(false),
+        },
+        _ => can_see_unblocked(conn, viewer, status),
+    }
 }
 
 /// [`can_see`] without the block check, for lists that have left out blocked authors.
@@ -152,14 +160,19 @@ fn filter(
     };
     let mut visible = Vec::with_capacity(list.len());
     for status in list {
-        let original_visible = match status.reblog_of_id {
+        let seen = match status.reblog_of_id {
+            // A boost is seen where what it boosts is, unless its booster is hidden.
             Some(id) => match boosted.get(&id) {
-                Some(original) => shown(conn, original)?,
+                Some(original) => {
+                    !hidden.contains(&status.account_id)
+                        && status.deleted_at.is_none()
+                        && shown(conn, original)?
+                }
                 None => false,
             },
-            None => true,
+            None => shown(conn, &status)?,
         };
-        if original_visible && shown(conn, &status)? {
+        if seen {
             visible.push(status);
         }
     }

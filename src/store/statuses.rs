@@ -339,11 +339,18 @@ pub fn public(
     load_statuses(conn, query, page)
 }
 
-/// An account's statuses, newest first, optionally without replies or boosts, or only
-/// those with a hashtag.
+/// Whose statuses a list holds: a person's own, or those posted in a community.
+#[derive(Clone, Copy, Debug)]
+pub enum Whose {
+    By(i64),
+    InCommunity(i64),
+}
+
+/// An account's statuses (for a community, those posted in it), newest first, optionally
+/// without replies or boosts, or only those with a hashtag.
 pub fn by_account(
     conn: &mut DbConn,
-    account_id: i64,
+    whose: Whose,
     (exclude_replies, exclude_reblogs): (bool, bool),
     tagged: Option<&str>,
     page: Page,
@@ -351,12 +358,11 @@ pub fn by_account(
     let mut query = statuses::table
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
-        .filter(
-            statuses::account_id
-                .eq(account_id)
-                .or(statuses::community_id.eq(account_id)),
-        )
         .into_boxed();
+    query = match whose {
+        Whose::By(account_id) => query.filter(statuses::account_id.eq(account_id)),
+        Whose::InCommunity(id) => query.filter(statuses::community_id.eq(id)),
+    };
     if exclude_replies {
         query = query.filter(statuses::in_reply_to_id.is_null());
     }

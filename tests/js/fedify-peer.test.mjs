@@ -275,7 +275,11 @@ test("a Lemmy-shaped community on Fedify federates its threads and moderation in
   const gwenActor = await context().lookupObject(`${alpha}/users/gwen`);
   const announce = new Announce({ id: new URL(`${base}/announces/1`), actor: group, object: create, tos: [PUBLIC_COLLECTION], ccs: [group] });
   await context().sendActivity({ identifier: "lemmings" }, gwenActor, announce, { immediate: true });
-  const thread = await eventually(async () => (await api(gwen, "GET", "/api/v1/timelines/home")).find((s) => s.uri === pageId.href), "the thread reaches gwen's home");
+  // It shows as the community's boost, as Mastodon shows a group's posts.
+  const entry = await eventually(async () => (await api(gwen, "GET", "/api/v1/timelines/home")).find((s) => s.reblog?.uri === pageId.href), "the thread reaches gwen's home");
+  assert.equal(entry.account.username, "lemmings");
+  assert.equal(entry.account.group, true);
+  const thread = entry.reblog;
   assert.match(thread.content, /Which lathe should I buy\?/);
 
   // The community's moderator locks it (Lemmy's Lock, announced): gwen may not reply.
