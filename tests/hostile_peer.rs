@@ -22,14 +22,7 @@ async fn claims_on(backend: &Backend) {
     let beta = TestServer::start(backend).await;
     alpha.create_user("alice", false).await;
     beta.create_user("bob", false).await;
-    let alice = alpha
-        .with_db(|conn, _| accounts::local_by_username(conn, "alice"))
-        .await
-        .unwrap();
-    let alice_signer = Signer {
-        key_id: format!("{}#main-key", alice.ap_id),
-        private_pem: alice.private_key_pem.clone().unwrap(),
-    };
+    let (alice, alice_signer) = alpha.signer("alice").await;
     let forger = Signer {
         key_id: alice_signer.key_id.clone(),
         private_pem: guild::crypto::generate_keypair().unwrap().private_pem,
@@ -192,14 +185,7 @@ async fn relays_on(backend: &Backend) {
     let before = announces(&beta, "practice").await;
     assert!(before >= 2, "the member's thread was relayed");
 
-    let eve = alpha
-        .with_db(|conn, _| accounts::local_by_username(conn, "eve"))
-        .await
-        .unwrap();
-    let eve_signer = Signer {
-        key_id: format!("{}#main-key", eve.ap_id),
-        private_pem: eve.private_key_pem.clone().unwrap(),
-    };
+    let (eve, eve_signer) = alpha.signer("eve").await;
     // eve, no member, wraps bob's thread in a Create of her own, again and again.
     for n in 1..=2 {
         let wrapped = json!({

@@ -24,14 +24,7 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         return Err(Error::BadRequest("activity needs an id and a type".into()));
     };
     let base_url = ctx.config.base_url();
-    let request = Request {
-        method: req.method().as_str(),
-        target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
-        base_url: &base_url,
-        headers: req.headers(),
-        has_body: true,
-    };
-    let signature = Signature::of(&request)?
+    let signature = Signature::of(&Request::of(&req, &base_url, true))?
         .ok_or_else(|| Error::Unauthorized("the request has no HTTP signature".into()))?;
     if let Some(actor) = id_of(&envelope["actor"]).and_then(|a| Url::parse(a).ok()) {
         let (domain, config) = (crate::protocol::domain_of(&actor), ctx.config.clone());

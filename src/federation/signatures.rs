@@ -44,7 +44,18 @@ pub struct Request<'a> {
     pub has_body: bool,
 }
 
-impl Request<'_> {
+impl<'a> Request<'a> {
+    /// The parts of an actix request the checks read.
+    pub fn of(req: &'a actix_web::HttpRequest, base_url: &'a str, has_body: bool) -> Self {
+        Request {
+            method: req.method().as_str(),
+            target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
+            base_url,
+            headers: req.headers(),
+            has_body,
+        }
+    }
+
     fn header(&self, name: &str) -> Option<String> {
         let values: Vec<&str> = self
             .headers

@@ -12,14 +12,7 @@ use actix_web::HttpRequest;
 /// The actor that signed this GET, if it is signed; an invalid signature is a 401.
 pub async fn signer(ctx: &Ctx, req: &HttpRequest) -> Result<Option<ApAccount>, Error> {
     let base_url = ctx.config.base_url();
-    let request = Request {
-        method: req.method().as_str(),
-        target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
-        base_url: &base_url,
-        headers: req.headers(),
-        has_body: false,
-    };
-    let Some(signature) = Signature::of(&request)? else {
+    let Some(signature) = Signature::of(&Request::of(req, &base_url, false))? else {
         return Ok(None);
     };
     let actor = ObjectId::<ApAccount>::parse(signature.actor_id())

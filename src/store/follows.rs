@@ -91,13 +91,18 @@ pub fn remote_follower_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec
         .filter(accounts::domain.is_not_null())
         .select((accounts::inbox_url, accounts::shared_inbox_url))
         .load(conn)?;
+    Ok(delivery_inboxes(rows))
+}
+
+/// One inbox per server where it has a shared one, each once.
+fn delivery_inboxes(rows: Vec<(String, Option<String>)>) -> Vec<String> {
     let mut inboxes: Vec<String> = rows
         .into_iter()
         .map(|(inbox, shared)| shared.unwrap_or(inbox))
         .collect();
     inboxes.sort();
     inboxes.dedup();
-    Ok(inboxes)
+    inboxes
 }
 
 /// Delivery inboxes of the remote communities an account is a member of.
@@ -110,13 +115,7 @@ pub fn remote_community_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Ve
         .filter(accounts::kind.eq(crate::domain::AccountKind::Group))
         .select((accounts::inbox_url, accounts::shared_inbox_url))
         .load(conn)?;
-    let mut inboxes: Vec<String> = rows
-        .into_iter()
-        .map(|(inbox, shared)| shared.unwrap_or(inbox))
-        .collect();
-    inboxes.sort();
-    inboxes.dedup();
-    Ok(inboxes)
+    Ok(delivery_inboxes(rows))
 }
 
 /// Actor ids on one side of an account's accepted follows, newest first, one page at a time

@@ -260,6 +260,20 @@ impl TestServer {
         .await
     }
 
+    /// A local person's account and a signer with their key, to act as their server would.
+    pub async fn signer(&self, name: &str) -> (guild::store::accounts::Account, Signer) {
+        let name = name.to_string();
+        let account = self
+            .with_db(move |conn, _| guild::store::accounts::local_by_username(conn, &name))
+            .await
+            .expect("a local person");
+        let signer = Signer {
+            key_id: format!("{}#main-key", account.ap_id),
+            private_pem: account.private_key_pem.clone().expect("a local key"),
+        };
+        (account, signer)
+    }
+
     pub async fn create_community(&self, name: &str, owner: &str) {
         let (name, owner) = (name.to_string(), owner.to_string());
         self.with_db(move |conn, config| {
