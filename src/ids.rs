@@ -33,6 +33,13 @@ pub fn next_id() -> i64 {
     }
 }
 
+/// When an id was made.
+pub fn time_of(id: i64) -> chrono::NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(id >> 16)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +50,7 @@ mod tests {
         let ids: Vec<i64> = (0..5000).map(|_| next_id()).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
         assert!(ids[0] >= before << 16);
+        let made = time_of(ids[0]).and_utc().timestamp_millis();
+        assert!(made >= before && made - before < 1000);
     }
 }

@@ -95,12 +95,31 @@ fn cors() -> actix_cors::Cors {
         .max_age(3600)
 }
 
+/// Every hour, follows that had no answer are sent again (`service::follows::ask_again`).
+async fn ask_again_hourly(state: AppState) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let config = state.config.clone();
+        match state
+            .db
+            .run(move |conn| service::follows::ask_again(conn, &config))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("asked {n} unanswered follows again"),
+            Err(e) => tracing::warn!("asking unanswered follows again: {e}"),
+        }
+    }
+}
+
 /// A running server: where it listens and how to stop it.
 pub struct Running {
     pub addr: std::net::SocketAddr,
     pub handle: ServerHandle,
     pub server: actix_web::dev::Server,
-    /// The delivery worker; stopping a server in-process (tests) aborts it.
+    /// The delivery worker and the hourly follow-up of unanswered follows; stopping a server
+    /// in-process (tests) aborts them.
     pub worker: tokio::task::AbortHandle,
 }
 
@@ -139,8 +158,9 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
-    let worker = delivery::run_worker(state.config.clone(), state.db.clone());
-    let worker = tokio::spawn(worker).abort_handle();
+    let deliveries = delivery::run_worker(state.config.clone(), state.db.clone());
+    let worker = tokio::spawn(async move { tokio::join!(deliveries, ask_again_hourly(state)) })
+        .abort_handle();
     Ok(Running {
         addr,
         handle: server.handle(),

@@ -102,9 +102,13 @@ impl Incoming {
             }
             Kind::Accept | Kind::Reject => {
                 let follow_id = self.object_id()?.to_string();
+                let follower = id_of(&self.object["actor"]).map(str::to_string);
                 let accept = self.kind == Kind::Accept;
                 data.db
-                    .run(move |conn| follows::receive_answer(conn, &follow_id, &sender, accept))
+                    .run(move |conn| {
+                        let follower = follower.as_deref();
+                        follows::receive_answer(conn, &follow_id, follower, &sender, accept)
+                    })
                     .await?;
             }
             Kind::Update if self.object_id()? == self.actor.inner().as_str() => {

@@ -121,6 +121,43 @@ pub fn follow(
     })
 }
 
+/// How long a follow waits for an answer before it is asked again, and how long it is asked.
+const ASK_AGAIN_AFTER: chrono::Duration = chrono::Duration::days(1);
+const ASK_FOR: chrono::Duration = chrono::Duration::days(7);
+
+/// Send again, under a new id, the follows of remote accounts that had no answer for a day
+/// (an `Accept` can be lost on a server that had never seen ours); for a week at most.
+/// Returns how many were sent.
+pub fn ask_again(conn: &mut DbConn, config: &Config) -> Result<usize, Error> {
+    let now = crate::time::now();
+    let mut sent = 0;
+    for follow in follow_store::pending_remote(conn, now - ASK_FOR)? {
+        let last_asked = follow
+            .ap_id
+            .as_deref()
+            .and_then(|id| id.rsplit('/').next()?.parse::<i64>().ok())
+            .map(crate::ids::time_of);
+        if last_asked.is_some_and(|t| now - t < ASK_AGAIN_AFTER) {
+            continue;
+        }
+        crate::db::transaction(conn, |conn| {
+            let follower = account_store::by_id(conn, follow.account_id)?;
+            let target = account_store::by_id(conn, follow.target_account_id)?;
+            let (Some(follower), Some(target)) = (follower.filter(Account::is_local), target)
+            else {
+                return Ok(());
+            };
+            let ap_id = activity::activity_id(config, next_id());
+            let request = activity::follow(&ap_id, &follower.ap_id, &target.ap_id);
+            follow_store::set_ap_id(conn, follow.id, &ap_id)?;
+            let inbox = target.inbox_url.as_str();
+            delivery::enqueue(conn, config, &follower, &request, &[inbox])
+        })?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 /// A local account unfollows (or leaves) `target`; a pending request is withdrawn.
 pub fn unfollow(
     conn: &mut DbConn,
@@ -270,11 +307,24 @@ pub fn decide_request(
 pub fn receive_answer(
     conn: &mut DbConn,
     follow_ap_id: &str,
+    follower_ap_id: Option<&str>,
     answerer: &Account,
     accept: bool,
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
-        let Some(follow) = follow_store::by_ap_id(conn, follow_ap_id)? else {
+        // A follow asked again has a new id; an answer to an earlier one still counts.
+        let follow = match follow_store::by_ap_id(conn, follow_ap_id)? {
+            Some(follow) => Some(follow),
+            None => match follower_ap_id {
+                Some(id) => match account_store::by_ap_id(conn, id)?.filter(Account::is_local) {
+                    Some(follower) => follow_store::between(conn, follower.id, answerer.id)?
+                        .filter(|f| f.state == FollowState::Pending),
+                    None => None,
+                },
+                None => None,
+            },
+        };
+        let Some(follow) = follow else {
             return Ok(()); // unknown or already withdrawn: nothing to do
         };
         if follow.target_account_id != answerer.id {
@@ -338,5 +388,65 @@ pub fn admit(
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn unanswered_remote_follows_are_asked_again_daily_and_an_answer_to_any_counts() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        let now = crate::time::now();
+        let remote = crate::store::accounts::RemoteActor {
+            kind: crate::domain::AccountKind::Person,
+            username: "rita".into(),
+            domain: Some("far.example".into()),
+            display_name: "Rita".into(),
+            note: String::new(),
+            ap_id: "https://far.example/users/rita".into(),
+            url: None,
+            inbox_url: "https://far.example/users/rita/inbox".into(),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            following_url: None,
+            featured_url: None,
+            public_key_pem: ann.public_key_pem.clone(),
+            locked: true,
+            discoverable: false,
+            bot: false,
+            avatar_url: None,
+            header_url: None,
+            updated_at: now,
+            fetched_at: Some(now),
+        };
+        let rita = super::super::accounts::store_remote(conn, remote, None, false).unwrap();
+        let asked = follow(conn, &f.config, &ann, &rita).unwrap();
+        let first_id = asked.ap_id.clone().unwrap();
+        assert_eq!(ask_again(conn, &f.config).unwrap(), 0, "asked just now");
+        // As if it was asked two days ago.
+        let two_days_ago = (now - chrono::Duration::days(2))
+            .and_utc()
+            .timestamp_millis()
+            << 16;
+        let old_id = crate::protocol::activity::activity_id(&f.config, two_days_ago);
+        follow_store::set_ap_id(conn, asked.id, &old_id).unwrap();
+        assert_eq!(ask_again(conn, &f.config).unwrap(), 1);
+        let again = follow_store::between(conn, ann.id, rita.id)
+            .unwrap()
+            .unwrap();
+        assert_ne!(again.ap_id.as_deref(), Some(old_id.as_str()));
+        assert_eq!(ask_again(conn, &f.config).unwrap(), 0, "not twice a day");
+        // rita answers the first request, whose id is no longer the follow's.
+        receive_answer(conn, &first_id, Some(&ann.ap_id), &rita, true).unwrap();
+        let accepted = follow_store::between(conn, ann.id, rita.id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(accepted.state, FollowState::Accepted);
     }
 }

@@ -105,6 +105,18 @@ fn delivery_inboxes(rows: Vec<(String, Option<String>)>) -> Vec<String> {
     inboxes
 }
 
+/// Follows of remote accounts still waiting for an answer, asked since `since`.
+pub fn pending_remote(conn: &mut DbConn, since: NaiveDateTime) -> Result<Vec<Follow>, Error> {
+    Ok(follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
+        .filter(follows::state.eq(FollowState::Pending))
+        .filter(follows::ap_id.is_not_null())
+        .filter(follows::created_at.ge(since))
+        .filter(accounts::domain.is_not_null())
+        .select(Follow::as_select())
+        .load(conn)?)
+}
+
 /// Delivery inboxes of the remote communities an account is a member of.
 pub fn remote_community_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec<String>, Error> {
     let rows: Vec<(String, Option<String>)> = follows::table
