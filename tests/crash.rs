@@ -148,7 +148,11 @@ async fn sigkill_during_fan_out_loses_nothing() {
     // Receivers may have a post before alpha has written down that it was delivered: rows
     // the killed process had claimed come due again only when their 30-second lease ends.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    while store::deliveries::counts(&mut db.conn().unwrap()).unwrap().0 > 0 {
+    while store::deliveries::counts(&mut db.conn().unwrap())
+        .unwrap()
+        .0
+        > 0
+    {
         assert!(
             std::time::Instant::now() < deadline,
             "alpha's queue never emptied"

@@ -32,8 +32,8 @@ async fn respond_list(
     let entities = ctx
         .db
         .run(move |conn| {
-            let rows = crate::service::statuses::once_each(rows);
-            let mut visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
+            let visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
+            let mut visible = crate::service::statuses::once_each(visible);
             if let Some(viewer) = &viewer {
                 crate::service::filters::retain_shown(conn, viewer.id, &mut visible, context)?;
             }

@@ -351,7 +351,8 @@ impl Incoming {
         };
         let target: ObjectId<ApStatus> = ObjectId::parse(target)?;
         match target.dereference_forced(data).await {
-            Ok(post) if inner_kind != "Delete" => {
+            // A new post passed on (not an edit, which would bring an old post back up).
+            Ok(post) if !matches!(inner_kind, "Update" | "Delete") => {
                 let announce_id = self.id.to_string();
                 data.db
                     .run(move |conn| {

@@ -2,7 +2,8 @@
 //! draft-cavage HTTP Signatures (`Signature: keyId=…,headers=…,signature=…`, what Mastodon
 //! sends) and RFC 9421 HTTP Message Signatures (`Signature-Input` and `Signature`). A
 //! signature must cover the request's method and target, a date no more than an hour away
-//! (either way: a request dated ahead would replay until then), and for a body its digest.
+//! (either way: a request dated ahead would replay until then), and for a body its digest;
+//! an RFC 9421 signature also the server it was meant for (`@target-uri`, or `@authority`).
 
 use crate::error::Error;
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -89,8 +90,15 @@ impl Signature {
         self.key_id.split('#').next().unwrap_or_default()
     }
 
-    /// Whether the signature was made with the key whose public half is `public_key_pem`.
+    /// Whether the signature was made with the key whose public half is `public_key_pem`. A
+    /// key that cannot check it (unreadable, or of another kind) verifies nothing: a 401,
+    /// not a fault of ours for the sender to retry.
     pub fn verify(&self, public_key_pem: &str) -> Result<bool, Error> {
+        self.check(public_key_pem)
+            .map_err(|e| invalid(&format!("the actor's key cannot check it: {e}")))
+    }
+
+    fn check(&self, public_key_pem: &str) -> Result<bool, openssl::error::ErrorStack> {
         let key = PKey::public_key_from_pem(public_key_pem.as_bytes())?;
         let algorithm = match key.id() {
             Id::ED25519 => Algorithm::Ed25519,
@@ -100,7 +108,7 @@ impl Signature {
         let mut verifier = match algorithm {
             Algorithm::Ed25519 => {
                 let mut verifier = Verifier::new_without_digest(&key)?;
-                return Ok(verifier.verify_oneshot(&self.bytes, self.base.as_bytes())?);
+                return verifier.verify_oneshot(&self.bytes, self.base.as_bytes());
             }
             Algorithm::RsaSha256 => Verifier::new(MessageDigest::sha256(), &key)?,
             Algorithm::RsaPssSha512 => {
@@ -111,7 +119,7 @@ impl Signature {
             }
         };
         verifier.update(self.base.as_bytes())?;
-        Ok(verifier.verify(&self.bytes)?)
+        verifier.verify(&self.bytes)
     }
 }
 
@@ -167,6 +175,7 @@ fn cavage(req: &Request, value: &str) -> Result<Signature, Error> {
         }
     }
     let covers = |name: &str| headers.iter().any(|h| h == name);
+    // `host` is not required: the federation library (Lemmy's) leaves it out of signatures.
     if !covers("(request-target)") {
         return Err(invalid("(request-target) is not signed"));
     }
@@ -232,12 +241,12 @@ fn rfc9421(req: &Request, input: &str) -> Result<Signature, Error> {
             .map(|(_, v)| v.trim_matches('"').to_string())
     };
     let covers = |name: &str| components.contains(&name);
-    if !covers("@method")
-        || !["@target-uri", "@request-target", "@path"]
-            .iter()
-            .any(|c| covers(c))
-    {
-        return Err(invalid("the method and target are not signed"));
+    let target = covers("@target-uri")
+        || (covers("@authority") && ["@request-target", "@path"].iter().any(|c| covers(c)));
+    if !covers("@method") || !target {
+        return Err(invalid(
+            "the method and the target on this server are not signed",
+        ));
     }
     if req.has_body && !covers("content-digest") && !covers("digest") {
         return Err(invalid("the body's digest is not signed"));
@@ -316,8 +325,9 @@ fn member<'a>(dictionary: &'a str, label: &str) -> Option<&'a str> {
 }
 
 /// The body must match every digest given of it (`Digest: SHA-256=…` or RFC 9530
-/// `Content-Digest: sha-256=:…:`); a body without a digest we can check, or with one that
-/// does not match, is a 400.
+/// `Content-Digest: sha-256=:…:`), so that whichever the signature covers is checked; a body
+/// without a digest, with one in an algorithm we cannot check, or with one that does not
+/// match, is a 400.
 pub fn check_digest(
     headers: &actix_web::http::header::HeaderMap,
     body: &[u8],
@@ -343,7 +353,12 @@ pub fn check_digest(
         let actual = match algorithm.as_str() {
             "sha-256" => STANDARD.encode(sha256(body)),
             "sha-512" => STANDARD.encode(sha512(body)),
-            _ => continue,
+            // A digest we cannot check may be the one the signature covers.
+            other => {
+                return Err(Error::BadRequest(format!(
+                    "the body's {other} digest cannot be checked; send SHA-256 or SHA-512"
+                )))
+            }
         };
         if actual != given {
             return Err(Error::BadRequest(
@@ -423,6 +438,14 @@ mod tests {
         let refused = Signature::of(&request(&ahead)).unwrap_err();
         assert!(refused.to_string().contains("future"), "{refused}");
         assert!(check_digest(&signed, b"{}").is_err());
+        // A digest we cannot check may be the signed one: a matching unsigned one beside it
+        // does not make the body believed.
+        let mut swapped = signed.clone();
+        swapped.insert(
+            HeaderName::from_static("digest"),
+            HeaderValue::from_static("SHA=AAAA"),
+        );
+        assert!(check_digest(&swapped, body).is_err());
     }
 
     #[test]

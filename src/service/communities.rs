@@ -93,41 +93,45 @@ pub fn relay(
     activity: &Value,
     status: &Status,
 ) -> Result<(), Error> {
-    let author = crate::store::accounts::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
-    if id_of(&activity["actor"]) != Some(author.ap_id.as_str()) {
-        return Ok(());
-    }
-    if status.visibility == Visibility::Direct {
-        return Ok(()); // never passed on: it is for the people it names
-    }
-    if status.removed_at.is_some() && activity["type"] != "Delete" {
-        return Ok(()); // a removed post's edits stay with its author
-    }
-    // Addressed no wider than the post itself, whatever the community's setting is now.
-    let restricted = !status.visibility.is_open() || is_members_only(conn, community.id)?;
-    let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
-    if let Some(origin) = &author.domain {
-        inboxes.retain(|inbox| {
-            url::Url::parse(inbox)
-                .map(|u| crate::protocol::domain_of(&u))
-                .ok()
-                != Some(origin.clone())
-        });
-    }
-    announce(
-        conn,
-        config,
-        community,
-        activity.clone(),
-        restricted,
-        &inboxes,
-    )?;
-    if activity["type"] == "Create" {
-        let bare = Value::from(status.ap_id.clone());
-        let announced = announce(conn, config, community, bare, restricted, &inboxes)?;
-        super::interactions::record_community_boost(conn, community, status, &announced)?;
-    }
-    Ok(())
+    // One transaction, so that a retry after a failure sends nothing twice.
+    crate::db::transaction(conn, |conn| {
+        let author =
+            crate::store::accounts::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
+        if id_of(&activity["actor"]) != Some(author.ap_id.as_str()) {
+            return Ok(());
+        }
+        if status.visibility == Visibility::Direct {
+            return Ok(()); // never passed on: it is for the people it names
+        }
+        if status.removed_at.is_some() && activity["type"] != "Delete" {
+            return Ok(()); // a removed post's edits stay with its author
+        }
+        // Addressed no wider than the post itself, whatever the community's setting is now.
+        let restricted = !status.visibility.is_open() || is_members_only(conn, community.id)?;
+        let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
+        if let Some(origin) = &author.domain {
+            inboxes.retain(|inbox| {
+                url::Url::parse(inbox)
+                    .map(|u| crate::protocol::domain_of(&u))
+                    .ok()
+                    != Some(origin.clone())
+            });
+        }
+        announce(
+            conn,
+            config,
+            community,
+            activity.clone(),
+            restricted,
+            &inboxes,
+        )?;
+        if activity["type"] == "Create" {
+            let bare = Value::from(status.ap_id.clone());
+            let announced = announce(conn, config, community, bare, restricted, &inboxes)?;
+            super::interactions::record_community_boost(conn, community, status, &announced)?;
+        }
+        Ok(())
+    })
 }
 
 /// A local community passes a moderator's action on to its remote members, unchanged inside

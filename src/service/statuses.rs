@@ -457,8 +457,9 @@ pub fn delete_remote(
     })
 }
 
-/// A list in which each post appears once, however many ways it came (a post and a
-/// community's boost of it, say): its newest appearance, which is the boost.
+/// A page in which each post appears once, however many ways it came (a post and a
+/// community's boost of it, say): its newest appearance, which is the boost. Pages are
+/// deduplicated one at a time, so an original may still show on the next page.
 pub fn once_each(rows: Vec<Status>) -> Vec<Status> {
     let mut seen = std::collections::HashSet::new();
     rows.into_iter()
@@ -557,6 +558,13 @@ mod tests {
             "a community's relay is no person's boost"
         );
         assert!(crate::service::visibility::can_see(conn, Some(&bob), &home[0]).unwrap());
+        // Muting the community hides its boosts, not the posts of people bob follows.
+        crate::service::blocks::mute(conn, &bob, &practice, false).unwrap();
+        let rows = status_store::home(conn, bob.id, page).unwrap();
+        let visible = crate::service::visibility::filter_visible(conn, Some(&bob), rows);
+        let home = once_each(visible.unwrap());
+        assert_eq!(home.len(), 1, "{home:?}");
+        assert_eq!(home[0].id, thread.id, "ann's own post, not the muted boost");
     }
 
     #[test]

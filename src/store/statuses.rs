@@ -412,11 +412,16 @@ pub fn thread(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Error> {
         .load(conn)?)
 }
 
-/// Accounts that boosted a status, newest first.
+/// People who boosted a status, newest first (a community passing it on is not one).
 pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
+    // A community passing a post on is not a person boosting it.
+    let communities = accounts::table
+        .filter(accounts::kind.eq(crate::domain::AccountKind::Group))
+        .select(accounts::id);
     Ok(statuses::table
         .filter(statuses::reblog_of_id.eq(status_id))
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::account_id.ne_all(communities))
         .order(statuses::id.desc())
         .limit(limit)
         .select(statuses::account_id)
