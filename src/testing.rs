@@ -59,6 +59,36 @@ impl Fixture {
             .expect("community")
     }
 
+    /// A person on another server, `name@domain`, as we would keep them after a fetch.
+    pub fn remote_person(&self, conn: &mut DbConn, name: &str, domain: &str) -> Account {
+        let now = crate::time::now();
+        let ap_id = format!("https://{domain}/users/{name}");
+        let actor = crate::store::accounts::RemoteActor {
+            kind: crate::domain::AccountKind::Person,
+            username: name.into(),
+            domain: Some(domain.into()),
+            display_name: name.into(),
+            note: String::new(),
+            inbox_url: format!("{ap_id}/inbox"),
+            ap_id,
+            url: None,
+            shared_inbox_url: Some(format!("https://{domain}/inbox")),
+            outbox_url: None,
+            followers_url: None,
+            following_url: None,
+            featured_url: None,
+            public_key_pem: String::new(),
+            locked: false,
+            discoverable: false,
+            bot: false,
+            avatar_url: None,
+            header_url: None,
+            updated_at: now,
+            fetched_at: Some(now),
+        };
+        accounts::store_remote(conn, actor, None, false).expect("remote person")
+    }
+
     /// `person` follows `target`, or joins it when it is an open community.
     pub fn follow(&self, conn: &mut DbConn, person: &Account, target: &Account) {
         crate::service::follows::follow(conn, &self.config, person, target).expect("follow");

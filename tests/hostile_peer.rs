@@ -46,6 +46,16 @@ async fn claims_on(backend: &Backend) {
         202
     );
     assert_eq!(follows_on_beta().await, 1, "RFC 9421 follow applied");
+    // Having heard from alpha, beta learns from its nodeinfo what it runs.
+    let alpha_domain = alpha.domain.clone();
+    common::eventually("beta knows alpha runs guild", || async {
+        let domain = alpha_domain.clone();
+        beta.with_db(move |conn, _| guild::store::instances::software(conn, &domain))
+            .await
+            .as_deref()
+            == Some("guild")
+    })
+    .await;
     assert_eq!(
         post_rfc9421(&beta, "/inbox", &undo(2, &first), &forger, 0).await,
         401,

@@ -231,6 +231,7 @@ diesel::table! {
         domain -> Text,
         failing_since -> Nullable<Timestamp>,
         last_success_at -> Nullable<Timestamp>,
+        software -> Nullable<Text>,
     }
 }
 

@@ -70,11 +70,13 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         ctx.db.run(move |conn| inbound::release(conn, &id)).await?;
         return Err(e);
     }
-    // The sender answers, so its instance is reachable again.
+    // The sender answers, so its instance is reachable again; what it runs is learnt once.
     let domain = signer.row.domain.clone().unwrap_or_default();
     ctx.db
         .run(move |conn| inbound::heard_from(conn, &domain))
         .await?;
+    let origin = signer.id().clone();
+    tokio::spawn(super::software::learn(ctx.app_data().clone(), origin));
     Ok(HttpResponse::Accepted().finish())
 }
 

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod resolve;
 pub mod signatures;
 pub mod signed_fetch;
+pub mod software;
 pub mod webfinger;
 
 use crate::protocol::accepts_activity_json;

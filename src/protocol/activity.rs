@@ -91,6 +91,10 @@ pub fn community_audience(followers: &str, restricted: bool) -> (Value, Value) {
     }
 }
 
+/// Servers that refuse an `Announce` of a bare post id (they read only announced
+/// activities), by their nodeinfo `software.name`.
+pub const NO_BARE_ANNOUNCE: &[&str] = &["lemmy", "mbin", "kbin", "piefed"];
+
 /// A community's `Announce` of `object` (an activity, or a post's id) to its members.
 pub fn announce(
     config: &Config,

@@ -12,7 +12,7 @@ use crate::ids::next_id;
 use crate::protocol::{activity, id_of};
 use crate::store::{
     accounts::Account,
-    communities, follows, moderation,
+    communities, follows, instances, moderation,
     statuses::{self, Status},
 };
 use serde_json::Value;
@@ -110,12 +110,7 @@ pub fn relay(
         let restricted = !status.visibility.is_open() || is_members_only(conn, community.id)?;
         let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
         if let Some(origin) = &author.domain {
-            inboxes.retain(|inbox| {
-                url::Url::parse(inbox)
-                    .map(|u| crate::protocol::domain_of(&u))
-                    .ok()
-                    != Some(origin.clone())
-            });
+            inboxes.retain(|inbox| domain_of_inbox(inbox) != *origin);
         }
         announce(
             conn,
@@ -126,12 +121,23 @@ pub fn relay(
             &inboxes,
         )?;
         if activity["type"] == "Create" {
+            // The bare announcement, which Mastodon shows as a boost, goes only to servers
+            // that take it.
+            let domains: Vec<String> = inboxes.iter().map(|i| domain_of_inbox(i)).collect();
+            let refusing = instances::running(conn, &domains, activity::NO_BARE_ANNOUNCE)?;
+            inboxes.retain(|inbox| !refusing.contains(&domain_of_inbox(inbox)));
             let bare = Value::from(status.ap_id.clone());
             let announced = announce(conn, config, community, bare, restricted, &inboxes)?;
             super::interactions::record_community_boost(conn, community, status, &announced)?;
         }
         Ok(())
     })
+}
+
+fn domain_of_inbox(inbox: &str) -> String {
+    url::Url::parse(inbox)
+        .map(|u| crate::protocol::domain_of(&u))
+        .unwrap_or_default()
 }
 
 /// A local community passes a moderator's action on to its remote members, unchanged inside
@@ -517,6 +523,45 @@ mod tests {
         );
         let redeemed = redeem_invite(conn, &f.config, &token, &bob, true);
         assert!(matches!(redeemed, Err(Error::NotFound)), "{redeemed:?}");
+    }
+
+    #[test]
+    fn servers_that_refuse_bare_announces_get_only_the_announced_activity() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        let practice = f.community(conn, "practice", &ann);
+        for (name, domain) in [("rita", "masto.example"), ("lem", "lemmy.example")] {
+            let member = f.remote_person(conn, name, domain);
+            let follow_id = format!("https://{domain}/follows/1");
+            super::super::follows::receive_follow(conn, &f.config, &member, &practice, &follow_id)
+                .unwrap();
+        }
+        instances::set_software(conn, "lemmy.example", "lemmy").unwrap();
+        f.post(conn, &ann, "a thread", Some(&practice), Some("Hello"));
+        use crate::db::schema::{activities, deliveries};
+        use diesel::prelude::*;
+        let sent: Vec<(String, String)> = deliveries::table
+            .inner_join(activities::table.on(activities::id.eq(deliveries::activity_id)))
+            .filter(activities::actor_id.eq(practice.id))
+            .filter(activities::kind.eq("Announce"))
+            .select((activities::data, deliveries::domain))
+            .load(conn)
+            .unwrap();
+        let bare = |data: &str| serde_json::from_str::<Value>(data).unwrap()["object"].is_string();
+        let to = |domain: &str, want_bare: bool| {
+            sent.iter()
+                .filter(|(data, d)| d == domain && bare(data) == want_bare)
+                .count()
+        };
+        assert_eq!(
+            (to("masto.example", false), to("masto.example", true)),
+            (1, 1)
+        );
+        assert_eq!(
+            (to("lemmy.example", false), to("lemmy.example", true)),
+            (1, 0)
+        );
     }
 
     #[test]

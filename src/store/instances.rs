@@ -70,3 +70,38 @@ pub fn unreachable(
         .filter_map(|(d, t)| t.map(|t| (d, t)))
         .collect())
 }
+
+/// What `domain` runs, as its nodeinfo said (empty when it could not be read); `None` when
+/// it was never asked.
+pub fn software(conn: &mut DbConn, domain: &str) -> Result<Option<String>, Error> {
+    Ok(instances::table
+        .find(domain)
+        .select(instances::software)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Domains among `domains` known to run one of `names`.
+pub fn running(
+    conn: &mut DbConn,
+    domains: &[String],
+    names: &[&str],
+) -> Result<Vec<String>, Error> {
+    Ok(instances::table
+        .filter(instances::domain.eq_any(domains))
+        .filter(instances::software.eq_any(names))
+        .select(instances::domain)
+        .load(conn)?)
+}
+
+/// Keep what `domain` runs.
+pub fn set_software(conn: &mut DbConn, domain: &str, name: &str) -> Result<(), Error> {
+    crate::on_backend!(conn, |c| diesel::insert_into(instances::table)
+        .values((instances::domain.eq(domain), instances::software.eq(name)))
+        .on_conflict(instances::domain)
+        .do_update()
+        .set(instances::software.eq(name))
+        .execute(c))?;
+    Ok(())
+}
