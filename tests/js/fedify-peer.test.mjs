@@ -2,6 +2,8 @@
 // with a person, "fedi", who joins a Guild community, posts into it, is moderated, reports a
 // post and tries to read a members-only community; and a Lemmy-shaped community,
 // "lemmings", that a Guild person joins and whose threads and moderation reach Guild.
+// Fedify signs with RFC 9421 first and falls back to draft-cavage only when refused, so
+// every delivery here also checks that Guild takes RFC 9421 signatures at the first knock.
 // `tests/fedify_peer.rs` starts Guild and passes its URL in GUILD_ALPHA.
 
 import { after, before, test } from "node:test";
@@ -20,6 +22,7 @@ import {
   generateCryptoKeyPair,
   Group,
   importJwk,
+  Like,
   Mention,
   MemoryKvStore,
   Note,
@@ -37,8 +40,9 @@ let keys;
 let server;
 let base;
 
+const kv = new MemoryKvStore();
 const federation = createFederation({
-  kv: new MemoryKvStore(),
+  kv,
   allowPrivateAddress: true, // Guild listens on localhost in tests
 });
 
@@ -308,4 +312,42 @@ test("a Lemmy-shaped community on Fedify federates its threads and moderation in
   const refused = await fetch(await signRequest(request, pairs[0].privateKey, pairs[0].keyId));
   assert.equal(refused.status, 403);
   assert.equal((await fetch(`${alpha}/api/v1/statuses/${makersPost.id}`)).status, 200);
+});
+
+test("Fedify's RFC 9421 signatures are taken at the first knock, and checked", async () => {
+  const gwen = await token("gwen");
+  const post = await api(gwen, "POST", "/api/v1/statuses", { status: "Signed either way" });
+  const like = (n) => new Like({ id: new URL(`${base}/likes/rfc9421-${n}`), actor: fedi(), object: new URL(post.uri) });
+
+  // Fedify remembers, per server, the signature standard of the last delivery it made there:
+  // RFC 9421 when its first knock was taken, draft-cavage when it had to knock again.
+  const remembered = ["_fedify", "httpMessageSignaturesSpec", new URL(alpha).origin];
+  await kv.delete(remembered);
+  const gwenActor = await context().lookupObject(`${alpha}/users/gwen`);
+  await context().sendActivity({ identifier: "fedi" }, gwenActor, like(1), { immediate: true });
+  assert.equal(await kv.get(remembered), "rfc9421");
+  await eventually(async () => (await api(gwen, "GET", `/api/v1/statuses/${post.id}`)).favourites_count === 1, "the like counts");
+
+  const pairs = await context().getActorKeyPairs("fedi");
+  const inbox = `${alpha}/inbox`;
+  const signed = async (n) => signRequest(
+    new Request(inbox, { method: "POST", headers: { "Content-Type": "application/activity+json" }, body: JSON.stringify(await like(n).toJsonLd()) }),
+    pairs[0].privateKey,
+    pairs[0].keyId,
+    { spec: "rfc9421" },
+  );
+  const taken = await fetch(await signed(2));
+  assert.equal(taken.status, 202, await taken.text());
+
+  // A body swapped after signing no longer matches its Content-Digest.
+  const request = await signed(3);
+  const body = JSON.stringify(await like(4).toJsonLd());
+  assert.equal((await fetch(new Request(inbox, { method: "POST", headers: request.headers, body }))).status, 400);
+
+  // Without the signature the same request is unauthenticated.
+  const headers = new Headers(request.headers);
+  headers.delete("Signature");
+  headers.delete("Signature-Input");
+  const unsigned = await fetch(new Request(inbox, { method: "POST", headers, body: JSON.stringify(await like(3).toJsonLd()) }));
+  assert.equal(unsigned.status, 401);
 });
