@@ -151,6 +151,27 @@ async fn moderation_on(backend: &Backend) {
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
 
+    // Carl's post reaches gil, on carl's own server, as the community's boost.
+    let bench = carl
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("@{makers_acct} my workbench, finished")}),
+        )
+        .await;
+    let bench_uri = bench["uri"].as_str().unwrap().to_string();
+    eventually("gil sees carl's post boosted by makers", || async {
+        gil.get("/api/v1/timelines/home")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| {
+                s["reblog"]["uri"] == bench_uri.as_str()
+                    && s["account"]["acct"] == makers_acct.as_str()
+            })
+    })
+    .await;
+
     // Bob posts into the community by mentioning it, as Mastodon apps do.
     let post = bob
         .post(

@@ -85,7 +85,8 @@ pub fn admit_post(
 /// an `Announce`; a new post is also announced bare, which Mastodon shows as a boost. Only
 /// the author's own activity about their post is passed on: anyone else's (a copy of
 /// someone's post wrapped in a `Create` of their own) is not. The author's own server,
-/// which sent it, is not sent it back.
+/// which sent it, is not sent the activity back (Lemmy refuses its own), only the bare
+/// announcement where it takes one.
 pub fn relay(
     conn: &mut DbConn,
     config: &Config,
@@ -109,20 +110,23 @@ pub fn relay(
         // Addressed no wider than the post itself, whatever the community's setting is now.
         let restricted = !status.visibility.is_open() || is_members_only(conn, community.id)?;
         let mut inboxes = follows::remote_follower_inboxes(conn, community.id)?;
-        if let Some(origin) = &author.domain {
-            inboxes.retain(|inbox| domain_of_inbox(inbox) != *origin);
-        }
+        let elsewhere: Vec<String> = inboxes
+            .iter()
+            .filter(|inbox| author.domain.as_deref() != Some(&domain_of_inbox(inbox)))
+            .cloned()
+            .collect();
         announce(
             conn,
             config,
             community,
             activity.clone(),
             restricted,
-            &inboxes,
+            &elsewhere,
         )?;
         if activity["type"] == "Create" {
             // The bare announcement, which Mastodon shows as a boost, goes only to servers
-            // that take it.
+            // that take it; the author's own server among them, so that members there see
+            // the post as the community's too.
             let domains: Vec<String> = inboxes.iter().map(|i| domain_of_inbox(i)).collect();
             let refusing = instances::running(conn, &domains, activity::NO_BARE_ANNOUNCE)?;
             inboxes.retain(|inbox| !refusing.contains(&domain_of_inbox(inbox)));
