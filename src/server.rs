@@ -139,6 +139,9 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
             .wrap(cors())
             .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(actix_web::middleware::from_fn(
+                crate::federation::signatures::keep_sent_target,
+            ))
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(routes)
     };

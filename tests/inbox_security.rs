@@ -95,6 +95,12 @@ async fn inbox_on(backend: &Backend) {
         202,
         "unknown types are accepted"
     );
+    let slashed = json!({"id": alpha.url("/activities/10"), "type": "Travel", "actor": alice.ap_id, "object": bob_id});
+    assert_eq!(
+        signed(&beta, "/inbox/", &slashed, &alice_signer).await,
+        202,
+        "a trailing slash is checked as it was signed"
+    );
 
     // A genuine Follow, its Undo, and a replay of the Follow that must not count again.
     let genuine = follow("/activities/6");
@@ -156,6 +162,10 @@ async fn inbox_on(backend: &Backend) {
         signed(&beta, "/inbox", &follow("/activities/9"), &alice_signer).await,
         401
     );
+    // A path with a trailing slash is checked as it was signed, not as it is routed.
+    let undo = json!({"id": alpha.url("/activities/10"), "type": "Undo", "actor": alice.ap_id, "object": follow("/activities/8")});
+    assert_eq!(signed(&beta, "/inbox/", &undo, &rotated).await, 202);
+    assert_eq!(follows_on_beta().await, 0);
 
     alpha.stop().await;
     beta.stop().await;

@@ -5,7 +5,7 @@
 
 use super::actors::ApAccount;
 use super::incoming::Incoming;
-use super::signatures::{check_digest, Request, Signature};
+use super::signatures::{check_digest, sent_target, Request, Signature};
 use crate::error::Error;
 use crate::policy;
 use crate::protocol::{activity::Kind, id_of, require_same_origin};
@@ -24,7 +24,8 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         return Err(Error::BadRequest("activity needs an id and a type".into()));
     };
     let base_url = ctx.config.base_url();
-    let signature = Signature::of(&Request::of(&req, &base_url, true))?
+    let target = sent_target(&req);
+    let signature = Signature::of(&Request::of(&req, &target, &base_url, true))?
         .ok_or_else(|| Error::Unauthorized("the request has no HTTP signature".into()))?;
     if let Some(actor) = id_of(&envelope["actor"]).and_then(|a| Url::parse(a).ok()) {
         let (domain, config) = (crate::protocol::domain_of(&actor), ctx.config.clone());

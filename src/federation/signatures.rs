@@ -6,6 +6,12 @@
 //! an RFC 9421 signature also the server it was meant for (`@target-uri`, or `@authority`).
 
 use crate::error::Error;
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::Next,
+    HttpMessage,
+};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use openssl::{
     hash::MessageDigest,
@@ -46,11 +52,16 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// The parts of an actix request the checks read.
-    pub fn of(req: &'a actix_web::HttpRequest, base_url: &'a str, has_body: bool) -> Self {
+    /// The parts of an actix request the checks read; `target` is from [`sent_target`].
+    pub fn of(
+        req: &'a actix_web::HttpRequest,
+        target: &'a str,
+        base_url: &'a str,
+        has_body: bool,
+    ) -> Self {
         Request {
             method: req.method().as_str(),
-            target: req.uri().path_and_query().map_or("/", |p| p.as_str()),
+            target,
             base_url,
             headers: req.headers(),
             has_body,
@@ -66,6 +77,38 @@ impl<'a> Request<'a> {
             .collect();
         (!values.is_empty()).then(|| values.join(", "))
     }
+}
+
+/// The request's target as its sender wrote it, which is what a signature covers.
+#[derive(Clone)]
+struct SentTarget(String);
+
+/// Middleware, outside path normalisation: a signed request's target is kept as sent, since
+/// `/inbox/` trimmed to `/inbox` no longer matches the signature.
+pub async fn keep_sent_target(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let signed = ["signature", "signature-input"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h));
+    if signed {
+        let target = path_and_query(req.uri()).to_string();
+        req.extensions_mut().insert(SentTarget(target));
+    }
+    next.call(req).await
+}
+
+/// The target a signature on `req` covers: as sent, before normalisation.
+pub fn sent_target(req: &actix_web::HttpRequest) -> String {
+    req.extensions()
+        .get::<SentTarget>()
+        .map(|t| t.0.clone())
+        .unwrap_or_else(|| path_and_query(req.uri()).to_string())
+}
+
+fn path_and_query(uri: &actix_web::http::Uri) -> &str {
+    uri.path_and_query().map_or("/", |p| p.as_str())
 }
 
 fn invalid(why: &str) -> Error {

@@ -2,7 +2,7 @@
 //! fetches of our documents when `authorized_fetch` is on (Mastodon's secure mode).
 
 use super::actors::ApAccount;
-use super::signatures::{Request, Signature};
+use super::signatures::{sent_target, Request, Signature};
 use crate::error::Error;
 use crate::policy::{self, Decision};
 use crate::state::Ctx;
@@ -12,7 +12,8 @@ use actix_web::HttpRequest;
 /// The actor that signed this GET, if it is signed; an invalid signature is a 401.
 pub async fn signer(ctx: &Ctx, req: &HttpRequest) -> Result<Option<ApAccount>, Error> {
     let base_url = ctx.config.base_url();
-    let Some(signature) = Signature::of(&Request::of(req, &base_url, false))? else {
+    let target = sent_target(req);
+    let Some(signature) = Signature::of(&Request::of(req, &target, &base_url, false))? else {
         return Ok(None);
     };
     let actor = ObjectId::<ApAccount>::parse(signature.actor_id())
