@@ -57,6 +57,18 @@ pub struct Config {
     pub delivery_first_retry: std::time::Duration,
     /// Whether any user may create communities, or administrators only.
     pub communities_by_admins_only: bool,
+    pub media: MediaLimits,
+}
+
+/// What uploads may be, and how much processing runs at once.
+#[derive(Clone, Debug)]
+pub struct MediaLimits {
+    pub max_image_bytes: usize,
+    pub max_file_bytes: usize,
+    /// Width times height; larger images are refused before they are decoded.
+    pub max_pixels: u64,
+    /// Uploads processed at once; more wait their turn.
+    pub workers: usize,
 }
 
 /// One key: its name in the file, a default, and one line of help for error messages.
@@ -83,7 +95,13 @@ const KEYS: &[Key] = &[
     Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
     Key { name: "community_creation", default: || "any".into(), accepts: "any (every user may create communities) or admins" },
     Key { name: "delivery_first_retry_seconds", default: || "30".into(), accepts: "a number of seconds from 1 to 3600" },
+    Key { name: "media_max_image_bytes", default: || (16 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824 (16 MiB by default)" },
+    Key { name: "media_max_file_bytes", default: || (40 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824, for videos, audio and documents (40 MiB by default)" },
+    Key { name: "media_max_pixels", default: || "33177600".into(), accepts: "a number of pixels (width times height) from 1 to 1000000000" },
+    Key { name: "media_workers", default: || "2".into(), accepts: "a number of uploads processed at once, from 1 to 64" },
 ];
+
+const MIB: u64 = 1024 * 1024;
 
 /// A configuration problem, phrased for the operator.
 #[derive(Debug)]
@@ -217,7 +235,14 @@ impl Config {
             _ => return Err(raw.invalid("community_creation", "unknown choice")),
         };
         let federation = federation_mode(raw)?;
+        let media = MediaLimits {
+            max_image_bytes: number(raw, "media_max_image_bytes", 1024, 1024 * MIB)? as usize,
+            max_file_bytes: number(raw, "media_max_file_bytes", 1024, 1024 * MIB)? as usize,
+            max_pixels: number(raw, "media_max_pixels", 1, 1_000_000_000)?,
+            workers: number(raw, "media_workers", 1, 64)? as usize,
+        };
         Ok(Config {
+            media,
             communities_by_admins_only,
             domain,
             bind,
@@ -250,6 +275,13 @@ impl Config {
     /// `scheme://domain`, without a trailing slash.
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.domain)
+    }
+}
+
+fn number(raw: &Raw, key: &'static str, min: u64, max: u64) -> Result<u64, ConfigError> {
+    match raw.get(key).trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(raw.invalid(key, &format!("not a number from {min} to {max}"))),
     }
 }
 

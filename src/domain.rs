@@ -207,6 +207,22 @@ text_enum! {
     }
 }
 
+/// Longest alt text kept for an attachment, as Mastodon's.
+pub const MAX_ALT_TEXT_CHARS: usize = 1500;
+
+text_enum! {
+    /// What an attachment is, by Mastodon's names: how apps show it.
+    MediaKind("media type") {
+        Image = "image",
+        /// A silent looping animation (an animated GIF).
+        Gifv = "gifv",
+        Video = "video",
+        Audio = "audio",
+        /// Anything else (a PDF, a text file): offered as a download.
+        Unknown = "unknown",
+    }
+}
+
 text_enum! {
     /// A per-domain federation policy.
     DomainPolicy("policy") {

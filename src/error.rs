@@ -37,6 +37,9 @@ pub enum Error {
     /// 502: another server could not be reached or gave something unreadable.
     #[error("{0}")]
     Upstream(String),
+    /// 413: a body larger than any accepted.
+    #[error("{0}")]
+    TooLarge(String),
     /// 429: over the rate limit.
     #[error("Too many requests")]
     TooManyRequests,
@@ -138,6 +141,7 @@ impl ResponseError for Error {
             Error::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Upstream(_) => StatusCode::BAD_GATEWAY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

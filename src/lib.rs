@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod federation;
+pub mod files;
 pub mod ids;
 pub mod policy;
 pub mod protocol;

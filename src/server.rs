@@ -130,10 +130,15 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let bind = state.config.bind;
     let limiter = aw::Data::new(api::rate_limit::Limiter::default());
     let idempotency = aw::Data::new(api::statuses::IdempotencyKeys::default());
+    let media = &state.config.media;
+    let upload_limit = aw::Data::new(api::params::UploadLimit(
+        media.max_image_bytes.max(media.max_file_bytes),
+    ));
     let factory = move || {
         App::new()
             .app_data(limiter.clone())
             .app_data(idempotency.clone())
+            .app_data(upload_limit.clone())
             .wrap(actix_web::middleware::from_fn(api::rate_limit::limit))
             .wrap(FederationMiddleware::new(federation.clone()))
             .wrap(cors())

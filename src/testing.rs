@@ -112,6 +112,7 @@ impl Fixture {
             in_reply_to_id: None,
             community: community.cloned(),
             mentions: Vec::new(),
+            media_ids: Vec::new(),
         };
         statuses::create(conn, &self.config, author, post).expect("post")
     }

@@ -64,6 +64,7 @@ async fn post(
                 in_reply_to_id,
                 community,
                 mentions: Vec::new(),
+                media_ids: Vec::new(),
             };
             statuses::create(conn, &config, &author, new)
         })

@@ -3,7 +3,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::{account::Account, status::render};
-use super::params::{flexible_bool, parse_id, Params, Query};
+use super::params::{flexible_bool, parse_id, Files, Params, Query, WithFiles};
 use crate::domain::{FollowState, Role};
 use crate::error::Error;
 use crate::federation::objects::ApStatus;
@@ -431,38 +431,33 @@ pub struct ProfileForm {
     discoverable: Option<bool>,
     #[serde(default, deserialize_with = "flexible_bool")]
     bot: Option<bool>,
-    avatar: Option<super::params::Upload>,
-    header: Option<super::params::Upload>,
 }
 
-/// Keep uploaded avatar and header images, off the reactor; their URLs.
+/// Keep the uploaded `avatar` and `header` images; their URLs.
 pub async fn save_images(
     ctx: &Ctx,
-    avatar: Option<super::params::Upload>,
-    header: Option<super::params::Upload>,
+    mut files: Files,
 ) -> Result<(Option<String>, Option<String>), Error> {
-    let config = ctx.config.clone();
-    actix_web::web::block(move || {
-        let save = |upload: Option<super::params::Upload>| {
-            upload
-                .map(|u| crate::service::media::save_image(&config, &u.bytes()?))
-                .transpose()
-        };
-        Ok((save(avatar)?, save(header)?))
-    })
-    .await
-    .map_err(|e| Error::internal(e.to_string()))?
+    let mut urls = [None, None];
+    for (url, name) in urls.iter_mut().zip(["avatar", "header"]) {
+        if let Some(upload) = files.take(name) {
+            let image = (upload.bytes, upload.content_type);
+            *url = Some(crate::service::media::profile_image(&ctx.config, image).await?);
+        }
+    }
+    let [avatar, header] = urls;
+    Ok((avatar, header))
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`
 pub async fn update_credentials(
     ctx: Ctx,
     auth: Auth,
-    Params(form): Params<ProfileForm>,
+    WithFiles(form, files): WithFiles<ProfileForm>,
 ) -> Result<HttpResponse, Error> {
     let (user, account) = auth.user("write:accounts")?;
     let (user, account, config) = (user.clone(), account.clone(), ctx.config.clone());
-    let (avatar_url, header_url) = save_images(&ctx, form.avatar, form.header).await?;
+    let (avatar_url, header_url) = save_images(&ctx, files).await?;
     let changes = crate::service::accounts::ProfileChanges {
         display_name: form.display_name,
         note: form.note,

@@ -13,6 +13,7 @@ pub mod follows;
 pub mod instance;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod pagination;
@@ -43,6 +44,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))
         .route("/api/v2/search", aw::get().to(accounts::search))
         .route("/api/v1/directory", aw::get().to(directory::directory))
+        .route("/api/{v:v1|v2}/media", aw::post().to(media::upload))
+        .route("/api/v1/media/{id:\\d+}", aw::get().to(media::show))
+        .route("/api/v1/media/{id:\\d+}", aw::put().to(media::update))
         .route(
             "/api/v1/reports",
             aw::post().to(communities::reports::mastodon_report),

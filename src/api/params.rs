@@ -1,11 +1,14 @@
-//! Request parameters as Mastodon clients send them: JSON, form-encoded or no content type,
-//! Rails-style arrays (`id[]=1&id[]=2`), in the body or the query string.
+//! Request parameters as Mastodon clients send them: JSON, form-encoded, multipart (with
+//! files) or no content type, Rails-style arrays (`id[]=1&id[]=2`), in the body or the query
+//! string.
 
 use crate::error::Error;
+use crate::state::MAX_BODY_BYTES;
 use actix_web::{dev::Payload, http::header, web::Bytes, FromRequest, HttpRequest};
-use futures::future::LocalBoxFuture;
+use futures::{future::LocalBoxFuture, StreamExt};
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Form pairs to a JSON object: `key[]` collects an array; numbers and booleans stay
 /// strings, which the deserialisers below accept.
@@ -37,92 +40,99 @@ fn parse_form(text: &str) -> Value {
     )
 }
 
-/// Where `needle` first occurs in `haystack` at or after `from`.
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
-}
-
-/// A `multipart/form-data` body as a JSON object: text fields as strings (`name[]` collects
-/// an array), file parts as `{"filename", "content_type", "base64"}` objects.
-fn parse_multipart(body: &[u8], boundary: &str) -> Result<Value, Error> {
-    use base64::Engine;
-    let malformed = || Error::BadRequest("malformed multipart body".into());
-    let delimiter = format!("--{boundary}");
-    let mut pairs = Vec::new();
-    let mut files = Map::new();
-    let mut at = find(body, delimiter.as_bytes(), 0).ok_or_else(malformed)? + delimiter.len();
-    while !body[at..].starts_with(b"--") {
-        let start = at + 2; // the line break after the delimiter
-        let headers_end = find(body, b"\r\n\r\n", start).ok_or_else(malformed)?;
-        let next = find(body, delimiter.as_bytes(), headers_end).ok_or_else(malformed)?;
-        let headers = String::from_utf8_lossy(&body[start..headers_end]);
-        let data = &body[headers_end + 4..next.saturating_sub(2).max(headers_end + 4)];
-        let header = |name: &str| {
-            headers
-                .split("\r\n")
-                .find(|h| h.to_ascii_lowercase().starts_with(name))
-                .map(|h| h[name.len()..].trim().to_string())
-        };
-        let disposition = header("content-disposition:").ok_or_else(malformed)?;
-        let param = |key: &str| {
-            disposition
-                .split(';')
-                .filter_map(|p| p.trim().strip_prefix(key))
-                .next()
-                .map(|v| v.trim_matches('"').to_string())
-        };
-        let name = param("name=").ok_or_else(malformed)?;
-        match param("filename=") {
-            Some(filename) => {
-                let file = serde_json::json!({
-                    "filename": filename,
-                    "content_type": header("content-type:").unwrap_or_default(),
-                    "base64": base64::engine::general_purpose::STANDARD.encode(data),
-                });
-                files.insert(name, file);
-            }
-            None => pairs.push((name, String::from_utf8_lossy(data).into_owned())),
-        }
-        at = next + delimiter.len();
-    }
-    let mut object = pairs_to_object(pairs);
-    if let Value::Object(fields) = &mut object {
-        fields.extend(files);
-    }
-    Ok(object)
-}
-
-/// A file sent in a multipart body.
-#[derive(Debug, Deserialize)]
+/// A file sent in a multipart body, read whole (within the upload limit).
+#[derive(Debug)]
 pub struct Upload {
     pub filename: String,
+    /// What the client says it is; Guild goes by the bytes.
     pub content_type: String,
-    base64: String,
+    pub bytes: Vec<u8>,
 }
 
-impl Upload {
-    pub fn bytes(&self) -> Result<Vec<u8>, Error> {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(&self.base64)
-            .map_err(|_| Error::BadRequest("unreadable file part".into()))
+/// The files of a multipart body, by field name.
+#[derive(Debug, Default)]
+pub struct Files(HashMap<String, Upload>);
+
+impl Files {
+    pub fn take(&mut self, name: &str) -> Option<Upload> {
+        self.0.remove(name)
     }
 }
 
-/// The boundary of a `multipart/form-data` content type.
-fn multipart_boundary(content_type: &str) -> Option<String> {
-    if !content_type.starts_with("multipart/form-data") {
-        return None;
+/// Text fields of a multipart body may add up to this much, as any other body.
+const MAX_TEXT_BYTES: usize = MAX_BODY_BYTES;
+
+/// A `multipart/form-data` body, read as it streams in: text fields as a JSON object
+/// (`name[]` collects an array), files aside. Limits hold while reading: files to
+/// `max_file`, text to [`MAX_TEXT_BYTES`] in all, so an oversized body is refused before it
+/// is all in memory.
+async fn read_multipart(
+    headers: &header::HeaderMap,
+    payload: Payload,
+    max_file: usize,
+) -> Result<(Value, Files), Error> {
+    let malformed = |e: actix_multipart::MultipartError| {
+        Error::BadRequest(format!("malformed multipart body: {e}"))
+    };
+    let mut multipart = actix_multipart::Multipart::new(headers, payload);
+    let (mut pairs, mut files, mut text_bytes) = (Vec::new(), Files::default(), 0);
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(malformed)?;
+        let disposition = field.content_disposition().cloned();
+        let name = disposition
+            .as_ref()
+            .and_then(|d| d.get_name())
+            .ok_or_else(|| Error::BadRequest("a multipart field has no name".into()))?
+            .to_string();
+        let filename = disposition
+            .as_ref()
+            .and_then(|d| d.get_filename())
+            .map(str::to_string);
+        let limit = if filename.is_some() {
+            max_file
+        } else {
+            MAX_TEXT_BYTES - text_bytes
+        };
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(malformed)?;
+            if data.len() + chunk.len() > limit {
+                // A file over the limit is invalid input, as Mastodon reports it; text over
+                // the body limit is an oversized request.
+                return Err(match filename {
+                    Some(_) => Error::Unprocessable(format!(
+                        "{} is too large: files are limited to {limit} bytes",
+                        name
+                    )),
+                    None => Error::TooLarge(format!(
+                        "form fields are limited to {MAX_TEXT_BYTES} bytes in all"
+                    )),
+                });
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match filename {
+            Some(filename) => {
+                let content_type = field
+                    .content_type()
+                    .map(|m| m.to_string())
+                    .unwrap_or_default();
+                files.0.insert(
+                    name,
+                    Upload {
+                        filename,
+                        content_type,
+                        bytes: data,
+                    },
+                );
+            }
+            None => {
+                text_bytes += data.len();
+                pairs.push((name, String::from_utf8_lossy(&data).into_owned()));
+            }
+        }
     }
-    content_type
-        .split(';')
-        .filter_map(|p| p.trim().strip_prefix("boundary="))
-        .next()
-        .map(|b| b.trim_matches('"').to_string())
+    Ok((pairs_to_object(pairs), files))
 }
 
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
@@ -142,7 +152,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     }
 }
 
-/// Parameters from the body (JSON or form) merged over the query string.
+/// Parameters from the body (JSON, form or multipart) merged over the query string; files
+/// in a multipart body are left out (see [`WithFiles`]).
 pub struct Params<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
@@ -150,36 +161,79 @@ impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let query = parse_form(req.query_string());
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let is_json = content_type.starts_with("application/json");
-        let boundary = multipart_boundary(content_type);
-        let body = Bytes::from_request(req, payload);
+        let read = read_params(req, payload);
         Box::pin(async move {
-            let body = body
-                .await
-                .map_err(|e| Error::BadRequest(format!("unreadable body: {e}")))?;
-            let mut merged = query;
-            let from_body = if body.is_empty() {
-                Value::Object(Map::new())
-            } else if is_json {
-                serde_json::from_slice(&body)
-                    .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?
-            } else if let Some(boundary) = boundary {
-                parse_multipart(&body, &boundary)?
-            } else {
-                parse_form(&String::from_utf8_lossy(&body))
-            };
-            if let (Value::Object(merged), Value::Object(body)) = (&mut merged, from_body) {
-                merged.extend(body);
-            }
-            decode(merged).map(Params)
+            let (value, _files) = read.await?;
+            decode(value).map(Params)
         })
     }
+}
+
+/// Parameters as [`Params`] reads them, with the files of a multipart body.
+pub struct WithFiles<T>(pub T, pub Files);
+
+impl<T: DeserializeOwned + 'static> FromRequest for WithFiles<T> {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_params(req, payload);
+        Box::pin(async move {
+            let (value, files) = read.await?;
+            Ok(WithFiles(decode(value)?, files))
+        })
+    }
+}
+
+/// The largest file a multipart body may carry (the larger media limit); registered as app
+/// data by the server.
+pub struct UploadLimit(pub usize);
+
+/// The query string with the body's fields over it, and any files.
+fn read_params(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<(Value, Files), Error>> {
+    let query = parse_form(req.query_string());
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if content_type.starts_with("multipart/form-data") {
+        let (headers, payload) = (req.headers().clone(), payload.take());
+        let max_file = req
+            .app_data::<actix_web::web::Data<UploadLimit>>()
+            .map_or(MAX_BODY_BYTES, |limit| limit.0);
+        return Box::pin(async move {
+            let (body, files) = read_multipart(&headers, payload, max_file).await?;
+            Ok((merged(query, body), files))
+        });
+    }
+    let body = Bytes::from_request(req, payload);
+    Box::pin(async move {
+        let body = body
+            .await
+            .map_err(|e| Error::BadRequest(format!("unreadable body: {e}")))?;
+        let from_body = if body.is_empty() {
+            Value::Object(Map::new())
+        } else if content_type.starts_with("application/json") {
+            serde_json::from_slice(&body)
+                .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?
+        } else {
+            parse_form(&String::from_utf8_lossy(&body))
+        };
+        Ok((merged(query, from_body), Files::default()))
+    })
+}
+
+/// `body`'s fields over `query`'s.
+fn merged(mut query: Value, body: Value) -> Value {
+    if let (Value::Object(query), Value::Object(body)) = (&mut query, body) {
+        query.extend(body);
+    }
+    query
 }
 
 /// Longest `expires_in` taken: ten years.
@@ -234,28 +288,6 @@ pub fn parse_id(id: &str) -> Result<i64, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn multipart_fields_and_files() {
-        let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nline one\r\nline two\r\n\
-                    --XyZ\r\nContent-Disposition: form-data; name=\"media_ids[]\"\r\n\r\n7\r\n\
-                    --XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\n\
-                    Content-Type: image/png\r\n\r\n"
-            .to_vec();
-        body.extend([0x89, 0xff, 0x00, 0x0d]);
-        body.extend(b"\r\n--XyZ--\r\n");
-        let boundary = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
-        let value = parse_multipart(&body, &boundary).unwrap();
-        assert_eq!(value["status"], "line one\r\nline two");
-        assert_eq!(value["media_ids"], serde_json::json!(["7"]));
-        let file: Upload = serde_json::from_value(value["avatar"].clone()).unwrap();
-        assert_eq!(
-            (file.filename.as_str(), file.content_type.as_str()),
-            ("a.png", "image/png")
-        );
-        assert_eq!(file.bytes().unwrap(), vec![0x89, 0xff, 0x00, 0x0d]);
-        assert!(parse_multipart(b"--XyZ\r\nno headers", "XyZ").is_err());
-    }
 
     #[test]
     fn rails_arrays_and_plain_keys() {

@@ -3,7 +3,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::status::{render, Status};
-use super::params::{flexible_bool, parse_id, Params};
+use super::params::{flexible_bool, parse_id, string_list, Params};
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::federation::resolve;
@@ -89,6 +89,9 @@ pub struct NewStatus {
     /// Guild extension: the title of a thread in a community.
     #[serde(default)]
     title: Option<String>,
+    /// Uploads to attach, in order.
+    #[serde(default, deserialize_with = "string_list")]
+    media_ids: Vec<String>,
 }
 
 /// Statuses created under an `Idempotency-Key`, by (account, key), for an hour, so an app
@@ -146,6 +149,14 @@ pub async fn create(
         Some(id) => Some(parse_id(id)?),
         None => None,
     };
+    let media_ids = new
+        .media_ids
+        .iter()
+        .map(|id| {
+            id.parse::<i64>()
+                .map_err(|_| Error::Unprocessable(format!("media_ids: {id:?} is not an id")))
+        })
+        .collect::<Result<Vec<i64>, Error>>()?;
     let text = new.status.clone().unwrap_or_default();
     let mut mentions = Vec::new();
     // Each mention may mean a webfinger lookup; a post names at most this many.
@@ -172,6 +183,7 @@ pub async fn create(
                 in_reply_to_id,
                 community: None,
                 mentions,
+                media_ids,
             };
             status_service::create(conn, &config, &author, post)
         })

@@ -121,6 +121,8 @@ pub struct PublicParams {
     local: Option<bool>,
     #[serde(default, deserialize_with = "flexible_bool")]
     remote: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    only_media: Option<bool>,
 }
 
 impl PublicParams {
@@ -181,11 +183,12 @@ pub async fn public(
     Query(params): Query<PublicParams>,
 ) -> Result<HttpResponse, Error> {
     let (local, page) = (params.origin(), params.page.page());
+    let only_media = params.only_media.unwrap_or(false);
     let rows = ctx
         .db
         .run(move |conn| {
             let silenced = crate::store::policies::domains_with(conn, DomainPolicy::Silence)?;
-            status_store::public(conn, local, &silenced, page)
+            status_store::public(conn, (local, only_media), &silenced, page)
         })
         .await?;
     respond_list(
@@ -228,7 +231,6 @@ pub async fn by_account(
         params.exclude_reblogs.unwrap_or(false),
     );
     let pinned_only = params.pinned.unwrap_or(false);
-    // Guild stores no media yet, so no status has any.
     let media_only = params.only_media.unwrap_or(false);
     let tagged = params.tagged.clone();
     let rows = ctx
@@ -242,14 +244,12 @@ pub async fn by_account(
                     false => status_store::profile_pinned(conn, id),
                 };
             }
-            if media_only {
-                return Ok(Vec::new());
-            }
             let whose = match account.is_group() {
                 true => status_store::Whose::InCommunity(id),
                 false => status_store::Whose::By(id),
             };
-            status_store::by_account(conn, whose, (replies, reblogs), tagged.as_deref(), page)
+            let only = (replies, reblogs, media_only);
+            status_store::by_account(conn, whose, only, tagged.as_deref(), page)
         })
         .await?;
     respond_list(

@@ -311,6 +311,7 @@ diesel::table! {
         spoiler_text -> Text,
         sensitive -> Bool,
         created_at -> Timestamp,
+        media_ids -> Text,
     }
 }
 
@@ -399,6 +400,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media_attachments (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        status_id -> Nullable<BigInt>,
+        position -> Integer,
+        kind -> Text,
+        content_type -> Text,
+        file_key -> Nullable<Text>,
+        preview_key -> Nullable<Text>,
+        remote_url -> Nullable<Text>,
+        description -> Nullable<Text>,
+        focus_x -> Nullable<Float>,
+        focus_y -> Nullable<Float>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        preview_width -> Nullable<Integer>,
+        preview_height -> Nullable<Integer>,
+        blurhash -> Nullable<Text>,
+        file_size -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -436,4 +461,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     list_accounts,
     filters,
     filter_keywords,
+    media_attachments,
 );

@@ -110,6 +110,19 @@ impl Object for ApStatus {
             None => None,
         };
         let community = community_of(&json, data).await?;
+        let (domain, config) = (
+            author.domain.clone().unwrap_or_default(),
+            data.config.clone(),
+        );
+        let decision = data
+            .db
+            .run(move |conn| crate::policy::decide(conn, &config, &domain))
+            .await?;
+        // A domain whose media are refused has its posts kept without their files.
+        let attachments = match decision {
+            crate::policy::Decision::RejectMedia => Vec::new(),
+            _ => json.attachments(),
+        };
         let visibility = json.visibility(
             author.followers_url.as_deref(),
             community.as_ref().and_then(|c| c.followers_url.as_deref()),
@@ -125,6 +138,7 @@ impl Object for ApStatus {
             published: json.published.map(|t| t.naive_utc()),
             updated: json.updated.map(|t| t.naive_utc()),
             tags: json.hashtags(),
+            attachments,
         };
         let mentions = json.mentions();
         let row = data

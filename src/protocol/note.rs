@@ -3,9 +3,9 @@
 //! posts too.
 
 use super::PUBLIC;
-use crate::domain::Visibility;
+use crate::domain::{MediaKind, Visibility};
 use crate::error::Error;
-use crate::store::{accounts::Account, statuses::Status};
+use crate::store::{accounts::Account, media::Attachment, statuses::Status};
 use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ pub struct NoteParts<'a> {
     pub mentioned: &'a [Account],
     /// Hashtag names, without `#`.
     pub hashtags: &'a [String],
+    pub attachments: &'a [Attachment],
 }
 
 /// The document of a local post, the same whether it is served at its id or sent in an
@@ -89,6 +90,7 @@ pub fn note(parts: &NoteParts) -> Value {
         "published": crate::time::rfc3339(status.created_at),
         "url": status.url.clone().unwrap_or_else(|| status.ap_id.clone()),
         "tag": tags,
+        "attachment": parts.attachments.iter().map(|a| attachment(&origin, a)).collect::<Vec<_>>(),
     });
     let optional = [
         ("name", status.title.clone()),
@@ -106,6 +108,126 @@ pub fn note(parts: &NoteParts) -> Value {
         }
     }
     post
+}
+
+/// An attachment in Mastodon's shape: a `Document` with its type, URL, alt text as `name`,
+/// blurhash, size and focal point (absent values left out).
+fn attachment(origin: &str, a: &Attachment) -> Value {
+    let url = match &a.file_key {
+        Some(key) => format!("{origin}/media/{key}"),
+        None => a.remote_url.clone().unwrap_or_default(),
+    };
+    let mut document = json!({ "type": "Document", "mediaType": a.content_type, "url": url });
+    let optional = [
+        ("name", a.description.clone().map(Value::from)),
+        ("blurhash", a.blurhash.clone().map(Value::from)),
+        ("width", a.width.map(Value::from)),
+        ("height", a.height.map(Value::from)),
+        (
+            "focalPoint",
+            a.focus_x.zip(a.focus_y).map(|(x, y)| json!([x, y])),
+        ),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            document[key] = value;
+        }
+    }
+    document
+}
+
+/// An attachment of a post from another server, as read from its document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemoteAttachment {
+    pub kind: MediaKind,
+    pub media_type: String,
+    /// An http(s) URL: the file stays where it is and is linked.
+    pub url: String,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub focus: Option<(f32, f32)>,
+}
+
+/// At most this many attachments of a received post are kept.
+pub const MAX_REMOTE_ATTACHMENTS: usize = 8;
+
+/// The kind apps show a file as, by its media type (or the object's type when none is given).
+fn kind_of(media_type: &str, object_type: &str) -> MediaKind {
+    match media_type.split('/').next().unwrap_or_default() {
+        "image" if media_type == "image/gif" => MediaKind::Gifv,
+        "image" => MediaKind::Image,
+        "video" => MediaKind::Video,
+        "audio" => MediaKind::Audio,
+        "" => match object_type {
+            "Image" => MediaKind::Image,
+            "Video" => MediaKind::Video,
+            "Audio" => MediaKind::Audio,
+            _ => MediaKind::Unknown,
+        },
+        _ => MediaKind::Unknown,
+    }
+}
+
+/// `url` of an attachment: a string, a `Link` (with `href`), or a list of them (the first
+/// http(s) one).
+fn url_of(value: &Value) -> Option<String> {
+    let candidates: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    candidates
+        .into_iter()
+        .filter_map(|c| c.as_str().or_else(|| c["href"].as_str()))
+        .find(|u| Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+        .map(str::to_string)
+}
+
+fn remote_attachment(item: &Value) -> Option<RemoteAttachment> {
+    let object_type = item["type"].as_str().unwrap_or_default();
+    // A `Link` names its target in `href`, anything else in `url`.
+    let url = url_of(&item["url"]).or_else(|| url_of(&item["href"]))?;
+    let media_type = item["mediaType"]
+        .as_str()
+        .filter(|t| t.contains('/') && t.len() < 100)
+        .unwrap_or_default()
+        .to_string();
+    let text = |key: &str| {
+        item[key]
+            .as_str()
+            .map(|t| {
+                t.chars()
+                    .take(crate::domain::MAX_ALT_TEXT_CHARS)
+                    .collect::<String>()
+            })
+            .filter(|t| !t.trim().is_empty())
+    };
+    let dimension = |key: &str| {
+        item[key]
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .filter(|n| *n > 0)
+    };
+    let focus = item["focalPoint"].as_array().and_then(|p| {
+        let (x, y) = (p.first()?.as_f64()? as f32, p.get(1)?.as_f64()? as f32);
+        let within = |v: f32| (-1.0..=1.0).contains(&v);
+        (within(x) && within(y)).then_some((x, y))
+    });
+    Some(RemoteAttachment {
+        kind: kind_of(&media_type, object_type),
+        media_type: if media_type.is_empty() {
+            "application/octet-stream".to_string()
+        } else {
+            media_type
+        },
+        url,
+        description: text("name").or_else(|| text("summary")),
+        blurhash: text("blurhash").filter(|b| b.len() <= 100),
+        width: dimension("width"),
+        height: dimension("height"),
+        focus,
+    })
 }
 
 /// What a deleted post is replaced by, addressed as its `document` was.
@@ -254,6 +376,21 @@ impl ApPost {
         names.sort();
         names.dedup();
         names
+    }
+
+    /// The files attached to the post (`attachment`, one or many), those with an http(s)
+    /// URL, up to [`MAX_REMOTE_ATTACHMENTS`].
+    pub fn attachments(&self) -> Vec<RemoteAttachment> {
+        let items: Vec<&Value> = match self.rest.get("attachment") {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(item @ Value::Object(_)) => vec![item],
+            _ => Vec::new(),
+        };
+        items
+            .into_iter()
+            .filter_map(remote_attachment)
+            .take(MAX_REMOTE_ATTACHMENTS)
+            .collect()
     }
 
     /// Ids of the actors the post mentions.

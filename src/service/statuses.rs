@@ -8,7 +8,7 @@ use crate::delivery;
 use crate::domain::{NotificationKind, Visibility};
 use crate::error::Error;
 use crate::ids::next_id;
-use crate::protocol::{activity, note};
+use crate::protocol::{activity, note, note::RemoteAttachment};
 use crate::service::{communities, notifications, text};
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -32,6 +32,8 @@ pub struct NewPost {
     /// Accounts mentioned in the text, already resolved; a mentioned community that is not
     /// given as `community` becomes it, so Mastodon apps post into communities by mention.
     pub mentions: Vec<Account>,
+    /// The poster's own unattached uploads to attach, in order.
+    pub media_ids: Vec<i64>,
 }
 
 /// A post as read from another server, already sanitised where it holds HTML.
@@ -48,10 +50,12 @@ pub struct RemotePost {
     pub updated: Option<NaiveDateTime>,
     /// Hashtags, lowercase and without `#`.
     pub tags: Vec<String>,
+    /// Files, linked where they are (none from a domain whose media are refused).
+    pub attachments: Vec<RemoteAttachment>,
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
-    if post.text.trim().is_empty() {
+    if post.text.trim().is_empty() && post.media_ids.is_empty() {
         return Err(Error::Unprocessable("text can't be blank".into()));
     }
     if post.text.chars().count() > MAX_CHARS {
@@ -135,7 +139,9 @@ pub fn document(conn: &mut DbConn, status: &Status) -> Result<serde_json::Value,
         None => None,
     };
     let mentioned = mentioned_accounts(conn, status.id)?;
+    let attachments = crate::store::media::of_statuses(conn, &[status.id])?;
     Ok(note::note(&note::NoteParts {
+        attachments: &attachments,
         status,
         author: &author,
         community: community.as_ref(),
@@ -281,6 +287,7 @@ pub fn create(
             ..Status::new(id, author.id, ap_id, visibility)
         };
         status_store::insert(conn, &status)?;
+        super::media::attach(conn, author, status.id, &post.media_ids)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
         crate::store::mentions::insert(conn, status.id, &mentioned)?;
         crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
@@ -377,10 +384,17 @@ pub fn store_remote(
             }
             // A post fetched again unchanged (communities' announces make us refetch) is no
             // edit.
+            let media = crate::store::media::of_statuses(conn, &[existing.id])?;
+            let media_changed = media.len() != post.attachments.len()
+                || media.iter().zip(&post.attachments).any(|(kept, sent)| {
+                    kept.remote_url.as_deref() != Some(sent.url.as_str())
+                        || kept.description != sent.description
+                });
             let changed = existing.content != content
                 || existing.title != post.title
                 || existing.spoiler_text != post.spoiler_text
-                || existing.sensitive != post.sensitive;
+                || existing.sensitive != post.sensitive
+                || media_changed;
             if existing.deleted_at.is_none() && changed {
                 crate::store::versions::keep_version(conn, &existing)?;
                 let edit = StatusEdit {
@@ -393,6 +407,10 @@ pub fn store_remote(
                 };
                 status_store::edit(conn, existing.id, &edit)?;
                 crate::store::tags::replace(conn, existing.id, &post.tags)?;
+                if media_changed {
+                    crate::store::media::detach_all(conn, existing.id)?;
+                    keep_remote_attachments(conn, &existing, &post.attachments)?;
+                }
                 notify_update(conn, &existing)?;
             }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
@@ -428,12 +446,46 @@ pub fn store_remote(
             ..Status::new(next_id(), author.id, post.ap_id.clone(), visibility)
         };
         status_store::insert(conn, &status)?;
+        keep_remote_attachments(conn, &status, &post.attachments)?;
         crate::store::mentions::insert(conn, status.id, mentioned)?;
         crate::store::tags::insert(conn, status.id, &post.tags)?;
         refresh_counts(conn, &status)?;
         notify_mentions(conn, &status)?;
         Ok(status)
     })
+}
+
+/// Record a received post's files, linked where they are.
+fn keep_remote_attachments(
+    conn: &mut DbConn,
+    status: &Status,
+    attachments: &[RemoteAttachment],
+) -> Result<(), Error> {
+    for (position, a) in attachments.iter().enumerate() {
+        let row = crate::store::media::Attachment {
+            id: next_id(),
+            account_id: status.account_id,
+            status_id: Some(status.id),
+            position: position as i32,
+            kind: a.kind,
+            content_type: a.media_type.clone(),
+            file_key: None,
+            preview_key: None,
+            remote_url: Some(a.url.clone()),
+            description: a.description.clone(),
+            focus_x: a.focus.map(|f| f.0),
+            focus_y: a.focus.map(|f| f.1),
+            width: a.width,
+            height: a.height,
+            preview_width: None,
+            preview_height: None,
+            blurhash: a.blurhash.clone(),
+            file_size: None,
+            created_at: crate::time::now(),
+        };
+        crate::store::media::insert(conn, &row)?;
+    }
+    Ok(())
 }
 
 /// A remote author deleted its post.

@@ -56,6 +56,7 @@ pub mod follows;
 pub mod instances;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod mentions;
 pub mod moderation;
 pub mod notifications;

@@ -319,7 +319,7 @@ pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>
 /// accounts of silenced domains.
 pub fn public(
     conn: &mut DbConn,
-    local: Option<bool>,
+    (local, only_media): (Option<bool>, bool),
     silenced: &[String],
     page: Page,
 ) -> Result<Vec<Status>, Error> {
@@ -336,6 +336,11 @@ pub fn public(
     if let Some(local) = local {
         query = query.filter(statuses::local.eq(local));
     }
+    if only_media {
+        use crate::db::schema::media_attachments as media;
+        let with_media = media::table.select(media::status_id.assume_not_null());
+        query = query.filter(statuses::id.eq_any(with_media));
+    }
     load_statuses(conn, query, page)
 }
 
@@ -351,7 +356,7 @@ pub enum Whose {
 pub fn by_account(
     conn: &mut DbConn,
     whose: Whose,
-    (exclude_replies, exclude_reblogs): (bool, bool),
+    (exclude_replies, exclude_reblogs, only_media): (bool, bool, bool),
     tagged: Option<&str>,
     page: Page,
 ) -> Result<Vec<Status>, Error> {
@@ -368,6 +373,11 @@ pub fn by_account(
     }
     if exclude_reblogs {
         query = query.filter(statuses::reblog_of_id.is_null());
+    }
+    if only_media {
+        use crate::db::schema::media_attachments as media;
+        let with_media = media::table.select(media::status_id.assume_not_null());
+        query = query.filter(statuses::id.eq_any(with_media));
     }
     if let Some(tag) = tagged {
         use crate::db::schema::status_tags;

@@ -55,17 +55,28 @@ fn png(bytes: &'static [u8]) -> HttpResponse {
         .body(bytes)
 }
 
-/// `GET /media/{name}`: an uploaded image. Names are made by Guild (`service::media`), so
-/// anything else is a 404 and no path can leave the media directory.
-pub async fn media(ctx: Ctx, name: actix_web::web::Path<String>) -> Result<HttpResponse, Error> {
-    let content_type = crate::service::media::stored_type(&name).ok_or(Error::NotFound)?;
-    let path = crate::service::media::media_dir(&ctx.config).join(name.as_str());
-    let bytes = tokio::fs::read(&path).await.map_err(|_| Error::NotFound)?;
-    Ok(HttpResponse::Ok()
+/// `GET /media/{key}`: a kept file. Keys are made by Guild (`service::media`), so anything
+/// else is a 404 and no path can leave the file store. A file never changes under its key;
+/// documents a browser should not open are offered as downloads.
+pub async fn media(ctx: Ctx, key: actix_web::web::Path<String>) -> Result<HttpResponse, Error> {
+    let content_type = crate::service::media::stored_type(&key).ok_or(Error::NotFound)?;
+    let bytes = crate::files::FileStore::new(&ctx.config)
+        .get(&key)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(bytes))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ));
+    if crate::service::media::served_as_download(content_type) {
+        response.insert_header((header::CONTENT_DISPOSITION, "attachment"));
+    }
+    Ok(response.body(bytes))
 }
 
 pub async fn avatar_png() -> HttpResponse {

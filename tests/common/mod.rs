@@ -419,5 +419,6 @@ pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
         in_reply_to_id: None,
         community: None,
         mentions: Vec::new(),
+        media_ids: Vec::new(),
     }
 }

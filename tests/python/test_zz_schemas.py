@@ -60,6 +60,9 @@ SHAPES = [
     ("POST", r"/api/v2/filters/\d+/keywords", "FilterKeyword", False),
     ("GET", r"/api/v1/filters", "V1Filter", True),
     ("GET", r"/api/v1/markers", "Marker", "values"),
+    ("POST", r"/api/v[12]/media", "MediaAttachment", False),
+    ("GET", r"/api/v1/media/\d+", "MediaAttachment", False),
+    ("PUT", r"/api/v1/media/\d+", "MediaAttachment", False),
     ("POST", r"/api/v1/markers", "Marker", "values"),
 ]
 

@@ -4,7 +4,7 @@ use super::{community_by_id, require_insight};
 use crate::api::auth::{Auth, MaybeAuth};
 use crate::api::entities::account::Account;
 use crate::api::entities::community::{self as entity, community_json};
-use crate::api::params::{flexible_i64, Params, Query};
+use crate::api::params::{flexible_i64, Files, Query, WithFiles};
 use crate::domain::{CommunityVisibility, FollowState, MembershipPolicy, PostingPolicy, Role};
 use crate::error::Error;
 use crate::service::{
@@ -25,15 +25,12 @@ pub struct SettingsForm {
     membership_policy: Option<MembershipPolicy>,
     posting_policy: Option<PostingPolicy>,
     visibility: Option<CommunityVisibility>,
-    avatar: Option<crate::api::params::Upload>,
-    header: Option<crate::api::params::Upload>,
 }
 
 impl SettingsForm {
     /// The change asked for, with uploaded images kept first.
-    async fn change(self, ctx: &Ctx) -> Result<SettingsChange, Error> {
-        let (avatar_url, header_url) =
-            crate::api::accounts::save_images(ctx, self.avatar, self.header).await?;
+    async fn change(self, ctx: &Ctx, files: Files) -> Result<SettingsChange, Error> {
+        let (avatar_url, header_url) = crate::api::accounts::save_images(ctx, files).await?;
         Ok(SettingsChange {
             display_name: self.display_name,
             description: self.description,
@@ -51,7 +48,7 @@ impl SettingsForm {
 pub async fn create(
     ctx: Ctx,
     auth: Auth,
-    Params(mut form): Params<SettingsForm>,
+    WithFiles(mut form, files): WithFiles<SettingsForm>,
 ) -> Result<HttpResponse, Error> {
     let (user, me) = auth.user("write:accounts")?;
     let (me, is_admin, config) = (me.clone(), user.role == Role::Admin, ctx.config.clone());
@@ -66,7 +63,7 @@ pub async fn create(
             "only administrators may create communities on this instance".into(),
         ));
     }
-    let change = form.change(&ctx).await?;
+    let change = form.change(&ctx, files).await?;
     let body = ctx
         .db
         .run(move |conn| {
@@ -165,7 +162,7 @@ pub async fn update(
     ctx: Ctx,
     auth: Auth,
     id: Path<String>,
-    Params(form): Params<SettingsForm>,
+    WithFiles(form, files): WithFiles<SettingsForm>,
 ) -> Result<HttpResponse, Error> {
     let (_, me) = auth.user("write:accounts")?;
     let (me, config) = (me.clone(), ctx.config.clone());
@@ -178,7 +175,7 @@ pub async fn update(
             moderation::require_moderator(conn, &community, &moderator)
         })
         .await?;
-    let change = form.change(&ctx).await?;
+    let change = form.change(&ctx, files).await?;
     let body = ctx
         .db
         .run(move |conn| {

@@ -61,6 +61,8 @@ struct Lookups {
     filters: Option<crate::service::filters::Matcher>,
     /// (status id, mentioned account id)
     mentions: Vec<(i64, i64)>,
+    /// Attachments of every status in the list, in each one's order.
+    media: Vec<crate::store::media::Attachment>,
 }
 
 /// HTML content as clients show it: a thread's title first, in bold.
@@ -118,6 +120,7 @@ pub fn render(
             None => None,
         },
         mentions,
+        media: crate::store::media::of_statuses(conn, &all_ids)?,
     };
     Ok(rows
         .iter()
@@ -152,7 +155,12 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         },
         sensitive: row.sensitive,
         spoiler_text: row.spoiler_text.clone(),
-        media_attachments: Vec::new(),
+        media_attachments: lookups
+            .media
+            .iter()
+            .filter(|a| a.status_id == Some(row.id))
+            .map(|a| super::media::attachment_json(a, base_url))
+            .collect(),
         application: None,
         mentions: lookups
             .mentions

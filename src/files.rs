@@ -1,0 +1,44 @@
+//! Where uploaded files are kept: a directory on local disk (`data_dir/media`), by a key
+//! that Guild makes (`{id}.{ext}`). Every file is written once and never changed, so it can be
+//! served with long, immutable caching.
+
+use crate::config::Config;
+use crate::error::Error;
+use std::path::PathBuf;
+
+pub struct FileStore {
+    dir: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(config: &Config) -> FileStore {
+        FileStore {
+            dir: config.data_dir.join("media"),
+        }
+    }
+
+    /// Keep `bytes` under `key`: written beside it first and renamed, so that a crash leaves
+    /// no half-written file under a served name.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), Error> {
+        let path = self.dir.join(key);
+        let partial = self.dir.join(format!(".{key}.partial"));
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(|e| Error::caused_by("cannot create the media directory", e))?;
+        tokio::fs::write(&partial, bytes)
+            .await
+            .map_err(|e| Error::caused_by("cannot write a media file", e))?;
+        tokio::fs::rename(&partial, &path)
+            .await
+            .map_err(|e| Error::caused_by("cannot write a media file", e))
+    }
+
+    /// The file under `key`, if there is one.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        match tokio::fs::read(self.dir.join(key)).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::caused_by("cannot read a media file", e)),
+        }
+    }
+}

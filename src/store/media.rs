@@ -1,0 +1,81 @@
+//! Attachments: uploads waiting for a post, and the files of posts (uploaded here or linked
+//! from the server a post came from).
+
+use crate::db::{schema::media_attachments as media, DbConn};
+use crate::domain::MediaKind;
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = media)]
+pub struct Attachment {
+    pub id: i64,
+    pub account_id: i64,
+    pub status_id: Option<i64>,
+    pub position: i32,
+    pub kind: MediaKind,
+    pub content_type: String,
+    /// The file kept here; None for a remote file that is only linked.
+    pub file_key: Option<String>,
+    pub preview_key: Option<String>,
+    pub remote_url: Option<String>,
+    pub description: Option<String>,
+    pub focus_x: Option<f32>,
+    pub focus_y: Option<f32>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub preview_width: Option<i32>,
+    pub preview_height: Option<i32>,
+    pub blurhash: Option<String>,
+    pub file_size: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, attachment: &Attachment) -> Result<(), Error> {
+    diesel::insert_into(media::table)
+        .values(attachment)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<Attachment>, Error> {
+    Ok(media::table
+        .find(id)
+        .select(Attachment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_details(conn: &mut DbConn, attachment: &Attachment) -> Result<(), Error> {
+    diesel::update(media::table.find(attachment.id))
+        .set((
+            media::description.eq(&attachment.description),
+            media::focus_x.eq(attachment.focus_x),
+            media::focus_y.eq(attachment.focus_y),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn attach(conn: &mut DbConn, id: i64, status_id: i64, position: i32) -> Result<(), Error> {
+    diesel::update(media::table.find(id))
+        .set((media::status_id.eq(status_id), media::position.eq(position)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The attachments of `status_ids`, in each post's order: one query for a whole list.
+pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Attachment>, Error> {
+    Ok(media::table
+        .filter(media::status_id.eq_any(status_ids))
+        .order((media::status_id, media::position))
+        .select(Attachment::as_select())
+        .load(conn)?)
+}
+
+/// Remove the attachments of a post, before those it carries now are recorded.
+pub fn detach_all(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::delete(media::table.filter(media::status_id.eq(status_id))).execute(conn)?;
+    Ok(())
+}
