@@ -41,4 +41,14 @@ impl FileStore {
             Err(e) => Err(Error::caused_by("cannot read a media file", e)),
         }
     }
+
+    /// Remove the file under `key`; one already gone is no error.
+    pub async fn delete(&self, key: &str) -> Result<(), Error> {
+        match tokio::fs::remove_file(self.dir.join(key)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::caused_by("cannot remove a media file", e))
+            }
+            _ => Ok(()),
+        }
+    }
 }

@@ -95,11 +95,17 @@ fn cors() -> actix_cors::Cors {
         .max_age(3600)
 }
 
-/// Every hour, follows that had no answer are sent again (`service::follows::ask_again`).
-async fn ask_again_hourly(state: AppState) {
+/// Every hour, follows that had no answer are sent again (`service::follows::ask_again`),
+/// and files no post keeps are removed (`service::media::sweep`).
+async fn hourly(state: AppState) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         hourly.tick().await;
+        match service::media::sweep(&state.db, &state.config).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} files that no post keeps"),
+            Err(e) => tracing::warn!("removing files that no post keeps: {e}"),
+        }
         let config = state.config.clone();
         match state
             .db
@@ -167,8 +173,8 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
     let deliveries = delivery::run_worker(state.config.clone(), state.db.clone());
-    let worker = tokio::spawn(async move { tokio::join!(deliveries, ask_again_hourly(state)) })
-        .abort_handle();
+    let worker =
+        tokio::spawn(async move { tokio::join!(deliveries, hourly(state)) }).abort_handle();
     Ok(Running {
         addr,
         handle: server.handle(),

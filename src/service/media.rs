@@ -59,6 +59,17 @@ pub fn stored_type(key: &str) -> Option<&'static str> {
     known.into_iter().find(|(_, e)| *e == ext).map(|(t, _)| t)
 }
 
+/// Every content type an upload may have, for the instance's description.
+pub fn accepted_types() -> Vec<&'static str> {
+    let images = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+    let files = FILE_TYPES.iter().map(|(t, ..)| *t);
+    images
+        .into_iter()
+        .chain(files)
+        .chain(["text/plain"])
+        .collect()
+}
+
 /// Whether a browser should offer a stored file as a download rather than open it.
 pub fn served_as_download(content_type: &str) -> bool {
     content_type == "application/pdf"
@@ -92,7 +103,7 @@ pub fn process(limits: &MediaLimits, bytes: &[u8], claimed: &str) -> Result<Proc
     if let Some(format) = image_format(bytes) {
         if bytes.len() > limits.max_image_bytes {
             return Err(refused(format!(
-                "images are limited to {} bytes",
+                "the image is too large: images are limited to {} bytes",
                 limits.max_image_bytes
             )));
         }
@@ -100,7 +111,7 @@ pub fn process(limits: &MediaLimits, bytes: &[u8], claimed: &str) -> Result<Proc
     }
     if bytes.len() > limits.max_file_bytes {
         return Err(refused(format!(
-            "files are limited to {} bytes",
+            "the file is too large: files other than images are limited to {} bytes",
             limits.max_file_bytes
         )));
     }
@@ -484,6 +495,35 @@ pub fn attach(
         media::attach(conn, attachment.id, status_id, position as i32)?;
     }
     Ok(())
+}
+
+/// How long an upload may wait for a post.
+const UNATTACHED_FOR: chrono::Duration = chrono::Duration::days(1);
+
+/// Remove the files and records of attachments no post keeps: uploads no post took within a
+/// day, and those of deleted posts. Files go first, so a crash between leaves a record to
+/// try again, never a file nothing points at. Returns how many were removed.
+pub async fn sweep(db: &Db, config: &Config) -> Result<usize, Error> {
+    let files = FileStore::new(config);
+    let mut removed = 0;
+    loop {
+        let cutoff = crate::time::now() - UNATTACHED_FOR;
+        let batch = db.run(move |conn| media::unkept(conn, cutoff, 100)).await?;
+        if batch.is_empty() {
+            return Ok(removed);
+        }
+        let keys: Vec<String> = batch
+            .iter()
+            .flat_map(|a| [a.file_key.clone(), a.preview_key.clone()])
+            .flatten()
+            .collect();
+        for key in keys {
+            files.delete(&key).await?;
+        }
+        let ids: Vec<i64> = batch.iter().map(|a| a.id).collect();
+        removed += ids.len();
+        db.run(move |conn| media::delete(conn, &ids)).await?;
+    }
 }
 
 #[cfg(test)]

@@ -79,3 +79,31 @@ pub fn detach_all(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
     diesel::delete(media::table.filter(media::status_id.eq(status_id))).execute(conn)?;
     Ok(())
 }
+
+/// Attachments no post keeps: uploads left unattached since before `cutoff`, and those of
+/// deleted posts; at most `limit`.
+pub fn unkept(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Attachment>, Error> {
+    use crate::db::schema::statuses;
+    let deleted = statuses::table
+        .filter(statuses::deleted_at.is_not_null())
+        .select(statuses::id.nullable());
+    Ok(media::table
+        .filter(
+            media::status_id
+                .is_null()
+                .and(media::created_at.lt(cutoff))
+                .or(media::status_id.eq_any(deleted)),
+        )
+        .limit(limit)
+        .select(Attachment::as_select())
+        .load(conn)?)
+}
+
+pub fn delete(conn: &mut DbConn, ids: &[i64]) -> Result<(), Error> {
+    diesel::delete(media::table.filter(media::id.eq_any(ids))).execute(conn)?;
+    Ok(())
+}

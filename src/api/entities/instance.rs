@@ -1,4 +1,4 @@
-//! Instance entities, v1 and v2. Limits are what Guild enforces (or will, for media).
+//! Instance entities, v1 and v2. Limits are what Guild enforces.
 
 use super::account::Account;
 use crate::config::{Config, Registrations};
@@ -15,20 +15,22 @@ pub fn version() -> String {
 fn statuses_limits() -> Value {
     json!({
         "max_characters": MAX_STATUS_CHARS,
-        "max_media_attachments": 4,
+        "max_media_attachments": crate::service::media::MAX_PER_POST,
         "characters_reserved_per_url": 23,
     })
 }
 
-fn media_limits() -> Value {
+/// The upload settings; videos are kept as sent, so their limit is the file limit.
+fn media_limits(config: &Config) -> Value {
+    let media = &config.media;
     json!({
-        "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
-        "image_size_limit": 10_485_760,
-        "image_matrix_limit": 16_777_216,
-        "video_size_limit": 41_943_040,
-        "video_frame_rate_limit": 60,
-        "video_matrix_limit": 2_304_000,
-        "description_limit": 1500,
+        "supported_mime_types": crate::service::media::accepted_types(),
+        "image_size_limit": media.max_image_bytes,
+        "image_matrix_limit": media.max_pixels,
+        "video_size_limit": media.max_file_bytes,
+        "video_frame_rate_limit": 120,
+        "video_matrix_limit": media.max_pixels,
+        "description_limit": crate::domain::MAX_ALT_TEXT_CHARS,
     })
 }
 
@@ -69,7 +71,7 @@ pub fn v1(
         "configuration": {
             "accounts": { "max_featured_tags": 10 },
             "statuses": statuses_limits(),
-            "media_attachments": media_limits(),
+            "media_attachments": media_limits(config),
             "polls": poll_limits(),
         },
         "contact_account": contact,
@@ -99,7 +101,7 @@ pub fn v2(
             "urls": { "streaming": format!("{}/api/v1/streaming", base.replacen("http", "ws", 1)) },
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
             "statuses": statuses_limits(),
-            "media_attachments": media_limits(),
+            "media_attachments": media_limits(config),
             "polls": poll_limits(),
             "translation": { "enabled": false },
         },

@@ -1,0 +1,251 @@
+//! Attachments: uploads are limited while they stream in, files no post keeps are swept
+//! (stale uploads, deleted posts), and received attachments are kept linked, http(s) only and
+//! capped, and not at all from a domain whose media are refused.
+
+mod common;
+
+use common::{api::Client, backends, signed, Backend, TestServer};
+use guild::store::{media, statuses};
+use serde_json::{json, Value};
+
+const SETTINGS: &[(&str, &str)] = &[
+    ("GUILD_OAUTH_PASSWORD_GRANT", "true"),
+    ("GUILD_MEDIA_MAX_FILE_BYTES", "65536"),
+];
+
+fn photo() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// POST a multipart body of `(name, filename, bytes)` parts to `path`.
+async fn multipart(
+    client: &Client<'_>,
+    path: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (u16, Value) {
+    let boundary = "guild-test-boundary";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes(),
+        );
+        if let Some(filename) = filename {
+            body.extend(
+                format!("; filename=\"{filename}\"\r\nContent-Type: application/octet-stream")
+                    .bytes(),
+            );
+        }
+        body.extend(b"\r\n\r\n");
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    let response = client
+        .server
+        .http
+        .post(client.server.url(path))
+        .bearer_auth(client.token.as_deref().unwrap())
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn attachments(server: &TestServer) -> Vec<media::Attachment> {
+    server
+        .with_db(|conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::media_attachments::dsl::*;
+            Ok(media_attachments
+                .select(media::Attachment::as_select())
+                .load(conn)?)
+        })
+        .await
+}
+
+#[actix_web::test]
+async fn uploads_are_limited_and_swept() {
+    for backend in backends() {
+        eprintln!("uploads_are_limited_and_swept on {}", backend.name());
+        uploads_on(&backend).await;
+    }
+}
+
+async fn uploads_on(backend: &Backend) {
+    let alpha = TestServer::start_with(backend, SETTINGS).await;
+    alpha.create_user("ann", false).await;
+    let ann = Client::password(&alpha, "ann").await;
+
+    // Over the limit, a file is refused while it streams in; so is a huge text field.
+    let mut big_pdf = b"%PDF-1.4\n".to_vec();
+    big_pdf.resize(100_000, b' ');
+    let (status, body) = multipart(
+        &ann,
+        "/api/v2/media",
+        &[("file", Some("big.pdf"), &big_pdf)],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("too large"),
+        "{body}"
+    );
+    let long = vec![b'x'; 2 * 1024 * 1024];
+    let (status, _) = multipart(&ann, "/api/v2/media", &[("description", None, &long)]).await;
+    assert_eq!(status, 413);
+    let (status, _) = multipart(&ann, "/api/v2/media", &[("description", None, b"no file")]).await;
+    assert_eq!(status, 422);
+    assert!(
+        attachments(&alpha).await.is_empty(),
+        "nothing refused was kept"
+    );
+
+    // A photo is taken, posted, and its files go when the post is deleted.
+    let (status, kept) = multipart(
+        &ann,
+        "/api/v2/media",
+        &[
+            ("file", Some("a.jpg"), &photo()),
+            ("description", None, b"a gradient"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{kept}");
+    assert_eq!(kept["meta"]["original"]["size"], "64x48");
+    let post = ann
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "look", "media_ids": [kept["id"]]}),
+        )
+        .await;
+    let file = kept["url"].as_str().unwrap().replace(&alpha.base, "");
+    let preview = kept["preview_url"]
+        .as_str()
+        .unwrap()
+        .replace(&alpha.base, "");
+    assert_eq!(alpha.get(&file, "*/*").await.0, 200);
+    let (status, _, _) = ann
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/statuses/{}", post["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // An upload no post took within a day goes too; a fresh one stays.
+    let (_, stale) = multipart(&ann, "/api/v2/media", &[("file", Some("b.jpg"), &photo())]).await;
+    let (_, fresh) = multipart(&ann, "/api/v2/media", &[("file", Some("c.jpg"), &photo())]).await;
+    let stale_id: i64 = stale["id"].as_str().unwrap().parse().unwrap();
+    alpha
+        .with_db(move |conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::media_attachments::dsl::*;
+            let two_days_ago = guild::time::now() - chrono::Duration::days(2);
+            diesel::update(media_attachments.find(stale_id))
+                .set(created_at.eq(two_days_ago))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await;
+    let removed = guild::service::media::sweep(&alpha.state.db, &alpha.state.config)
+        .await
+        .unwrap();
+    assert_eq!(removed, 2, "the deleted post's photo and the stale upload");
+    assert_eq!(alpha.get(&file, "*/*").await.0, 404);
+    assert_eq!(alpha.get(&preview, "*/*").await.0, 404);
+    let left: Vec<String> = attachments(&alpha)
+        .await
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect();
+    assert_eq!(left, vec![fresh["id"].as_str().unwrap().to_string()]);
+    alpha.stop().await;
+}
+
+#[actix_web::test]
+async fn received_attachments_are_kept_safely() {
+    let alpha = TestServer::start(&Backend::Sqlite).await;
+    let beta = TestServer::start(&Backend::Sqlite).await;
+    alpha.create_user("alice", false).await;
+    let (alice, signer) = alpha.signer("alice").await;
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let mut files: Vec<Value> = (0..12)
+        .map(|n| json!({"type": "Document", "mediaType": "image/png", "url": format!("https://files.example/{n}.png"), "name": format!("picture {n}")}))
+        .collect();
+    files.insert(
+        0,
+        json!({"type": "Document", "mediaType": "image/png", "url": "javascript:alert(1)"}),
+    );
+    files.insert(1, json!({"type": "Image", "url": [{"type": "Link", "href": "https://files.example/linked.jpg", "mediaType": "image/jpeg"}],
+                          "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "width": 800, "height": 600, "focalPoint": [0.5, 2.0]}));
+    let create = |n: u32, files: Vec<Value>| {
+        json!({
+            "id": alpha.url(&format!("/activities/media-{n}")), "type": "Create", "actor": alice.ap_id, "to": [public],
+            "object": {"id": alpha.url(&format!("/statuses/media-{n}")), "type": "Note", "attributedTo": alice.ap_id,
+                       "to": [public], "content": "pictures", "attachment": files}
+        })
+    };
+    assert_eq!(
+        signed(&beta, "/inbox", &create(1, files), &signer).await,
+        202
+    );
+    let note = alpha.url("/statuses/media-1");
+    let stored = beta
+        .with_db(move |conn, _| statuses::by_ap_id(conn, &note))
+        .await
+        .expect("stored");
+    let kept = beta
+        .with_db(move |conn, _| media::of_statuses(conn, &[stored.id]))
+        .await;
+    assert_eq!(kept.len(), 8, "capped");
+    assert_eq!(
+        kept[0].remote_url.as_deref(),
+        Some("https://files.example/linked.jpg")
+    );
+    assert_eq!(
+        (kept[0].width, kept[0].height, kept[0].focus_x),
+        (Some(800), Some(600), None)
+    );
+    assert_eq!(kept[1].description.as_deref(), Some("picture 0"));
+    assert!(kept.iter().all(|a| a
+        .remote_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))));
+
+    // From a domain whose media are refused, the post is kept without its files.
+    let domain = alpha.domain.clone();
+    beta.with_db(move |conn, _| {
+        guild::service::policy::set(
+            conn,
+            &domain,
+            guild::domain::DomainPolicy::RejectMedia,
+            "test",
+        )
+    })
+    .await;
+    let one = vec![
+        json!({"type": "Document", "mediaType": "image/png", "url": "https://files.example/x.png"}),
+    ];
+    assert_eq!(signed(&beta, "/inbox", &create(2, one), &signer).await, 202);
+    let note = alpha.url("/statuses/media-2");
+    let stored = beta
+        .with_db(move |conn, _| statuses::by_ap_id(conn, &note))
+        .await
+        .expect("the post itself is kept");
+    let kept = beta
+        .with_db(move |conn, _| media::of_statuses(conn, &[stored.id]))
+        .await;
+    assert!(kept.is_empty());
+    alpha.stop().await;
+    beta.stop().await;
+}
