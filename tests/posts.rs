@@ -157,7 +157,11 @@ async fn posts_on(backend: &Backend) {
     let (alice_row, hello_id) = (account(&alpha, "alice").await, hello.id);
     alpha
         .with_db(move |conn, config| {
-            statuses::edit(conn, config, &alice_row, hello_id, "Hello, edited", None).map(|_| ())
+            let change = statuses::Change {
+                text: "Hello, edited".into(),
+                ..Default::default()
+            };
+            statuses::edit(conn, config, &alice_row, hello_id, change).map(|_| ())
         })
         .await;
     eventually("the edit reaches beta", || async {

@@ -280,6 +280,13 @@ pub fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>
     })
 }
 
+/// A string list that may be absent (None) rather than empty.
+pub fn optional_string_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    string_list(d).map(Some)
+}
+
 /// An id from a path or a form: ids are numbers, so anything else names nothing (404).
 pub fn parse_id(id: &str) -> Result<i64, Error> {
     id.parse().map_err(|_| Error::NotFound)

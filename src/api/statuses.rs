@@ -3,7 +3,7 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::status::{render, Status};
-use super::params::{flexible_bool, parse_id, string_list, Params};
+use super::params::{flexible_bool, optional_string_list, parse_id, string_list, Params};
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::federation::resolve;
@@ -149,14 +149,7 @@ pub async fn create(
         Some(id) => Some(parse_id(id)?),
         None => None,
     };
-    let media_ids = new
-        .media_ids
-        .iter()
-        .map(|id| {
-            id.parse::<i64>()
-                .map_err(|_| Error::Unprocessable(format!("media_ids: {id:?} is not an id")))
-        })
-        .collect::<Result<Vec<i64>, Error>>()?;
+    let media_ids = ids(&new.media_ids, "media_ids")?;
     let text = new.status.clone().unwrap_or_default();
     let mut mentions = Vec::new();
     // Each mention may mean a webfinger lookup; a post names at most this many.
@@ -284,19 +277,35 @@ pub async fn history(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
             spoiler_text: row.spoiler_text.clone(),
             sensitive: row.sensitive,
             created_at: row.edited_at.unwrap_or(row.created_at),
+            media_ids: String::new(),
         };
         let mut versions = crate::store::versions::versions(conn, row.id)?;
+        let ever = crate::store::media::ever_of_status(conn, row.id)?;
+        let now = crate::store::media::of_statuses(conn, &[row.id])?;
+        let media_of =
+            |v: &crate::store::versions::Version, last: bool| -> Vec<serde_json::Value> {
+                let ids: Vec<i64> = match last {
+                    true => now.iter().map(|a| a.id).collect(),
+                    false => v.media_ids(),
+                };
+                ids.iter()
+                    .filter_map(|id| ever.iter().find(|a| a.id == *id))
+                    .map(|a| super::entities::media::attachment_json(a, &base))
+                    .collect()
+            };
         versions.push(current);
+        let last = versions.len() - 1;
         Ok(versions
             .iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(n, v)| {
                 serde_json::json!({
                     "content": super::entities::status::with_title(v.title.as_deref(), &v.content),
                     "spoiler_text": v.spoiler_text,
                     "sensitive": v.sensitive,
                     "created_at": super::entities::time(v.created_at),
                     "account": account,
-                    "media_attachments": [],
+                    "media_attachments": media_of(v, n == last),
                     "emojis": [],
                 })
             })
@@ -347,9 +356,34 @@ pub async fn who(
 
 #[derive(Deserialize)]
 pub struct EditStatus {
+    #[serde(default)]
     status: String,
     #[serde(default)]
     title: Option<String>,
+    /// The attachments after the edit, in order; absent keeps them as they are.
+    #[serde(default, deserialize_with = "optional_string_list")]
+    media_ids: Option<Vec<String>>,
+    /// New alt text or focal points of attachments (JSON bodies).
+    #[serde(default)]
+    media_attributes: Vec<MediaAttribute>,
+}
+
+#[derive(Deserialize)]
+pub struct MediaAttribute {
+    id: String,
+    description: Option<String>,
+    focus: Option<String>,
+}
+
+/// Ids sent by a client: a 422 for one that is not a number.
+fn ids(sent: &[String], what: &str) -> Result<Vec<i64>, Error> {
+    sent.iter()
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse::<i64>()
+                .map_err(|_| Error::Unprocessable(format!("{what}: {id:?} is not an id")))
+        })
+        .collect()
 }
 
 /// `PUT /api/v1/statuses/{id}`: edit the text; the new version federates as `Update`.
@@ -362,11 +396,28 @@ pub async fn edit(
     let (_, author) = auth.user("write:statuses")?;
     let (author, viewer) = (author.clone(), author.clone());
     let (row, config) = (load(&ctx, &id).await?, ctx.config.clone());
+    let media_ids = match &edit.media_ids {
+        Some(sent) => Some(ids(sent, "media_ids")?),
+        None => None,
+    };
+    let mut media_attributes = Vec::new();
+    for attribute in edit.media_attributes {
+        let id = ids(std::slice::from_ref(&attribute.id), "media_attributes")?;
+        let details = crate::service::media::Details {
+            description: attribute.description,
+            focus: attribute.focus,
+        };
+        media_attributes.extend(id.into_iter().map(|id| (id, details.clone())));
+    }
+    let change = status_service::Change {
+        text: edit.status,
+        title: edit.title,
+        media_ids,
+        media_attributes,
+    };
     let edited = ctx
         .db
-        .run(move |conn| {
-            status_service::edit(conn, &config, &author, row.id, &edit.status, edit.title)
-        })
+        .run(move |conn| status_service::edit(conn, &config, &author, row.id, change))
         .await?;
     Ok(HttpResponse::Ok().json(one(&ctx, Some(viewer), edited).await?))
 }

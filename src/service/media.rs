@@ -497,6 +497,52 @@ pub fn attach(
     Ok(())
 }
 
+/// An edit's attachments: `ids` in order (those of the post, or the editor's unattached
+/// uploads); those left out stay with the post for its edit history. `details` change alt
+/// text and focal points of the post's attachments. Call inside the edit's transaction.
+pub fn reattach(
+    conn: &mut DbConn,
+    owner: &Account,
+    status_id: i64,
+    ids: Option<&[i64]>,
+    details: &[(i64, Details)],
+) -> Result<(), Error> {
+    let ever = media::ever_of_status(conn, status_id)?;
+    if let Some(ids) = ids {
+        if ids.len() > MAX_PER_POST {
+            return Err(refused(format!(
+                "a post may carry at most {MAX_PER_POST} attachments"
+            )));
+        }
+        for (position, id) in ids.iter().enumerate() {
+            if !ever.iter().any(|a| a.id == *id) {
+                unattached_of(conn, owner, *id).map_err(|_| {
+                    refused(format!("media {id} is not an unattached upload of yours"))
+                })?;
+            }
+            media::attach(conn, *id, status_id, position as i32)?;
+        }
+        for (n, left_out) in ever.iter().filter(|a| !ids.contains(&a.id)).enumerate() {
+            media::attach(conn, left_out.id, status_id, -1 - n as i32)?;
+        }
+    }
+    for (id, change) in details {
+        let mut attachment = media::by_id(conn, *id)?
+            .filter(|a| a.status_id == Some(status_id))
+            .ok_or_else(|| refused(format!("media {id} is not in this post")))?;
+        let (description, focus) = change.check()?;
+        if change.description.is_some() {
+            attachment.description = description;
+        }
+        if change.focus.is_some() {
+            attachment.focus_x = focus.map(|f| f.0);
+            attachment.focus_y = focus.map(|f| f.1);
+        }
+        media::update_details(conn, &attachment)?;
+    }
+    Ok(())
+}
+
 /// How long an upload may wait for a post.
 const UNATTACHED_FOR: chrono::Duration = chrono::Duration::days(1);
 

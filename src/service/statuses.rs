@@ -298,25 +298,43 @@ pub fn create(
     })
 }
 
-/// The local author edits the text (and title) of a status.
+/// What a local author changes in an edit.
+#[derive(Default)]
+pub struct Change {
+    pub text: String,
+    /// A new title for a thread; None keeps the title.
+    pub title: Option<String>,
+    /// The attachments, in order; None keeps them.
+    pub media_ids: Option<Vec<i64>>,
+    /// New alt text and focal points of the post's attachments.
+    pub media_attributes: Vec<(i64, super::media::Details)>,
+}
+
+/// The local author edits a status: text, title, attachments.
 pub fn edit(
     conn: &mut DbConn,
     config: &Config,
     author: &Account,
     status_id: i64,
-    text: &str,
-    title: Option<String>,
+    change: Change,
 ) -> Result<Status, Error> {
-    if text.trim().is_empty() || text.chars().count() > MAX_CHARS {
+    let text = change.text.as_str();
+    if text.chars().count() > MAX_CHARS {
         return Err(Error::Unprocessable(format!(
-            "text must be 1 to {MAX_CHARS} characters"
+            "text is longer than {MAX_CHARS} characters"
         )));
     }
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
         crate::store::versions::keep_version(conn, &status)?;
+        let ids = change.media_ids.as_deref();
+        super::media::reattach(conn, author, status.id, ids, &change.media_attributes)?;
+        let has_media = !crate::store::media::of_statuses(conn, &[status.id])?.is_empty();
+        if text.trim().is_empty() && !has_media {
+            return Err(Error::Unprocessable("text can't be blank".into()));
+        }
         let edit = StatusEdit {
-            title: title.or(status.title.clone()),
+            title: change.title.or(status.title.clone()),
             content: text::render(
                 text,
                 &mentioned_accounts(conn, status.id)?,

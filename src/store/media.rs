@@ -13,6 +13,7 @@ pub struct Attachment {
     pub id: i64,
     pub account_id: i64,
     pub status_id: Option<i64>,
+    /// Its place in the post; negative once an edit took it out (kept for the edit history).
     pub position: i32,
     pub kind: MediaKind,
     pub content_type: String,
@@ -58,6 +59,15 @@ pub fn update_details(conn: &mut DbConn, attachment: &Attachment) -> Result<(), 
     Ok(())
 }
 
+/// Every attachment a post has had, those edits took out included.
+pub fn ever_of_status(conn: &mut DbConn, status_id: i64) -> Result<Vec<Attachment>, Error> {
+    Ok(media::table
+        .filter(media::status_id.eq(status_id))
+        .select(Attachment::as_select())
+        .load(conn)?)
+}
+
+/// Put an attachment at `position` in `status_id` (negative: out of its current version).
 pub fn attach(conn: &mut DbConn, id: i64, status_id: i64, position: i32) -> Result<(), Error> {
     diesel::update(media::table.find(id))
         .set((media::status_id.eq(status_id), media::position.eq(position)))
@@ -65,10 +75,12 @@ pub fn attach(conn: &mut DbConn, id: i64, status_id: i64, position: i32) -> Resu
     Ok(())
 }
 
-/// The attachments of `status_ids`, in each post's order: one query for a whole list.
+/// The attachments of `status_ids` as they are now, in each post's order: one query for a
+/// whole list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Attachment>, Error> {
     Ok(media::table
         .filter(media::status_id.eq_any(status_ids))
+        .filter(media::position.ge(0))
         .order((media::status_id, media::position))
         .select(Attachment::as_select())
         .load(conn)?)

@@ -16,11 +16,26 @@ pub struct Version {
     pub sensitive: bool,
     /// When this version was written: the status's creation or its previous edit.
     pub created_at: NaiveDateTime,
+    /// Its attachments' ids, comma-separated, in order.
+    pub media_ids: String,
+}
+
+impl Version {
+    pub fn media_ids(&self) -> Vec<i64> {
+        self.media_ids
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect()
+    }
 }
 
 /// Keep the current version of `status` before it is edited.
 pub fn keep_version(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     use crate::db::schema::status_edits;
+    let media: Vec<String> = super::media::of_statuses(conn, &[status.id])?
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect();
     diesel::insert_into(status_edits::table)
         .values((
             status_edits::id.eq(crate::ids::next_id()),
@@ -30,6 +45,7 @@ pub fn keep_version(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
             status_edits::spoiler_text.eq(&status.spoiler_text),
             status_edits::sensitive.eq(status.sensitive),
             status_edits::created_at.eq(status.edited_at.unwrap_or(status.created_at)),
+            status_edits::media_ids.eq(media.join(",")),
         ))
         .execute(conn)?;
     Ok(())

@@ -431,6 +431,19 @@ def test_media_upload_attach_and_read(alice, carol, beta):
     assert remote.remote_url == media.url and remote.url == media.url
     assert remote.description == "a red bar, wider than tall" and remote.blurhash == media.blurhash
 
+    # Edits change the attachments; the history keeps each version's, and beta follows.
+    square = alice.media_post(tiny_png(4, 4), mime_type="image/png", description="a square")
+    edited = alice.status_update(post.id, f"@practice@{domain} Our team's colours", media_ids=[square.id, media.id])
+    assert [m.id for m in edited.media_attachments] == [square.id, media.id]
+    alice.status_update(post.id, f"@practice@{domain} Just the square", media_ids=[square.id])
+    history = alice.status_history(post.id)
+    assert [[m.id for m in v.media_attachments] for v in history] == [[media.id], [square.id, media.id], [square.id]]
+
+    def edited_on_beta():
+        copies = [s for s in reader.account_statuses(community.id) if s.uri == post.uri]
+        return [m.description for m in copies[0].media_attachments] == ["a square"]
+    eventually(edited_on_beta, "beta's copy carries the square alone")
+
     # Only one's own unattached uploads can be attached.
     theirs = carol.media_post(tiny_png(), mime_type="image/png")
     with pytest.raises(MastodonAPIError):
