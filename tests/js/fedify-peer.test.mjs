@@ -9,12 +9,14 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import zlib from "node:zlib";
 import {
   Accept,
   Announce,
   Block,
   Create,
   createFederation,
+  Document,
   Endpoints,
   exportJwk,
   Flag,
@@ -121,6 +123,26 @@ after(() => server.close());
 const context = () => federation.createContext(new URL(base), undefined);
 const fedi = () => context().getActorUri("fedi");
 
+/// A PNG of `width` × `height` red pixels, made by hand.
+function png(width, height) {
+  const chunk = (kind, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(kind), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from("ff0000".repeat(width), "hex")]);
+  const pixels = zlib.deflateSync(Buffer.concat(Array(height).fill(row)));
+  const signature = Buffer.from("89504e470d0a1a0a", "hex");
+  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
 async function eventually(check, what, seconds = 30) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
@@ -175,6 +197,7 @@ test("a Fedify person joins a Guild community, posts, is moderated, reports and 
     attribution: fedi(),
     content: `<p><a href="${makers.id.href}" class="mention">@makers</a> Hello from Fedify</p>`,
     tags: [new Mention({ href: makers.id, name: `@makers@${alphaHost}` })],
+    attachments: [new Document({ mediaType: "image/png", url: new URL(`${base}/files/bench.png`), name: "a workbench", width: 1200, height: 800 })],
     tos: [PUBLIC_COLLECTION],
     ccs: [makers.id],
   });
@@ -184,6 +207,13 @@ test("a Fedify person joins a Guild community, posts, is moderated, reports and 
   const anonymous = (path) => fetch(alpha + path).then((r) => r.json());
   const community = await anonymous(`/api/v1/accounts/lookup?acct=makers`);
   const stored = await eventually(async () => (await anonymous(`/api/v1/accounts/${community.id}/statuses`)).find((s) => s.uri === noteId.href), "the post is in the community");
+  // Its picture is kept, linked where the peer serves it, with its alt text and size.
+  assert.equal(stored.media_attachments.length, 1);
+  const [picture] = stored.media_attachments;
+  assert.equal(picture.type, "image");
+  assert.equal(picture.remote_url, `${base}/files/bench.png`);
+  assert.equal(picture.description, "a workbench");
+  assert.equal(picture.meta.original.size, "1200x800");
 
   // A moderator removes it; members hear of it as Lemmy does: Announce(Delete) with the reason.
   await api(ann, "POST", `/api/v1/guild/statuses/${stored.id}/remove`, { reason: "off topic" });
@@ -210,6 +240,27 @@ test("a Fedify person joins a Guild community, posts, is moderated, reports and 
   });
   await context().sendActivity({ identifier: "fedi" }, makers, flag, { immediate: true });
   await eventually(async () => (await api(ann, "GET", `/api/v1/guild/communities/${community.id}/reports`)).some((r) => r.comment === "reported from Fedify"), "the report reaches the moderators");
+
+  // A member's picture reaches the peer in Mastodon's shape: a Document with its type, URL,
+  // alt text, size and blurhash.
+  const form = new FormData();
+  form.append("file", new Blob([png(6, 3)], { type: "image/png" }), "bar.png");
+  form.append("description", "a small bar");
+  const upload = await fetch(`${alpha}/api/v2/media`, { method: "POST", headers: { Authorization: `Bearer ${ann}` }, body: form });
+  assert.equal(upload.status, 200, await upload.clone().text());
+  const media = await upload.json();
+  await api(ann, "POST", "/api/v1/statuses", { status: "@makers The bar we use", media_ids: [media.id] });
+  const shared = await eventually(
+    () => received.find((a) => a.type === "Announce" && a.object?.type === "Create" && JSON.stringify(a.object).includes(media.url)),
+    "the picture reaches the peer",
+  );
+  const relayed = await (await Announce.fromJsonLd(shared)).getObject();
+  const sent = await relayed.getObject();
+  const [document] = await Array.fromAsync(sent.getAttachments());
+  assert.equal(document.mediaType, "image/png");
+  assert.equal(document.url.href, media.url);
+  assert.equal(document.name.toString(), "a small bar");
+  assert.equal(document.width, 6);
 
   // A ban reaches the banned person's server as Block with the community as target.
   const fediOnAlpha = await api(ann, "GET", `/api/v1/accounts/lookup?acct=fedi@${new URL(base).host}`);
