@@ -204,6 +204,8 @@ text_enum! {
         Update = "update",
         /// A report about a community the person moderates.
         Report = "admin.report",
+        /// A poll the person made or voted in has ended.
+        Poll = "poll",
     }
 }
 

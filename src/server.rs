@@ -119,12 +119,32 @@ async fn hourly(state: AppState) {
     }
 }
 
+/// Every minute, polls that have ended are closed: voters told, final counts sent
+/// (`service::polls::end_due`).
+async fn every_minute(state: AppState) {
+    let mut minutely = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        minutely.tick().await;
+        let config = state.config.clone();
+        match state
+            .db
+            .run(move |conn| service::polls::end_due(conn, &config))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} polls ended"),
+            Err(e) => tracing::warn!("ending polls: {e}"),
+        }
+    }
+}
+
 /// A running server: where it listens and how to stop it.
 pub struct Running {
     pub addr: std::net::SocketAddr,
     pub handle: ServerHandle,
     pub server: actix_web::dev::Server,
-    /// The delivery worker and the hourly follow-up of unanswered follows; stopping a server
+    /// The delivery worker and the periodic tasks (unanswered follows, unkept files, ended
+    /// polls); stopping a server
     /// in-process (tests) aborts them.
     pub worker: tokio::task::AbortHandle,
 }
@@ -173,8 +193,10 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
     let deliveries = delivery::run_worker(state.config.clone(), state.db.clone());
-    let worker =
-        tokio::spawn(async move { tokio::join!(deliveries, hourly(state)) }).abort_handle();
+    let worker = tokio::spawn(async move {
+        tokio::join!(deliveries, hourly(state.clone()), every_minute(state))
+    })
+    .abort_handle();
     Ok(Running {
         addr,
         handle: server.handle(),

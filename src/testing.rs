@@ -113,6 +113,7 @@ impl Fixture {
             community: community.cloned(),
             mentions: Vec::new(),
             media_ids: Vec::new(),
+            poll: None,
         };
         statuses::create(conn, &self.config, author, post).expect("post")
     }

@@ -65,6 +65,7 @@ async fn post(
                 community,
                 mentions: Vec::new(),
                 media_ids: Vec::new(),
+                poll: None,
             };
             statuses::create(conn, &config, &author, new)
         })

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
+pub mod polls;
 pub mod rate_limit;
 pub mod statuses;
 pub mod tags;
@@ -47,6 +48,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/{v:v1|v2}/media", aw::post().to(media::upload))
         .route("/api/v1/media/{id:\\d+}", aw::get().to(media::show))
         .route("/api/v1/media/{id:\\d+}", aw::put().to(media::update))
+        .route("/api/v1/polls/{id:\\d+}", aw::get().to(polls::get))
+        .route("/api/v1/polls/{id:\\d+}/votes", aw::post().to(polls::vote))
         .route(
             "/api/v1/reports",
             aw::post().to(communities::reports::mastodon_report),

@@ -10,26 +10,51 @@ use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// Form pairs to a JSON object: `key[]` collects an array; numbers and booleans stay
-/// strings, which the deserialisers below accept.
+/// Form pairs to a JSON object: `key[]` collects an array, and `key[sub]` (Rails' nesting,
+/// as in `poll[options][]`) makes an object; numbers and booleans stay strings, which the
+/// deserialisers below accept.
 fn pairs_to_object(pairs: Vec<(String, String)>) -> Value {
     let mut object = Map::new();
     for (key, value) in pairs {
-        match key.strip_suffix("[]") {
-            Some(name) => {
-                let entry = object
-                    .entry(name.to_string())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(items) = entry {
-                    items.push(Value::String(value));
-                }
-            }
-            None => {
-                object.insert(key, Value::String(value));
-            }
-        }
+        let (path, is_list) = match key.strip_suffix("[]") {
+            Some(path) => (path, true),
+            None => (key.as_str(), false),
+        };
+        let names: Vec<&str> = path.split('[').map(|n| n.trim_end_matches(']')).collect();
+        // Lists of objects (`a[][b]`) are not read from forms; such keys stay as they are.
+        let names = match names.iter().any(|n| n.is_empty()) {
+            true => vec![path],
+            false => names,
+        };
+        insert_at(&mut object, &names, value, is_list);
     }
     Value::Object(object)
+}
+
+fn insert_at(object: &mut Map<String, Value>, names: &[&str], value: String, is_list: bool) {
+    let Some((last, parents)) = names.split_last() else {
+        return;
+    };
+    let mut at = object;
+    for name in parents {
+        let entry = at
+            .entry(name.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(inner) = entry else {
+            return; // `a=1` and `a[b]=2` together: the first wins
+        };
+        at = inner;
+    }
+    if !is_list {
+        at.insert(last.to_string(), Value::String(value));
+        return;
+    }
+    let entry = at
+        .entry(last.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(items) = entry {
+        items.push(Value::String(value));
+    }
 }
 
 fn parse_form(text: &str) -> Value {
@@ -300,5 +325,14 @@ mod tests {
     fn rails_arrays_and_plain_keys() {
         let value = parse_form("id[]=1&id[]=2&limit=5");
         assert_eq!(value, serde_json::json!({"id": ["1", "2"], "limit": "5"}));
+    }
+
+    #[test]
+    fn rails_nesting() {
+        let value = parse_form("poll[options][]=a&poll[options][]=b&poll[expires_in]=300&x[][y]=1");
+        assert_eq!(
+            value,
+            serde_json::json!({"poll": {"options": ["a", "b"], "expires_in": "300"}, "x[][y]": "1"})
+        );
     }
 }

@@ -3,7 +3,9 @@
 
 use super::auth::{Auth, MaybeAuth};
 use super::entities::status::{render, Status};
-use super::params::{flexible_bool, optional_string_list, parse_id, string_list, Params};
+use super::params::{
+    flexible_bool, flexible_i64, optional_string_list, parse_id, string_list, Params,
+};
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::federation::resolve;
@@ -48,7 +50,7 @@ async fn load(ctx: &Ctx, id: &str) -> Result<StatusRow, Error> {
 
 /// Run `read` with status `id` if the signed-in viewer (or an anonymous one) may see it,
 /// and answer what it gives as JSON; 404 otherwise.
-async fn read_visible<F, T>(
+pub(super) async fn read_visible<F, T>(
     ctx: &Ctx,
     auth: &MaybeAuth,
     id: &str,
@@ -92,6 +94,31 @@ pub struct NewStatus {
     /// Uploads to attach, in order.
     #[serde(default, deserialize_with = "string_list")]
     media_ids: Vec<String>,
+    #[serde(default)]
+    poll: Option<PollForm>,
+}
+
+#[derive(Deserialize)]
+pub struct PollForm {
+    #[serde(default, deserialize_with = "string_list")]
+    options: Vec<String>,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    expires_in: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    multiple: Option<bool>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    hide_totals: Option<bool>,
+}
+
+impl PollForm {
+    fn poll(self) -> crate::service::polls::NewPoll {
+        crate::service::polls::NewPoll {
+            options: self.options,
+            expires_in: self.expires_in.unwrap_or(24 * 3600),
+            multiple: self.multiple.unwrap_or(false),
+            hide_totals: self.hide_totals.unwrap_or(false),
+        }
+    }
 }
 
 /// Statuses created under an `Idempotency-Key`, by (account, key), for an hour, so an app
@@ -177,6 +204,7 @@ pub async fn create(
                 community: None,
                 mentions,
                 media_ids,
+                poll: new.poll.map(PollForm::poll),
             };
             status_service::create(conn, &config, &author, post)
         })

@@ -424,6 +424,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    polls (status_id) {
+        status_id -> BigInt,
+        multiple -> Bool,
+        hide_totals -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        voters_count -> Integer,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    poll_options (status_id, position) {
+        status_id -> BigInt,
+        position -> Integer,
+        title -> Text,
+        votes_count -> Integer,
+    }
+}
+
+diesel::table! {
+    poll_votes (id) {
+        id -> BigInt,
+        status_id -> BigInt,
+        account_id -> BigInt,
+        choice -> Integer,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -462,4 +493,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     filters,
     filter_keywords,
     media_attachments,
+    polls,
+    poll_options,
+    poll_votes,
 );

@@ -114,6 +114,7 @@ impl Incoming {
             Kind::Update if self.object_id()? == self.actor.inner().as_str() => {
                 self.update_actor(data).await?
             }
+            Kind::Create if self.is_vote() => self.receive_vote(data, sender).await?,
             Kind::Create | Kind::Update => {
                 if let Some(status) = self.store_post(data).await? {
                     self.relay_if_local_community(data, status).await?;
@@ -284,6 +285,44 @@ impl Incoming {
             self.actor.dereference_forced(data).await?;
         }
         Ok(())
+    }
+
+    /// Whether this Create is a vote in a poll, as Mastodon sends one: a Note with the option
+    /// chosen as its `name`, in reply to the poll, with no content.
+    fn is_vote(&self) -> bool {
+        let note = &self.object;
+        note["type"] == "Note"
+            && note["name"].is_string()
+            && note["inReplyTo"].is_string()
+            && note["content"].as_str().is_none_or(|c| c.trim().is_empty())
+    }
+
+    /// A vote in a local poll is counted; one in any other is accepted and ignored.
+    async fn receive_vote(&self, data: &Data<AppState>, voter: Account) -> Result<(), Error> {
+        let note = &self.object;
+        if id_of(&note["attributedTo"]) != Some(self.actor.inner().as_str()) {
+            return Err(Error::BadRequest("a vote must be the sender's own".into()));
+        }
+        let poll = note["inReplyTo"].as_str().unwrap_or_default().to_string();
+        let option = note["name"].as_str().unwrap_or_default().to_string();
+        let note_id = id_of(note).unwrap_or(self.id.as_str()).to_string();
+        let config = data.config.clone();
+        data.db
+            .run(move |conn| {
+                let Some(status) = crate::store::statuses::by_ap_id(conn, &poll)? else {
+                    return Ok(());
+                };
+                if !status.local || status.deleted_at.is_some() {
+                    return Ok(());
+                }
+                if !crate::service::visibility::can_see(conn, Some(&voter), &status)? {
+                    return Err(Error::NotFound);
+                }
+                crate::service::polls::receive_vote(
+                    conn, &config, &voter, &status, &option, &note_id,
+                )
+            })
+            .await
     }
 
     /// Store the post a Create or Update carries. A copy from the sender's own origin is

@@ -139,6 +139,7 @@ impl Object for ApStatus {
             updated: json.updated.map(|t| t.naive_utc()),
             tags: json.hashtags(),
             attachments,
+            poll: json.poll(),
         };
         let mentions = json.mentions();
         let row = data

@@ -146,6 +146,27 @@ pub fn moderation(
     activity
 }
 
+/// A vote in another server's poll, as Mastodon sends it: a `Create` of a `Note` whose `name`
+/// is the option chosen, in reply to the poll, addressed to the poll's author alone.
+pub fn vote(
+    config: &Config,
+    id: i64,
+    voter: &str,
+    poll: &str,
+    author: &str,
+    option: &str,
+) -> Value {
+    let note = json!({
+        "id": format!("{}#votes/{id}", activity_id(config, id)),
+        "type": "Note",
+        "attributedTo": voter,
+        "to": [author],
+        "name": option,
+        "inReplyTo": poll,
+    });
+    wrap(config, id, "Create", voter, note)
+}
+
 pub fn like(id: &str, actor: &str, object: &str) -> Value {
     json!({ "@context": AS_CONTEXT, "id": id, "type": "Like", "actor": actor, "object": object })
 }

@@ -5,7 +5,12 @@
 use super::PUBLIC;
 use crate::domain::{MediaKind, Visibility};
 use crate::error::Error;
-use crate::store::{accounts::Account, media::Attachment, statuses::Status};
+use crate::store::{
+    accounts::Account,
+    media::Attachment,
+    polls::{Poll, PollOption},
+    statuses::Status,
+};
 use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,6 +31,8 @@ pub struct NoteParts<'a> {
     /// Hashtag names, without `#`.
     pub hashtags: &'a [String],
     pub attachments: &'a [Attachment],
+    /// Its poll and the poll's options, when it has one.
+    pub poll: Option<(&'a Poll, &'a [PollOption])>,
 }
 
 /// The document of a local post, the same whether it is served at its id or sent in an
@@ -107,8 +114,48 @@ pub fn note(parts: &NoteParts) -> Value {
             post[key] = Value::from(value);
         }
     }
+    if let Some((poll, options)) = parts.poll {
+        question(&mut post, poll, options);
+    }
     post
 }
+
+/// A post with a poll is a `Question`, as Mastodon sends it: options under `oneOf` (or
+/// `anyOf` for several choices), each with its count, the end time, and once ended `closed`.
+fn question(post: &mut Value, poll: &Poll, options: &[PollOption]) {
+    post["type"] = "Question".into();
+    let choices: Vec<Value> = options
+        .iter()
+        .map(|o| {
+            json!({
+                "type": "Note",
+                "name": o.title,
+                "replies": { "type": "Collection", "totalItems": o.votes_count },
+            })
+        })
+        .collect();
+    post[if poll.multiple { "anyOf" } else { "oneOf" }] = choices.into();
+    post["votersCount"] = poll.voters_count.into();
+    if let Some(end) = poll.expires_at {
+        post["endTime"] = crate::time::rfc3339(end).into();
+        if poll.expired(crate::time::now()) {
+            post["closed"] = crate::time::rfc3339(end).into();
+        }
+    }
+}
+
+/// A poll of a post from another server, as its `Question` document says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemotePoll {
+    pub multiple: bool,
+    /// Titles with their counts, in order.
+    pub options: Vec<(String, i32)>,
+    pub expires_at: Option<chrono::NaiveDateTime>,
+    pub voters_count: i32,
+}
+
+/// Options a received poll may have; more are not kept.
+const MAX_REMOTE_POLL_OPTIONS: usize = 20;
 
 /// An attachment in Mastodon's shape: a `Document` with its type, URL, alt text as `name`,
 /// blurhash, size and focal point (absent values left out).
@@ -391,6 +438,46 @@ impl ApPost {
             .filter_map(remote_attachment)
             .take(MAX_REMOTE_ATTACHMENTS)
             .collect()
+    }
+
+    /// The poll of a `Question`: `oneOf` (one choice) or `anyOf` (several), each option a
+    /// `name` with `replies.totalItems` votes.
+    pub fn poll(&self) -> Option<RemotePoll> {
+        if self.kind != "Question" {
+            return None;
+        }
+        let (multiple, items) = match (self.rest.get("oneOf"), self.rest.get("anyOf")) {
+            (Some(Value::Array(items)), _) => (false, items),
+            (_, Some(Value::Array(items))) => (true, items),
+            _ => return None,
+        };
+        let options: Vec<(String, i32)> = items
+            .iter()
+            .filter_map(|item| {
+                let title = item["name"].as_str()?.chars().take(200).collect::<String>();
+                let votes = item["replies"]["totalItems"].as_i64().unwrap_or(0);
+                Some((title, i32::try_from(votes.max(0)).unwrap_or(i32::MAX)))
+            })
+            .take(MAX_REMOTE_POLL_OPTIONS)
+            .collect();
+        if options.is_empty() {
+            return None;
+        }
+        let time = |key: &str| {
+            self.rest
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.naive_utc())
+        };
+        let voters = self.rest.get("votersCount").and_then(Value::as_i64);
+        let most_votes = options.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        Some(RemotePoll {
+            multiple,
+            expires_at: time("endTime").or_else(|| time("closed")),
+            voters_count: voters.map_or(most_votes, |n| i32::try_from(n.max(0)).unwrap_or(0)),
+            options,
+        })
     }
 
     /// Ids of the actors the post mentions.

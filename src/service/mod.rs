@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod policy;
+pub mod polls;
 pub mod reports;
 pub mod setup;
 pub mod statuses;

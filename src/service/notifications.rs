@@ -10,7 +10,8 @@ use crate::store::{
 };
 
 /// Notify `recipient` of `kind` done by `from`; nothing for remote recipients (their own
-/// server notifies them) or for what people do to themselves.
+/// server notifies them) or for what people do to themselves, except that the end of one's
+/// own poll is news.
 pub fn notify(
     conn: &mut DbConn,
     recipient_id: i64,
@@ -52,7 +53,7 @@ fn insert(
     status_id: Option<i64>,
     report_id: Option<i64>,
 ) -> Result<(), Error> {
-    if recipient_id == from_id {
+    if recipient_id == from_id && kind != NotificationKind::Poll {
         return Ok(());
     }
     let local = accounts::by_id(conn, recipient_id)?.is_some_and(|a| a.is_local() && !a.is_group());

@@ -34,6 +34,7 @@ pub struct NewPost {
     pub mentions: Vec<Account>,
     /// The poster's own unattached uploads to attach, in order.
     pub media_ids: Vec<i64>,
+    pub poll: Option<super::polls::NewPoll>,
 }
 
 /// A post as read from another server, already sanitised where it holds HTML.
@@ -52,6 +53,7 @@ pub struct RemotePost {
     pub tags: Vec<String>,
     /// Files, linked where they are (none from a domain whose media are refused).
     pub attachments: Vec<RemoteAttachment>,
+    pub poll: Option<note::RemotePoll>,
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
@@ -140,8 +142,11 @@ pub fn document(conn: &mut DbConn, status: &Status) -> Result<serde_json::Value,
     };
     let mentioned = mentioned_accounts(conn, status.id)?;
     let attachments = crate::store::media::of_statuses(conn, &[status.id])?;
+    let poll = crate::store::polls::by_status(conn, status.id)?;
+    let options = crate::store::polls::options_of(conn, &[status.id])?;
     Ok(note::note(&note::NoteParts {
         attachments: &attachments,
+        poll: poll.as_ref().map(|p| (p, options.as_slice())),
         status,
         author: &author,
         community: community.as_ref(),
@@ -153,7 +158,7 @@ pub fn document(conn: &mut DbConn, status: &Status) -> Result<serde_json::Value,
 
 /// Queue `kind` (Create, Update or Delete) of `status` by its local author, and have a local
 /// community pass it on to its members.
-fn federate(
+pub(super) fn federate(
     conn: &mut DbConn,
     config: &Config,
     author: &Account,
@@ -288,6 +293,9 @@ pub fn create(
         };
         status_store::insert(conn, &status)?;
         super::media::attach(conn, author, status.id, &post.media_ids)?;
+        if let Some(poll) = &post.poll {
+            super::polls::create(conn, status.id, poll)?;
+        }
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
         crate::store::mentions::insert(conn, status.id, &mentioned)?;
         crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
@@ -431,6 +439,10 @@ pub fn store_remote(
                 }
                 notify_update(conn, &existing)?;
             }
+            // A poll's counts change without the post being edited.
+            if existing.deleted_at.is_none() {
+                super::polls::store_remote(conn, existing.id, post.poll.as_ref())?;
+            }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
         }
         // A direct post stays between the people it names: never in a community. One that
@@ -465,6 +477,7 @@ pub fn store_remote(
         };
         status_store::insert(conn, &status)?;
         keep_remote_attachments(conn, &status, &post.attachments)?;
+        super::polls::store_remote(conn, status.id, post.poll.as_ref())?;
         crate::store::mentions::insert(conn, status.id, mentioned)?;
         crate::store::tags::insert(conn, status.id, &post.tags)?;
         refresh_counts(conn, &status)?;

@@ -62,6 +62,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod policies;
+pub mod polls;
 pub mod settings;
 pub mod stats;
 pub mod statuses;

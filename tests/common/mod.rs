@@ -420,5 +420,6 @@ pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
         community: None,
         mentions: Vec::new(),
         media_ids: Vec::new(),
+        poll: None,
     }
 }

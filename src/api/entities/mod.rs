@@ -4,6 +4,7 @@ pub mod account;
 pub mod community;
 pub mod instance;
 pub mod media;
+pub mod poll;
 pub mod status;
 
 pub use crate::time::rfc3339 as time;

@@ -63,6 +63,11 @@ struct Lookups {
     mentions: Vec<(i64, i64)>,
     /// Attachments of every status in the list, in each one's order.
     media: Vec<crate::store::media::Attachment>,
+    polls: Vec<crate::store::polls::Poll>,
+    poll_options: Vec<crate::store::polls::PollOption>,
+    /// The viewer's votes, (status id, choice); None without a viewer.
+    own_votes: Option<Vec<(i64, i32)>>,
+    viewer_id: Option<i64>,
 }
 
 /// HTML content as clients show it: a thread's title first, in bold.
@@ -121,11 +126,38 @@ pub fn render(
         },
         mentions,
         media: crate::store::media::of_statuses(conn, &all_ids)?,
+        polls: crate::store::polls::of_statuses(conn, &all_ids)?,
+        poll_options: crate::store::polls::options_of(conn, &all_ids)?,
+        own_votes: match viewer {
+            Some(viewer) => Some(crate::store::polls::votes_of(conn, viewer.id, &all_ids)?),
+            None => None,
+        },
+        viewer_id: viewer.map(|v| v.id),
     };
     Ok(rows
         .iter()
         .filter_map(|row| entity(&lookups, base_url, row))
         .collect())
+}
+
+fn poll_of(lookups: &Lookups, row: &StatusRow) -> Option<Value> {
+    let poll = lookups.polls.iter().find(|p| p.status_id == row.id)?;
+    let seen = super::poll::Seen {
+        own_votes: lookups.own_votes.as_ref().map(|votes| {
+            votes
+                .iter()
+                .filter(|(status, _)| *status == row.id)
+                .map(|(_, choice)| *choice)
+                .collect()
+        }),
+        is_author: lookups.viewer_id == Some(row.account_id),
+        options: lookups
+            .poll_options
+            .iter()
+            .filter(|o| o.status_id == row.id)
+            .collect(),
+    };
+    Some(super::poll::poll_json(poll, &seen))
 }
 
 fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> {
@@ -189,7 +221,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         in_reply_to_id: row.in_reply_to_id.map(|id| id.to_string()),
         in_reply_to_account_id: row.in_reply_to_account_id.map(|id| id.to_string()),
         reblog,
-        poll: None,
+        poll: poll_of(lookups, row),
         card: None,
         language: row.language.clone(),
         text: None,
