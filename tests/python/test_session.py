@@ -461,3 +461,16 @@ def test_media_upload_attach_and_read(alice, carol, beta):
     assert download.headers["Content-Disposition"] == "attachment"
     only_file = alice.status_post("", media_ids=[pdf.id])
     assert only_file.media_attachments[0].url == pdf.url
+
+
+def test_polls(alice, carol):
+    from mastodon import MastodonAPIError
+    poll = alice.make_poll(["Tabs", "Spaces"], expires_in=3600, multiple=False)
+    post = alice.status_post("Which do we indent with?", poll=poll)
+    assert [o.title for o in post.poll.options] == ["Tabs", "Spaces"]
+    voted = carol.poll_vote(post.poll.id, [1])
+    assert voted.voted is True and voted.own_votes == [1]
+    assert [o.votes_count for o in voted.options] == [0, 1]
+    with pytest.raises(MastodonAPIError):
+        carol.poll_vote(post.poll.id, [0])
+    assert alice.poll(post.poll.id).voters_count == 1

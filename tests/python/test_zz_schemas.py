@@ -63,6 +63,8 @@ SHAPES = [
     ("POST", r"/api/v[12]/media", "MediaAttachment", False),
     ("GET", r"/api/v1/media/\d+", "MediaAttachment", False),
     ("PUT", r"/api/v1/media/\d+", "MediaAttachment", False),
+    ("GET", r"/api/v1/polls/\d+", "Poll", False),
+    ("POST", r"/api/v1/polls/\d+/votes", "Poll", False),
     ("POST", r"/api/v1/markers", "Marker", "values"),
 ]
 
