@@ -10,10 +10,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import zlib from "node:zlib";
+import { Temporal } from "@js-temporal/polyfill";
 import {
   Accept,
   Announce,
   Block,
+  Collection,
   Create,
   createFederation,
   Document,
@@ -31,6 +33,7 @@ import {
   Page,
   Person,
   PUBLIC_COLLECTION,
+  Question,
   signRequest,
 } from "@fedify/fedify";
 
@@ -363,6 +366,43 @@ test("a Lemmy-shaped community on Fedify federates its threads and moderation in
   const refused = await fetch(await signRequest(request, pairs[0].privateKey, pairs[0].keyId));
   assert.equal(refused.status, 403);
   assert.equal((await fetch(`${alpha}/api/v1/statuses/${makersPost.id}`)).status, 200);
+});
+
+test("a Fedify person's poll is kept, and a Guild person's vote reaches it as Mastodon sends one", async () => {
+  const gwen = await token("gwen");
+  const questionId = new URL(`${base}/questions/1`);
+  const question = new Question({
+    id: questionId,
+    attribution: fedi(),
+    content: "<p>Where shall we meet?</p>",
+    exclusiveOptions: [
+      new Note({ name: "Kitchen", replies: new Collection({ totalItems: 3 }) }),
+      new Note({ name: "Garden", replies: new Collection({ totalItems: 5 }) }),
+    ],
+    endTime: Temporal.Now.instant().add({ hours: 2 }),
+    voters: 8,
+    tos: [PUBLIC_COLLECTION],
+  });
+  const gwenActor = await context().lookupObject(`${alpha}/users/gwen`);
+  const create = new Create({ id: new URL(`${base}/creates/question-1`), actor: fedi(), object: question, tos: [PUBLIC_COLLECTION], ccs: [gwenActor.id] });
+  await context().sendActivity({ identifier: "fedi" }, gwenActor, create, { immediate: true });
+  const fediOnAlpha = await api(gwen, "GET", `/api/v1/accounts/lookup?acct=fedi@${new URL(base).host}`);
+  const stored = await eventually(
+    async () => (await api(gwen, "GET", `/api/v1/accounts/${fediOnAlpha.id}/statuses`)).find((s) => s.uri === questionId.href),
+    "the poll reaches Guild",
+  );
+  assert.deepEqual(stored.poll.options.map((o) => [o.title, o.votes_count]), [["Kitchen", 3], ["Garden", 5]]);
+  assert.equal(stored.poll.voters_count, 8);
+  assert.equal(stored.poll.multiple, false);
+
+  const voted = await api(gwen, "POST", `/api/v1/polls/${stored.poll.id}/votes`, { choices: ["1"] });
+  assert.deepEqual(voted.own_votes, [1]);
+  const ballot = await eventually(
+    () => received.find((a) => a.type === "Create" && a.object?.inReplyTo === questionId.href),
+    "the vote reaches the peer",
+  );
+  assert.equal(ballot.object.name, "Garden");
+  assert.equal(ballot.object.attributedTo, `${alpha}/users/gwen`);
 });
 
 test("Fedify's RFC 9421 signatures are taken at the first knock, and checked", async () => {
