@@ -209,6 +209,17 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a link preview stands.
+    CardState("card state") {
+        /// Not fetched yet.
+        Pending = "pending",
+        Ready = "ready",
+        /// The page could not be had or said nothing: no card is shown.
+        Failed = "failed",
+    }
+}
+
 /// Longest alt text kept for an attachment, as Mastodon's.
 pub const MAX_ALT_TEXT_CHARS: usize = 1500;
 

@@ -143,8 +143,8 @@ pub struct Running {
     pub addr: std::net::SocketAddr,
     pub handle: ServerHandle,
     pub server: actix_web::dev::Server,
-    /// The delivery worker and the periodic tasks (unanswered follows, unkept files, ended
-    /// polls); stopping a server
+    /// The delivery and link preview workers and the periodic tasks (unanswered follows,
+    /// unkept files, ended polls); stopping a server
     /// in-process (tests) aborts them.
     pub worker: tokio::task::AbortHandle,
 }
@@ -193,8 +193,14 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
     let deliveries = delivery::run_worker(state.config.clone(), state.db.clone());
+    let cards = service::cards::run_worker(state.config.clone(), state.db.clone());
     let worker = tokio::spawn(async move {
-        tokio::join!(deliveries, hourly(state.clone()), every_minute(state))
+        tokio::join!(
+            deliveries,
+            cards,
+            hourly(state.clone()),
+            every_minute(state)
+        )
     })
     .abort_handle();
     Ok(Running {

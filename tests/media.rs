@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{api::Client, backends, signed, Backend, TestServer};
+use common::{api::Client, backends, eventually, signed, Backend, TestServer};
 use guild::store::{media, statuses};
 use serde_json::{json, Value};
 
@@ -246,6 +246,66 @@ async fn received_attachments_are_kept_safely() {
         .with_db(move |conn, _| media::of_statuses(conn, &[stored.id]))
         .await;
     assert!(kept.is_empty());
+    alpha.stop().await;
+    beta.stop().await;
+}
+
+#[actix_web::test]
+async fn link_previews_and_link_threads() {
+    let alpha = TestServer::start_with(&Backend::Sqlite, SETTINGS).await;
+    let beta = TestServer::start_with(
+        &Backend::Sqlite,
+        &[SETTINGS[0], ("GUILD_INSTANCE_NAME", "Beta & Docs")],
+    )
+    .await;
+    alpha.create_user("ann", false).await;
+    let ann = Client::password(&alpha, "ann").await;
+
+    // The first link of a post gets a card from the page's title, fetched in the background.
+    let page = beta.url("/");
+    let post = ann
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("The rota is at {page} now")}),
+        )
+        .await;
+    let path = format!("/api/v1/statuses/{}", post["id"].as_str().unwrap());
+    eventually("the link gets its card", || async {
+        !ann.get(&path).await["card"].is_null()
+    })
+    .await;
+    let card = ann.get(&path).await["card"].clone();
+    assert_eq!(card["url"], page.as_str());
+    assert_eq!(card["title"], "Beta & Docs");
+    assert_eq!(card["provider_name"], "localhost");
+
+    // A Lemmy link thread keeps its link and thumbnail as its card, not as a file.
+    alpha.create_user("alice", false).await;
+    let (alice, signer) = alpha.signer("alice").await;
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let thread = alpha.url("/post/7");
+    let create = json!({
+        "id": alpha.url("/activities/link-1"), "type": "Create", "actor": alice.ap_id, "to": [public],
+        "object": {"id": thread, "type": "Page", "attributedTo": alice.ap_id, "to": [public],
+                   "name": "Incident reviews that work", "content": "<p>Worth a read.</p>",
+                   "attachment": [{"type": "Link", "href": "https://articles.example/reviews"}],
+                   "image": {"type": "Image", "url": "https://articles.example/thumb.jpg"}}
+    });
+    assert_eq!(signed(&beta, "/inbox", &create, &signer).await, 202);
+    let bob = {
+        beta.create_user("bob", false).await;
+        Client::password(&beta, "bob").await
+    };
+    let stored = beta
+        .with_db(move |conn, _| statuses::by_ap_id(conn, &thread))
+        .await
+        .expect("stored");
+    let shown = bob.get(&format!("/api/v1/statuses/{}", stored.id)).await;
+    assert_eq!(shown["card"]["url"], "https://articles.example/reviews");
+    assert_eq!(shown["card"]["title"], "Incident reviews that work");
+    assert_eq!(shown["card"]["image"], "https://articles.example/thumb.jpg");
+    assert_eq!(shown["media_attachments"], json!([]));
+    assert_ne!(shown["url"], "https://articles.example/reviews");
     alpha.stop().await;
     beta.stop().await;
 }

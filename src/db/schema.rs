@@ -455,6 +455,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    link_cards (url) {
+        url -> Text,
+        state -> Text,
+        title -> Text,
+        description -> Text,
+        image_url -> Nullable<Text>,
+        provider_name -> Text,
+        attempts -> Integer,
+        fetched_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_links (status_id) {
+        status_id -> BigInt,
+        url -> Text,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
@@ -496,4 +517,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     polls,
     poll_options,
     poll_votes,
+    link_cards,
+    status_links,
 );

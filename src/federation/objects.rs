@@ -129,7 +129,11 @@ impl Object for ApStatus {
         );
         let post = RemotePost {
             ap_id: json.id.to_string(),
-            url: json.url.as_ref().filter(|u| is_web(u)).map(Url::to_string),
+            url: json
+                .url
+                .as_ref()
+                .filter(|u| is_web(u) && !json.url_is_link())
+                .map(Url::to_string),
             title: json.name.clone().filter(|_| json.kind != "Note"),
             content: json.content.clone().unwrap_or_default(),
             spoiler_text: json.summary.clone().unwrap_or_default(),
@@ -140,6 +144,13 @@ impl Object for ApStatus {
             tags: json.hashtags(),
             attachments,
             poll: json.poll(),
+            link: json
+                .link()
+                .map(|(url, image_url)| crate::service::cards::Given {
+                    url: url.to_string(),
+                    title: json.name.clone().unwrap_or_default(),
+                    image_url,
+                }),
         };
         let mentions = json.mentions();
         let row = data

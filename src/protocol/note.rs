@@ -435,9 +435,39 @@ impl ApPost {
         };
         items
             .into_iter()
+            .filter(|item| item["type"] != "Link") // a link thread's link: see `link`
             .filter_map(remote_attachment)
             .take(MAX_REMOTE_ATTACHMENTS)
             .collect()
+    }
+
+    /// What a link thread links to, as Lemmy sends it: a `Link` attachment's `href`, or a
+    /// `Page`'s `url` on another server than the thread's; with the thumbnail (`image`).
+    pub fn link(&self) -> Option<(Url, Option<String>)> {
+        let attached = match self.rest.get("attachment") {
+            Some(Value::Array(items)) => items.iter().find(|i| i["type"] == "Link"),
+            Some(item) if item["type"] == "Link" => Some(item),
+            _ => None,
+        };
+        let link = attached
+            .and_then(|a| a["href"].as_str())
+            .and_then(|href| Url::parse(href).ok())
+            .or_else(|| self.url.clone().filter(|_| self.url_is_link()))?;
+        let image = self
+            .rest
+            .get("image")
+            .and_then(|i| url_of(&i["url"]).or_else(|| url_of(i)));
+        Some((link, image))
+    }
+
+    /// Whether `url` is what a thread links to rather than where it can be read: a `Page`'s
+    /// `url` on another server (Lemmy's link threads).
+    pub fn url_is_link(&self) -> bool {
+        self.kind == "Page"
+            && self
+                .url
+                .as_ref()
+                .is_some_and(|u| u.origin() != self.id.origin())
     }
 
     /// The poll of a `Question`: `oneOf` (one choice) or `anyOf` (several), each option a

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod blocks;
 pub mod bookmarks;
+pub mod cards;
 pub mod communities;
 pub mod filters;
 pub mod follows;

@@ -54,6 +54,8 @@ pub struct RemotePost {
     /// Files, linked where they are (none from a domain whose media are refused).
     pub attachments: Vec<RemoteAttachment>,
     pub poll: Option<note::RemotePoll>,
+    /// What a link thread links to, as its server described it.
+    pub link: Option<super::cards::Given>,
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
@@ -296,6 +298,7 @@ pub fn create(
         if let Some(poll) = &post.poll {
             super::polls::create(conn, status.id, poll)?;
         }
+        super::cards::link_post(conn, status.id, &status.content, None)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
         crate::store::mentions::insert(conn, status.id, &mentioned)?;
         crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
@@ -356,6 +359,7 @@ pub fn edit(
         };
         status_store::edit(conn, status.id, &edit)?;
         let status = status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)?;
+        super::cards::link_post(conn, status.id, &status.content, None)?;
         crate::store::tags::replace(conn, status.id, &text::hashtags(text))?;
         notify_update(conn, &status)?;
         federate(conn, config, author, &status, "Update")?;
@@ -425,13 +429,15 @@ pub fn store_remote(
                 crate::store::versions::keep_version(conn, &existing)?;
                 let edit = StatusEdit {
                     title: post.title.clone(),
-                    content,
+                    content: content.clone(),
                     source: String::new(),
                     spoiler_text: post.spoiler_text.clone(),
                     sensitive: post.sensitive,
                     edited_at: Some(post.updated.unwrap_or_else(crate::time::now)),
                 };
                 status_store::edit(conn, existing.id, &edit)?;
+                let given = post.link.clone();
+                super::cards::link_post(conn, existing.id, &content, given)?;
                 crate::store::tags::replace(conn, existing.id, &post.tags)?;
                 if media_changed {
                     crate::store::media::detach_all(conn, existing.id)?;
@@ -478,6 +484,8 @@ pub fn store_remote(
         status_store::insert(conn, &status)?;
         keep_remote_attachments(conn, &status, &post.attachments)?;
         super::polls::store_remote(conn, status.id, post.poll.as_ref())?;
+        let given = post.link.clone();
+        super::cards::link_post(conn, status.id, &status.content, given)?;
         crate::store::mentions::insert(conn, status.id, mentioned)?;
         crate::store::tags::insert(conn, status.id, &post.tags)?;
         refresh_counts(conn, &status)?;

@@ -48,6 +48,7 @@ pub fn newest_first<T: Keyed>(mut rows: Vec<T>) -> Vec<T> {
 pub mod accounts;
 pub mod blocks;
 pub mod bookmarks;
+pub mod cards;
 pub mod communities;
 pub mod deliveries;
 pub mod favourites;

@@ -68,6 +68,7 @@ struct Lookups {
     /// The viewer's votes, (status id, choice); None without a viewer.
     own_votes: Option<Vec<(i64, i32)>>,
     viewer_id: Option<i64>,
+    cards: Vec<(i64, crate::store::cards::Card)>,
 }
 
 /// HTML content as clients show it: a thread's title first, in bold.
@@ -133,11 +134,32 @@ pub fn render(
             None => None,
         },
         viewer_id: viewer.map(|v| v.id),
+        cards: crate::store::cards::of_statuses(conn, &all_ids)?,
     };
     Ok(rows
         .iter()
         .filter_map(|row| entity(&lookups, base_url, row))
         .collect())
+}
+
+/// Mastodon's PreviewCard: a link with what its page says of itself.
+fn card_json(card: &crate::store::cards::Card) -> Value {
+    serde_json::json!({
+        "url": card.url,
+        "title": card.title,
+        "description": card.description,
+        "type": "link",
+        "author_name": "",
+        "author_url": "",
+        "provider_name": card.provider_name,
+        "provider_url": "",
+        "html": "",
+        "width": 0,
+        "height": 0,
+        "image": card.image_url,
+        "embed_url": "",
+        "blurhash": null,
+    })
 }
 
 fn poll_of(lookups: &Lookups, row: &StatusRow) -> Option<Value> {
@@ -222,7 +244,11 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         in_reply_to_account_id: row.in_reply_to_account_id.map(|id| id.to_string()),
         reblog,
         poll: poll_of(lookups, row),
-        card: None,
+        card: lookups
+            .cards
+            .iter()
+            .find(|(status, _)| *status == row.id)
+            .map(|(_, card)| card_json(card)),
         language: row.language.clone(),
         text: None,
         edited_at: row.edited_at.map(time),

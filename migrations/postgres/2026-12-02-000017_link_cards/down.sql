@@ -1,0 +1,2 @@
+DROP TABLE status_links;
+DROP TABLE link_cards;
