@@ -51,4 +51,27 @@ impl FileStore {
             _ => Ok(()),
         }
     }
+
+    /// How many files are kept, and their bytes.
+    pub async fn usage(&self) -> Result<(u64, u64), Error> {
+        let mut entries = match tokio::fs::read_dir(&self.dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+            Err(e) => return Err(Error::caused_by("cannot read the media directory", e)),
+        };
+        let (mut files, mut bytes) = (0, 0);
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(|e| Error::caused_by("cannot read the media directory", e))?
+        {
+            if let Ok(meta) = entry.metadata().await {
+                if meta.is_file() {
+                    files += 1;
+                    bytes += meta.len();
+                }
+            }
+        }
+        Ok((files, bytes))
+    }
 }

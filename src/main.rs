@@ -34,6 +34,21 @@ enum Command {
     /// Per-domain federation policies.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Uploaded files.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Show the storage that uploads take.
+    Usage,
+    /// Remove uploads that no post took within DAYS, and the files of deleted posts (the
+    /// server does this hourly with a day).
+    Prune {
+        #[arg(long, default_value_t = 1)]
+        older_than: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +163,7 @@ async fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Media(command) => media(config, command).await,
         other => tokio::task::spawn_blocking(move || admin(config, other))
             .await
             .unwrap_or_else(|e| Err(e.to_string())),
@@ -186,6 +202,40 @@ async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
+/// The media commands: they read and remove files, so they run on the async runtime.
+async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
+    let db = Db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+    db.migrate().map_err(|e| e.to_string())?;
+    match command {
+        MediaCommand::Usage => {
+            let usage = service::media::usage(&db, &config)
+                .await
+                .map_err(|e| e.to_string())?;
+            let counts = usage.attachments;
+            println!(
+                "{} files, {:.1} MB in {}",
+                usage.files,
+                usage.bytes as f64 / 1e6,
+                config.data_dir.join("media").display()
+            );
+            println!(
+                "attachments: {} uploaded and in posts, {} waiting for a post, {} linked from other servers",
+                counts.local, counts.unattached, counts.remote
+            );
+        }
+        MediaCommand::Prune { older_than } => {
+            let age = chrono::Duration::days(i64::from(older_than));
+            let report = |n: usize| eprint!("\rremoved {n} attachments…");
+            let removed = service::media::sweep(&db, &config, age, report)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!();
+            println!("removed {removed} attachments that no post keeps");
+        }
+    }
+    Ok(())
+}
+
 /// One-shot admin commands; synchronous, on their own connection.
 fn admin(config: Config, command: Command) -> Result<(), String> {
     let db = Db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
@@ -193,7 +243,7 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let conn = &mut *conn;
     match command {
-        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Serve | Command::Media(_) => unreachable!("handled by main"),
         Command::Migrate => println!("database is up to date"),
         Command::User(UserCommand::Create {
             name,

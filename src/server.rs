@@ -101,7 +101,8 @@ async fn hourly(state: AppState) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         hourly.tick().await;
-        match service::media::sweep(&state.db, &state.config).await {
+        let unattached_for = service::media::UNATTACHED_FOR;
+        match service::media::sweep(&state.db, &state.config, unattached_for, |_| {}).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("removed {n} files that no post keeps"),
             Err(e) => tracing::warn!("removing files that no post keeps: {e}"),

@@ -243,4 +243,14 @@ fn admin_commands_on(dir: &std::path::Path, database_url: &str) {
     assert!(text.contains("email"), "{text}");
     let (code, text) = create(&["user", "approve", "alice"]);
     assert_eq!(code, 0, "{text}");
+    // Storage in use, and pruning what no post keeps (nothing yet).
+    std::fs::create_dir_all(dir.join("data/media")).unwrap();
+    std::fs::write(dir.join("data/media/1.png"), [0u8; 2000]).unwrap();
+    let (code, text) = create(&["media", "usage"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 files, 0.0 MB"), "{text}");
+    assert!(text.contains("0 waiting for a post"), "{text}");
+    let (code, text) = create(&["media", "prune", "--older-than", "2"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("removed 0 attachments"), "{text}");
 }

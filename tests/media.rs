@@ -157,9 +157,14 @@ async fn uploads_on(backend: &Backend) {
             Ok(())
         })
         .await;
-    let removed = guild::service::media::sweep(&alpha.state.db, &alpha.state.config)
-        .await
-        .unwrap();
+    let removed = guild::service::media::sweep(
+        &alpha.state.db,
+        &alpha.state.config,
+        guild::service::media::UNATTACHED_FOR,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(removed, 2, "the deleted post's photo and the stale upload");
     assert_eq!(alpha.get(&file, "*/*").await.0, 404);
     assert_eq!(alpha.get(&preview, "*/*").await.0, 404);

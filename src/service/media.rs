@@ -544,16 +544,22 @@ pub fn reattach(
 }
 
 /// How long an upload may wait for a post.
-const UNATTACHED_FOR: chrono::Duration = chrono::Duration::days(1);
+pub const UNATTACHED_FOR: chrono::Duration = chrono::Duration::days(1);
 
-/// Remove the files and records of attachments no post keeps: uploads no post took within a
-/// day, and those of deleted posts. Files go first, so a crash between leaves a record to
-/// try again, never a file nothing points at. Returns how many were removed.
-pub async fn sweep(db: &Db, config: &Config) -> Result<usize, Error> {
+/// Remove the files and records of attachments no post keeps: uploads no post took within
+/// `unattached_for`, and those of deleted posts. Files go first, so a crash between leaves a
+/// record to try again, never a file nothing points at. `progress` hears the running total
+/// after each batch; returns how many were removed.
+pub async fn sweep(
+    db: &Db,
+    config: &Config,
+    unattached_for: chrono::Duration,
+    progress: impl Fn(usize),
+) -> Result<usize, Error> {
     let files = FileStore::new(config);
     let mut removed = 0;
     loop {
-        let cutoff = crate::time::now() - UNATTACHED_FOR;
+        let cutoff = crate::time::now() - unattached_for;
         let batch = db.run(move |conn| media::unkept(conn, cutoff, 100)).await?;
         if batch.is_empty() {
             return Ok(removed);
@@ -569,7 +575,26 @@ pub async fn sweep(db: &Db, config: &Config) -> Result<usize, Error> {
         let ids: Vec<i64> = batch.iter().map(|a| a.id).collect();
         removed += ids.len();
         db.run(move |conn| media::delete(conn, &ids)).await?;
+        progress(removed);
     }
+}
+
+/// What uploaded files take: files and bytes in the file store, and attachments by where
+/// they are kept.
+pub struct Usage {
+    pub files: u64,
+    pub bytes: u64,
+    pub attachments: media::Counts,
+}
+
+pub async fn usage(db: &Db, config: &Config) -> Result<Usage, Error> {
+    let (files, bytes) = FileStore::new(config).usage().await?;
+    let attachments = db.run(media::counts).await?;
+    Ok(Usage {
+        files,
+        bytes,
+        attachments,
+    })
 }
 
 #[cfg(test)]

@@ -119,3 +119,31 @@ pub fn delete(conn: &mut DbConn, ids: &[i64]) -> Result<(), Error> {
     diesel::delete(media::table.filter(media::id.eq_any(ids))).execute(conn)?;
     Ok(())
 }
+
+/// Attachments by where they are kept.
+pub struct Counts {
+    /// Uploaded here and in a post.
+    pub local: i64,
+    /// Uploaded here, waiting for a post.
+    pub unattached: i64,
+    /// Of posts from other servers, linked where they are.
+    pub remote: i64,
+}
+
+pub fn counts(conn: &mut DbConn) -> Result<Counts, Error> {
+    let local_files = media::table.filter(media::file_key.is_not_null());
+    Ok(Counts {
+        local: local_files
+            .filter(media::status_id.is_not_null())
+            .count()
+            .get_result(conn)?,
+        unattached: media::table
+            .filter(media::status_id.is_null())
+            .count()
+            .get_result(conn)?,
+        remote: media::table
+            .filter(media::file_key.is_null())
+            .count()
+            .get_result(conn)?,
+    })
+}
