@@ -145,10 +145,11 @@ pub async fn tag(
     Query(params): Query<PublicParams>,
 ) -> Result<HttpResponse, Error> {
     let (local, page) = (params.origin(), params.page.page());
+    let only_media = params.only_media.unwrap_or(false);
     let tag = tag.trim_start_matches('#').to_lowercase();
     let rows = ctx
         .db
-        .run(move |conn| crate::store::tags::timeline(conn, &tag, local, page))
+        .run(move |conn| crate::store::tags::timeline(conn, &tag, (local, only_media), page))
         .await?;
     let viewer = auth.viewer("read:statuses").cloned();
     respond_list(&ctx, &req, (viewer, "public"), rows, &params.page).await

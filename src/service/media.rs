@@ -43,12 +43,36 @@ const IMAGE_TYPES: &[(&str, &str)] = &[
     ("image/gif", "gif"),
 ];
 
-/// The content type of a stored file by its key (`{id}.{ext}` or `{id}-small.{ext}`), or
-/// None for keys Guild never makes, so no request can name another file.
+/// The name of an upload's files: its id and a random part, so that the files of a post
+/// only some may read cannot be found by counting ids.
+fn file_name(id: i64) -> String {
+    format!(
+        "{id}-{:016x}{:016x}",
+        rand::random::<u64>(),
+        rand::random::<u64>()
+    )
+}
+
+/// The content type of a stored file by its key (`{id}-{random}.{ext}`, with `-small` for a
+/// preview), or None for keys Guild never makes, so no request can name another file.
 pub fn stored_type(key: &str) -> Option<&'static str> {
     let (stem, ext) = key.split_once('.')?;
-    let id = stem.strip_suffix("-small").unwrap_or(stem);
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+    let stem = stem.strip_suffix("-small").unwrap_or(stem);
+    let digits = |s: &str, hex: bool| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (hex && matches!(b, b'a'..=b'f')))
+    };
+    // Avatars and headers kept before names had a random part: `{id}.{image ext}`.
+    if digits(stem, false) && key == format!("{stem}.{ext}") {
+        return IMAGE_TYPES
+            .iter()
+            .chain([("image/webp", "webp")].iter())
+            .find(|(_, e)| *e == ext)
+            .map(|(t, _)| *t);
+    }
+    let (id, random) = stem.split_once('-')?;
+    if !digits(id, false) || random.len() != 32 || !digits(random, true) {
         return None;
     }
     let known = IMAGE_TYPES
@@ -393,11 +417,12 @@ pub async fn upload(
     let processed = process_off_reactor(config, upload.0, upload.1).await?;
     let files = FileStore::new(config);
     let id = next_id();
-    let key = format!("{id}.{}", processed.ext);
+    let name = file_name(id);
+    let key = format!("{name}.{}", processed.ext);
     files.put(&key, processed.bytes.clone()).await?;
     let preview_key = match &processed.preview {
         Some(preview) => {
-            let key = format!("{id}-small.{}", preview.ext);
+            let key = format!("{name}-small.{}", preview.ext);
             files.put(&key, preview.bytes.clone()).await?;
             Some(key)
         }
@@ -439,7 +464,7 @@ pub async fn profile_image(config: &Config, upload: (Vec<u8>, String)) -> Result
             "avatars and headers must be JPEG, PNG, GIF or WebP images",
         ));
     }
-    let key = format!("{}.{}", next_id(), processed.ext);
+    let key = format!("{}.{}", file_name(next_id()), processed.ext);
     FileStore::new(config).put(&key, processed.bytes).await?;
     Ok(file_url(config, &key))
 }
@@ -731,12 +756,24 @@ mod tests {
 
     #[test]
     fn only_keys_guild_makes_are_served() {
-        assert_eq!(stored_type("123.png"), Some("image/png"));
-        assert_eq!(stored_type("123-small.jpg"), Some("image/jpeg"));
-        assert_eq!(stored_type("12.pdf"), Some("application/pdf"));
+        let name = file_name(123);
+        assert_eq!(stored_type(&format!("{name}.png")), Some("image/png"));
+        assert_eq!(
+            stored_type(&format!("{name}-small.jpg")),
+            Some("image/jpeg")
+        );
+        assert_eq!(stored_type(&format!("{name}.pdf")), Some("application/pdf"));
+        assert_ne!(file_name(123), name, "not guessable from the id");
+        assert_eq!(
+            stored_type("123.png"),
+            Some("image/png"),
+            "an avatar kept before"
+        );
+        assert_eq!(stored_type("123.pdf"), None);
+        assert_eq!(stored_type("123-small.png"), None);
         assert_eq!(stored_type("../etc.png"), None);
-        assert_eq!(stored_type("12.svg"), None);
-        assert_eq!(stored_type(".12.png.partial"), None);
+        assert_eq!(stored_type(&format!("{name}.svg")), None);
+        assert_eq!(stored_type(&format!(".{name}.png.partial")), None);
     }
 
     #[test]

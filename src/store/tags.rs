@@ -47,7 +47,7 @@ pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, St
 pub fn timeline(
     conn: &mut DbConn,
     tag: &str,
-    local: Option<bool>,
+    (local, only_media): (Option<bool>, bool),
     page: Page,
 ) -> Result<Vec<Status>, Error> {
     let tagged = status_tags::table
@@ -62,6 +62,11 @@ pub fn timeline(
         .into_boxed();
     if let Some(local) = local {
         query = query.filter(statuses::local.eq(local));
+    }
+    if only_media {
+        use crate::db::schema::media_attachments as media;
+        let with_media = media::table.select(media::status_id.assume_not_null());
+        query = query.filter(statuses::id.eq_any(with_media));
     }
     Ok(load_page!(conn, query, statuses::id, page))
 }
