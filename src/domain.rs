@@ -227,8 +227,6 @@ text_enum! {
     /// What an attachment is, by Mastodon's names: how apps show it.
     MediaKind("media type") {
         Image = "image",
-        /// A silent looping animation (an animated GIF).
-        Gifv = "gifv",
         Video = "video",
         Audio = "audio",
         /// Anything else (a PDF, a text file): offered as a download.

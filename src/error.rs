@@ -67,6 +67,11 @@ impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Error {
         match e {
             diesel::result::Error::NotFound => Error::NotFound,
+            // Two requests making the same thing at once: the second is told, not failed.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => Error::Conflict("it was made at the same moment by another request".into()),
             e => Error::caused_by("database error", e),
         }
     }

@@ -133,6 +133,39 @@ async fn uploads_on(backend: &Backend) {
         .unwrap()
         .replace(&alpha.base, "");
     assert_eq!(alpha.get(&file, "*/*").await.0, 200);
+    // An edit that sends only new alt text keeps the text.
+    let (status, edited, _) = ann
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{}", post["id"].as_str().unwrap()),
+            Some(json!({"media_attributes": [{"id": kept["id"], "description": "a gradient"}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["content"], "<p>look</p>");
+    // Only uploads take files, two at most.
+    let (status, _) = multipart(
+        &ann,
+        "/api/v1/statuses",
+        &[("status", None, b"hi"), ("file", Some("a.jpg"), &photo())],
+    )
+    .await;
+    assert_eq!(status, 422);
+    let three: Vec<(&str, Option<&str>, &[u8])> = vec![
+        ("a", Some("a.pdf"), b"%PDF-1.4\n"),
+        ("b", Some("b.pdf"), b"%PDF-1.4\n"),
+        ("c", Some("c.pdf"), b"%PDF-1.4\n"),
+    ];
+    let (status, _) = multipart(&ann, "/api/v2/media", &three).await;
+    assert_eq!(status, 422);
+    // The post's page shows the picture's preview with its alt text.
+    let page_path = format!("/statuses/{}", post["id"].as_str().unwrap());
+    let (status, page) = alpha.get(&page_path, "text/html").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(r#"<img src="{preview}" alt="a gradient""#)),
+        "{page}"
+    );
     let (status, _, _) = ann
         .call(
             reqwest::Method::DELETE,

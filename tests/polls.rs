@@ -153,6 +153,13 @@ async fn polls_on(backend: &Backend) {
     })
     .await;
 
+    // The post's page shows the counts.
+    let (_, page) = alpha
+        .get(&format!("/statuses/{poll_id}"), "text/html")
+        .await;
+    assert!(page.contains("Friday · 1 (50%)"), "{page}");
+    assert!(page.contains("2 voted"), "{page}");
+
     // Hidden totals are hidden from all but the author until the end.
     let hidden = ann
         .post(

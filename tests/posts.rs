@@ -159,7 +159,7 @@ async fn posts_on(backend: &Backend) {
     alpha
         .with_db(move |conn, config| {
             let change = statuses::Change {
-                text: "Hello, edited".into(),
+                text: Some("Hello, edited".into()),
                 ..Default::default()
             };
             statuses::edit(conn, config, &alice_row, hello_id, change).map(|_| ())

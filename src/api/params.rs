@@ -88,13 +88,13 @@ impl Files {
 const MAX_TEXT_BYTES: usize = MAX_BODY_BYTES;
 
 /// A `multipart/form-data` body, read as it streams in: text fields as a JSON object
-/// (`name[]` collects an array), files aside. Limits hold while reading: files to
-/// `max_file`, text to [`MAX_TEXT_BYTES`] in all, so an oversized body is refused before it
-/// is all in memory.
+/// (`name[]` collects an array), files aside. Limits hold while reading: at most `max_files`
+/// files of `max_file` bytes each, text to [`MAX_TEXT_BYTES`] in all, so an oversized body is
+/// refused before it is all in memory.
 async fn read_multipart(
     headers: &header::HeaderMap,
     payload: Payload,
-    max_file: usize,
+    (max_files, max_file): (usize, usize),
 ) -> Result<(Value, Files), Error> {
     let malformed = |e: actix_multipart::MultipartError| {
         Error::BadRequest(format!("malformed multipart body: {e}"))
@@ -113,6 +113,12 @@ async fn read_multipart(
             .as_ref()
             .and_then(|d| d.get_filename())
             .map(str::to_string);
+        if filename.is_some() && files.0.len() >= max_files {
+            return Err(Error::Unprocessable(match max_files {
+                0 => "this request takes no files".to_string(),
+                n => format!("this request takes at most {n} files"),
+            }));
+        }
         let limit = if filename.is_some() {
             max_file
         } else {
@@ -177,8 +183,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     }
 }
 
-/// Parameters from the body (JSON, form or multipart) merged over the query string; files
-/// in a multipart body are left out (see [`WithFiles`]).
+/// Parameters from the body (JSON, form or multipart) merged over the query string; a file
+/// in a multipart body is refused (see [`WithFiles`]).
 pub struct Params<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
@@ -186,9 +192,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Params<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let read = read_params(req, payload);
+        let read = read_params(req, payload, 0);
         Box::pin(async move {
-            let (value, _files) = read.await?;
+            let (value, _) = read.await?;
             decode(value).map(Params)
         })
     }
@@ -202,7 +208,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for WithFiles<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let read = read_params(req, payload);
+        // The most any request uploads: an avatar and a header.
+        let read = read_params(req, payload, 2);
         Box::pin(async move {
             let (value, files) = read.await?;
             Ok(WithFiles(decode(value)?, files))
@@ -214,10 +221,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for WithFiles<T> {
 /// data by the server.
 pub struct UploadLimit(pub usize);
 
-/// The query string with the body's fields over it, and any files.
+/// The query string with the body's fields over it, and up to `max_files` files.
 fn read_params(
     req: &HttpRequest,
     payload: &mut Payload,
+    max_files: usize,
 ) -> LocalBoxFuture<'static, Result<(Value, Files), Error>> {
     let query = parse_form(req.query_string());
     let content_type = req
@@ -232,7 +240,8 @@ fn read_params(
             .app_data::<actix_web::web::Data<UploadLimit>>()
             .map_or(MAX_BODY_BYTES, |limit| limit.0);
         return Box::pin(async move {
-            let (body, files) = read_multipart(&headers, payload, max_file).await?;
+            let limits = (max_files, max_file);
+            let (body, files) = read_multipart(&headers, payload, limits).await?;
             Ok((merged(query, body), files))
         });
     }

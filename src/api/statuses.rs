@@ -384,8 +384,9 @@ pub async fn who(
 
 #[derive(Deserialize)]
 pub struct EditStatus {
+    /// The new text; absent keeps it.
     #[serde(default)]
-    status: String,
+    status: Option<String>,
     #[serde(default)]
     title: Option<String>,
     /// The attachments after the edit, in order; absent keeps them as they are.

@@ -473,6 +473,8 @@ diesel::table! {
     status_links (status_id) {
         status_id -> BigInt,
         url -> Text,
+        title -> Nullable<Text>,
+        image_url -> Nullable<Text>,
     }
 }
 

@@ -144,6 +144,50 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::caused_by("cannot build HTTP client", e))
 }
 
+/// Whether Guild may connect to `url`'s host. The client's resolver refuses names that
+/// resolve to loopback or private addresses, but an address written in the URL is never
+/// resolved, so it is checked here: only public ones, unless insecure federation is on.
+pub fn may_connect(config: &Config, url: &url::Url) -> bool {
+    use std::net::IpAddr;
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Domain(_)) => return true,
+        None => return false,
+    };
+    config.insecure_federation || is_public(ip)
+}
+
+fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 0x40) // shared address space (CGNAT)
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00 // unique local
+                    || (first & 0xffc0) == 0xfe80 // link local
+                    || v6.segments()[..6] == [0; 6]) // IPv4-compatible
+            }
+        },
+    }
+}
+
 /// The delivery worker of this process: the HTTP client, parsed signing keys, and requests
 /// in flight per instance.
 #[derive(Clone)]
@@ -380,6 +424,26 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_written_in_urls_must_be_public() {
+        let config = Config::from_sources(None, &[]).unwrap();
+        let allowed = |url: &str| may_connect(&config, &url::Url::parse(url).unwrap());
+        for internal in [
+            "http://127.0.0.1/",
+            "http://10.1.2.3/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[::ffff:127.0.0.1]/",
+        ] {
+            assert!(!allowed(internal), "{internal}");
+        }
+        assert!(allowed("https://93.184.216.34/"));
+        assert!(allowed("https://docs.example/"));
+    }
 
     #[test]
     fn backoff_doubles_caps_and_gives_up() {

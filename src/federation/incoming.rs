@@ -114,7 +114,7 @@ impl Incoming {
             Kind::Update if self.object_id()? == self.actor.inner().as_str() => {
                 self.update_actor(data).await?
             }
-            Kind::Create if self.is_vote() => self.receive_vote(data, sender).await?,
+            Kind::Create if self.is_vote() && self.receive_vote(data, &sender).await? => {}
             Kind::Create | Kind::Update => {
                 if let Some(status) = self.store_post(data).await? {
                     self.relay_if_local_community(data, status).await?;
@@ -297,8 +297,9 @@ impl Incoming {
             && note["content"].as_str().is_none_or(|c| c.trim().is_empty())
     }
 
-    /// A vote in a local poll is counted; one in any other is accepted and ignored.
-    async fn receive_vote(&self, data: &Data<AppState>, voter: Account) -> Result<(), Error> {
+    /// Count a vote in a local poll; false when the Note answers no local poll (then it is
+    /// a post like any other).
+    async fn receive_vote(&self, data: &Data<AppState>, voter: &Account) -> Result<bool, Error> {
         let note = &self.object;
         if id_of(&note["attributedTo"]) != Some(self.actor.inner().as_str()) {
             return Err(Error::BadRequest("a vote must be the sender's own".into()));
@@ -306,21 +307,10 @@ impl Incoming {
         let poll = note["inReplyTo"].as_str().unwrap_or_default().to_string();
         let option = note["name"].as_str().unwrap_or_default().to_string();
         let note_id = id_of(note).unwrap_or(self.id.as_str()).to_string();
-        let config = data.config.clone();
+        let (config, voter) = (data.config.clone(), voter.clone());
         data.db
             .run(move |conn| {
-                let Some(status) = crate::store::statuses::by_ap_id(conn, &poll)? else {
-                    return Ok(());
-                };
-                if !status.local || status.deleted_at.is_some() {
-                    return Ok(());
-                }
-                if !crate::service::visibility::can_see(conn, Some(&voter), &status)? {
-                    return Err(Error::NotFound);
-                }
-                crate::service::polls::receive_vote(
-                    conn, &config, &voter, &status, &option, &note_id,
-                )
+                crate::service::polls::receive_vote(conn, &config, &voter, &poll, &option, &note_id)
             })
             .await
     }

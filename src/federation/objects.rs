@@ -118,10 +118,12 @@ impl Object for ApStatus {
             .db
             .run(move |conn| crate::policy::decide(conn, &config, &domain))
             .await?;
-        // A domain whose media are refused has its posts kept without their files.
-        let attachments = match decision {
-            crate::policy::Decision::RejectMedia => Vec::new(),
-            _ => json.attachments(),
+        // A domain whose media are refused has its posts kept without their files (and
+        // without a link thread's thumbnail).
+        let rejects_media = decision == crate::policy::Decision::RejectMedia;
+        let attachments = match rejects_media {
+            true => Vec::new(),
+            false => json.attachments(),
         };
         let visibility = json.visibility(
             author.followers_url.as_deref(),
@@ -149,7 +151,7 @@ impl Object for ApStatus {
                 .map(|(url, image_url)| crate::service::cards::Given {
                     url: url.to_string(),
                     title: json.name.clone().unwrap_or_default(),
-                    image_url,
+                    image_url: image_url.filter(|_| !rejects_media),
                 }),
         };
         let mentions = json.mentions();

@@ -157,6 +157,12 @@ pub struct RemotePoll {
 /// Options a received poll may have; more are not kept.
 const MAX_REMOTE_POLL_OPTIONS: usize = 20;
 
+/// A count a peer sends, within what any poll could have: sums of them stay far from
+/// overflowing.
+fn count(n: i64) -> i32 {
+    n.clamp(0, 10_000_000) as i32
+}
+
 /// An attachment in Mastodon's shape: a `Document` with its type, URL, alt text as `name`,
 /// blurhash, size and focal point (absent values left out).
 fn attachment(origin: &str, a: &Attachment) -> Value {
@@ -203,7 +209,6 @@ pub const MAX_REMOTE_ATTACHMENTS: usize = 8;
 /// The kind apps show a file as, by its media type (or the object's type when none is given).
 fn kind_of(media_type: &str, object_type: &str) -> MediaKind {
     match media_type.split('/').next().unwrap_or_default() {
-        "image" if media_type == "image/gif" => MediaKind::Gifv,
         "image" => MediaKind::Image,
         "video" => MediaKind::Video,
         "audio" => MediaKind::Audio,
@@ -227,6 +232,7 @@ fn url_of(value: &Value) -> Option<String> {
     candidates
         .into_iter()
         .filter_map(|c| c.as_str().or_else(|| c["href"].as_str()))
+        .filter(|u| u.len() <= 2048)
         .find(|u| Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
         .map(str::to_string)
 }
@@ -486,7 +492,7 @@ impl ApPost {
             .filter_map(|item| {
                 let title = item["name"].as_str()?.chars().take(200).collect::<String>();
                 let votes = item["replies"]["totalItems"].as_i64().unwrap_or(0);
-                Some((title, i32::try_from(votes.max(0)).unwrap_or(i32::MAX)))
+                Some((title, count(votes)))
             })
             .take(MAX_REMOTE_POLL_OPTIONS)
             .collect();
@@ -500,12 +506,13 @@ impl ApPost {
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.naive_utc())
         };
+        // Without `votersCount`, a one-choice poll has a voter per vote.
+        let votes: i64 = options.iter().map(|(_, n)| i64::from(*n)).sum();
         let voters = self.rest.get("votersCount").and_then(Value::as_i64);
-        let most_votes = options.iter().map(|(_, n)| *n).max().unwrap_or(0);
         Some(RemotePoll {
             multiple,
             expires_at: time("endTime").or_else(|| time("closed")),
-            voters_count: voters.map_or(most_votes, |n| i32::try_from(n.max(0)).unwrap_or(0)),
+            voters_count: count(voters.unwrap_or(if multiple { 0 } else { votes })),
             options,
         })
     }
@@ -517,5 +524,62 @@ impl ApPost {
             .filter(|t| t["type"] == "Mention")
             .filter_map(|t| t["href"].as_str().map(str::to_string))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(value: Value) -> ApPost {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_peers_poll_counts_stay_within_reason() {
+        let question = post(json!({
+            "id": "https://a.example/q/1", "type": "Question", "attributedTo": "https://a.example/u/x",
+            "oneOf": [
+                {"type": "Note", "name": "yes", "replies": {"totalItems": 2_147_483_647_i64}},
+                {"type": "Note", "name": "no", "replies": {"totalItems": -5}},
+                {"type": "Note", "name": "maybe", "replies": {"totalItems": 3}},
+            ],
+        }));
+        let poll = question.poll().unwrap();
+        assert_eq!(poll.options[0].1, 10_000_000);
+        assert_eq!(poll.options[1].1, 0);
+        assert_eq!(
+            poll.voters_count, 10_000_000,
+            "a voter per vote, within reason"
+        );
+        assert!(!poll.multiple);
+    }
+
+    #[test]
+    fn attachments_are_web_files_and_links_are_not_attachments() {
+        let page = post(json!({
+            "id": "https://lemmy.example/post/1", "type": "Page", "attributedTo": "https://lemmy.example/u/x",
+            "url": "https://elsewhere.example/article",
+            "attachment": [
+                {"type": "Link", "href": "https://elsewhere.example/article"},
+                {"type": "Document", "mediaType": "image/png", "url": "javascript:alert(1)"},
+                {"type": "Document", "mediaType": "image/png", "url": format!("https://a.example/{}", "x".repeat(3000))},
+                {"type": "Image", "url": "https://lemmy.example/pictrs/1.jpg", "name": "a chart"},
+            ],
+            "image": {"type": "Image", "url": "https://lemmy.example/pictrs/thumb.jpg"},
+        }));
+        let files = page.attachments();
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            (files[0].kind, files[0].description.as_deref()),
+            (MediaKind::Image, Some("a chart"))
+        );
+        let (link, image) = page.link().unwrap();
+        assert_eq!(link.as_str(), "https://elsewhere.example/article");
+        assert_eq!(
+            image.as_deref(),
+            Some("https://lemmy.example/pictrs/thumb.jpg")
+        );
+        assert!(page.url_is_link());
     }
 }

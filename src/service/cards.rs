@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::db::{Db, DbConn};
 use crate::domain::CardState;
 use crate::error::Error;
-use crate::store::cards::{self, Card};
+use crate::store::cards::{self, Card, Link};
 use regex::Regex;
 use std::sync::LazyLock;
 use url::Url;
@@ -102,7 +102,8 @@ pub fn first_link(html: &str) -> Option<String> {
     })
 }
 
-/// Give a post its card: the one its server described, or its first link's, fetched later.
+/// Give a post its card: the link its server described (kept with the post alone, so no
+/// peer can set the card other posts of that link show), or its first link's, fetched later.
 /// Call inside the post's transaction.
 pub fn link_post(
     conn: &mut DbConn,
@@ -110,28 +111,42 @@ pub fn link_post(
     content: &str,
     given: Option<Given>,
 ) -> Result<(), Error> {
-    let given = given.and_then(|g| web_url(&g.url).map(|url| Given { url, ..g }));
-    let url = match &given {
-        Some(given) => Some(given.url.clone()),
-        None => first_link(content),
-    };
-    cards::link(conn, status_id, url.as_deref())?;
-    let Some(url) = url else {
-        return Ok(());
-    };
-    let now = crate::time::now();
-    let card = match given {
-        Some(given) => Card {
-            state: CardState::Ready,
-            title: plain(&given.title, 200),
+    let described = given.and_then(|given| {
+        Some(Link {
+            status_id,
+            url: web_url(&given.url)?,
+            title: Some(plain(&given.title, 200)).filter(|t| !t.is_empty()),
             image_url: given.image_url.as_deref().and_then(web_url),
-            provider_name: host_of(&url),
-            fetched_at: Some(now),
-            ..pending(url, now)
-        },
-        None => pending(url, now),
-    };
-    cards::insert_new(conn, &card)
+        })
+    });
+    let link = described.or_else(|| {
+        first_link(content).map(|url| Link {
+            status_id,
+            url,
+            title: None,
+            image_url: None,
+        })
+    });
+    cards::link(conn, status_id, link.as_ref())?;
+    match link.filter(|l| l.title.is_none()) {
+        Some(link) => cards::insert_new(conn, &pending(link.url, crate::time::now())),
+        None => Ok(()),
+    }
+}
+
+/// What a post's link shows: its own server's description, or the fetched card of its URL
+/// once there is one.
+pub fn shown(link: &Link, fetched: &[Card]) -> Option<Card> {
+    match &link.title {
+        Some(title) => Some(Card {
+            title: title.clone(),
+            image_url: link.image_url.clone(),
+            provider_name: host_of(&link.url),
+            state: CardState::Ready,
+            ..pending(link.url.clone(), crate::time::now())
+        }),
+        None => fetched.iter().find(|c| c.url == link.url).cloned(),
+    }
 }
 
 fn pending(url: String, now: chrono::NaiveDateTime) -> Card {
@@ -157,7 +172,8 @@ fn host_of(url: &str) -> String {
 
 /// Text without tags or runs of white space, at most `chars` long.
 fn plain(text: &str, chars: usize) -> String {
-    let text = decode_entities(&TAG.replace_all(text, " "));
+    let decoded = decode_entities(text);
+    let text = TAG.replace_all(&decoded, " ");
     let words: Vec<&str> = text.split_whitespace().collect();
     words.join(" ").chars().take(chars).collect()
 }
@@ -196,9 +212,16 @@ pub fn describe(page: &str, url: &Url) -> Option<(String, String, Option<String>
 }
 
 /// Fetch the page at `url` (following a few redirects), up to [`MAX_PAGE_BYTES`].
-async fn fetch_page(client: &reqwest::Client, url: &str) -> Result<(Url, String), String> {
+async fn fetch_page(
+    config: &Config,
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<(Url, String), String> {
     let mut url = Url::parse(url).map_err(|e| e.to_string())?;
     for _ in 0..=MAX_REDIRECTS {
+        if !crate::delivery::may_connect(config, &url) {
+            return Err("a private address".into());
+        }
         let mut response = client
             .get(url.clone())
             .header("Accept", "text/html,application/xhtml+xml")
@@ -242,11 +265,19 @@ async fn fetch_page(client: &reqwest::Client, url: &str) -> Result<(Url, String)
 }
 
 /// Fetch the pages of cards waiting for them; how many were dealt with.
-pub async fn fetch_pending(db: &Db, client: &reqwest::Client) -> Result<usize, Error> {
-    let waiting = db.run(|conn| cards::pending(conn, 10)).await?;
+pub async fn fetch_pending(
+    db: &Db,
+    config: &Config,
+    client: &reqwest::Client,
+) -> Result<usize, Error> {
+    // A page that could not be had waits a few minutes before it is tried again.
+    let tried_before = crate::time::now() - chrono::Duration::minutes(5);
+    let waiting = db
+        .run(move |conn| cards::pending(conn, tried_before, 10))
+        .await?;
     for mut card in waiting.iter().cloned() {
         card.attempts += 1;
-        match fetch_page(client, &card.url).await {
+        match fetch_page(config, client, &card.url).await {
             Ok((url, page)) => match describe(&page, &url) {
                 Some((title, description, image, site)) => {
                     card.state = CardState::Ready;
@@ -278,10 +309,8 @@ pub async fn run_worker(config: std::sync::Arc<Config>, db: Db) {
         }
     };
     loop {
-        match fetch_pending(&db, &client).await {
-            Ok(10..) => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!("link previews: {e}"),
+        if let Err(e) = fetch_pending(&db, &config, &client).await {
+            tracing::warn!("link previews: {e}");
         }
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }

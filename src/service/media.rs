@@ -203,6 +203,25 @@ fn image_format(bytes: &[u8]) -> Option<ImageFormat> {
     }
 }
 
+/// Whether a JPEG's image data has its end marker. The segments before the image data are
+/// skipped by their lengths (an EXIF thumbnail inside them has its own); in the image data a
+/// 0xFF byte is always followed by 0x00 or a restart marker, so 0xFF 0xD9 there is the end.
+/// Data after the end (phones' motion photos) is allowed: it is not kept anyway.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let mut at = 2; // after the start marker
+    while at + 4 <= bytes.len() && bytes[at] == 0xff {
+        let marker = bytes[at + 1];
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        at += 2 + length;
+        if marker == 0xda {
+            return bytes
+                .get(at..)
+                .is_some_and(|data| data.windows(2).any(|w| w == [0xff, 0xd9]));
+        }
+    }
+    false
+}
+
 fn unreadable(e: image::ImageError) -> Error {
     refused(format!("the image cannot be read: {e}"))
 }
@@ -213,7 +232,7 @@ fn process_image(
     format: ImageFormat,
 ) -> Result<Processed, Error> {
     // A truncated JPEG decodes to a half-grey picture; refuse it instead.
-    if format == ImageFormat::Jpeg && !bytes.ends_with(&[0xff, 0xd9]) {
+    if format == ImageFormat::Jpeg && !jpeg_is_whole(bytes) {
         return Err(refused(
             "the image is truncated: the JPEG has no end marker",
         ));
@@ -283,14 +302,18 @@ fn animated_gif(limits: &MediaLimits, bytes: &[u8]) -> Result<Option<Processed>,
     let first = DynamicImage::ImageRgba8(frames[0].buffer().clone());
     let mut encoded = Vec::new();
     {
-        let mut encoder = image::codecs::gif::GifEncoder::new(&mut encoded);
+        // The fastest palette quantisation: a long animation would hold a worker for
+        // minutes at the best one.
+        let mut encoder = image::codecs::gif::GifEncoder::new_with_speed(&mut encoded, 30);
         encoder
             .set_repeat(image::codecs::gif::Repeat::Infinite)
             .map_err(internal)?;
         encoder.encode_frames(frames).map_err(internal)?;
     }
     Ok(Some(Processed {
-        kind: MediaKind::Gifv,
+        // Apps play `gifv` as a video, which a GIF file is not: until animations are made
+        // into videos, they are images.
+        kind: MediaKind::Image,
         content_type: "image/gif",
         ext: "gif",
         width: Some(width as i32),
@@ -346,7 +369,8 @@ fn blurhash_of(image: &DynamicImage) -> Option<String> {
 }
 
 /// Uploads processed at once, across the server.
-static WORKERS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+static WORKERS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::OnceLock::new();
 
 /// [`process`] on the blocking pool, no more than `media_workers` at a time.
 pub async fn process_off_reactor(
@@ -354,15 +378,21 @@ pub async fn process_off_reactor(
     bytes: Vec<u8>,
     claimed: String,
 ) -> Result<Processed, Error> {
-    let workers = WORKERS.get_or_init(|| tokio::sync::Semaphore::new(config.media.workers));
-    let _permit = workers
-        .acquire()
+    let workers = WORKERS
+        .get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(config.media.workers)));
+    let permit = workers
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| Error::caused_by("media workers closed", e))?;
     let limits = config.media.clone();
-    tokio::task::spawn_blocking(move || process(&limits, &bytes, &claimed))
-        .await
-        .map_err(|e| Error::caused_by("media processing stopped", e))?
+    // The permit goes with the work: a client that hangs up does not free it early.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        process(&limits, &bytes, &claimed)
+    })
+    .await
+    .map_err(|e| Error::caused_by("media processing stopped", e))?
 }
 
 /// What a person says about an attachment: alt text and focal point.
@@ -459,7 +489,7 @@ pub async fn upload(
 /// preview; its public URL.
 pub async fn profile_image(config: &Config, upload: (Vec<u8>, String)) -> Result<String, Error> {
     let processed = process_off_reactor(config, upload.0, upload.1).await?;
-    if !matches!(processed.kind, MediaKind::Image | MediaKind::Gifv) {
+    if processed.kind != MediaKind::Image {
         return Err(refused(
             "avatars and headers must be JPEG, PNG, GIF or WebP images",
         ));
@@ -515,9 +545,12 @@ pub fn attach(
         )));
     }
     for (position, id) in ids.iter().enumerate() {
-        let attachment = unattached_of(conn, owner, *id)
-            .map_err(|_| refused(format!("media {id} is not an unattached upload of yours")))?;
-        media::attach(conn, attachment.id, status_id, position as i32)?;
+        // Taken only if still unattached, so two posts cannot both take one upload.
+        if !media::take_upload(conn, *id, owner.id, status_id, position as i32)? {
+            return Err(refused(format!(
+                "media {id} is not an unattached upload of yours"
+            )));
+        }
     }
     Ok(())
 }
@@ -539,16 +572,16 @@ pub fn reattach(
                 "a post may carry at most {MAX_PER_POST} attachments"
             )));
         }
+        media::retire_all(conn, status_id)?;
         for (position, id) in ids.iter().enumerate() {
-            if !ever.iter().any(|a| a.id == *id) {
-                unattached_of(conn, owner, *id).map_err(|_| {
-                    refused(format!("media {id} is not an unattached upload of yours"))
-                })?;
+            let position = position as i32;
+            if ever.iter().any(|a| a.id == *id) {
+                media::attach(conn, *id, status_id, position)?;
+            } else if !media::take_upload(conn, *id, owner.id, status_id, position)? {
+                return Err(refused(format!(
+                    "media {id} is not an unattached upload of yours"
+                )));
             }
-            media::attach(conn, *id, status_id, position as i32)?;
-        }
-        for (n, left_out) in ever.iter().filter(|a| !ids.contains(&a.id)).enumerate() {
-            media::attach(conn, left_out.id, status_id, -1 - n as i32)?;
         }
     }
     for (id, change) in details {
@@ -705,6 +738,14 @@ mod tests {
         assert!(!kept.bytes.windows(3).any(|w| w == b"GPS"));
         assert!(kept.blurhash.is_some_and(|b| b.len() > 6));
         assert_eq!(kept.preview.map(|p| (p.width, p.height)), Some((20, 40)));
+    }
+
+    #[test]
+    fn what_follows_a_whole_photo_is_allowed() {
+        let mut motion_photo = jpeg_with_exif(16, 8);
+        motion_photo.extend(b"\0\0\0\x18ftypmp42 a video trailer \xff\xda\x00");
+        let kept = process(&limits(), &motion_photo, "image/jpeg").unwrap();
+        assert!(!kept.bytes.windows(4).any(|w| w == b"ftyp"));
     }
 
     #[test]

@@ -140,6 +140,7 @@ pub fn vote(
     choices: &[i32],
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
+        polls::lock(conn, status.id)?;
         let poll = open_poll(conn, voter.id, status)?;
         let options = polls::options_of(conn, &[status.id])?;
         let mut chosen = choices.to_vec();
@@ -167,9 +168,17 @@ pub fn vote(
         // Counted here at once, as the poll's own server will count it.
         let counts: Vec<i32> = options
             .iter()
-            .map(|o| o.votes_count + i32::from(chosen.contains(&o.position)))
+            .map(|o| {
+                o.votes_count
+                    .saturating_add(i32::from(chosen.contains(&o.position)))
+            })
             .collect();
-        polls::set_counts(conn, status.id, &counts, poll.voters_count + 1)?;
+        polls::set_counts(
+            conn,
+            status.id,
+            &counts,
+            poll.voters_count.saturating_add(1),
+        )?;
         let inbox = author
             .shared_inbox_url
             .clone()
@@ -189,10 +198,31 @@ pub fn vote(
     })
 }
 
-/// A person of another server votes in a local poll: `option` is the title they chose.
-/// Votes for a missing option, in an ended poll, or a second vote where one choice is
+/// A person of another server votes in the local poll `poll` (its post's id): `option` is
+/// the title they chose. False when `poll` is no local poll. Votes by someone who may not see
+/// the post, for a missing option, in an ended poll, or a second vote where one choice is
 /// allowed, are refused.
 pub fn receive_vote(
+    conn: &mut DbConn,
+    config: &Config,
+    voter: &Account,
+    poll: &str,
+    option: &str,
+    note_id: &str,
+) -> Result<bool, Error> {
+    let Some(status) = crate::store::statuses::by_ap_id(conn, poll)?
+        .filter(|s| s.local && s.deleted_at.is_none())
+        .filter(|s| polls::by_status(conn, s.id).is_ok_and(|p| p.is_some()))
+    else {
+        return Ok(false);
+    };
+    if !super::visibility::can_see(conn, Some(voter), &status)? {
+        return Err(Error::NotFound);
+    }
+    count_vote(conn, config, voter, &status, option, note_id).map(|()| true)
+}
+
+fn count_vote(
     conn: &mut DbConn,
     config: &Config,
     voter: &Account,
@@ -201,6 +231,7 @@ pub fn receive_vote(
     note_id: &str,
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
+        polls::lock(conn, status.id)?;
         let poll = polls::by_status(conn, status.id)?.ok_or(Error::NotFound)?;
         if poll.expired(crate::time::now()) {
             return Err(refused("the poll has already ended"));

@@ -59,6 +59,11 @@ pub struct RemotePost {
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
+    if post.poll.is_some() && !post.media_ids.is_empty() {
+        return Err(Error::Unprocessable(
+            "a post may have attachments or a poll, not both".into(),
+        ));
+    }
     if post.text.trim().is_empty() && post.media_ids.is_empty() {
         return Err(Error::Unprocessable("text can't be blank".into()));
     }
@@ -312,7 +317,8 @@ pub fn create(
 /// What a local author changes in an edit.
 #[derive(Default)]
 pub struct Change {
-    pub text: String,
+    /// The new text; None keeps it.
+    pub text: Option<String>,
     /// A new title for a thread; None keeps the title.
     pub title: Option<String>,
     /// The attachments, in order; None keeps them.
@@ -329,14 +335,16 @@ pub fn edit(
     status_id: i64,
     change: Change,
 ) -> Result<Status, Error> {
-    let text = change.text.as_str();
-    if text.chars().count() > MAX_CHARS {
+    let new_text = change.text.as_deref();
+    if new_text.is_some_and(|t| t.chars().count() > MAX_CHARS) {
         return Err(Error::Unprocessable(format!(
             "text is longer than {MAX_CHARS} characters"
         )));
     }
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
+        let kept = new_text.map_or_else(|| status.source.clone(), str::to_string);
+        let text = kept.as_str();
         crate::store::versions::keep_version(conn, &status)?;
         let ids = change.media_ids.as_deref();
         super::media::reattach(conn, author, status.id, ids, &change.media_attributes)?;
@@ -440,7 +448,7 @@ pub fn store_remote(
                 super::cards::link_post(conn, existing.id, &content, given)?;
                 crate::store::tags::replace(conn, existing.id, &post.tags)?;
                 if media_changed {
-                    crate::store::media::detach_all(conn, existing.id)?;
+                    crate::store::media::retire_all(conn, existing.id)?;
                     keep_remote_attachments(conn, &existing, &post.attachments)?;
                 }
                 notify_update(conn, &existing)?;

@@ -21,19 +21,14 @@ pub struct Card {
     pub created_at: NaiveDateTime,
 }
 
-/// Keep `card` unless its URL has one already.
+/// Keep `card` unless its URL has one already (also when another post's transaction made
+/// it meanwhile).
 pub fn insert_new(conn: &mut DbConn, card: &Card) -> Result<(), Error> {
-    let exists = link_cards::table
-        .find(&card.url)
-        .select(link_cards::url)
-        .first::<String>(conn)
-        .optional()?
-        .is_some();
-    if !exists {
-        diesel::insert_into(link_cards::table)
-            .values(card)
-            .execute(conn)?;
-    }
+    crate::on_backend!(conn, |c| diesel::insert_into(link_cards::table)
+        .values(card)
+        .on_conflict(link_cards::url)
+        .do_nothing()
+        .execute(c))?;
     Ok(())
 }
 
@@ -53,47 +48,59 @@ pub fn save(conn: &mut DbConn, card: &Card) -> Result<(), Error> {
     Ok(())
 }
 
-/// Cards waiting to be fetched, oldest first; at most `limit`.
-pub fn pending(conn: &mut DbConn, limit: i64) -> Result<Vec<Card>, Error> {
+/// Cards waiting to be fetched and not tried since `tried_before`, oldest first; at most
+/// `limit`.
+pub fn pending(
+    conn: &mut DbConn,
+    tried_before: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Card>, Error> {
     Ok(link_cards::table
         .filter(link_cards::state.eq(CardState::Pending))
+        .filter(
+            link_cards::fetched_at
+                .is_null()
+                .or(link_cards::fetched_at.lt(tried_before)),
+        )
         .order(link_cards::created_at)
         .limit(limit)
         .select(Card::as_select())
         .load(conn)?)
 }
 
-/// Link `status_id` to `url` (replacing an earlier link), or to nothing.
-pub fn link(conn: &mut DbConn, status_id: i64, url: Option<&str>) -> Result<(), Error> {
+/// A post's link, with the description its own server gave (title, image), if any.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = status_links)]
+pub struct Link {
+    pub status_id: i64,
+    pub url: String,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+}
+
+/// Give `status_id` the link `link` (replacing an earlier one), or none.
+pub fn link(conn: &mut DbConn, status_id: i64, link: Option<&Link>) -> Result<(), Error> {
     diesel::delete(status_links::table.find(status_id)).execute(conn)?;
-    if let Some(url) = url {
+    if let Some(link) = link {
         diesel::insert_into(status_links::table)
-            .values((
-                status_links::status_id.eq(status_id),
-                status_links::url.eq(url),
-            ))
+            .values(link)
             .execute(conn)?;
     }
     Ok(())
 }
 
-/// (status id, ready card) for those of `status_ids` that have one: two queries for a list.
-pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, Card)>, Error> {
-    let links: Vec<(i64, String)> = status_links::table
+/// The links of `status_ids`, and the fetched cards of their URLs that are ready: two
+/// queries for a list.
+pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<(Vec<Link>, Vec<Card>), Error> {
+    let links: Vec<Link> = status_links::table
         .filter(status_links::status_id.eq_any(status_ids))
-        .select((status_links::status_id, status_links::url))
+        .select(Link::as_select())
         .load(conn)?;
-    let urls: Vec<&String> = links.iter().map(|(_, url)| url).collect();
+    let urls: Vec<&String> = links.iter().map(|l| &l.url).collect();
     let cards: Vec<Card> = link_cards::table
         .filter(link_cards::url.eq_any(urls))
         .filter(link_cards::state.eq(CardState::Ready))
         .select(Card::as_select())
         .load(conn)?;
-    Ok(links
-        .into_iter()
-        .filter_map(|(status, url)| {
-            let card = cards.iter().find(|c| c.url == url)?;
-            Some((status, card.clone()))
-        })
-        .collect())
+    Ok((links, cards))
 }

@@ -13,7 +13,7 @@ pub struct Attachment {
     pub id: i64,
     pub account_id: i64,
     pub status_id: Option<i64>,
-    /// Its place in the post; negative once an edit took it out (kept for the edit history).
+    /// Its place in the post; -1 once an edit took it out (kept for the edit history).
     pub position: i32,
     pub kind: MediaKind,
     pub content_type: String,
@@ -75,6 +75,38 @@ pub fn attach(conn: &mut DbConn, id: i64, status_id: i64, position: i32) -> Resu
     Ok(())
 }
 
+/// Attach `owner_id`'s upload `id` to `status_id` if no post has it yet; whether it did.
+pub fn take_upload(
+    conn: &mut DbConn,
+    id: i64,
+    owner_id: i64,
+    status_id: i64,
+    position: i32,
+) -> Result<bool, Error> {
+    let taken = diesel::update(
+        media::table
+            .filter(media::id.eq(id))
+            .filter(media::account_id.eq(owner_id))
+            .filter(media::status_id.is_null()),
+    )
+    .set((media::status_id.eq(status_id), media::position.eq(position)))
+    .execute(conn)?;
+    Ok(taken == 1)
+}
+
+/// Take all of a post's attachments out of its current version (they stay for its edit
+/// history); an edit then puts back those it keeps.
+pub fn retire_all(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(
+        media::table
+            .filter(media::status_id.eq(status_id))
+            .filter(media::position.ge(0)),
+    )
+    .set(media::position.eq(-1))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// The attachments of `status_ids` as they are now, in each post's order: one query for a
 /// whole list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Attachment>, Error> {
@@ -84,12 +116,6 @@ pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Attachme
         .order((media::status_id, media::position))
         .select(Attachment::as_select())
         .load(conn)?)
-}
-
-/// Remove the attachments of a post, before those it carries now are recorded.
-pub fn detach_all(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
-    diesel::delete(media::table.filter(media::status_id.eq(status_id))).execute(conn)?;
-    Ok(())
 }
 
 /// Attachments no post keeps: uploads left unattached since before `cutoff`, and those of

@@ -99,6 +99,15 @@ pub fn votes_of(
         .load(conn)?)
 }
 
+/// Hold a poll's row until the transaction ends, so that two votes by one person at once
+/// are counted one after the other (an update locks the row on both backends).
+pub fn lock(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(polls::table.find(status_id))
+        .set(polls::voters_count.eq(polls::voters_count))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Record `account_id`'s vote for `choice`, with the id of the Note that carried it.
 pub fn add_vote(
     conn: &mut DbConn,

@@ -338,7 +338,9 @@ pub fn public(
     }
     if only_media {
         use crate::db::schema::media_attachments as media;
-        let with_media = media::table.select(media::status_id.assume_not_null());
+        let with_media = media::table
+            .filter(media::position.ge(0))
+            .select(media::status_id.assume_not_null());
         query = query.filter(statuses::id.eq_any(with_media));
     }
     load_statuses(conn, query, page)
@@ -376,7 +378,9 @@ pub fn by_account(
     }
     if only_media {
         use crate::db::schema::media_attachments as media;
-        let with_media = media::table.select(media::status_id.assume_not_null());
+        let with_media = media::table
+            .filter(media::position.ge(0))
+            .select(media::status_id.assume_not_null());
         query = query.filter(statuses::id.eq_any(with_media));
     }
     if let Some(tag) = tagged {

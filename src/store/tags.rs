@@ -65,7 +65,9 @@ pub fn timeline(
     }
     if only_media {
         use crate::db::schema::media_attachments as media;
-        let with_media = media::table.select(media::status_id.assume_not_null());
+        let with_media = media::table
+            .filter(media::position.ge(0))
+            .select(media::status_id.assume_not_null());
         query = query.filter(statuses::id.eq_any(with_media));
     }
     Ok(load_page!(conn, query, statuses::id, page))

@@ -200,13 +200,86 @@ struct StatusPage<'a> {
     title: Option<&'a str>,
     spoiler_text: &'a str,
     content: &'a str,
+    attachments: Vec<PageAttachment>,
+    card: Option<crate::store::cards::Card>,
+    poll: Option<PagePoll>,
+}
+
+/// An attachment as a page shows it: images inline with their alt text, other files as links.
+struct PageAttachment {
+    url: String,
+    preview_url: Option<String>,
+    description: String,
+}
+
+struct PagePoll {
+    /// Title, votes and share of the votes in percent; votes hidden until the end where the
+    /// author asked.
+    options: Vec<(String, Option<i32>, i64)>,
+    voters: i32,
+    ended: bool,
+}
+
+/// What a page shows of a post besides its text.
+struct Extras {
+    attachments: Vec<PageAttachment>,
+    card: Option<crate::store::cards::Card>,
+    poll: Option<PagePoll>,
+}
+
+/// A post's attachments, link card and poll, for its page.
+fn extras(conn: &mut crate::db::DbConn, status_id: i64) -> Result<Extras, Error> {
+    let served = |key: &Option<String>| key.as_ref().map(|k| format!("/media/{k}"));
+    let attachments = crate::store::media::of_statuses(conn, &[status_id])?
+        .into_iter()
+        .filter_map(|a| {
+            let url = served(&a.file_key).or(a.remote_url.clone())?;
+            let is_image = a.kind == crate::domain::MediaKind::Image;
+            Some(PageAttachment {
+                preview_url: is_image.then(|| served(&a.preview_key).unwrap_or(url.clone())),
+                url,
+                description: a.description.unwrap_or_default(),
+            })
+        })
+        .collect();
+    let (links, fetched) = crate::store::cards::of_statuses(conn, &[status_id])?;
+    let card = links
+        .first()
+        .and_then(|link| crate::service::cards::shown(link, &fetched));
+    let poll = match crate::store::polls::by_status(conn, status_id)? {
+        Some(poll) => {
+            let options = crate::store::polls::options_of(conn, &[status_id])?;
+            let ended = poll.expired(crate::time::now());
+            let total: i64 = options.iter().map(|o| i64::from(o.votes_count)).sum();
+            let shown = ended || !poll.hide_totals;
+            Some(PagePoll {
+                options: options
+                    .into_iter()
+                    .map(|o| {
+                        let share = (i64::from(o.votes_count) * 100)
+                            .checked_div(total)
+                            .unwrap_or(0);
+                        (o.title, shown.then_some(o.votes_count), share)
+                    })
+                    .collect(),
+                voters: poll.voters_count,
+                ended,
+            })
+        }
+        None => None,
+    };
+    Ok(Extras {
+        attachments,
+        card,
+        poll,
+    })
 }
 
 /// `GET /statuses/{id}` for browsers: a local post that anyone may see. The content was
 /// sanitised when stored.
 async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let (status, author) = ctx
+    let (status, author, extras) = ctx
         .db
         .run(move |conn| {
             let status = statuses::by_id(conn, id)?
@@ -216,9 +289,15 @@ async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
                 return Err(Error::NotFound);
             }
             let author = accounts::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
-            Ok((status, author))
+            let extras = extras(conn, status.id)?;
+            Ok((status, author, extras))
         })
         .await?;
+    let Extras {
+        attachments,
+        card,
+        poll,
+    } = extras;
     ok_html(&StatusPage {
         instance_name: &ctx.config.instance_name,
         author_name: author.display_name.clone(),
@@ -231,6 +310,9 @@ async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
         title: status.title.as_deref(),
         spoiler_text: &status.spoiler_text,
         content: &status.content,
+        attachments,
+        card,
+        poll,
     })
 }
 

@@ -22,7 +22,7 @@ pub fn attachment_json(a: &Attachment, base_url: &str) -> Value {
     let served = |key: &Option<String>| key.as_ref().map(|k| format!("{base_url}/media/{k}"));
     let url = served(&a.file_key).or_else(|| a.remote_url.clone());
     let preview_url = served(&a.preview_key).or_else(|| match a.kind {
-        MediaKind::Image | MediaKind::Gifv => url.clone(),
+        MediaKind::Image => url.clone(),
         _ => None,
     });
     let mut meta = serde_json::Map::new();

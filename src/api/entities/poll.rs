@@ -18,7 +18,7 @@ pub struct Seen<'a> {
 pub fn poll_json(poll: &Poll, seen: &Seen) -> Value {
     let expired = poll.expired(crate::time::now());
     let shown = !poll.hide_totals || expired || seen.is_author;
-    let votes: i32 = seen.options.iter().map(|o| o.votes_count).sum();
+    let votes: i64 = seen.options.iter().map(|o| i64::from(o.votes_count)).sum();
     json!({
         "id": poll.status_id.to_string(),
         "expires_at": poll.expires_at.map(time),
@@ -31,7 +31,8 @@ pub fn poll_json(poll: &Poll, seen: &Seen) -> Value {
             "votes_count": if shown { Some(o.votes_count) } else { None },
         })).collect::<Vec<_>>(),
         "emojis": [],
-        "voted": seen.own_votes.as_ref().map(|v| !v.is_empty()),
+        // An author counts as having voted in their own poll, as Mastodon has it.
+        "voted": seen.own_votes.as_ref().map(|v| !v.is_empty() || seen.is_author),
         "own_votes": seen.own_votes,
     })
 }

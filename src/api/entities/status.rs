@@ -68,7 +68,11 @@ struct Lookups {
     /// The viewer's votes, (status id, choice); None without a viewer.
     own_votes: Option<Vec<(i64, i32)>>,
     viewer_id: Option<i64>,
-    cards: Vec<(i64, crate::store::cards::Card)>,
+    /// The statuses' links, and the fetched cards of their URLs.
+    cards: (
+        Vec<crate::store::cards::Link>,
+        Vec<crate::store::cards::Card>,
+    ),
 }
 
 /// HTML content as clients show it: a thread's title first, in bold.
@@ -246,9 +250,11 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         poll: poll_of(lookups, row),
         card: lookups
             .cards
+            .0
             .iter()
-            .find(|(status, _)| *status == row.id)
-            .map(|(_, card)| card_json(card)),
+            .find(|link| link.status_id == row.id)
+            .and_then(|link| crate::service::cards::shown(link, &lookups.cards.1))
+            .map(|card| card_json(&card)),
         language: row.language.clone(),
         text: None,
         edited_at: row.edited_at.map(time),
