@@ -302,12 +302,17 @@ pub fn flexible_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64
     })
 }
 
-/// Deserialise a string list sent as array, or as one string split on whitespace.
+/// Deserialise a string list sent as array (of strings, or numbers as JSON clients send
+/// indexes and ids), or as one string split on whitespace.
 pub fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::Array(items)) => items
             .into_iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
             .collect(),
         Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
         _ => Vec::new(),

@@ -332,9 +332,13 @@ fn encode(image: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, Error> {
     let mut out = Cursor::new(Vec::new());
     match format {
         ImageFormat::Jpeg => {
-            let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88);
-            rgb.write_with_encoder(encoder).map_err(internal)?;
+            // JPEG has no transparency; a photo is already RGB, and is not copied.
+            match image {
+                DynamicImage::ImageRgb8(_) => image.write_with_encoder(encoder),
+                _ => DynamicImage::ImageRgb8(image.to_rgb8()).write_with_encoder(encoder),
+            }
+            .map_err(internal)?;
         }
         _ => image.write_to(&mut out, format).map_err(internal)?,
     }

@@ -133,3 +133,45 @@ test("run a community through Guild's API", async () => {
   const reports = await call(dana, "GET", `/api/v1/guild/communities/${circle.id}/reports`);
   assert.equal(reports[0].comment, "check this");
 });
+
+test("upload a picture, attach it, change its alt text in an edit, vote in a poll", async () => {
+  const dana = await login(alpha, "dana");
+  const erin = await login(alpha, "erin");
+  const zlib = await import("node:zlib");
+  // A 4 × 2 PNG made by hand.
+  const chunk = (kind, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(kind), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(4, 0);
+  header.writeUInt32BE(2, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.from("00" + "00ff00".repeat(4), "hex");
+  const png = Buffer.concat([
+    Buffer.from("89504e470d0a1a0a", "hex"),
+    chunk("IHDR", header),
+    chunk("IDAT", zlib.deflateSync(Buffer.concat([row, row]))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+  const media = await dana.v2.media.create({ file: new Blob([png], { type: "image/png" }), description: "a green bar" });
+  assert.equal(media.type, "image");
+  assert.equal(media.meta.original.width, 4);
+  const post = await dana.v1.statuses.create({ status: "Our colour", mediaIds: [media.id] });
+  assert.deepEqual(post.mediaAttachments.map((m) => m.description), ["a green bar"]);
+  const edited = await dana.v1.statuses.$select(post.id).update({
+    status: "Our colour, again",
+    mediaIds: [media.id],
+    mediaAttributes: [{ id: media.id, description: "a green bar, wide" }],
+  });
+  assert.equal(edited.mediaAttachments[0].description, "a green bar, wide");
+
+  const question = await dana.v1.statuses.create({ status: "Stand-up time?", poll: { options: ["9:00", "9:30"], expiresIn: 3600 } });
+  const voted = await erin.v1.polls.$select(question.poll.id).votes.create({ choices: [1] });
+  assert.deepEqual(voted.ownVotes, [1]);
+  assert.deepEqual(voted.options.map((o) => o.votesCount), [0, 1]);
+});
