@@ -1,6 +1,6 @@
 //! Where uploaded files are kept: a directory on local disk (`data_dir/media`), by a key
-//! that Guild makes (`{id}.{ext}`). Every file is written once and never changed, so it can be
-//! served with long, immutable caching.
+//! that Guild makes (`{id}-{random}.{ext}`). Every file is written once and never changed, so
+//! it can be served with long, immutable caching.
 
 use crate::config::Config;
 use crate::error::Error;
@@ -33,13 +33,9 @@ impl FileStore {
             .map_err(|e| Error::caused_by("cannot write a media file", e))
     }
 
-    /// The file under `key`, if there is one.
-    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
-        match tokio::fs::read(self.dir.join(key)).await {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::caused_by("cannot read a media file", e)),
-        }
+    /// Where the file under `key` is on disk, for serving it as it is read.
+    pub fn path_of(&self, key: &str) -> PathBuf {
+        self.dir.join(key)
     }
 
     /// Remove the file under `key`; one already gone is no error.

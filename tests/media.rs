@@ -133,6 +133,17 @@ async fn uploads_on(backend: &Backend) {
         .unwrap()
         .replace(&alpha.base, "");
     assert_eq!(alpha.get(&file, "*/*").await.0, 200);
+    // Files are served in ranges, as video players ask for them.
+    let part = alpha
+        .http
+        .get(alpha.url(&file))
+        .header("Range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status().as_u16(), 206);
+    assert_eq!(part.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(part.bytes().await.unwrap().len(), 10);
     // An edit that sends only new alt text keeps the text.
     let (status, edited, _) = ann
         .call(

@@ -55,28 +55,44 @@ fn png(bytes: &'static [u8]) -> HttpResponse {
         .body(bytes)
 }
 
-/// `GET /media/{key}`: a kept file. Keys are made by Guild (`service::media`), so anything
-/// else is a 404 and no path can leave the file store. A file never changes under its key;
-/// documents a browser should not open are offered as downloads.
-pub async fn media(ctx: Ctx, key: actix_web::web::Path<String>) -> Result<HttpResponse, Error> {
+/// `GET /media/{key}`: a kept file, read from disk as it is sent, with ranges (video players
+/// seek, and Safari plays video only so). Keys are made by Guild (`service::media`), so
+/// anything else is a 404 and no path can leave the file store. A file never changes under
+/// its key; documents a browser should not open are offered as downloads.
+pub async fn media(
+    ctx: Ctx,
+    req: actix_web::HttpRequest,
+    key: actix_web::web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    use actix_web::http::header::{ContentDisposition, DispositionType};
     let content_type = crate::service::media::stored_type(&key).ok_or(Error::NotFound)?;
-    let bytes = crate::files::FileStore::new(&ctx.config)
-        .get(&key)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; sandbox",
-        ));
-    if crate::service::media::served_as_download(content_type) {
-        response.insert_header((header::CONTENT_DISPOSITION, "attachment"));
-    }
-    Ok(response.body(bytes))
+    let path = crate::files::FileStore::new(&ctx.config).path_of(&key);
+    let file = actix_files::NamedFile::open_async(&path)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    let disposition = match crate::service::media::served_as_download(content_type) {
+        true => DispositionType::Attachment,
+        false => DispositionType::Inline,
+    };
+    let mut response = file
+        .set_content_type(content_type.parse().map_err(|_| Error::NotFound)?)
+        .set_content_disposition(ContentDisposition {
+            disposition,
+            parameters: Vec::new(),
+        })
+        .into_response(&req);
+    let headers = response.headers_mut();
+    let immutable = header::HeaderValue::from_static("public, max-age=31536000, immutable");
+    headers.insert(header::CACHE_CONTROL, immutable);
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    Ok(response)
 }
 
 pub async fn avatar_png() -> HttpResponse {
