@@ -120,21 +120,23 @@ async fn hourly(state: AppState) {
     }
 }
 
-/// Every minute, polls that have ended are closed: voters told, final counts sent
-/// (`service::polls::end_due`).
+/// Every minute, the new counts of polls that took votes are sent out, and polls that have
+/// ended are closed: voters told, final counts sent (`service::polls`).
 async fn every_minute(state: AppState) {
     let mut minutely = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         minutely.tick().await;
         let config = state.config.clone();
-        match state
-            .db
-            .run(move |conn| service::polls::end_due(conn, &config))
-            .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("{n} polls ended"),
-            Err(e) => tracing::warn!("ending polls: {e}"),
+        let polls = move |conn: &mut crate::db::DbConn| {
+            let counted = service::polls::send_changed_counts(conn, &config)?;
+            Ok((counted, service::polls::end_due(conn, &config)?))
+        };
+        match state.db.run(polls).await {
+            Ok((0, 0)) => {}
+            Ok((counted, ended)) => {
+                tracing::info!("sent the counts of {counted} polls; {ended} polls ended")
+            }
+            Err(e) => tracing::warn!("polls: {e}"),
         }
     }
 }

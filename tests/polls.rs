@@ -58,6 +58,15 @@ async fn end_now(server: &TestServer, id: i64) {
         .await;
 }
 
+/// Send the counts of polls that took votes, as the minute task does.
+async fn send_counts(server: &TestServer) {
+    server
+        .with_db(|conn, config| {
+            guild::service::polls::send_changed_counts(conn, config).map(|_| ())
+        })
+        .await;
+}
+
 async fn poll_notified(client: &Client<'_>, status_id: &str) -> bool {
     let notifications = client.get("/api/v1/notifications").await;
     notifications
@@ -130,6 +139,7 @@ async fn polls_on(backend: &Backend) {
     // Bob votes from beta: alpha counts it and sends the counts back.
     let uri = post["uri"].as_str().unwrap().to_string();
     let on_beta = arrived(&beta, &uri).await;
+    send_counts(&alpha).await;
     eventually("beta has carol's vote in its count", || async {
         let theirs = bob.get(&format!("/api/v1/polls/{on_beta}")).await;
         counts(&theirs) == vec![json!(1), json!(0), json!(0)]
@@ -145,6 +155,7 @@ async fn polls_on(backend: &Backend) {
         counts(&poll) == vec![json!(1), json!(0), json!(1)] && poll["voters_count"] == 2
     })
     .await;
+    send_counts(&alpha).await;
     let seen_by_bob = bob.get(&format!("/api/v1/polls/{on_beta}")).await;
     assert_eq!(seen_by_bob["own_votes"], json!([2]));
     eventually("beta has alpha's count", || async {

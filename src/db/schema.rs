@@ -432,6 +432,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         voters_count -> Integer,
         ended_at -> Nullable<Timestamp>,
+        counts_changed_at -> Nullable<Timestamp>,
     }
 }
 

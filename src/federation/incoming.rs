@@ -307,10 +307,10 @@ impl Incoming {
         let poll = note["inReplyTo"].as_str().unwrap_or_default().to_string();
         let option = note["name"].as_str().unwrap_or_default().to_string();
         let note_id = id_of(note).unwrap_or(self.id.as_str()).to_string();
-        let (config, voter) = (data.config.clone(), voter.clone());
+        let voter = voter.clone();
         data.db
             .run(move |conn| {
-                crate::service::polls::receive_vote(conn, &config, &voter, &poll, &option, &note_id)
+                crate::service::polls::receive_vote(conn, &voter, (&poll, &option), &note_id)
             })
             .await
     }

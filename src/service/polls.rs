@@ -72,6 +72,7 @@ pub fn create(conn: &mut DbConn, status_id: i64, new: &NewPoll) -> Result<(), Er
         expires_at: Some(crate::time::now() + chrono::Duration::seconds(new.expires_in)),
         voters_count: 0,
         ended_at: None,
+        counts_changed_at: None,
     };
     let options: Vec<(String, i32)> = new
         .options
@@ -115,6 +116,7 @@ pub fn store_remote(
         expires_at: remote.expires_at,
         voters_count: remote.voters_count,
         ended_at: None,
+        counts_changed_at: None,
     };
     polls::insert(conn, &poll, &remote.options)
 }
@@ -163,7 +165,7 @@ pub fn vote(
         let author = account_store::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
         if author.is_local() {
             polls::recount(conn, status.id)?;
-            return send_counts(conn, config, &author, status);
+            return polls::mark_changed(conn, status.id);
         }
         // Counted here at once, as the poll's own server will count it.
         let counts: Vec<i32> = options
@@ -204,10 +206,8 @@ pub fn vote(
 /// allowed, are refused.
 pub fn receive_vote(
     conn: &mut DbConn,
-    config: &Config,
     voter: &Account,
-    poll: &str,
-    option: &str,
+    (poll, option): (&str, &str),
     note_id: &str,
 ) -> Result<bool, Error> {
     let Some(status) = crate::store::statuses::by_ap_id(conn, poll)?
@@ -219,12 +219,11 @@ pub fn receive_vote(
     if !super::visibility::can_see(conn, Some(voter), &status)? {
         return Err(Error::NotFound);
     }
-    count_vote(conn, config, voter, &status, option, note_id).map(|()| true)
+    count_vote(conn, voter, &status, option, note_id).map(|()| true)
 }
 
 fn count_vote(
     conn: &mut DbConn,
-    config: &Config,
     voter: &Account,
     status: &Status,
     option: &str,
@@ -250,9 +249,31 @@ fn count_vote(
         }
         polls::add_vote(conn, status.id, voter.id, chosen.position, Some(note_id))?;
         polls::recount(conn, status.id)?;
-        let author = account_store::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
-        send_counts(conn, config, &author, status)
+        polls::mark_changed(conn, status.id)
     })
+}
+
+/// Send the counts of local polls that changed to everyone who has their posts: once a
+/// minute at most per poll, however many votes came in (the minute task calls this).
+/// Returns how many were sent.
+pub fn send_changed_counts(conn: &mut DbConn, config: &Config) -> Result<usize, Error> {
+    let changed = polls::changed(conn, 100)?;
+    for status_id in &changed {
+        crate::db::transaction(conn, |conn| {
+            let status = crate::store::statuses::by_id(conn, *status_id)?;
+            let author = match &status {
+                Some(s) => account_store::by_id(conn, s.account_id)?,
+                None => None,
+            };
+            if let (Some(status), Some(author)) =
+                (status.filter(|s| s.deleted_at.is_none()), author)
+            {
+                send_counts(conn, config, &author, &status)?;
+            }
+            polls::mark_sent(conn, *status_id)
+        })?;
+    }
+    Ok(changed.len())
 }
 
 /// Send a local poll's counts to everyone who has the post.
@@ -284,6 +305,7 @@ pub fn end_due(conn: &mut DbConn, config: &Config) -> Result<usize, Error> {
                 if author.is_local() {
                     told.push(author.id);
                     send_counts(conn, config, &author, &status)?;
+                    polls::mark_sent(conn, status.id)?;
                 }
                 for account_id in told {
                     super::notifications::notify(

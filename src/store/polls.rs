@@ -16,6 +16,8 @@ pub struct Poll {
     pub voters_count: i32,
     /// When the poll's end was dealt with (voters told, the final count sent).
     pub ended_at: Option<NaiveDateTime>,
+    /// Votes came in since the counts were last sent out (a local poll).
+    pub counts_changed_at: Option<NaiveDateTime>,
 }
 
 impl Poll {
@@ -192,6 +194,30 @@ pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<Poll
         .limit(limit)
         .select(Poll::as_select())
         .load(conn)?)
+}
+
+/// Note that a local poll's counts changed, to be sent out by the minute task.
+pub fn mark_changed(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(polls::table.find(status_id))
+        .set(polls::counts_changed_at.eq(Some(crate::time::now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ids of polls whose counts changed since they were last sent; at most `limit`.
+pub fn changed(conn: &mut DbConn, limit: i64) -> Result<Vec<i64>, Error> {
+    Ok(polls::table
+        .filter(polls::counts_changed_at.is_not_null())
+        .limit(limit)
+        .select(polls::status_id)
+        .load(conn)?)
+}
+
+pub fn mark_sent(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(polls::table.find(status_id))
+        .set(polls::counts_changed_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn mark_ended(conn: &mut DbConn, status_id: i64, now: NaiveDateTime) -> Result<(), Error> {

@@ -7,7 +7,9 @@ CREATE TABLE polls (
     expires_at TIMESTAMP,
     voters_count INTEGER NOT NULL DEFAULT 0,
     -- Set once the people who voted have been told that the poll ended.
-    ended_at TIMESTAMP
+    ended_at TIMESTAMP,
+    -- For a poll of this server: votes came in since its counts were last sent out.
+    counts_changed_at TIMESTAMP
 );
 CREATE INDEX polls_open ON polls (expires_at) WHERE ended_at IS NULL;
 
