@@ -58,14 +58,7 @@ pub async fn vote(
     let poll = ctx
         .db
         .run(move |conn| {
-            let row = crate::store::statuses::by_id(conn, id)?
-                .filter(|s| s.deleted_at.is_none())
-                .ok_or(Error::NotFound)?;
-            if !crate::service::visibility::can_see(conn, Some(&voter), &row)? {
-                return Err(Error::NotFound);
-            }
-            crate::service::polls::vote(conn, &config, &voter, &row, &choices)?;
-            let row = crate::store::statuses::by_id(conn, id)?.ok_or(Error::NotFound)?;
+            let row = crate::service::polls::vote(conn, &config, &voter, id, &choices)?;
             poll_of(conn, &base, Some(&voter), row)
         })
         .await?;

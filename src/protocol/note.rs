@@ -203,6 +203,15 @@ pub struct RemoteAttachment {
     pub focus: Option<(f32, f32)>,
 }
 
+/// A blurhash is a short string of base 83 digits; anything else is no blurhash.
+fn is_blurhash(text: &str) -> bool {
+    const DIGITS: &str = "#$%*+,-.:;=?@[]^_{|}~";
+    (6..=100).contains(&text.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || DIGITS.contains(c))
+}
+
 /// At most this many attachments of a received post are kept.
 pub const MAX_REMOTE_ATTACHMENTS: usize = 8;
 
@@ -276,7 +285,7 @@ fn remote_attachment(item: &Value) -> Option<RemoteAttachment> {
         },
         url,
         description: text("name").or_else(|| text("summary")),
-        blurhash: text("blurhash").filter(|b| b.len() <= 100),
+        blurhash: text("blurhash").filter(|b| is_blurhash(b)),
         width: dimension("width"),
         height: dimension("height"),
         focus,
@@ -564,7 +573,8 @@ mod tests {
                 {"type": "Link", "href": "https://elsewhere.example/article"},
                 {"type": "Document", "mediaType": "image/png", "url": "javascript:alert(1)"},
                 {"type": "Document", "mediaType": "image/png", "url": format!("https://a.example/{}", "x".repeat(3000))},
-                {"type": "Image", "url": "https://lemmy.example/pictrs/1.jpg", "name": "a chart"},
+                {"type": "Image", "url": "https://lemmy.example/pictrs/1.jpg", "name": "a chart",
+                 "blurhash": "<img src=x onerror=alert(1)>"},
             ],
             "image": {"type": "Image", "url": "https://lemmy.example/pictrs/thumb.jpg"},
         }));
@@ -574,6 +584,8 @@ mod tests {
             (files[0].kind, files[0].description.as_deref()),
             (MediaKind::Image, Some("a chart"))
         );
+        assert_eq!(files[0].blurhash, None, "not base 83");
+        assert!(is_blurhash("LEHV6nWB2yk8pyo0adR*.7kCMdnj"));
         let (link, image) = page.link().unwrap();
         assert_eq!(link.as_str(), "https://elsewhere.example/article");
         assert_eq!(

@@ -133,8 +133,26 @@ fn open_poll(conn: &mut DbConn, voter_id: i64, status: &Status) -> Result<Poll, 
     Ok(poll)
 }
 
-/// A local person votes (the status is one they may see).
+/// A local person votes in the poll of status `status_id`, which they must be able to see;
+/// the status afterwards.
 pub fn vote(
+    conn: &mut DbConn,
+    config: &Config,
+    voter: &Account,
+    status_id: i64,
+    choices: &[i32],
+) -> Result<Status, Error> {
+    let status = crate::store::statuses::by_id(conn, status_id)?
+        .filter(|s| s.deleted_at.is_none())
+        .ok_or(Error::NotFound)?;
+    if !super::visibility::can_see(conn, Some(voter), &status)? {
+        return Err(Error::NotFound);
+    }
+    cast(conn, config, voter, &status, choices)?;
+    crate::store::statuses::by_id(conn, status_id)?.ok_or(Error::NotFound)
+}
+
+fn cast(
     conn: &mut DbConn,
     config: &Config,
     voter: &Account,
