@@ -11,7 +11,7 @@ use crate::protocol::{
     note::{ApPost, POST_TYPES},
 };
 use crate::service::follows;
-use crate::service::{blocks, communities, interactions, moderation, reports, statuses};
+use crate::service::{blocks, communities, interactions, moderation, received, reports};
 use crate::state::AppState;
 use crate::store::accounts as account_store;
 use crate::store::accounts::Account;
@@ -124,7 +124,7 @@ impl Incoming {
                 let id = self.object_id()?.to_string();
                 let deleted = data
                     .db
-                    .run(move |conn| statuses::delete_remote(conn, &sender, &id))
+                    .run(move |conn| received::delete_remote(conn, &sender, &id))
                     .await?;
                 if let Some(status) = deleted {
                     self.relay_if_local_community(data, status).await?;

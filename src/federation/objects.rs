@@ -8,7 +8,7 @@ use crate::protocol::{
     note::{ApPost, POST_TYPES},
     require_same_origin,
 };
-use crate::service::statuses::{self as status_service, RemotePost};
+use crate::service::received::{self, RemotePost};
 use crate::state::{AppState, Ctx};
 use crate::store::{
     accounts as account_store,
@@ -57,7 +57,7 @@ impl Object for ApStatus {
         data.db
             .run(move |conn| {
                 let author = account_store::by_id(conn, author_id)?.ok_or(Error::NotFound)?;
-                status_service::delete_remote(conn, &author, &ap_id).map(|_| ())
+                received::delete_remote(conn, &author, &ap_id).map(|_| ())
             })
             .await
     }
@@ -69,7 +69,7 @@ impl Object for ApStatus {
     async fn into_json(self, data: &Data<AppState>) -> Result<ApPost, Error> {
         let json = data
             .db
-            .run(move |conn| status_service::document(conn, &self.row))
+            .run(move |conn| crate::service::statuses::document(conn, &self.row))
             .await?;
         Ok(serde_json::from_value(json)?)
     }
@@ -162,7 +162,7 @@ impl Object for ApStatus {
                     .iter()
                     .map(|a| a.id)
                     .collect();
-                status_service::store_remote(
+                received::store_remote(
                     conn,
                     &author,
                     parent.as_ref(),

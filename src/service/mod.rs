@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod policy;
 pub mod polls;
+pub mod received;
 pub mod reports;
 pub mod setup;
 pub mod statuses;

@@ -1,6 +1,6 @@
-//! Posting, editing and deleting, locally and as received from other servers. Every change
-//! queues its activity for the author's followers, the parent's author and the community in
-//! the same transaction.
+//! Posting, editing and deleting by local people (posts from other servers are kept by
+//! `service::received`). Every change queues its activity for the author's followers, the
+//! parent's author and the community in the same transaction.
 
 use crate::config::Config;
 use crate::db::DbConn;
@@ -8,14 +8,13 @@ use crate::delivery;
 use crate::domain::{NotificationKind, Visibility};
 use crate::error::Error;
 use crate::ids::next_id;
-use crate::protocol::{activity, note, note::RemoteAttachment};
+use crate::protocol::{activity, note};
 use crate::service::{communities, notifications, text};
 use crate::store::{
     accounts::{self as account_store, Account},
     follows,
     statuses::{self as status_store, Status, StatusEdit},
 };
-use chrono::NaiveDateTime;
 
 pub const MAX_CHARS: usize = 5000;
 
@@ -35,27 +34,6 @@ pub struct NewPost {
     /// The poster's own unattached uploads to attach, in order.
     pub media_ids: Vec<i64>,
     pub poll: Option<super::polls::NewPoll>,
-}
-
-/// A post as read from another server, already sanitised where it holds HTML.
-pub struct RemotePost {
-    pub ap_id: String,
-    pub url: Option<String>,
-    pub title: Option<String>,
-    pub content: String,
-    pub spoiler_text: String,
-    pub sensitive: bool,
-    pub visibility: Visibility,
-    pub published: Option<NaiveDateTime>,
-    /// When its author last edited it, as its server says.
-    pub updated: Option<NaiveDateTime>,
-    /// Hashtags, lowercase and without `#`.
-    pub tags: Vec<String>,
-    /// Files, linked where they are (none from a domain whose media are refused).
-    pub attachments: Vec<RemoteAttachment>,
-    pub poll: Option<note::RemotePoll>,
-    /// What a link thread links to, as its server described it.
-    pub link: Option<super::cards::Given>,
 }
 
 fn validate(post: &NewPost) -> Result<(), Error> {
@@ -196,7 +174,7 @@ fn local_community(conn: &mut DbConn, status: &Status) -> Result<Option<Account>
 }
 
 /// The people mentioned, and the person replied to, are told (once each).
-fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+pub(super) fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     let mut told: Vec<i64> = crate::store::mentions::of_statuses(conn, &[status.id])?
         .into_iter()
         .map(|(_, a)| a)
@@ -220,7 +198,7 @@ fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
 }
 
 /// People who boosted an edited status are told, as Mastodon does.
-fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+pub(super) fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     for booster in status_store::reblogger_ids(conn, status.id, 200)? {
         notifications::notify(
             conn,
@@ -233,7 +211,7 @@ fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     Ok(())
 }
 
-fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+pub(super) fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     status_store::refresh_account_counts(conn, status.account_id)?;
     if let Some(parent) = status.in_reply_to_id {
         status_store::refresh_replies_count(conn, parent)?;
@@ -402,158 +380,6 @@ fn own_status(conn: &mut DbConn, author: &Account, status_id: i64) -> Result<Sta
     status_store::by_id(conn, status_id)?
         .filter(|s| s.account_id == author.id && s.deleted_at.is_none())
         .ok_or(Error::NotFound)
-}
-
-/// Store a post received from another server, or its new version. A deleted post stays
-/// deleted, and only its author may change it.
-pub fn store_remote(
-    conn: &mut DbConn,
-    author: &Account,
-    parent: Option<&Status>,
-    community: Option<&Account>,
-    post: &RemotePost,
-    mentioned: &[i64],
-) -> Result<Status, Error> {
-    crate::db::transaction(conn, |conn| {
-        let content = text::sanitise(&post.content);
-        if let Some(existing) = status_store::by_ap_id(conn, &post.ap_id)? {
-            if existing.account_id != author.id {
-                return Err(Error::Forbidden("only the author may change a post".into()));
-            }
-            // A post fetched again unchanged (communities' announces make us refetch) is no
-            // edit.
-            let media = crate::store::media::of_statuses(conn, &[existing.id])?;
-            let media_changed = media.len() != post.attachments.len()
-                || media.iter().zip(&post.attachments).any(|(kept, sent)| {
-                    kept.remote_url.as_deref() != Some(sent.url.as_str())
-                        || kept.description != sent.description
-                });
-            let changed = existing.content != content
-                || existing.title != post.title
-                || existing.spoiler_text != post.spoiler_text
-                || existing.sensitive != post.sensitive
-                || media_changed;
-            if existing.deleted_at.is_none() && changed {
-                crate::store::versions::keep_version(conn, &existing)?;
-                let edit = StatusEdit {
-                    title: post.title.clone(),
-                    content: content.clone(),
-                    source: String::new(),
-                    spoiler_text: post.spoiler_text.clone(),
-                    sensitive: post.sensitive,
-                    edited_at: Some(post.updated.unwrap_or_else(crate::time::now)),
-                };
-                status_store::edit(conn, existing.id, &edit)?;
-                let given = post.link.clone();
-                super::cards::link_post(conn, existing.id, &content, given)?;
-                crate::store::tags::replace(conn, existing.id, &post.tags)?;
-                if media_changed {
-                    crate::store::media::retire_all(conn, existing.id)?;
-                    keep_remote_attachments(conn, &existing, &post.attachments)?;
-                }
-                notify_update(conn, &existing)?;
-            }
-            // A poll's counts change without the post being edited.
-            if existing.deleted_at.is_none() {
-                super::polls::store_remote(conn, existing.id, post.poll.as_ref())?;
-            }
-            return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
-        }
-        // A direct post stays between the people it names: never in a community. One that
-        // names the community alone is a post into it, which its posting rules decide on.
-        let in_community = post.visibility != Visibility::Direct;
-        if let (false, Some(community)) = (in_community, community) {
-            if mentioned.iter().all(|id| *id == community.id) {
-                communities::admit_post(conn, community, author, parent, Visibility::Public)?;
-            }
-        }
-        let community_id = parent
-            .and_then(|p| p.community_id)
-            .or(community.map(|c| c.id))
-            .filter(|_| in_community);
-        let mut visibility = post.visibility;
-        if let Some(community_id) = community_id {
-            let community = account_store::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
-            visibility = communities::admit_post(conn, &community, author, parent, visibility)?;
-        }
-        let status = Status {
-            community_id,
-            in_reply_to_id: parent.map(|p| p.id),
-            in_reply_to_account_id: parent.map(|p| p.account_id),
-            thread_root_id: parent.map(|p| p.thread_root_id.unwrap_or(p.id)),
-            url: post.url.clone(),
-            title: post.title.clone(),
-            content,
-            spoiler_text: post.spoiler_text.clone(),
-            sensitive: post.sensitive,
-            created_at: post.published.unwrap_or_else(crate::time::now),
-            ..Status::new(next_id(), author.id, post.ap_id.clone(), visibility)
-        };
-        status_store::insert(conn, &status)?;
-        keep_remote_attachments(conn, &status, &post.attachments)?;
-        super::polls::store_remote(conn, status.id, post.poll.as_ref())?;
-        let given = post.link.clone();
-        super::cards::link_post(conn, status.id, &status.content, given)?;
-        crate::store::mentions::insert(conn, status.id, mentioned)?;
-        crate::store::tags::insert(conn, status.id, &post.tags)?;
-        refresh_counts(conn, &status)?;
-        notify_mentions(conn, &status)?;
-        Ok(status)
-    })
-}
-
-/// Record a received post's files, linked where they are.
-fn keep_remote_attachments(
-    conn: &mut DbConn,
-    status: &Status,
-    attachments: &[RemoteAttachment],
-) -> Result<(), Error> {
-    for (position, a) in attachments.iter().enumerate() {
-        let row = crate::store::media::Attachment {
-            id: next_id(),
-            account_id: status.account_id,
-            status_id: Some(status.id),
-            position: position as i32,
-            kind: a.kind,
-            content_type: a.media_type.clone(),
-            file_key: None,
-            preview_key: None,
-            remote_url: Some(a.url.clone()),
-            description: a.description.clone(),
-            focus_x: a.focus.map(|f| f.0),
-            focus_y: a.focus.map(|f| f.1),
-            width: a.width,
-            height: a.height,
-            preview_width: None,
-            preview_height: None,
-            blurhash: a.blurhash.clone(),
-            file_size: None,
-            created_at: crate::time::now(),
-        };
-        crate::store::media::insert(conn, &row)?;
-    }
-    Ok(())
-}
-
-/// A remote author deleted its post.
-pub fn delete_remote(
-    conn: &mut DbConn,
-    author: &Account,
-    ap_id: &str,
-) -> Result<Option<Status>, Error> {
-    crate::db::transaction(conn, |conn| {
-        let Some(status) = status_store::by_ap_id(conn, ap_id)? else {
-            return Ok(None);
-        };
-        if status.account_id != author.id {
-            return Err(Error::Forbidden("only the author may delete a post".into()));
-        }
-        if status.deleted_at.is_none() {
-            status_store::mark_deleted(conn, status.id, crate::time::now())?;
-            refresh_counts(conn, &status)?;
-        }
-        Ok(Some(status))
-    })
 }
 
 /// A page in which each post appears once, however many ways it came (a post and a
