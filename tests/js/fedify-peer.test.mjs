@@ -9,8 +9,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import zlib from "node:zlib";
 import { Temporal } from "@js-temporal/polyfill";
+import { png } from "./png.mjs";
 import {
   Accept,
   Announce,
@@ -125,26 +125,6 @@ after(() => server.close());
 
 const context = () => federation.createContext(new URL(base), undefined);
 const fedi = () => context().getActorUri("fedi");
-
-/// A PNG of `width` × `height` red pixels, made by hand.
-function png(width, height) {
-  const chunk = (kind, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(kind), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from("ff0000".repeat(width), "hex")]);
-  const pixels = zlib.deflateSync(Buffer.concat(Array(height).fill(row)));
-  const signature = Buffer.from("89504e470d0a1a0a", "hex");
-  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
-}
 
 async function eventually(check, what, seconds = 30) {
   const deadline = Date.now() + seconds * 1000;

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createOAuthAPIClient, createRestAPIClient } from "masto";
+import { png } from "./png.mjs";
 
 const alpha = process.env.GUILD_ALPHA;
 const beta = process.env.GUILD_BETA;
@@ -137,28 +138,8 @@ test("run a community through Guild's API", async () => {
 test("upload a picture, attach it, change its alt text in an edit, vote in a poll", async () => {
   const dana = await login(alpha, "dana");
   const erin = await login(alpha, "erin");
-  const zlib = await import("node:zlib");
-  // A 4 × 2 PNG made by hand.
-  const chunk = (kind, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(kind), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(4, 0);
-  header.writeUInt32BE(2, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.from("00" + "00ff00".repeat(4), "hex");
-  const png = Buffer.concat([
-    Buffer.from("89504e470d0a1a0a", "hex"),
-    chunk("IHDR", header),
-    chunk("IDAT", zlib.deflateSync(Buffer.concat([row, row]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-  const media = await dana.v2.media.create({ file: new Blob([png], { type: "image/png" }), description: "a green bar" });
+  const green = png(4, 2, "00ff00");
+  const media = await dana.v2.media.create({ file: new Blob([green], { type: "image/png" }), description: "a green bar" });
   assert.equal(media.type, "image");
   assert.equal(media.meta.original.width, 4);
   const post = await dana.v1.statuses.create({ status: "Our colour", mediaIds: [media.id] });
