@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{api::Client, backends, eventually, Backend, TestServer};
+use common::{api::Client, arrived, backends, eventually, Backend, TestServer};
 use guild::store::{communities as community_store, statuses as status_store};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -54,15 +54,6 @@ async fn wait_member(server: &TestServer, name: &str, member: &str) {
             .any(|a| a["acct"] == member.as_str())
     })
     .await;
-}
-
-/// The id on `server` of the status `uri`, once it has arrived there.
-async fn arrived(server: &TestServer, uri: &str) -> i64 {
-    eventually(&format!("{uri} reaches {}", server.domain), || async {
-        stored(server, uri).await.is_some()
-    })
-    .await;
-    stored(server, uri).await.unwrap().id
 }
 
 async fn stored(server: &TestServer, uri: &str) -> Option<status_store::Status> {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{api::Client, backends, eventually, Backend, TestServer};
+use common::{api::Client, arrived, backends, eventually, Backend, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -17,21 +17,6 @@ async fn polls_between_instances() {
         eprintln!("polls_between_instances on {}", backend.name());
         polls_on(&backend).await;
     }
-}
-
-/// The id on `server` of the status `uri`, once it has arrived there.
-async fn arrived(server: &TestServer, uri: &str) -> i64 {
-    let find = || async {
-        let uri = uri.to_string();
-        server
-            .with_db(move |conn, _| guild::store::statuses::by_ap_id(conn, &uri))
-            .await
-    };
-    eventually(&format!("{uri} reaches {}", server.domain), || async {
-        find().await.is_some()
-    })
-    .await;
-    find().await.unwrap().id
 }
 
 fn counts(poll: &Value) -> Vec<Value> {

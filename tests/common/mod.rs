@@ -423,3 +423,18 @@ pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
         poll: None,
     }
 }
+
+/// The id on `server` of the status `uri`, once it has arrived there.
+pub async fn arrived(server: &TestServer, uri: &str) -> i64 {
+    let find = || async {
+        let uri = uri.to_string();
+        server
+            .with_db(move |conn, _| guild::store::statuses::by_ap_id(conn, &uri))
+            .await
+    };
+    eventually(&format!("{uri} reaches {}", server.domain), || async {
+        find().await.is_some()
+    })
+    .await;
+    find().await.unwrap().id
+}

@@ -90,6 +90,19 @@ pub struct Details {
 }
 
 impl Details {
+    /// Change what was given (alt text, focal point) of `attachment`, and keep it.
+    fn apply(&self, conn: &mut DbConn, attachment: &mut Attachment) -> Result<(), Error> {
+        let (description, focus) = self.check()?;
+        if self.description.is_some() {
+            attachment.description = description;
+        }
+        if self.focus.is_some() {
+            attachment.focus_x = focus.map(|f| f.0);
+            attachment.focus_y = focus.map(|f| f.1);
+        }
+        media::update_details(conn, attachment)
+    }
+
     /// The alt text (trimmed, None when empty) and the focal point, if they are valid.
     fn check(&self) -> Result<(Option<String>, Option<Focus>), Error> {
         let description = self.description.as_deref().map(str::trim);
@@ -198,15 +211,7 @@ pub fn update(
     details: Details,
 ) -> Result<Attachment, Error> {
     let mut attachment = unattached_of(conn, owner, id)?;
-    let (description, focus) = details.check()?;
-    if details.description.is_some() {
-        attachment.description = description;
-    }
-    if details.focus.is_some() {
-        attachment.focus_x = focus.map(|f| f.0);
-        attachment.focus_y = focus.map(|f| f.1);
-    }
-    media::update_details(conn, &attachment)?;
+    details.apply(conn, &mut attachment)?;
     Ok(attachment)
 }
 
@@ -274,15 +279,7 @@ pub fn reattach(
         let mut attachment = media::by_id(conn, *id)?
             .filter(|a| a.status_id == Some(status_id))
             .ok_or_else(|| refused(format!("media {id} is not in this post")))?;
-        let (description, focus) = change.check()?;
-        if change.description.is_some() {
-            attachment.description = description;
-        }
-        if change.focus.is_some() {
-            attachment.focus_x = focus.map(|f| f.0);
-            attachment.focus_y = focus.map(|f| f.1);
-        }
-        media::update_details(conn, &attachment)?;
+        change.apply(conn, &mut attachment)?;
     }
     Ok(())
 }
