@@ -58,6 +58,36 @@ pub struct Config {
     /// Whether any user may create communities, or administrators only.
     pub communities_by_admins_only: bool,
     pub media: MediaLimits,
+    pub media_storage: MediaStorage,
+}
+
+/// Where uploaded files are kept (`files::FileStore`).
+#[derive(Clone, Debug)]
+pub enum MediaStorage {
+    /// `data_dir/media`: one node.
+    Local,
+    /// An S3-compatible bucket that every node shares.
+    S3(S3Settings),
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    /// The service's URL, for stores other than Amazon's (MinIO, Garage, Ceph, …).
+    pub endpoint: Option<url::Url>,
+    pub region: String,
+    pub bucket: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
+/// A value that must not reach logs or error messages.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(secret)")
+    }
 }
 
 /// What uploads may be, and how much processing runs at once.
@@ -98,6 +128,12 @@ const KEYS: &[Key] = &[
     Key { name: "media_max_image_bytes", default: || (16 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824 (16 MiB by default)" },
     Key { name: "media_max_file_bytes", default: || (40 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824, for videos, audio and documents (40 MiB by default)" },
     Key { name: "media_max_pixels", default: || "33177600".into(), accepts: "a number of pixels (width times height) from 1 to 1000000000" },
+    Key { name: "media_storage", default: || "local".into(), accepts: "local (files in DATA_DIR/media) or s3 (an S3-compatible bucket, set by the s3_* keys)" },
+    Key { name: "s3_endpoint", default: String::new, accepts: "the http(s) URL of an S3-compatible service, such as http://minio.internal:9000, or empty for Amazon S3" },
+    Key { name: "s3_region", default: || "us-east-1".into(), accepts: "a region name, such as eu-west-1" },
+    Key { name: "s3_bucket", default: String::new, accepts: "the name of an existing bucket" },
+    Key { name: "s3_access_key_id", default: String::new, accepts: "the access key id of a key that may read, write, list and delete in the bucket" },
+    Key { name: "s3_secret_access_key", default: String::new, accepts: "that key's secret" },
     Key { name: "media_workers", default: || "2".into(), accepts: "a number of uploads processed at once, from 1 to 64" },
 ];
 
@@ -241,8 +277,10 @@ impl Config {
             max_pixels: number(raw, "media_max_pixels", 1, 1_000_000_000)?,
             workers: number(raw, "media_workers", 1, 64)? as usize,
         };
+        let media_storage = media_storage(raw)?;
         Ok(Config {
             media,
+            media_storage,
             communities_by_admins_only,
             domain,
             bind,
@@ -283,6 +321,32 @@ fn number(raw: &Raw, key: &'static str, min: u64, max: u64) -> Result<u64, Confi
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(raw.invalid(key, &format!("not a number from {min} to {max}"))),
     }
+}
+
+fn media_storage(raw: &Raw) -> Result<MediaStorage, ConfigError> {
+    match raw.get("media_storage") {
+        "local" => return Ok(MediaStorage::Local),
+        "s3" => {}
+        _ => return Err(raw.invalid("media_storage", "unknown storage")),
+    }
+    let required = |key: &'static str| match raw.get(key).trim() {
+        "" => Err(raw.invalid(key, "S3 storage needs it")),
+        value => Ok(value.to_string()),
+    };
+    let endpoint = match raw.get("s3_endpoint").trim() {
+        "" => None,
+        text => match url::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Some(url),
+            _ => return Err(raw.invalid("s3_endpoint", "not an http(s) URL")),
+        },
+    };
+    Ok(MediaStorage::S3(S3Settings {
+        endpoint,
+        region: required("s3_region")?,
+        bucket: required("s3_bucket")?,
+        access_key_id: required("s3_access_key_id")?,
+        secret_access_key: Secret(required("s3_secret_access_key")?),
+    }))
 }
 
 fn boolean(raw: &Raw, key: &'static str) -> Result<bool, ConfigError> {
@@ -438,5 +502,28 @@ mod tests {
             let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn s3_storage_names_what_it_misses_and_hides_its_secret() {
+        let s3 = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![
+                ("GUILD_MEDIA_STORAGE", "s3"),
+                ("GUILD_S3_BUCKET", "media"),
+                ("GUILD_S3_ACCESS_KEY_ID", "key"),
+                ("GUILD_S3_SECRET_ACCESS_KEY", "hunter2"),
+            ];
+            pairs.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+            pairs.extend_from_slice(extra);
+            Config::from_sources(None, &env(&pairs))
+        };
+        let config = s3(&[]).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let err = s3(&[("GUILD_S3_BUCKET", "")]).unwrap_err().to_string();
+        assert!(err.contains("GUILD_S3_BUCKET"), "{err}");
+        let err = s3(&[("GUILD_S3_ENDPOINT", "minio:9000")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GUILD_S3_ENDPOINT"), "{err}");
     }
 }

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use guild::domain::{CommunityVisibility, DomainPolicy, MembershipPolicy, PostingPolicy};
-use guild::{config::Config, db::Db, service};
+use guild::{config::Config, db::Db, files::FileStore, service, state::AppState};
 use std::{path::PathBuf, process::ExitCode};
 
 #[derive(Parser)]
@@ -206,9 +206,14 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
     let db = Db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
     db.migrate().map_err(|e| e.to_string())?;
+    let state = AppState {
+        files: FileStore::open(&config).map_err(|e| e.to_string())?,
+        config: std::sync::Arc::new(config),
+        db,
+    };
     match command {
         MediaCommand::Usage => {
-            let usage = service::media::usage(&db, &config)
+            let usage = service::media::usage(&state)
                 .await
                 .map_err(|e| e.to_string())?;
             let counts = usage.attachments;
@@ -216,7 +221,7 @@ async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
                 "{} files, {:.1} MB in {}",
                 usage.files,
                 usage.bytes as f64 / 1e6,
-                config.data_dir.join("media").display()
+                state.files.location
             );
             println!(
                 "attachments: {} uploaded and in posts, {} waiting for a post, {} linked from other servers",
@@ -226,7 +231,7 @@ async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
         MediaCommand::Prune { older_than } => {
             let age = chrono::Duration::days(i64::from(older_than));
             let report = |n: usize| eprint!("\rremoved {n} attachments…");
-            let removed = service::media::sweep(&db, &config, age, report)
+            let removed = service::media::sweep(&state, age, report)
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!();

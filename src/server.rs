@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::Error;
+use crate::files::FileStore;
 use crate::state::{AppState, MAX_BODY_BYTES};
 use crate::{api, delivery, federation, service, web};
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
@@ -59,6 +60,7 @@ pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppSt
 pub async fn prepare(config: Config) -> Result<AppState, Error> {
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
     let state = AppState {
+        files: FileStore::open(&config)?,
         config: Arc::new(config),
         db,
     };
@@ -102,7 +104,7 @@ async fn hourly(state: AppState) {
     loop {
         hourly.tick().await;
         let unattached_for = service::media::UNATTACHED_FOR;
-        match service::media::sweep(&state.db, &state.config, unattached_for, |_| {}).await {
+        match service::media::sweep(&state, unattached_for, |_| {}).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("removed {n} files that no post keeps"),
             Err(e) => tracing::warn!("removing files that no post keeps: {e}"),

@@ -1,8 +1,9 @@
-//! What every door shares: settings and the database. Kept small and low so that nothing
+//! What every door shares: settings, the database and the file store. Kept small and low so that nothing
 //! using it pulls in the route table.
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::files::FileStore;
 use activitypub_federation::config::Data;
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    pub files: FileStore,
 }
 
 /// Handler context: app state plus the federation library's per-request data.

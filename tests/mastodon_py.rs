@@ -1,52 +1,13 @@
 //! Drives Guild with a published client library: the Python suite in `tests/python` uses
-//! Mastodon.py against two running instances. Its packages are installed from PyPI into
-//! `target/python` on first run (and again when `requirements.txt` changes).
+//! Mastodon.py against two running instances (its packages: `common::python`).
 
 mod common;
 
-use common::{Backend, TestServer};
-use std::{path::PathBuf, process::Command};
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A virtualenv with the suite's requirements; returns its python.
-fn python() -> PathBuf {
-    let venv = manifest_dir().join("target/python");
-    let requirements = manifest_dir().join("tests/python/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
-    let marker = venv.join("installed-requirements.txt");
-    let python = venv.join("bin/python");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
-        let created = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status();
-        assert!(
-            created.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: Python 3 with venv is needed"
-        );
-        let installed = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements)
-            .status()
-            .expect("run pip");
-        assert!(
-            installed.success(),
-            "pip could not install tests/python/requirements.txt"
-        );
-        std::fs::write(&marker, wanted).expect("write marker");
-    }
-    python
-}
+use common::{
+    python::{manifest_dir, python},
+    Backend, TestServer,
+};
+use std::process::Command;
 
 #[actix_web::test]
 async fn mastodon_py_session() {

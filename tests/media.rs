@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{api::Client, backends, eventually, signed, Backend, TestServer};
+use common::{api::Client, backends, eventually, python::S3Server, signed, Backend, TestServer};
 use guild::store::{media, statuses};
 use serde_json::{json, Value};
 
@@ -76,12 +76,25 @@ async fn attachments(server: &TestServer) -> Vec<media::Attachment> {
 async fn uploads_are_limited_and_swept() {
     for backend in backends() {
         eprintln!("uploads_are_limited_and_swept on {}", backend.name());
-        uploads_on(&backend).await;
+        uploads_on(&backend, None).await;
     }
 }
 
-async fn uploads_on(backend: &Backend) {
-    let alpha = TestServer::start_with(backend, SETTINGS).await;
+/// The same with files kept in an S3 bucket (moto's server) instead of a directory.
+#[actix_web::test]
+async fn uploads_on_s3_storage() {
+    let s3 = S3Server::start().await;
+    uploads_on(&Backend::Sqlite, Some(&s3)).await;
+}
+
+async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
+    let s3_settings = s3.map(S3Server::settings).unwrap_or_default();
+    let settings: Vec<(&str, &str)> = SETTINGS
+        .iter()
+        .copied()
+        .chain(s3_settings.iter().map(|(k, v)| (*k, v.as_str())))
+        .collect();
+    let alpha = TestServer::start_with(backend, &settings).await;
     alpha.create_user("ann", false).await;
     let ann = Client::password(&alpha, "ann").await;
 
@@ -132,7 +145,11 @@ async fn uploads_on(backend: &Backend) {
         .as_str()
         .unwrap()
         .replace(&alpha.base, "");
-    assert_eq!(alpha.get(&file, "*/*").await.0, 200);
+    let whole = alpha.http.get(alpha.url(&file)).send().await.unwrap();
+    assert_eq!(whole.status().as_u16(), 200);
+    assert_eq!(whole.headers()["content-type"], "image/jpeg");
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    let photo_size = whole.bytes().await.unwrap().len();
     // Files are served in ranges, as video players ask for them.
     let part = alpha
         .http
@@ -143,7 +160,27 @@ async fn uploads_on(backend: &Backend) {
         .unwrap();
     assert_eq!(part.status().as_u16(), 206);
     assert_eq!(part.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 0-9/{}", photo_size)
+    );
     assert_eq!(part.bytes().await.unwrap().len(), 10);
+    let past_the_end = format!("bytes={photo_size}-");
+    let refused = alpha
+        .http
+        .get(alpha.url(&file))
+        .header("Range", past_the_end)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 416);
+    let key = file.trim_start_matches("/media/").to_string();
+    if let Some(s3) = s3 {
+        assert!(s3.keys().await.contains(&key), "the photo is in the bucket");
+        assert!(!alpha.dir.path().join("media").join(&key).exists());
+    } else {
+        assert!(alpha.dir.path().join("media").join(&key).exists());
+    }
     // An edit that sends only new alt text keeps the text.
     let (status, edited, _) = ann
         .call(
@@ -201,17 +238,18 @@ async fn uploads_on(backend: &Backend) {
             Ok(())
         })
         .await;
-    let removed = guild::service::media::sweep(
-        &alpha.state.db,
-        &alpha.state.config,
-        guild::service::media::UNATTACHED_FOR,
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let removed =
+        guild::service::media::sweep(&alpha.state, guild::service::media::UNATTACHED_FOR, |_| {})
+            .await
+            .unwrap();
     assert_eq!(removed, 2, "the deleted post's photo and the stale upload");
     assert_eq!(alpha.get(&file, "*/*").await.0, 404);
     assert_eq!(alpha.get(&preview, "*/*").await.0, 404);
+    if let Some(s3) = s3 {
+        assert!(!s3.keys().await.contains(&key), "the photo left the bucket");
+    }
+    let usage = guild::service::media::usage(&alpha.state).await.unwrap();
+    assert_eq!(usage.files, 2, "the fresh upload and its preview");
     let left: Vec<String> = attachments(&alpha)
         .await
         .iter()

@@ -9,6 +9,7 @@ use crate::service::visibility;
 use crate::state::Ctx;
 use crate::store::{accounts, stats, statuses};
 use actix_web::{
+    body::SizedStream,
     guard,
     http::header,
     web::{self as aw, Form, Path, Query, ServiceConfig},
@@ -55,10 +56,10 @@ fn png(bytes: &'static [u8]) -> HttpResponse {
         .body(bytes)
 }
 
-/// `GET /media/{key}`: a kept file, read from disk as it is sent, with ranges (video players
-/// seek, and Safari plays video only so). Keys are made by Guild (`service::media`), so
-/// anything else is a 404 and no path can leave the file store. A file never changes under
-/// its key; documents a browser should not open are offered as downloads.
+/// `GET /media/{key}`: a kept file, streamed from the file store as it is read, with ranges
+/// (video players seek, and Safari plays video only so). Keys are made by Guild
+/// (`service::media`), so anything else is a 404 and no path can leave the file store. A file
+/// never changes under its key; documents a browser should not open are offered as downloads.
 pub async fn media(
     ctx: Ctx,
     req: actix_web::HttpRequest,
@@ -66,33 +67,62 @@ pub async fn media(
 ) -> Result<HttpResponse, Error> {
     use actix_web::http::header::{ContentDisposition, DispositionType};
     let content_type = crate::service::media::stored_type(&key).ok_or(Error::NotFound)?;
-    let path = crate::files::FileStore::new(&ctx.config).path_of(&key);
-    let file = actix_files::NamedFile::open_async(&path)
-        .await
-        .map_err(|_| Error::NotFound)?;
+    let mut response = match one_range(&req) {
+        None => {
+            let file = ctx.files.get(&key, None).await?;
+            HttpResponse::Ok().body(SizedStream::new(file.len, file.bytes))
+        }
+        Some(spec) => {
+            let size = ctx.files.size(&key).await?;
+            let Some((first, last)) = spec.to_satisfiable_range(size) else {
+                return Ok(HttpResponse::RangeNotSatisfiable()
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                    .finish());
+            };
+            let file = ctx.files.get(&key, Some(first..last + 1)).await?;
+            HttpResponse::PartialContent()
+                .insert_header((
+                    header::CONTENT_RANGE,
+                    format!("bytes {first}-{last}/{size}"),
+                ))
+                .body(SizedStream::new(file.len, file.bytes))
+        }
+    };
     let disposition = match crate::service::media::served_as_download(content_type) {
         true => DispositionType::Attachment,
         false => DispositionType::Inline,
     };
-    let mut response = file
-        .set_content_type(content_type.parse().map_err(|_| Error::NotFound)?)
-        .set_content_disposition(ContentDisposition {
-            disposition,
-            parameters: Vec::new(),
-        })
-        .into_response(&req);
     let headers = response.headers_mut();
-    let immutable = header::HeaderValue::from_static("public, max-age=31536000, immutable");
-    headers.insert(header::CACHE_CONTROL, immutable);
+    let value = header::HeaderValue::from_static;
+    headers.insert(header::CONTENT_TYPE, value(content_type));
+    let disposition = ContentDisposition {
+        disposition,
+        parameters: Vec::new(),
+    };
+    if let Ok(disposition) = disposition.to_string().parse() {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(header::ACCEPT_RANGES, value("bytes"));
     headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
+        header::CACHE_CONTROL,
+        value("public, max-age=31536000, immutable"),
     );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, value("nosniff"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("default-src 'none'; sandbox"),
+        value("default-src 'none'; sandbox"),
     );
     Ok(response)
+}
+
+/// The one byte range a request asks for. Several ranges at once are answered with the whole
+/// file, which HTTP allows; players ask for one.
+fn one_range(req: &actix_web::HttpRequest) -> Option<header::ByteRangeSpec> {
+    use actix_web::http::header::{Header, Range};
+    match Range::parse(req) {
+        Ok(Range::Bytes(mut specs)) if specs.len() == 1 => specs.pop(),
+        _ => None,
+    }
 }
 
 pub async fn avatar_png() -> HttpResponse {

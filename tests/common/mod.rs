@@ -5,6 +5,7 @@
 pub mod api;
 pub mod node;
 pub mod peer;
+pub mod python;
 pub mod spec;
 
 use diesel::{pg::PgConnection, Connection, RunQueryDsl};
