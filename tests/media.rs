@@ -84,6 +84,23 @@ async fn uploads_are_limited_and_swept() {
 #[actix_web::test]
 async fn uploads_on_s3_storage() {
     let s3 = S3Server::start().await;
+    // The server checks signatures: neither an unsigned request nor a wrong secret gets in.
+    let unsigned = reqwest::Client::new()
+        .put(format!("{}/{}/planted", s3.endpoint, s3.bucket))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert!(!unsigned.status().is_success(), "{unsigned:?}");
+    let wrong: Vec<(String, String)> = s3
+        .settings_with_secret("not-the-secret")
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let config = guild::config::Config::from_sources(None, &wrong).unwrap();
+    let files = guild::files::FileStore::open(&config).unwrap();
+    assert!(files.put("planted", b"x".to_vec()).await.is_err());
+    assert!(s3.keys().await.is_empty());
     uploads_on(&Backend::Sqlite, Some(&s3)).await;
 }
 
