@@ -59,6 +59,14 @@ pub struct Config {
     pub communities_by_admins_only: bool,
     pub media: MediaLimits,
     pub media_storage: MediaStorage,
+    pub streaming: StreamingLimits,
+}
+
+/// How many streaming connections are taken.
+#[derive(Clone, Debug)]
+pub struct StreamingLimits {
+    pub per_token: usize,
+    pub max: usize,
 }
 
 /// Where uploaded files are kept (`files::FileStore`).
@@ -128,6 +136,8 @@ const KEYS: &[Key] = &[
     Key { name: "media_max_image_bytes", default: || (16 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824 (16 MiB by default)" },
     Key { name: "media_max_file_bytes", default: || (40 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824, for videos, audio and documents (40 MiB by default)" },
     Key { name: "media_max_pixels", default: || "33177600".into(), accepts: "a number of pixels (width times height) from 1 to 1000000000" },
+    Key { name: "streaming_connections_per_token", default: || "16".into(), accepts: "a number of streaming connections one access token may hold open, from 1 to 1000" },
+    Key { name: "streaming_max_connections", default: || "10000".into(), accepts: "a number of streaming connections this node holds open in all, from 1 to 1000000" },
     Key { name: "media_storage", default: || "local".into(), accepts: "local (files in DATA_DIR/media) or s3 (an S3-compatible bucket, set by the s3_* keys)" },
     Key { name: "s3_endpoint", default: String::new, accepts: "the http(s) URL of an S3-compatible service, such as http://minio.internal:9000, or empty for Amazon S3" },
     Key { name: "s3_region", default: || "us-east-1".into(), accepts: "a region name, such as eu-west-1" },
@@ -278,7 +288,12 @@ impl Config {
             workers: number(raw, "media_workers", 1, 64)? as usize,
         };
         let media_storage = media_storage(raw)?;
+        let streaming = StreamingLimits {
+            per_token: number(raw, "streaming_connections_per_token", 1, 1000)? as usize,
+            max: number(raw, "streaming_max_connections", 1, 1_000_000)? as usize,
+        };
         Ok(Config {
+            streaming,
             media,
             media_storage,
             communities_by_admins_only,

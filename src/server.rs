@@ -152,6 +152,8 @@ pub struct Running {
     /// unkept files, ended polls); stopping a server
     /// in-process (tests) aborts them.
     pub worker: tokio::task::AbortHandle,
+    /// The streaming connections, closed before a graceful stop.
+    pub streams: aw::Data<api::streaming::Hub>,
 }
 
 /// Start serving `state` on `listener` (or on the configured address). Graceful shutdown on
@@ -165,11 +167,15 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let upload_limit = aw::Data::new(api::params::UploadLimit(
         media.max_image_bytes.max(media.max_file_bytes),
     ));
+    let limits = &state.config.streaming;
+    let hub = aw::Data::new(api::streaming::Hub::new(limits.per_token, limits.max));
+    let streams = hub.clone();
     let factory = move || {
         App::new()
             .app_data(limiter.clone())
             .app_data(idempotency.clone())
             .app_data(upload_limit.clone())
+            .app_data(streams.clone())
             .wrap(actix_web::middleware::from_fn(api::rate_limit::limit))
             .wrap(FederationMiddleware::new(federation.clone()))
             .wrap(cors())
@@ -178,10 +184,14 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
             .wrap(actix_web::middleware::from_fn(
                 crate::federation::signatures::keep_sent_target,
             ))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<
+                crate::request_log::RequestLog,
+            >::new())
             .configure(routes)
     };
-    let server = HttpServer::new(factory).shutdown_timeout(30);
+    let server = HttpServer::new(factory)
+        .shutdown_timeout(30)
+        .disable_signals();
     let server = match listener {
         Some(listener) => server.listen(listener),
         None => server.bind(bind),
@@ -197,12 +207,16 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
+    tokio::spawn(stop_on_signal(server.handle(), hub.clone()));
+    state.db.listen_for_events();
+    let dispatcher = api::streaming::dispatch::run(hub.clone(), state.clone());
     let deliveries = delivery::run_worker(state.config.clone(), state.db.clone());
     let cards = service::cards::run_worker(state.config.clone(), state.db.clone());
     let worker = tokio::spawn(async move {
         tokio::join!(
             deliveries,
             cards,
+            dispatcher,
             hourly(state.clone()),
             every_minute(state)
         )
@@ -213,5 +227,31 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         handle: server.handle(),
         server,
         worker,
+        streams: hub,
     })
+}
+
+/// On SIGINT or SIGTERM, close every stream (they would otherwise hold the shutdown for its
+/// whole grace period) and stop, letting in-flight requests finish.
+async fn stop_on_signal(server: ServerHandle, streams: aw::Data<api::streaming::Hub>) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("stopping: closing streams and finishing requests");
+    streams.close_where(|_| true);
+    server.stop(true).await;
 }

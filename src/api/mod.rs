@@ -21,6 +21,7 @@ pub mod params;
 pub mod polls;
 pub mod rate_limit;
 pub mod statuses;
+pub mod streaming;
 pub mod tags;
 pub mod timelines;
 
@@ -37,6 +38,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route(
             "/.well-known/oauth-authorization-server",
             aw::get().to(oauth::metadata),
+        )
+        .route("/api/v1/streaming", aw::get().to(streaming::root))
+        .route("/api/v1/streaming/health", aw::get().to(streaming::health))
+        .route(
+            "/api/v1/streaming/{stream:user|user/notification|public|public/local|public/remote|public/media|public/local/media|public/remote/media|hashtag|hashtag/local|list|direct}",
+            aw::get().to(streaming::events),
         )
         .route("/api/v1/instance", aw::get().to(instance::v1))
         .route("/api/v2/instance", aw::get().to(instance::v2))

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Render notifications with their accounts and statuses, one query for each kind.
-fn render(
+pub(crate) fn render(
     conn: &mut DbConn,
     base: &str,
     viewer: &AccountRow,

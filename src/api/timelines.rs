@@ -6,8 +6,8 @@ use super::auth::{Auth, MaybeAuth};
 use super::entities::status::render;
 use super::pagination::{paged_response, respond_paged, PageParams};
 use super::params::{flexible_bool, parse_id, Query};
-use crate::domain::DomainPolicy;
 use crate::error::Error;
+use crate::service::timelines::{self, Feed};
 use crate::service::visibility;
 use crate::state::Ctx;
 use crate::store::{
@@ -32,15 +32,28 @@ async fn respond_list(
     let entities = ctx
         .db
         .run(move |conn| {
-            let visible = visibility::filter_visible(conn, viewer.as_ref(), rows)?;
-            let mut visible = crate::service::statuses::once_each(visible);
-            if let Some(viewer) = &viewer {
-                crate::service::filters::retain_shown(conn, viewer.id, &mut visible, context)?;
-            }
-            render(conn, &body_base, viewer.as_ref(), &visible)
+            let shown = timelines::shown(conn, viewer.as_ref(), context, rows)?;
+            render(conn, &body_base, viewer.as_ref(), &shown)
         })
         .await?;
     Ok(paged_response(req, &base, params.page(), &ids).json(entities))
+}
+
+/// A page of `feed` for `viewer`.
+async fn respond_feed(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    viewer: Option<Account>,
+    feed: Feed,
+    params: &PageParams,
+) -> Result<HttpResponse, Error> {
+    let (page, for_rows) = (params.page(), viewer.clone());
+    let context = feed.context();
+    let rows = ctx
+        .db
+        .run(move |conn| timelines::rows(conn, for_rows.as_ref(), &feed, page))
+        .await?;
+    respond_list(ctx, req, (viewer, context), rows, params).await
 }
 
 /// Loads a page of (mark id, status id) for an account.
@@ -104,13 +117,7 @@ pub async fn home(
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
     let (_, viewer) = auth.user("read:statuses")?;
-    let (viewer, page) = (viewer.clone(), params.page());
-    let id = viewer.id;
-    let rows = ctx
-        .db
-        .run(move |conn| status_store::home(conn, id, page))
-        .await?;
-    respond_list(&ctx, &req, (Some(viewer), "home"), rows, &params).await
+    respond_feed(&ctx, &req, Some(viewer.clone()), Feed::Home, &params).await
 }
 
 #[derive(Deserialize)]
@@ -144,15 +151,13 @@ pub async fn tag(
     tag: Path<String>,
     Query(params): Query<PublicParams>,
 ) -> Result<HttpResponse, Error> {
-    let (local, page) = (params.origin(), params.page.page());
-    let only_media = params.only_media.unwrap_or(false);
-    let tag = tag.trim_start_matches('#').to_lowercase();
-    let rows = ctx
-        .db
-        .run(move |conn| crate::store::tags::timeline(conn, &tag, (local, only_media), page))
-        .await?;
+    let feed = Feed::Tag {
+        tag: tag.trim_start_matches('#').to_lowercase(),
+        local: params.origin(),
+        only_media: params.only_media.unwrap_or(false),
+    };
     let viewer = auth.viewer("read:statuses").cloned();
-    respond_list(&ctx, &req, (viewer, "public"), rows, &params.page).await
+    respond_feed(&ctx, &req, viewer, feed, &params.page).await
 }
 
 /// `GET /api/v1/timelines/list/{id}`: posts by the members of one of the person's lists.
@@ -164,16 +169,8 @@ pub async fn list(
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, Error> {
     let me = auth.user("read:lists")?.1.clone();
-    let (id, page) = (parse_id(&id)?, params.page());
-    let owner = me.id;
-    let rows = ctx
-        .db
-        .run(move |conn| {
-            let list = crate::service::lists::owned(conn, owner, id)?;
-            crate::store::lists::timeline(conn, list.id, page)
-        })
-        .await?;
-    respond_list(&ctx, &req, (Some(me), "home"), rows, &params).await
+    let feed = Feed::List(parse_id(&id)?);
+    respond_feed(&ctx, &req, Some(me), feed, &params).await
 }
 
 /// `GET /api/v1/timelines/public`
@@ -183,23 +180,12 @@ pub async fn public(
     auth: MaybeAuth,
     Query(params): Query<PublicParams>,
 ) -> Result<HttpResponse, Error> {
-    let (local, page) = (params.origin(), params.page.page());
-    let only_media = params.only_media.unwrap_or(false);
-    let rows = ctx
-        .db
-        .run(move |conn| {
-            let silenced = crate::store::policies::domains_with(conn, DomainPolicy::Silence)?;
-            status_store::public(conn, (local, only_media), &silenced, page)
-        })
-        .await?;
-    respond_list(
-        &ctx,
-        &req,
-        (auth.viewer("read:statuses").cloned(), "public"),
-        rows,
-        &params.page,
-    )
-    .await
+    let feed = Feed::Public {
+        local: params.origin(),
+        only_media: params.only_media.unwrap_or(false),
+    };
+    let viewer = auth.viewer("read:statuses").cloned();
+    respond_feed(&ctx, &req, viewer, feed, &params.page).await
 }
 
 #[derive(Deserialize)]

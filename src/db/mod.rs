@@ -106,6 +106,11 @@ fn sqlite_path(url: &str) -> &str {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    url: String,
+    /// Where committed [`crate::events`] reach this node's streams.
+    pub events: crate::events::Bus,
+    /// Held while any handle lives, so that the PostgreSQL listener knows when to stop.
+    alive: std::sync::Arc<()>,
 }
 
 impl Db {
@@ -134,7 +139,41 @@ impl Db {
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
             .map_err(|e| Error::caused_by("cannot open database pool", e))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            url: url.to_string(),
+            events: crate::events::Bus::default(),
+            alive: std::sync::Arc::new(()),
+        })
+    }
+
+    /// Start hearing the events of every node (PostgreSQL); on SQLite this node makes them
+    /// all, and they reach its bus directly.
+    pub fn listen_for_events(&self) {
+        if self.backend == Backend::Postgres {
+            let alive = std::sync::Arc::downgrade(&self.alive);
+            crate::events::listen_postgres(self.url.clone(), self.events.clone(), alive);
+        }
+    }
+
+    /// Publish committed events: to this node's bus on SQLite, to every node's through
+    /// `NOTIFY` on PostgreSQL. A failure loses only live updates, so it is logged.
+    fn publish(&self, conn: &mut DbConn, events: Vec<crate::events::Event>) {
+        use diesel::{sql_types::Text, RunQueryDsl};
+        if self.backend == Backend::Sqlite {
+            return self.events.send(events);
+        }
+        for chunk in events.chunks(crate::events::EVENTS_PER_NOTIFY) {
+            let payload = serde_json::to_string(chunk).unwrap_or_default();
+            let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<Text, _>(crate::events::CHANNEL)
+                .bind::<Text, _>(payload)
+                .execute(conn);
+            if let Err(e) = sent {
+                tracing::warn!("could not publish stream events: {e}");
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -167,9 +206,18 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || f(&mut *db.conn()?))
-            .await
-            .map_err(|e| Error::caused_by("database task failed", e))?
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.conn()?;
+            crate::events::discard();
+            let result = f(&mut conn);
+            let events = crate::events::take_ready();
+            if result.is_ok() && !events.is_empty() {
+                db.publish(&mut conn, events);
+            }
+            result
+        })
+        .await
+        .map_err(|e| Error::caused_by("database task failed", e))?
     }
 }
 
@@ -209,6 +257,7 @@ where
         return conn.transaction(f);
     }
     AFTER_COMMIT.with(|hooks| hooks.borrow_mut().clear());
+    crate::events::transaction_began();
     let result = match conn {
         DbConn::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
@@ -225,6 +274,7 @@ where
         }
         DbConn::Pg(_) => conn.transaction(f),
     };
+    crate::events::transaction_ended(result.is_ok());
     let hooks = AFTER_COMMIT.with(|hooks| std::mem::take(&mut *hooks.borrow_mut()));
     if result.is_ok() {
         hooks.iter().for_each(|hook| hook());

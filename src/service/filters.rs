@@ -138,6 +138,7 @@ pub fn create(conn: &mut DbConn, owner: i64, change: &FilterChange) -> Result<Fi
     crate::db::transaction(conn, |conn| {
         filter_store::insert(conn, &filter)?;
         change_keywords(conn, filter.id, &change.keywords)?;
+        changed(owner);
         Ok(filter)
     })
 }
@@ -148,7 +149,14 @@ pub fn owned(conn: &mut DbConn, owner: i64, id: i64) -> Result<Filter, Error> {
 
 pub fn delete(conn: &mut DbConn, owner: i64, id: i64) -> Result<(), Error> {
     let filter = owned(conn, owner, id)?;
-    filter_store::delete(conn, filter.id)
+    filter_store::delete(conn, filter.id)?;
+    changed(owner);
+    Ok(())
+}
+
+/// Tell the owner's streams (`filters_changed`), so apps load the filters again.
+fn changed(owner: i64) {
+    crate::events::record(crate::events::Event::FiltersChanged { account: owner });
 }
 
 /// The owner's keyword `id`, or 404.
@@ -160,7 +168,9 @@ pub fn owned_keyword(conn: &mut DbConn, owner: i64, id: i64) -> Result<Keyword, 
 
 pub fn delete_keyword(conn: &mut DbConn, owner: i64, id: i64) -> Result<(), Error> {
     let keyword = owned_keyword(conn, owner, id)?;
-    filter_store::delete_keyword(conn, keyword.id)
+    filter_store::delete_keyword(conn, keyword.id)?;
+    changed(owner);
+    Ok(())
 }
 
 pub fn update(
@@ -174,6 +184,7 @@ pub fn update(
         apply(&mut filter, change)?;
         filter_store::update(conn, &filter)?;
         change_keywords(conn, filter.id, &change.keywords)?;
+        changed(owner);
         Ok(filter)
     })
 }
@@ -187,7 +198,9 @@ pub fn change_keywords_of(
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         owned(conn, owner, filter_id)?;
-        change_keywords(conn, filter_id, changes)
+        change_keywords(conn, filter_id, changes)?;
+        changed(owner);
+        Ok(())
     })
 }
 

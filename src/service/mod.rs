@@ -25,4 +25,5 @@ pub mod statuses;
 pub mod tags;
 pub mod text;
 pub mod threads;
+pub mod timelines;
 pub mod visibility;

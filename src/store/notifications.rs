@@ -23,6 +23,10 @@ pub fn insert(conn: &mut DbConn, notification: &Notification) -> Result<(), Erro
     diesel::insert_into(notifications::table)
         .values(notification)
         .execute(conn)?;
+    crate::events::record(crate::events::Event::Notified {
+        id: notification.id,
+        account: notification.account_id,
+    });
     Ok(())
 }
 

@@ -116,5 +116,6 @@ pub fn revoke(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), Erro
     diesel::update(oauth_tokens::table.find(id))
         .set(oauth_tokens::revoked_at.eq(now))
         .execute(conn)?;
+    crate::events::record(crate::events::Event::TokenRevoked { token: id });
     Ok(())
 }

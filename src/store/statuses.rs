@@ -5,6 +5,7 @@ use crate::db::{
 use crate::domain::FollowState;
 use crate::domain::Visibility;
 use crate::error::Error;
+use crate::events::{self, Event};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -97,6 +98,7 @@ pub fn insert(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     diesel::insert_into(statuses::table)
         .values(status)
         .execute(conn)?;
+    events::record(Event::Posted { id: status.id });
     Ok(())
 }
 
@@ -120,6 +122,7 @@ pub fn edit(conn: &mut DbConn, id: i64, edit: &StatusEdit) -> Result<(), Error> 
     diesel::update(statuses::table.find(id))
         .set(edit)
         .execute(conn)?;
+    events::record(Event::Edited { id });
     Ok(())
 }
 
@@ -133,6 +136,7 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
             statuses::title.eq(None::<String>),
         ))
         .execute(conn)?;
+    events::record(Event::Deleted { id });
     Ok(())
 }
 
@@ -236,6 +240,7 @@ pub fn reblog_by(
 /// Boosts are rows of their own; undoing one removes it.
 pub fn delete_row(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     diesel::delete(statuses::table.find(id)).execute(conn)?;
+    events::record(Event::Deleted { id });
     Ok(())
 }
 
@@ -463,6 +468,10 @@ pub fn set_removed(
     diesel::update(statuses::table.find(id))
         .set(statuses::removed_at.eq(removed_at))
         .execute(conn)?;
+    events::record(match removed_at {
+        Some(_) => Event::Deleted { id },
+        None => Event::Posted { id },
+    });
     Ok(())
 }
 

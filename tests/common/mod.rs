@@ -7,6 +7,7 @@ pub mod node;
 pub mod peer;
 pub mod python;
 pub mod spec;
+pub mod streams;
 
 use diesel::{pg::PgConnection, Connection, RunQueryDsl};
 use guild::{config::Config, server, state::AppState};
@@ -107,6 +108,7 @@ pub struct TestServer {
     port: u16,
     handle: actix_web::dev::ServerHandle,
     worker: tokio::task::AbortHandle,
+    streams: actix_web::web::Data<guild::api::streaming::Hub>,
     pub dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -115,17 +117,12 @@ pub struct TestServer {
 async fn launch(
     config: Config,
     listener: std::net::TcpListener,
-) -> (
-    AppState,
-    actix_web::dev::ServerHandle,
-    tokio::task::AbortHandle,
-) {
+) -> (AppState, guild::server::Running) {
     let state = server::prepare(config).await.expect("prepare");
     let running = server::start(state.clone(), Some(listener))
         .await
         .expect("start server");
-    actix_web::rt::spawn(running.server);
-    (state, running.handle, running.worker)
+    (state, running)
 }
 
 impl TestServer {
@@ -163,7 +160,9 @@ impl TestServer {
         ];
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_sources(None, &env).expect("test configuration");
-        let (state, handle, worker) = launch(config, listener).await;
+        let (state, running) = launch(config, listener).await;
+        let (handle, worker, streams) = (running.handle, running.worker, running.streams);
+        actix_web::rt::spawn(running.server);
         TestServer {
             base: format!("http://localhost:{port}"),
             domain: format!("localhost:{port}"),
@@ -172,6 +171,7 @@ impl TestServer {
             port,
             handle,
             worker,
+            streams,
             dir,
             _pg: pg,
         }
@@ -188,8 +188,10 @@ impl TestServer {
         let listener =
             std::net::TcpListener::bind(("127.0.0.1", self.port)).expect("same port again");
         let config = (*self.state.config).clone();
-        let (state, handle, worker) = launch(config, listener).await;
-        (self.state, self.handle, self.worker) = (state, handle, worker);
+        let (state, running) = launch(config, listener).await;
+        (self.state, self.handle, self.worker) = (state, running.handle, running.worker);
+        self.streams = running.streams;
+        actix_web::rt::spawn(running.server);
     }
 
     /// The federation library's request data over this instance, for service calls.
@@ -285,6 +287,7 @@ impl TestServer {
     }
 
     pub async fn stop(self) {
+        self.streams.close_where(|_| true);
         self.worker.abort();
         self.handle.stop(true).await;
     }

@@ -57,7 +57,7 @@ pub fn v1(
         "description": config.instance_description,
         "email": config.contact_email,
         "version": version(),
-        "urls": { "streaming_api": format!("{}/api/v1/streaming", base.replacen("http", "ws", 1)) },
+        "urls": { "streaming_api": base.replacen("http", "ws", 1) },
         "stats": {
             "user_count": stats.users,
             "status_count": stats.local_posts + stats.local_comments,
@@ -98,7 +98,7 @@ pub fn v2(
         "languages": ["en"],
         "api_versions": { "mastodon": 2 },
         "configuration": {
-            "urls": { "streaming": format!("{}/api/v1/streaming", base.replacen("http", "ws", 1)) },
+            "urls": { "streaming": base.replacen("http", "ws", 1) },
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
             "statuses": statuses_limits(),
             "media_attachments": media_limits(config),

@@ -1,0 +1,219 @@
+//! What each connection is sent when an event arrives. The question "would this timeline
+//! show this post to this person" is asked once per distinct (person, stream) among the
+//! connections, of the timeline's own query (`service::timelines::shows`), and each post is
+//! rendered once per person; connections then share the answers.
+
+use super::hub::{Hub, Message};
+use super::Stream;
+use crate::db::DbConn;
+use crate::domain::Visibility;
+use crate::error::Error;
+use crate::events::Event;
+use crate::service::{oauth, timelines::Feed, visibility};
+use crate::state::AppState;
+use crate::store::{accounts::Account, notifications, statuses};
+use std::collections::HashMap;
+
+/// Hear this node's events and pass them on to its connections, until the bus closes.
+pub async fn run(hub: actix_web::web::Data<Hub>, state: AppState) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut events = state.db.events.subscribe();
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                if let Err(e) = dispatch(&hub, &state, event).await {
+                    tracing::warn!("streaming an event: {e}");
+                }
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!("streaming fell behind and skipped {missed} events")
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// (viewer, stream): the connections that would be sent the same thing.
+type Audience = (i64, Stream);
+
+async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error> {
+    if let Event::TokenRevoked { token } = event {
+        hub.close_where(|c| c.token == Some(token));
+        return Ok(());
+    }
+    let connections = hub.snapshot();
+    let mut audiences: HashMap<Audience, (Account, String)> = HashMap::new();
+    for (_, connection) in &connections {
+        let Some(viewer) = &connection.viewer else {
+            continue;
+        };
+        for stream in &connection.streams {
+            let key = (viewer.id, stream.clone());
+            audiences
+                .entry(key)
+                .or_insert_with(|| (viewer.clone(), connection.scopes.clone()));
+        }
+    }
+    if audiences.is_empty() {
+        return Ok(());
+    }
+    let base = state.config.base_url();
+    let answers = state
+        .db
+        .run(move |conn| answer(conn, &base, &event, audiences))
+        .await?;
+    for (id, connection) in connections {
+        let Some(viewer) = &connection.viewer else {
+            continue;
+        };
+        for stream in &connection.streams {
+            if let Some(message) = answers.get(&(viewer.id, stream.clone())) {
+                hub.send(id, message.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The message for each audience that gets one.
+fn answer(
+    conn: &mut DbConn,
+    base: &str,
+    event: &Event,
+    audiences: HashMap<Audience, (Account, String)>,
+) -> Result<HashMap<Audience, Message>, Error> {
+    let mut rendered: HashMap<i64, Option<String>> = HashMap::new();
+    let mut answers = HashMap::new();
+    for ((viewer_id, stream), (viewer, scopes)) in audiences {
+        let said = match *event {
+            Event::Posted { id } | Event::Edited { id } => {
+                let name = match event {
+                    Event::Posted { .. } => "update",
+                    _ => "status.update",
+                };
+                match &stream {
+                    Stream::Direct if name == "update" => conversation(conn, base, &viewer, id)?
+                        .map(|payload| ("conversation", Some(payload))),
+                    Stream::User => in_feed(conn, base, &viewer, &Feed::Home, id, &mut rendered)?
+                        .map(|payload| (name, Some(payload))),
+                    Stream::Feed { feed, .. } => {
+                        in_feed(conn, base, &viewer, feed, id, &mut rendered)?
+                            .map(|payload| (name, Some(payload)))
+                    }
+                    _ => None,
+                }
+            }
+            Event::Deleted { id } => match stream {
+                Stream::Notifications => None,
+                _ => was_visible(conn, &viewer, id)?.then(|| ("delete", Some(id.to_string()))),
+            },
+            Event::Notified { id, account } => {
+                let notified = account == viewer_id
+                    && oauth::has_scope(&scopes, "read:notifications")
+                    && matches!(stream, Stream::User | Stream::Notifications);
+                match notified {
+                    true => notification(conn, base, &viewer, id)?
+                        .map(|payload| ("notification", Some(payload))),
+                    false => None,
+                }
+            }
+            Event::FiltersChanged { account } => (account == viewer_id && stream == Stream::User)
+                .then_some(("filters_changed", None)),
+            Event::TokenRevoked { .. } => None,
+        };
+        if let Some((event, payload)) = said {
+            let label = stream.label();
+            answers.insert(
+                (viewer_id, stream),
+                Message {
+                    stream: label,
+                    event,
+                    payload,
+                },
+            );
+        }
+    }
+    Ok(answers)
+}
+
+/// Post `id` rendered for `viewer`, if `feed` shows it to them; rendered once per viewer.
+fn in_feed(
+    conn: &mut DbConn,
+    base: &str,
+    viewer: &Account,
+    feed: &Feed,
+    id: i64,
+    rendered: &mut HashMap<i64, Option<String>>,
+) -> Result<Option<String>, Error> {
+    let shown = match feed {
+        // A list that is gone (or never was the viewer's) shows nothing.
+        Feed::List(_) => match crate::service::timelines::shows(conn, Some(viewer), feed, id) {
+            Err(Error::NotFound) => None,
+            other => other?,
+        },
+        _ => crate::service::timelines::shows(conn, Some(viewer), feed, id)?,
+    };
+    let Some(row) = shown else {
+        return Ok(None);
+    };
+    if let Some(payload) = rendered.get(&viewer.id) {
+        return Ok(payload.clone());
+    }
+    let entity = crate::api::entities::status::render(conn, base, Some(viewer), &[row])?;
+    let payload = entity.first().map(serde_json::to_string).transpose()?;
+    rendered.insert(viewer.id, payload.clone());
+    Ok(payload)
+}
+
+/// Whether `viewer` could see post `id` before it was deleted or removed: they are told of
+/// the deletion only then, so a stream never names a post its reader could not see.
+fn was_visible(conn: &mut DbConn, viewer: &Account, id: i64) -> Result<bool, Error> {
+    let Some(mut status) = statuses::by_id(conn, id)? else {
+        // A boost is deleted outright: its id says nothing of what it boosted.
+        return Ok(true);
+    };
+    status.deleted_at = None;
+    status.removed_at = None;
+    visibility::can_see(conn, Some(viewer), &status)
+}
+
+/// The conversation that direct post `id` updates, as `viewer` sees it.
+fn conversation(
+    conn: &mut DbConn,
+    base: &str,
+    viewer: &Account,
+    id: i64,
+) -> Result<Option<String>, Error> {
+    let Some(status) = statuses::by_id(conn, id)? else {
+        return Ok(None);
+    };
+    if status.visibility != Visibility::Direct {
+        return Ok(None);
+    }
+    let only = statuses::Page {
+        max_id: Some(id + 1),
+        since_id: Some(id - 1),
+        min_id: None,
+        limit: 1,
+    };
+    let messages = statuses::direct_of(conn, viewer.id, only)?;
+    let conversations = crate::api::conversations::render(conn, base, viewer, messages)?;
+    Ok(conversations
+        .first()
+        .map(serde_json::to_string)
+        .transpose()?)
+}
+
+/// Notification `id` of `viewer`, rendered as the notifications list renders it.
+fn notification(
+    conn: &mut DbConn,
+    base: &str,
+    viewer: &Account,
+    id: i64,
+) -> Result<Option<String>, Error> {
+    let Some(row) = notifications::by_id(conn, viewer.id, id)? else {
+        return Ok(None);
+    };
+    let rendered = crate::api::notifications::render(conn, base, viewer, &[row])?;
+    Ok(rendered.first().map(serde_json::to_string).transpose()?)
+}

@@ -1,0 +1,103 @@
+//! The timelines: which posts each one holds and which of them a viewer is shown. The client
+//! API's timelines and the streaming API both ask here, so a stream shows exactly what the
+//! matching timeline would.
+
+use crate::db::DbConn;
+use crate::domain::DomainPolicy;
+use crate::error::Error;
+use crate::service::{filters, statuses, visibility};
+use crate::store::{
+    accounts::Account,
+    statuses::{self as status_store, Page, Status},
+};
+
+/// One timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Feed {
+    /// The viewer's home: their own posts, people they follow, communities they joined, tags
+    /// they follow.
+    Home,
+    /// Public posts: `local` only local (`Some(true)`) or only remote (`Some(false)`) ones.
+    Public {
+        local: Option<bool>,
+        only_media: bool,
+    },
+    Tag {
+        tag: String,
+        local: Option<bool>,
+        only_media: bool,
+    },
+    /// One of the viewer's lists.
+    List(i64),
+}
+
+impl Feed {
+    /// The filter context that applies to it.
+    pub fn context(&self) -> &'static str {
+        match self {
+            Feed::Home | Feed::List(_) => "home",
+            Feed::Public { .. } | Feed::Tag { .. } => "public",
+        }
+    }
+}
+
+/// The rows of `feed` in `page`, before the viewer's visibility, blocks and filters. Home and
+/// lists need a viewer (403 without one); a list must be the viewer's (404 otherwise).
+pub fn rows(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    feed: &Feed,
+    page: Page,
+) -> Result<Vec<Status>, Error> {
+    let signed_in = || viewer.ok_or_else(|| Error::Forbidden("This needs a user token".into()));
+    match feed {
+        Feed::Home => status_store::home(conn, signed_in()?.id, page),
+        Feed::Public { local, only_media } => {
+            let silenced = crate::store::policies::domains_with(conn, DomainPolicy::Silence)?;
+            status_store::public(conn, (*local, *only_media), &silenced, page)
+        }
+        Feed::Tag {
+            tag,
+            local,
+            only_media,
+        } => crate::store::tags::timeline(conn, tag, (*local, *only_media), page),
+        Feed::List(id) => {
+            let list = crate::service::lists::owned(conn, signed_in()?.id, *id)?;
+            crate::store::lists::timeline(conn, list.id, page)
+        }
+    }
+}
+
+/// What `viewer` is shown of `rows` in `context`: what they may see (visibility, blocks,
+/// mutes, domain policies), each post once, without what their `hide` filters catch.
+pub fn shown(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    context: &str,
+    rows: Vec<Status>,
+) -> Result<Vec<Status>, Error> {
+    let visible = visibility::filter_visible(conn, viewer, rows)?;
+    let mut visible = statuses::once_each(visible);
+    if let Some(viewer) = viewer {
+        filters::retain_shown(conn, viewer.id, &mut visible, context)?;
+    }
+    Ok(visible)
+}
+
+/// Whether post `id` is in `feed` as `viewer` is shown it, and the row if so: the timeline's
+/// own query, narrowed to that one id.
+pub fn shows(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    feed: &Feed,
+    id: i64,
+) -> Result<Option<Status>, Error> {
+    let only = Page {
+        max_id: Some(id + 1),
+        since_id: Some(id - 1),
+        min_id: None,
+        limit: 1,
+    };
+    let found = rows(conn, viewer, feed, only)?;
+    Ok(shown(conn, viewer, feed.context(), found)?.pop())
+}
