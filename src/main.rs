@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use guild::domain::{CommunityVisibility, DomainPolicy, MembershipPolicy, PostingPolicy};
-use guild::{config::Config, db::Db, files::FileStore, service, state::AppState};
+use guild::{config::Config, db::Db, files::FileStore, service};
 use std::{path::PathBuf, process::ExitCode};
 
 #[derive(Parser)]
@@ -206,14 +206,10 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
     let db = Db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
     db.migrate().map_err(|e| e.to_string())?;
-    let state = AppState {
-        files: FileStore::open(&config).map_err(|e| e.to_string())?,
-        config: std::sync::Arc::new(config),
-        db,
-    };
+    let files = FileStore::open(&config).map_err(|e| e.to_string())?;
     match command {
         MediaCommand::Usage => {
-            let usage = service::media::usage(&state)
+            let usage = service::media::usage(&db, &files)
                 .await
                 .map_err(|e| e.to_string())?;
             let counts = usage.attachments;
@@ -221,7 +217,7 @@ async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
                 "{} files, {:.1} MB in {}",
                 usage.files,
                 usage.bytes as f64 / 1e6,
-                state.files.location
+                files.location
             );
             println!(
                 "attachments: {} uploaded and in posts, {} waiting for a post, {} linked from other servers",
@@ -231,7 +227,7 @@ async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
         MediaCommand::Prune { older_than } => {
             let age = chrono::Duration::days(i64::from(older_than));
             let report = |n: usize| eprint!("\rremoved {n} attachments…");
-            let removed = service::media::sweep(&state, age, report)
+            let removed = service::media::sweep((&db, &files), age, report)
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!();

@@ -104,7 +104,7 @@ async fn hourly(state: AppState) {
     loop {
         hourly.tick().await;
         let unattached_for = service::media::UNATTACHED_FOR;
-        match service::media::sweep(&state, unattached_for, |_| {}).await {
+        match service::media::sweep((&state.db, &state.files), unattached_for, |_| {}).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("removed {n} files that no post keeps"),
             Err(e) => tracing::warn!("removing files that no post keeps: {e}"),

@@ -255,17 +255,22 @@ async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
             Ok(())
         })
         .await;
-    let removed =
-        guild::service::media::sweep(&alpha.state, guild::service::media::UNATTACHED_FOR, |_| {})
-            .await
-            .unwrap();
+    let removed = guild::service::media::sweep(
+        (&alpha.state.db, &alpha.state.files),
+        guild::service::media::UNATTACHED_FOR,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(removed, 2, "the deleted post's photo and the stale upload");
     assert_eq!(alpha.get(&file, "*/*").await.0, 404);
     assert_eq!(alpha.get(&preview, "*/*").await.0, 404);
     if let Some(s3) = s3 {
         assert!(!s3.keys().await.contains(&key), "the photo left the bucket");
     }
-    let usage = guild::service::media::usage(&alpha.state).await.unwrap();
+    let usage = guild::service::media::usage(&alpha.state.db, &alpha.state.files)
+        .await
+        .unwrap();
     assert_eq!(usage.files, 2, "the fresh upload and its preview");
     let left: Vec<String> = attachments(&alpha)
         .await

@@ -299,6 +299,39 @@ async fn streams_on(backend: &Backend) {
     let bobs = post(&bob, json!({"status": "bob's marker"})).await;
     let public = cat_public.next().await.unwrap();
     assert_eq!(public.json()["id"], bobs["id"], "{public:?}");
+    let got = next_ws(&mut bob_ws, 4).await;
+    assert!(got.iter().all(|(_, e, _)| e == "update"), "{got:?}");
+
+    // A post into a community bob joined comes home once, as the community's boost; the
+    // local public stream shows the post itself.
+    let makers = ann
+        .client
+        .post("/api/v1/guild/communities", json!({"name": "makers"}))
+        .await;
+    let makers_id = makers["id"].as_str().unwrap();
+    for member in [&bob, &cat] {
+        member
+            .client
+            .post(&format!("/api/v1/accounts/{makers_id}/follow"), json!({}))
+            .await;
+        eventually("a member of makers", || async {
+            let path = format!("/api/v1/accounts/relationships?id[]={makers_id}");
+            member.client.get(&path).await[0]["following"] == true
+        })
+        .await;
+    }
+    let thread = post(&cat, json!({"status": "@makers what do we build next?"})).await;
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        got.push(bob_ws.next().await.unwrap());
+    }
+    got.sort_by_key(|g| g.stream.join(" "));
+    assert_eq!(got[0].stream, ["public:local"]);
+    assert_eq!(got[0].json()["id"], thread["id"]);
+    assert_eq!(got[1].stream, ["user"]);
+    assert_eq!(got[1].json()["reblog"]["id"], thread["id"], "{:?}", got[1]);
+    assert_eq!(got[1].json()["account"]["id"], makers["id"]);
+    assert_eq!(cat_public.next().await.unwrap().json()["id"], thread["id"]);
 
     // Four connections per token here: a fifth is refused.
     let _second = Sse::open(&alpha.base, bob.token(), "public").await.unwrap();

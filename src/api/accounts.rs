@@ -442,7 +442,8 @@ pub async fn save_images(
     for (url, name) in urls.iter_mut().zip(["avatar", "header"]) {
         if let Some(upload) = files.take(name) {
             let image = (upload.bytes, upload.content_type);
-            *url = Some(crate::service::media::profile_image(ctx, image).await?);
+            *url =
+                Some(crate::service::media::profile_image(&ctx.config, &ctx.files, image).await?);
         }
     }
     let [avatar, header] = urls;

@@ -36,7 +36,13 @@ pub async fn upload(
         Error::Unprocessable("file is missing: send it as the `file` part".into())
     })?;
     let upload = (file.bytes, file.content_type);
-    let attachment = media::upload(&ctx, account, upload, form.details()).await?;
+    let attachment = media::upload(
+        (&ctx.db, &ctx.config, &ctx.files),
+        account,
+        upload,
+        form.details(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(attachment_json(&attachment, &ctx.config.base_url())))
 }
 

@@ -85,7 +85,9 @@ pub fn shown(
 }
 
 /// Whether post `id` is in `feed` as `viewer` is shown it, and the row if so: the timeline's
-/// own query, narrowed to that one id.
+/// own query, narrowed to that one id. As on a page, a post shows once, as its newest
+/// appearance: one already boosted into the feed (a community's relay, committed with it)
+/// is shown as that boost, not twice.
 pub fn shows(
     conn: &mut DbConn,
     viewer: Option<&Account>,
@@ -99,5 +101,19 @@ pub fn shows(
         limit: 1,
     };
     let found = rows(conn, viewer, feed, only)?;
-    Ok(shown(conn, viewer, feed.context(), found)?.pop())
+    let Some(row) = shown(conn, viewer, feed.context(), found)?.pop() else {
+        return Ok(None);
+    };
+    let next = Page {
+        max_id: None,
+        since_id: None,
+        min_id: Some(id),
+        limit: 20,
+    };
+    let boosts: Vec<Status> = rows(conn, viewer, feed, next)?
+        .into_iter()
+        .filter(|s| s.reblog_of_id == Some(id))
+        .collect();
+    let boosted = !boosts.is_empty() && !shown(conn, viewer, feed.context(), boosts)?.is_empty();
+    Ok((!boosted).then_some(row))
 }

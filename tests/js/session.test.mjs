@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createOAuthAPIClient, createRestAPIClient } from "masto";
+import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from "masto";
 import { png } from "./png.mjs";
 
 const alpha = process.env.GUILD_ALPHA;
@@ -155,4 +155,49 @@ test("upload a picture, attach it, change its alt text in an edit, vote in a pol
   const voted = await erin.v1.polls.$select(question.poll.id).votes.create({ choices: [1] });
   assert.deepEqual(voted.ownVotes, [1]);
   assert.deepEqual(voted.options.map((o) => o.votesCount), [0, 1]);
+});
+
+test("live updates through masto.js's WebSocket client, the token sent as its subprotocol", async () => {
+  const dana = await login(alpha, "dana");
+  const erin = await login(alpha, "erin");
+  const instance = await dana.v2.instance.fetch();
+  const streaming = createStreamingAPIClient({
+    streamingApiUrl: instance.configuration.urls.streaming,
+    accessToken: tokens.get(dana),
+  });
+  const events = [];
+  const subscriptions = [streaming.user.subscribe(), streaming.public.local.subscribe()];
+  for (const subscription of subscriptions) {
+    (async () => {
+      for await (const event of subscription) events.push(event);
+    })();
+  }
+  const seen = (what) => events.some(what);
+  try {
+    // Subscriptions are sent once the socket opens; a post before that would not be streamed.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const status = await dana.v1.statuses.create({ status: "live from masto.js" });
+    for (const stream of ["user", "public:local"]) {
+      await eventually(
+        () => seen((e) => e.event === "update" && e.stream[0] === stream && e.payload.id === status.id),
+        `the post on ${stream}`,
+        10,
+      );
+    }
+    await erin.v1.statuses.create({ status: "@dana are you there?" });
+    await eventually(
+      () => seen((e) => e.event === "notification" && e.payload.type === "mention"),
+      "the mention",
+      10,
+    );
+    await dana.v1.statuses.$select(status.id).remove();
+    await eventually(
+      () => seen((e) => e.event === "delete" && e.payload === status.id),
+      "the deletion",
+      10,
+    );
+  } finally {
+    subscriptions.forEach((subscription) => subscription.unsubscribe());
+    streaming.close();
+  }
 });

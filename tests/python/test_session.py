@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 from conftest import login
+from mastodon import StreamListener
 
 
 def eventually(check, what, seconds=30):
@@ -474,3 +475,40 @@ def test_polls(alice, carol):
     with pytest.raises(MastodonAPIError):
         carol.poll_vote(post.poll.id, [0])
     assert alice.poll(post.poll.id).voters_count == 1
+
+
+class Collect(StreamListener):
+    """Keeps what a stream sends."""
+
+    def __init__(self):
+        super().__init__()
+        self.updates, self.notifications, self.deletes = [], [], []
+
+    def on_update(self, status):
+        self.updates.append(status)
+
+    def on_notification(self, notification):
+        self.notifications.append(notification)
+
+    def on_delete(self, status_id):
+        self.deletes.append(str(status_id))
+
+
+def test_streaming_over_server_sent_events_and_websocket(alice, carol):
+    events = Collect()
+    sse = alice.stream_user(events, run_async=True)
+    live = Collect()
+    websocket = alice.stream_open_websocket(listener=live)
+    alice.stream_public(live, websocket_handle=websocket, local=True)
+    eventually(lambda: sse.is_receiving() and websocket.is_receiving(), "both streams to connect")
+    time.sleep(0.5)  # the subscription message is read after the handshake
+
+    status = alice.status_post("streamed as it happens")
+    eventually(lambda: any(u.id == status.id for u in events.updates), "the post on the user stream")
+    eventually(lambda: any(u.id == status.id for u in live.updates), "the post on the public stream")
+    carol.status_post("@alice are you watching?")
+    eventually(lambda: any(n.type == "mention" for n in events.notifications), "the mention")
+    alice.status_delete(status)
+    eventually(lambda: str(status.id) in events.deletes, "the deletion")
+    sse.close()
+    websocket.close()

@@ -8,11 +8,11 @@ pub use process::{process, Processed};
 use process::{process_off_reactor, FILE_TYPES, IMAGE_TYPES};
 
 use crate::config::Config;
-use crate::db::DbConn;
+use crate::db::{Db, DbConn};
 use crate::domain::{MediaKind, MAX_ALT_TEXT_CHARS};
 use crate::error::Error;
+use crate::files::FileStore;
 use crate::ids::next_id;
-use crate::state::AppState;
 use crate::store::{
     accounts::Account,
     media::{self, Attachment},
@@ -136,14 +136,13 @@ fn parse_focus(text: &str) -> Option<Focus> {
 
 /// Process and keep an upload for `owner`, unattached until a post takes it.
 pub async fn upload(
-    state: &AppState,
+    (db, config, files): (&Db, &Config, &FileStore),
     owner: &Account,
     upload: (Vec<u8>, String),
     details: Details,
 ) -> Result<Attachment, Error> {
     let (description, focus) = details.check()?;
-    let processed = process_off_reactor(&state.config, upload.0, upload.1).await?;
-    let files = &state.files;
+    let processed = process_off_reactor(config, upload.0, upload.1).await?;
     let id = next_id();
     let name = file_name(id);
     let key = format!("{name}.{}", processed.ext);
@@ -179,22 +178,26 @@ pub async fn upload(
         created_at: crate::time::now(),
     };
     let row = attachment.clone();
-    state.db.run(move |conn| media::insert(conn, &row)).await?;
+    db.run(move |conn| media::insert(conn, &row)).await?;
     Ok(attachment)
 }
 
 /// An avatar or header: processed as any image upload (metadata dropped), kept without a
 /// preview; its public URL.
-pub async fn profile_image(state: &AppState, upload: (Vec<u8>, String)) -> Result<String, Error> {
-    let processed = process_off_reactor(&state.config, upload.0, upload.1).await?;
+pub async fn profile_image(
+    config: &Config,
+    files: &FileStore,
+    upload: (Vec<u8>, String),
+) -> Result<String, Error> {
+    let processed = process_off_reactor(config, upload.0, upload.1).await?;
     if processed.kind != MediaKind::Image {
         return Err(refused(
             "avatars and headers must be JPEG, PNG, GIF or WebP images",
         ));
     }
     let key = format!("{}.{}", file_name(next_id()), processed.ext);
-    state.files.put(&key, processed.bytes).await?;
-    Ok(file_url(&state.config, &key))
+    files.put(&key, processed.bytes).await?;
+    Ok(file_url(config, &key))
 }
 
 /// Where a stored file is served.
@@ -291,11 +294,10 @@ pub const UNATTACHED_FOR: chrono::Duration = chrono::Duration::days(1);
 /// record to try again, never a file nothing points at. `progress` hears the running total
 /// after each batch; returns how many were removed.
 pub async fn sweep(
-    state: &AppState,
+    (db, files): (&Db, &FileStore),
     unattached_for: chrono::Duration,
     progress: impl Fn(usize),
 ) -> Result<usize, Error> {
-    let (db, files) = (&state.db, &state.files);
     let mut removed = 0;
     loop {
         let cutoff = crate::time::now() - unattached_for;
@@ -326,9 +328,9 @@ pub struct Usage {
     pub attachments: media::Counts,
 }
 
-pub async fn usage(state: &AppState) -> Result<Usage, Error> {
-    let (files, bytes) = state.files.usage().await?;
-    let attachments = state.db.run(media::counts).await?;
+pub async fn usage(db: &Db, files: &FileStore) -> Result<Usage, Error> {
+    let (files, bytes) = files.usage().await?;
+    let attachments = db.run(media::counts).await?;
     Ok(Usage {
         files,
         bytes,
