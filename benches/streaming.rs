@@ -10,11 +10,21 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const PEOPLE: usize = 100;
-const CONNECTIONS_EACH: usize = 10;
 const POSTS: usize = 40;
 
+/// People and connections each: 100 and 10 unless `BENCH_PEOPLE` / `BENCH_CONNECTIONS` say.
+fn sizes() -> (usize, usize) {
+    let read = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (read("BENCH_PEOPLE", 100), read("BENCH_CONNECTIONS", 10))
+}
+
 fn guild(dir: &std::path::Path, port: u16) -> Command {
+    let (_, connections_each) = sizes();
     let mut command = Command::new(env!("CARGO_BIN_EXE_guild"));
     command
         .current_dir(dir)
@@ -24,7 +34,7 @@ fn guild(dir: &std::path::Path, port: u16) -> Command {
         .env("GUILD_OAUTH_PASSWORD_GRANT", "true")
         .env(
             "GUILD_STREAMING_CONNECTIONS_PER_TOKEN",
-            CONNECTIONS_EACH.to_string(),
+            connections_each.to_string(),
         )
         .env("GUILD_DB_POOL_SIZE", "8")
         .env("RUST_LOG", "warn")
@@ -62,13 +72,14 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    let (people, connections_each) = sizes();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let names: Vec<String> = (0..=PEOPLE).map(|i| format!("person{i}")).collect();
+    let names: Vec<String> = (0..=people).map(|i| format!("person{i}")).collect();
     for name in &names {
         let email = format!("{name}@example.org");
         let made = guild(dir.path(), port)
@@ -120,7 +131,7 @@ async fn main() {
     let received: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
     let mut sockets = Vec::new();
     for (i, token) in readers.iter().enumerate() {
-        for j in 0..CONNECTIONS_EACH {
+        for j in 0..connections_each {
             let stream = if (i + j) % 2 == 0 {
                 "user"
             } else {
@@ -181,7 +192,7 @@ async fn main() {
         .collect();
     latencies.sort();
     println!(
-        "{POSTS} posts, one every 250 ms, to {connections} connections ({PEOPLE} people): {} of {} events arrived; from the post request to the client: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "{POSTS} posts, one every 250 ms, to {connections} connections ({people} people): {} of {} events arrived; from the post request to the client: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         latencies.len(),
         POSTS * connections,
         percentile(&latencies, 0.5),

@@ -333,6 +333,36 @@ async fn streams_on(backend: &Backend) {
     assert_eq!(got[1].json()["account"]["id"], makers["id"]);
     assert_eq!(cat_public.next().await.unwrap().json()["id"], thread["id"]);
 
+    // One of bob's lists: its members' posts, under the list's id. (The refused subscription
+    // after it answers only once the first is in place.)
+    let list = bob
+        .client
+        .post("/api/v1/lists", json!({"title": "work"}))
+        .await;
+    let list_id = list["id"].as_str().unwrap().to_string();
+    bob.client
+        .post(
+            &format!("/api/v1/lists/{list_id}/accounts"),
+            json!({"account_ids": [ann_id]}),
+        )
+        .await;
+    bob_ws
+        .send(json!({"type": "subscribe", "stream": "list", "list": list_id}))
+        .await;
+    bob_ws
+        .send(json!({"type": "subscribe", "stream": "hashtag:local"}))
+        .await;
+    assert_eq!(bob_ws.next().await.unwrap().event, "error");
+    post(&ann, json!({"status": "for the list"})).await;
+    let got = next_ws(&mut bob_ws, 3).await;
+    let streams: Vec<&str> = got.iter().map(|(s, _, _)| s.as_str()).collect();
+    let on_list = format!("list {list_id}");
+    assert_eq!(
+        streams,
+        [on_list.as_str(), "public:local", "user"],
+        "{got:?}"
+    );
+
     // Four connections per token here: a fifth is refused.
     let _second = Sse::open(&alpha.base, bob.token(), "public").await.unwrap();
     let _third = Sse::open(&alpha.base, bob.token(), "public").await.unwrap();

@@ -44,13 +44,18 @@ impl Limiter {
 
 /// Who is counted: the token for API calls that carry one, else the address. Sign-in and
 /// token endpoints always count by address, so made-up tokens do not buy more guesses.
+/// Streaming connections may carry their token in the query or the subprotocol instead.
 fn caller(req: &ServiceRequest) -> String {
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let token = match req.path().starts_with("/api/v1/streaming") {
+        true => super::streaming::token_of(req.request()),
+        false => req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
     match token.filter(|_| !req.path().starts_with("/oauth/")) {
-        Some(token) => crate::crypto::hash_token(token),
+        Some(token) => crate::crypto::hash_token(&token),
         None => req
             .peer_addr()
             .map_or("unknown".to_string(), |a| a.ip().to_string()),

@@ -104,6 +104,9 @@ pub fn shows(
     let Some(row) = shown(conn, viewer, feed.context(), found)?.pop() else {
         return Ok(None);
     };
+    if !matches!(feed, Feed::Home | Feed::List(_)) {
+        return Ok(Some(row)); // public and tag timelines hold no boosts
+    }
     let next = Page {
         max_id: None,
         since_id: None,

@@ -174,8 +174,17 @@ test("live updates through masto.js's WebSocket client, the token sent as its su
   }
   const seen = (what) => events.some(what);
   try {
-    // Subscriptions are sent once the socket opens; a post before that would not be streamed.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Subscriptions are sent once the socket opens (masto.js retries with a back-off), and a
+    // post before that is not streamed: post until one arrives on both streams.
+    const onBoth = (id) =>
+      ["user", "public:local"].every((stream) =>
+        seen((e) => e.event === "update" && e.stream[0] === stream && e.payload.id === id),
+      );
+    await eventually(async () => {
+      const warm = await dana.v1.statuses.create({ status: "are the streams open?" });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return onBoth(warm.id);
+    }, "the streams are open");
     const status = await dana.v1.statuses.create({ status: "live from masto.js" });
     for (const stream of ["user", "public:local"]) {
       await eventually(

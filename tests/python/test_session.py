@@ -501,7 +501,14 @@ def test_streaming_over_server_sent_events_and_websocket(alice, carol):
     websocket = alice.stream_open_websocket(listener=live)
     alice.stream_public(live, websocket_handle=websocket, local=True)
     eventually(lambda: sse.is_receiving() and websocket.is_receiving(), "both streams to connect")
-    time.sleep(0.5)  # the subscription message is read after the handshake
+
+    def streams_open():
+        # The subscription is read after the handshake; post until a post reaches both.
+        warm = alice.status_post("are the streams open?")
+        time.sleep(0.5)
+        return any(u.id == warm.id for u in events.updates) and any(u.id == warm.id for u in live.updates)
+
+    eventually(streams_open, "the streams are open")
 
     status = alice.status_post("streamed as it happens")
     eventually(lambda: any(u.id == status.id for u in events.updates), "the post on the user stream")

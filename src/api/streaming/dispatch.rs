@@ -36,6 +36,9 @@ pub async fn run(hub: actix_web::web::Data<Hub>, state: AppState) {
 /// (viewer, stream): the connections that would be sent the same thing.
 type Audience = (i64, Stream);
 
+/// Database connections one event's audiences are shared out over.
+const SHARES: usize = 4;
+
 async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error> {
     if let Event::TokenRevoked { token } = event {
         hub.close_where(|c| c.token == Some(token));
@@ -57,11 +60,23 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
     if audiences.is_empty() {
         return Ok(());
     }
-    let base = state.config.base_url();
-    let answers = state
-        .db
-        .run(move |conn| answer(conn, &base, &event, audiences))
-        .await?;
+    // Shared out over a few database connections, each person's audiences together so that
+    // their post is rendered once.
+    let mut shares: Vec<HashMap<Audience, (Account, String)>> = vec![HashMap::new(); SHARES];
+    for (key, value) in audiences {
+        shares[(key.0.unsigned_abs() % SHARES as u64) as usize].insert(key, value);
+    }
+    let answering = shares
+        .into_iter()
+        .filter(|share| !share.is_empty())
+        .map(|share| {
+            let (base, event) = (state.config.base_url(), event.clone());
+            state.db.run(move |conn| answer(conn, &base, &event, share))
+        });
+    let mut answers = HashMap::new();
+    for share in futures::future::join_all(answering).await {
+        answers.extend(share?);
+    }
     for (id, connection) in connections {
         let Some(viewer) = &connection.viewer else {
             continue;

@@ -115,7 +115,7 @@ async fn authenticate(ctx: &Ctx, req: &HttpRequest) -> Result<Authenticated, Err
     Ok(auth)
 }
 
-fn token_of(req: &HttpRequest) -> Option<String> {
+pub(crate) fn token_of(req: &HttpRequest) -> Option<String> {
     let headers = req.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
