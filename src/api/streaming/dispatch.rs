@@ -45,16 +45,14 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
         return Ok(());
     }
     let connections = hub.snapshot();
-    let mut audiences: HashMap<Audience, (Account, String)> = HashMap::new();
+    let mut audiences: HashMap<Audience, Account> = HashMap::new();
     for (_, connection) in &connections {
         let Some(viewer) = &connection.viewer else {
             continue;
         };
         for stream in &connection.streams {
             let key = (viewer.id, stream.clone());
-            audiences
-                .entry(key)
-                .or_insert_with(|| (viewer.clone(), connection.scopes.clone()));
+            audiences.entry(key).or_insert_with(|| viewer.clone());
         }
     }
     if audiences.is_empty() {
@@ -62,7 +60,7 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
     }
     // Shared out over a few database connections, each person's audiences together so that
     // their post is rendered once.
-    let mut shares: Vec<HashMap<Audience, (Account, String)>> = vec![HashMap::new(); SHARES];
+    let mut shares: Vec<HashMap<Audience, Account>> = vec![HashMap::new(); SHARES];
     for (key, value) in audiences {
         shares[(key.0.unsigned_abs() % SHARES as u64) as usize].insert(key, value);
     }
@@ -83,7 +81,11 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
         };
         for stream in &connection.streams {
             if let Some(message) = answers.get(&(viewer.id, stream.clone())) {
-                hub.send(id, message.clone());
+                let allowed = message.event != "notification"
+                    || oauth::has_scope(&connection.scopes, "read:notifications");
+                if allowed {
+                    hub.send(id, message.clone());
+                }
             }
         }
     }
@@ -95,11 +97,11 @@ fn answer(
     conn: &mut DbConn,
     base: &str,
     event: &Event,
-    audiences: HashMap<Audience, (Account, String)>,
+    audiences: HashMap<Audience, Account>,
 ) -> Result<HashMap<Audience, Message>, Error> {
     let mut rendered: HashMap<i64, Option<String>> = HashMap::new();
     let mut answers = HashMap::new();
-    for ((viewer_id, stream), (viewer, scopes)) in audiences {
+    for ((viewer_id, stream), viewer) in audiences {
         let said = match *event {
             Event::Posted { id } | Event::Edited { id } => {
                 let name = match event {
@@ -123,9 +125,9 @@ fn answer(
                 _ => was_visible(conn, &viewer, id)?.then(|| ("delete", Some(id.to_string()))),
             },
             Event::Notified { id, account } => {
-                let notified = account == viewer_id
-                    && oauth::has_scope(&scopes, "read:notifications")
-                    && matches!(stream, Stream::User | Stream::Notifications);
+                // Whether each connection's token may read it is checked when sending.
+                let notified =
+                    account == viewer_id && matches!(stream, Stream::User | Stream::Notifications);
                 match notified {
                     true => notification(conn, base, &viewer, id)?
                         .map(|payload| ("notification", Some(payload))),
