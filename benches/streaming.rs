@@ -53,16 +53,15 @@ fn resident_kb(pid: u32) -> u64 {
 }
 
 async fn token(http: &reqwest::Client, base: &str, app: &Value, name: &str) -> String {
-    let token: Value = http
+    let token: Value = answer(http
         .post(format!("{base}/oauth/token"))
-        .json(&json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": name, "password": "benchmark-password", "scope": "read write follow"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json(&json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": name, "password": "benchmark-password", "scope": "read write follow"}))).await;
     token["access_token"].as_str().expect("a token").to_string()
+}
+
+/// The JSON a request is answered with.
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -95,25 +94,15 @@ async fn main() {
     while http.get(format!("{base}/healthz")).send().await.is_err() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let app: Value = http
+    let app: Value = answer(http
         .post(format!("{base}/api/v1/apps"))
-        .json(&json!({"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json(&json!({"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"}))).await;
     let poster = token(&http, &base, &app, &names[0]).await;
-    let me: Value = http
-        .get(format!("{base}/api/v1/accounts/verify_credentials"))
-        .bearer_auth(&poster)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = answer(
+        http.get(format!("{base}/api/v1/accounts/verify_credentials"))
+            .bearer_auth(&poster),
+    )
+    .await;
     let poster_id = me["id"].as_str().unwrap().to_string();
     let mut readers = Vec::new();
     for name in &names[1..] {

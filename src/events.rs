@@ -1,6 +1,6 @@
 //! What changed, for the streaming API: posts made, edited and deleted, notifications,
-//! changed filters, revoked tokens. Events are recorded by the store where the rows change, so
-//! no door can forget one; they are held until the transaction commits (none if it rolls
+//! changed filters, revoked tokens. Events are recorded where the rows change (the store; a
+//! person's filters in their service), so no door can forget one; they are held until the transaction commits (none if it rolls
 //! back) and then published by [`crate::db::Db::run`]: in-process on SQLite, and through
 //! PostgreSQL's `NOTIFY` on PostgreSQL, so that every node serving the database hears every
 //! event, its own included. Events carry ids only: who may see what is decided when they are
@@ -156,7 +156,7 @@ pub fn listen_postgres(url: String, bus: Bus, alive: std::sync::Weak<()>) {
     });
 }
 
-/// `NOTIFY` carries at most 8000 bytes; events are about 40 each.
+/// `NOTIFY` carries at most 8000 bytes; an event is at most about 75.
 pub const EVENTS_PER_NOTIFY: usize = 100;
 
 #[cfg(test)]

@@ -332,6 +332,27 @@ async fn streams_on(backend: &Backend) {
     assert_eq!(got[1].json()["reblog"]["id"], thread["id"], "{:?}", got[1]);
     assert_eq!(got[1].json()["account"]["id"], makers["id"]);
     assert_eq!(cat_public.next().await.unwrap().json()["id"], thread["id"]);
+    // Its edit reaches the same streams, although home showed it as the boost.
+    let thread_id = thread["id"].as_str().unwrap();
+    let (status, _, _) = cat
+        .client
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/statuses/{thread_id}"),
+            Some(json!({"status": "@makers what do we build this year?"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let got = next_ws(&mut bob_ws, 2).await;
+    let streams: Vec<(&str, &str)> = got
+        .iter()
+        .map(|(s, e, _)| (s.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        streams,
+        [("public:local", "status.update"), ("user", "status.update")]
+    );
+    assert_eq!(cat_public.next().await.unwrap().event, "status.update");
 
     // One of bob's lists: its members' posts, under the list's id. (The refused subscription
     // after it answers only once the first is in place.)

@@ -210,8 +210,9 @@ impl Db {
             let mut conn = db.conn()?;
             crate::events::discard();
             let result = f(&mut conn);
+            // Only committed events are ready: they are published even if later work failed.
             let events = crate::events::take_ready();
-            if result.is_ok() && !events.is_empty() {
+            if !events.is_empty() {
                 db.publish(&mut conn, events);
             }
             result
@@ -258,7 +259,7 @@ where
     }
     AFTER_COMMIT.with(|hooks| hooks.borrow_mut().clear());
     crate::events::transaction_began();
-    let result = match conn {
+    let run = |conn: &mut DbConn| match conn {
         DbConn::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             match f(conn) {
@@ -274,6 +275,8 @@ where
         }
         DbConn::Pg(_) => conn.transaction(f),
     };
+    // Whatever fails, the transaction has ended here.
+    let result = run(conn);
     crate::events::transaction_ended(result.is_ok());
     let hooks = AFTER_COMMIT.with(|hooks| std::mem::take(&mut *hooks.borrow_mut()));
     if result.is_ok() {

@@ -85,23 +85,27 @@ pub fn shown(
 }
 
 /// Whether post `id` is in `feed` as `viewer` is shown it, and the row if so: the timeline's
-/// own query, narrowed to that one id. As on a page, a post shows once, as its newest
-/// appearance: one already boosted into the feed (a community's relay, committed with it)
-/// is shown as that boost, not twice.
+/// own query, narrowed to that one id.
 pub fn shows(
     conn: &mut DbConn,
     viewer: Option<&Account>,
     feed: &Feed,
     id: i64,
 ) -> Result<Option<Status>, Error> {
-    let only = Page {
-        max_id: Some(id + 1),
-        since_id: Some(id - 1),
-        min_id: None,
-        limit: 1,
-    };
-    let found = rows(conn, viewer, feed, only)?;
-    let Some(row) = shown(conn, viewer, feed.context(), found)?.pop() else {
+    let found = rows(conn, viewer, feed, Page::only(id))?;
+    Ok(shown(conn, viewer, feed.context(), found)?.pop())
+}
+
+/// [`shows`] for a new post, which, as on a page, shows once, as its newest appearance: one
+/// already boosted into the feed (a community's relay, committed with it) is shown as that
+/// boost, not twice.
+pub fn shows_new(
+    conn: &mut DbConn,
+    viewer: Option<&Account>,
+    feed: &Feed,
+    id: i64,
+) -> Result<Option<Status>, Error> {
+    let Some(row) = shows(conn, viewer, feed, id)? else {
         return Ok(None);
     };
     if !matches!(feed, Feed::Home | Feed::List(_)) {

@@ -269,6 +269,18 @@ pub struct Page {
     pub limit: i64,
 }
 
+impl Page {
+    /// A page holding at most the row `id`: a list's query narrowed to one row.
+    pub fn only(id: i64) -> Page {
+        Page {
+            max_id: Some(id + 1),
+            since_id: Some(id - 1),
+            min_id: None,
+            limit: 1,
+        }
+    }
+}
+
 type Boxed<'a> = statuses::BoxedQuery<'a, crate::db::DbBackend>;
 
 fn load_statuses(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Status>, Error> {

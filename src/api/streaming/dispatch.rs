@@ -9,7 +9,8 @@ use crate::db::DbConn;
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::events::Event;
-use crate::service::{oauth, timelines::Feed, visibility};
+use crate::service::timelines::{self, Feed};
+use crate::service::{oauth, visibility};
 use crate::state::AppState;
 use crate::store::{accounts::Account, notifications, statuses};
 use std::collections::HashMap;
@@ -104,17 +105,18 @@ fn answer(
     for ((viewer_id, stream), viewer) in audiences {
         let said = match *event {
             Event::Posted { id } | Event::Edited { id } => {
-                let name = match event {
-                    Event::Posted { .. } => "update",
-                    _ => "status.update",
+                let new = matches!(event, Event::Posted { .. });
+                let name = if new { "update" } else { "status.update" };
+                let feed = match &stream {
+                    Stream::User => Some(&Feed::Home),
+                    Stream::Feed { feed, .. } => Some(feed),
+                    _ => None,
                 };
-                match &stream {
-                    Stream::Direct if name == "update" => conversation(conn, base, &viewer, id)?
+                match (&stream, feed) {
+                    (Stream::Direct, _) if new => conversation(conn, base, &viewer, id)?
                         .map(|payload| ("conversation", Some(payload))),
-                    Stream::User => in_feed(conn, base, &viewer, &Feed::Home, id, &mut rendered)?
-                        .map(|payload| (name, Some(payload))),
-                    Stream::Feed { feed, .. } => {
-                        in_feed(conn, base, &viewer, feed, id, &mut rendered)?
+                    (_, Some(feed)) => {
+                        in_feed(conn, base, &viewer, (feed, id, new), &mut rendered)?
                             .map(|payload| (name, Some(payload)))
                     }
                     _ => None,
@@ -158,17 +160,17 @@ fn in_feed(
     conn: &mut DbConn,
     base: &str,
     viewer: &Account,
-    feed: &Feed,
-    id: i64,
+    (feed, id, new): (&Feed, i64, bool),
     rendered: &mut HashMap<i64, Option<String>>,
 ) -> Result<Option<String>, Error> {
-    let shown = match feed {
+    let shows = match new {
+        true => timelines::shows_new,
+        false => timelines::shows,
+    };
+    let shown = match shows(conn, Some(viewer), feed, id) {
         // A list that is gone (or never was the viewer's) shows nothing.
-        Feed::List(_) => match crate::service::timelines::shows(conn, Some(viewer), feed, id) {
-            Err(Error::NotFound) => None,
-            other => other?,
-        },
-        _ => crate::service::timelines::shows(conn, Some(viewer), feed, id)?,
+        Err(Error::NotFound) if matches!(feed, Feed::List(_)) => None,
+        other => other?,
     };
     let Some(row) = shown else {
         return Ok(None);
@@ -207,13 +209,7 @@ fn conversation(
     if status.visibility != Visibility::Direct {
         return Ok(None);
     }
-    let only = statuses::Page {
-        max_id: Some(id + 1),
-        since_id: Some(id - 1),
-        min_id: None,
-        limit: 1,
-    };
-    let messages = statuses::direct_of(conn, viewer.id, only)?;
+    let messages = statuses::direct_of(conn, viewer.id, statuses::Page::only(id))?;
     let conversations = crate::api::conversations::render(conn, base, viewer, messages)?;
     Ok(conversations
         .first()
