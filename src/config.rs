@@ -66,6 +66,7 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub struct StreamingLimits {
     pub per_token: usize,
+    pub per_account: usize,
     pub max: usize,
 }
 
@@ -137,6 +138,7 @@ const KEYS: &[Key] = &[
     Key { name: "media_max_file_bytes", default: || (40 * MIB).to_string(), accepts: "a number of bytes from 1024 to 1073741824, for videos, audio and documents (40 MiB by default)" },
     Key { name: "media_max_pixels", default: || "33177600".into(), accepts: "a number of pixels (width times height) from 1 to 1000000000" },
     Key { name: "streaming_connections_per_token", default: || "16".into(), accepts: "a number of streaming connections one access token may hold open, from 1 to 1000" },
+    Key { name: "streaming_connections_per_account", default: || "64".into(), accepts: "a number of streaming connections one person may hold open through all their tokens, from 1 to 10000" },
     Key { name: "streaming_max_connections", default: || "10000".into(), accepts: "a number of streaming connections this node holds open in all, from 1 to 1000000" },
     Key { name: "media_storage", default: || "local".into(), accepts: "local (files in DATA_DIR/media) or s3 (an S3-compatible bucket, set by the s3_* keys)" },
     Key { name: "s3_endpoint", default: String::new, accepts: "the http(s) URL of an S3-compatible service, such as http://minio.internal:9000, or empty for Amazon S3" },
@@ -290,6 +292,7 @@ impl Config {
         let media_storage = media_storage(raw)?;
         let streaming = StreamingLimits {
             per_token: number(raw, "streaming_connections_per_token", 1, 1000)? as usize,
+            per_account: number(raw, "streaming_connections_per_account", 1, 10_000)? as usize,
             max: number(raw, "streaming_max_connections", 1, 1_000_000)? as usize,
         };
         Ok(Config {

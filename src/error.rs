@@ -41,6 +41,9 @@ pub enum Error {
     #[error("{0}")]
     TooLarge(String),
     /// 429: over the rate limit.
+    /// 503: not now (shutting down).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Too many requests")]
     TooManyRequests,
     /// 500: a fault of ours. The cause, with what caused it in turn, is logged, not shown.
@@ -148,6 +151,7 @@ impl ResponseError for Error {
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

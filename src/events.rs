@@ -19,9 +19,12 @@ pub enum Event {
     Edited {
         id: i64,
     },
-    /// Deleted by its author or removed by a moderator.
+    /// Deleted by its author or removed by a moderator. A boost is deleted outright, so it
+    /// names what it boosted: who may be told of it is decided by that post.
     Deleted {
         id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        boost_of: Option<i64>,
     },
     Notified {
         id: i64,
@@ -65,6 +68,16 @@ pub(crate) fn transaction_ended(committed: bool) {
     if committed {
         READY.with(|r| r.borrow_mut().extend(pending));
     }
+}
+
+/// Where the events of a savepoint begin, to forget them if it rolls back.
+pub(crate) fn savepoint() -> usize {
+    PENDING.with(|p| p.borrow().len())
+}
+
+/// The savepoint begun at `mark` rolled back: what it recorded did not happen.
+pub(crate) fn savepoint_rolled_back(mark: usize) {
+    PENDING.with(|p| p.borrow_mut().truncate(mark));
 }
 
 /// Events committed on this thread since the last call.
@@ -173,6 +186,9 @@ mod tests {
         transaction_began();
         record(Event::Posted { id: 3 });
         assert_eq!(take_ready(), vec![Event::Posted { id: 1 }]);
+        let mark = savepoint();
+        record(Event::Posted { id: 4 });
+        savepoint_rolled_back(mark);
         transaction_ended(true);
         assert_eq!(take_ready(), vec![Event::Posted { id: 3 }]);
         let json = serde_json::to_string(&Event::Notified { id: 4, account: 5 }).unwrap();

@@ -330,5 +330,7 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
             }
         }
     }
+    // What changed reaches the streams of servers on the same PostgreSQL database.
+    db.publish_ready(conn);
     Ok(())
 }

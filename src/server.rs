@@ -168,7 +168,7 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         media.max_image_bytes.max(media.max_file_bytes),
     ));
     let limits = &state.config.streaming;
-    let hub = aw::Data::new(api::streaming::Hub::new(limits.per_token, limits.max));
+    let hub = aw::Data::new(api::streaming::Hub::new(limits.clone()));
     let streams = hub.clone();
     let factory = move || {
         App::new()
@@ -231,9 +231,24 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     })
 }
 
-/// On SIGINT or SIGTERM, close every stream (they would otherwise hold the shutdown for its
-/// whole grace period) and stop, letting in-flight requests finish.
+/// On SIGINT or SIGTERM, refuse new streams and close the open ones (they would otherwise
+/// hold the shutdown for its whole grace period), then stop, letting in-flight requests
+/// finish. A second signal stops at once.
 async fn stop_on_signal(server: ServerHandle, streams: aw::Data<api::streaming::Hub>) {
+    signalled().await;
+    tracing::info!("stopping: closing streams and finishing requests");
+    streams.close_all();
+    tokio::select! {
+        _ = server.stop(true) => {}
+        _ = signalled() => {
+            tracing::warn!("stopping now, without waiting for requests to finish");
+            server.stop(false).await;
+        }
+    }
+}
+
+/// SIGINT or SIGTERM.
+async fn signalled() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let terminate = async {
@@ -251,7 +266,4 @@ async fn stop_on_signal(server: ServerHandle, streams: aw::Data<api::streaming::
         _ = interrupt => {}
         _ = terminate => {}
     }
-    tracing::info!("stopping: closing streams and finishing requests");
-    streams.close_where(|_| true);
-    server.stop(true).await;
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{api::Client, backends, eventually, python::S3Server, signed, Backend, TestServer};
+use common::{
+    api::Client, backends, eventually, photo, python::S3Server, signed, Backend, TestServer,
+};
 use guild::store::{media, statuses};
 use serde_json::{json, Value};
 
@@ -12,53 +14,6 @@ const SETTINGS: &[(&str, &str)] = &[
     ("GUILD_OAUTH_PASSWORD_GRANT", "true"),
     ("GUILD_MEDIA_MAX_FILE_BYTES", "65536"),
 ];
-
-fn photo() -> Vec<u8> {
-    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
-}
-
-/// POST a multipart body of `(name, filename, bytes)` parts to `path`.
-async fn multipart(
-    client: &Client<'_>,
-    path: &str,
-    parts: &[(&str, Option<&str>, &[u8])],
-) -> (u16, Value) {
-    let boundary = "guild-test-boundary";
-    let mut body = Vec::new();
-    for (name, filename, bytes) in parts {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes(),
-        );
-        if let Some(filename) = filename {
-            body.extend(
-                format!("; filename=\"{filename}\"\r\nContent-Type: application/octet-stream")
-                    .bytes(),
-            );
-        }
-        body.extend(b"\r\n\r\n");
-        body.extend(*bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").bytes());
-    let response = client
-        .server
-        .http
-        .post(client.server.url(path))
-        .bearer_auth(client.token.as_deref().unwrap())
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn attachments(server: &TestServer) -> Vec<media::Attachment> {
     server
@@ -118,21 +73,22 @@ async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
     // Over the limit, a file is refused while it streams in; so is a huge text field.
     let mut big_pdf = b"%PDF-1.4\n".to_vec();
     big_pdf.resize(100_000, b' ');
-    let (status, body) = multipart(
-        &ann,
-        "/api/v2/media",
-        &[("file", Some("big.pdf"), &big_pdf)],
-    )
-    .await;
+    let (status, body) = ann
+        .multipart("/api/v2/media", &[("file", Some("big.pdf"), &big_pdf)])
+        .await;
     assert_eq!(status, 422, "{body}");
     assert!(
         body["error"].as_str().unwrap().contains("too large"),
         "{body}"
     );
     let long = vec![b'x'; 2 * 1024 * 1024];
-    let (status, _) = multipart(&ann, "/api/v2/media", &[("description", None, &long)]).await;
+    let (status, _) = ann
+        .multipart("/api/v2/media", &[("description", None, &long)])
+        .await;
     assert_eq!(status, 413);
-    let (status, _) = multipart(&ann, "/api/v2/media", &[("description", None, b"no file")]).await;
+    let (status, _) = ann
+        .multipart("/api/v2/media", &[("description", None, b"no file")])
+        .await;
     assert_eq!(status, 422);
     assert!(
         attachments(&alpha).await.is_empty(),
@@ -140,15 +96,15 @@ async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
     );
 
     // A photo is taken, posted, and its files go when the post is deleted.
-    let (status, kept) = multipart(
-        &ann,
-        "/api/v2/media",
-        &[
-            ("file", Some("a.jpg"), &photo()),
-            ("description", None, b"a gradient"),
-        ],
-    )
-    .await;
+    let (status, kept) = ann
+        .multipart(
+            "/api/v2/media",
+            &[
+                ("file", Some("a.jpg"), &photo()),
+                ("description", None, b"a gradient"),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{kept}");
     assert_eq!(kept["meta"]["original"]["size"], "64x48");
     let post = ann
@@ -191,6 +147,15 @@ async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 416);
+    // A range that ends before it starts is no range: the whole file.
+    let backwards = alpha
+        .http
+        .get(alpha.url(&file))
+        .header("Range", "bytes=5-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(backwards.status().as_u16(), 200);
     let key = file.trim_start_matches("/media/").to_string();
     if let Some(s3) = s3 {
         assert!(s3.keys().await.contains(&key), "the photo is in the bucket");
@@ -209,19 +174,19 @@ async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["content"], "<p>look</p>");
     // Only uploads take files, two at most.
-    let (status, _) = multipart(
-        &ann,
-        "/api/v1/statuses",
-        &[("status", None, b"hi"), ("file", Some("a.jpg"), &photo())],
-    )
-    .await;
+    let (status, _) = ann
+        .multipart(
+            "/api/v1/statuses",
+            &[("status", None, b"hi"), ("file", Some("a.jpg"), &photo())],
+        )
+        .await;
     assert_eq!(status, 422);
     let three: Vec<(&str, Option<&str>, &[u8])> = vec![
         ("a", Some("a.pdf"), b"%PDF-1.4\n"),
         ("b", Some("b.pdf"), b"%PDF-1.4\n"),
         ("c", Some("c.pdf"), b"%PDF-1.4\n"),
     ];
-    let (status, _) = multipart(&ann, "/api/v2/media", &three).await;
+    let (status, _) = ann.multipart("/api/v2/media", &three).await;
     assert_eq!(status, 422);
     // The post's page shows the picture's preview with its alt text.
     let page_path = format!("/statuses/{}", post["id"].as_str().unwrap());
@@ -241,8 +206,12 @@ async fn uploads_on(backend: &Backend, s3: Option<&S3Server>) {
     assert_eq!(status, 200);
 
     // An upload no post took within a day goes too; a fresh one stays.
-    let (_, stale) = multipart(&ann, "/api/v2/media", &[("file", Some("b.jpg"), &photo())]).await;
-    let (_, fresh) = multipart(&ann, "/api/v2/media", &[("file", Some("c.jpg"), &photo())]).await;
+    let (_, stale) = ann
+        .multipart("/api/v2/media", &[("file", Some("b.jpg"), &photo())])
+        .await;
+    let (_, fresh) = ann
+        .multipart("/api/v2/media", &[("file", Some("c.jpg"), &photo())])
+        .await;
     let stale_id: i64 = stale["id"].as_str().unwrap().parse().unwrap();
     alpha
         .with_db(move |conn, _| {

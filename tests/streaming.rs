@@ -27,6 +27,11 @@ impl Person<'_> {
 }
 
 async fn sign_in<'a>(server: &'a TestServer, name: &str) -> Person<'a> {
+    sign_in_for(server, name, "read write follow").await
+}
+
+/// `name` signed in with a token of `scope` only.
+async fn sign_in_for<'a>(server: &'a TestServer, name: &str, scope: &str) -> Person<'a> {
     let anonymous = Client {
         server,
         token: None,
@@ -38,7 +43,7 @@ async fn sign_in<'a>(server: &'a TestServer, name: &str) -> Person<'a> {
         )
         .await;
     let token = anonymous
-        .post("/oauth/token", json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": name, "password": "password123", "scope": "read write follow"}))
+        .post("/oauth/token", json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": name, "password": "password123", "scope": scope}))
         .await;
     Person {
         client: Client {
@@ -416,6 +421,164 @@ async fn streams_on(backend: &Backend) {
     })
     .await;
     alpha.stop().await;
+}
+
+#[actix_web::test]
+async fn streams_are_bounded_and_cover_every_kind_of_post() {
+    for backend in backends() {
+        eprintln!(
+            "streams_are_bounded_and_cover_every_kind_of_post on {}",
+            backend.name()
+        );
+        bounds_on(&backend).await;
+    }
+}
+
+async fn bounds_on(backend: &Backend) {
+    let settings = [
+        SETTINGS,
+        &[("GUILD_STREAMING_CONNECTIONS_PER_ACCOUNT", "3")],
+    ]
+    .concat();
+    let alpha = TestServer::start_with(backend, &settings).await;
+    let beta = TestServer::start_with(backend, SETTINGS).await;
+    for name in ["ann", "bob", "cat", "dan"] {
+        alpha.create_user(name, false).await;
+    }
+    beta.create_user("rem", false).await;
+    let ann = sign_in(&alpha, "ann").await;
+    let bob = sign_in(&alpha, "bob").await;
+    let cat = sign_in(&alpha, "cat").await;
+    let dan = sign_in(&alpha, "dan").await;
+    let rem = sign_in(&beta, "rem").await;
+
+    // A notification goes only to connections whose own token may read notifications.
+    let ann_reader = sign_in_for(&alpha, "ann", "read:statuses").await;
+    let mut full = Sse::open(&alpha.base, ann.token(), "user").await.unwrap();
+    let mut limited = Sse::open(&alpha.base, ann_reader.token(), "user")
+        .await
+        .unwrap();
+    post(&bob, json!({"status": "@ann a question"})).await;
+    let note = full.next().await.unwrap();
+    assert_eq!(
+        (note.event.as_str(), note.json()["type"].as_str()),
+        ("notification", Some("mention"))
+    );
+    let own = post(&ann, json!({"status": "ann's marker"})).await;
+    assert_eq!(full.next().await.unwrap().json()["id"], own["id"]);
+    let first = limited.next().await.unwrap();
+    assert_eq!(
+        (first.event.as_str(), &first.json()["id"]),
+        ("update", &own["id"]),
+        "{first:?}"
+    );
+
+    // Three connections per person here, through all their tokens: a fourth is refused.
+    let _third = Sse::open(&alpha.base, ann_reader.token(), "public")
+        .await
+        .unwrap();
+    assert_eq!(
+        Sse::open(&alpha.base, ann.token(), "public").await.err(),
+        Some(429)
+    );
+    drop((full, limited, _third));
+
+    // Undoing a boost is told to those who could see what it boosted, and to nobody else:
+    // ann blocks dan, so dan learns nothing of a boost of her post.
+    let dan_id = dan.client.get("/api/v1/accounts/verify_credentials").await["id"].clone();
+    ann.client
+        .post(
+            &format!("/api/v1/accounts/{}/block", dan_id.as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    let mut dan_public = Sse::open(&alpha.base, dan.token(), "public").await.unwrap();
+    let mut cat_public = Sse::open(&alpha.base, cat.token(), "public").await.unwrap();
+    let boosted = post(&ann, json!({"status": "worth a boost"})).await;
+    assert_eq!(cat_public.next().await.unwrap().json()["id"], boosted["id"]);
+    let boosted_id = boosted["id"].as_str().unwrap();
+    let boost = bob
+        .client
+        .post(&format!("/api/v1/statuses/{boosted_id}/reblog"), json!({}))
+        .await;
+    bob.client
+        .post(
+            &format!("/api/v1/statuses/{boosted_id}/unreblog"),
+            json!({}),
+        )
+        .await;
+    let deleted = cat_public.next().await.unwrap();
+    assert_eq!(
+        (deleted.event.as_str(), &json!(deleted.payload)),
+        ("delete", &boost["id"])
+    );
+    let marker = post(&bob, json!({"status": "bob's marker"})).await;
+    let first = dan_public.next().await.unwrap();
+    assert_eq!(
+        (first.event.as_str(), &first.json()["id"]),
+        ("update", &marker["id"]),
+        "{first:?}"
+    );
+    drop((dan_public, cat_public));
+
+    // The less common streams: remote posts, posts with media, a tag's local posts.
+    let acct = format!("rem@{}", beta.domain);
+    let rem_here = guild::federation::resolve::account(&alpha.ctx().await, &acct)
+        .await
+        .unwrap();
+    let cat_here = alpha
+        .with_db(|conn, _| Ok(guild::store::accounts::local_by_username(conn, "cat")?.unwrap()))
+        .await;
+    common::follow_accepted(&alpha, cat_here, rem_here).await;
+    let mut ws = Ws::open(&alpha, cat.token(), TokenIn::Query, "stream=public:remote")
+        .await
+        .unwrap();
+    ws.send(json!({"type": "subscribe", "stream": "public:media"}))
+        .await;
+    ws.send(json!({"type": "subscribe", "stream": "hashtag:local", "tag": "news"}))
+        .await;
+    // The subscriptions are in place once a refused one after them answers.
+    ws.send(json!({"type": "subscribe", "stream": "list", "list": "0"}))
+        .await;
+    assert_eq!(ws.next().await.unwrap().event, "error");
+    post(&rem, json!({"status": "#news from afar"})).await;
+    let remote = ws.next().await.unwrap();
+    assert_eq!(remote.stream, ["public:remote"], "{remote:?}");
+    assert!(content(&remote).contains("from afar"), "{remote:?}");
+    let local = post(&ann, json!({"status": "#news at home"})).await;
+    let (status, upload) = ann
+        .client
+        .multipart(
+            "/api/v2/media",
+            &[("file", Some("photo.jpg"), &common::photo())],
+        )
+        .await;
+    assert_eq!(status, 200, "{upload}");
+    let pictured = post(
+        &ann,
+        json!({"status": "a picture", "media_ids": [upload["id"]]}),
+    )
+    .await;
+    let mut got = vec![ws.next().await.unwrap(), ws.next().await.unwrap()];
+    got.sort_by_key(|g| g.stream.join(" "));
+    assert_eq!(got[0].stream, ["hashtag:local", "news"], "{got:?}");
+    assert_eq!(got[0].json()["id"], local["id"]);
+    assert_eq!(got[1].stream, ["public:media"], "{got:?}");
+    assert_eq!(got[1].json()["id"], pictured["id"]);
+
+    // A connection follows at most 64 streams.
+    for n in 0..64 {
+        ws.send(json!({"type": "subscribe", "stream": "hashtag", "tag": format!("t{n}")}))
+            .await;
+    }
+    let refused = ws.next().await.unwrap();
+    assert_eq!(
+        (refused.event.as_str(), refused.json()["status"].as_u64()),
+        ("error", Some(422)),
+        "{refused:?}"
+    );
+    alpha.stop().await;
+    beta.stop().await;
 }
 
 /// Two `guild serve` processes on one PostgreSQL database: a person streaming from one sees

@@ -157,10 +157,16 @@ impl Db {
         }
     }
 
-    /// Publish committed events: to this node's bus on SQLite, to every node's through
-    /// `NOTIFY` on PostgreSQL. A failure loses only live updates, so it is logged.
-    fn publish(&self, conn: &mut DbConn, events: Vec<crate::events::Event>) {
+    /// Publish the events committed on this thread: to this node's bus on SQLite, to every
+    /// node's through `NOTIFY` on PostgreSQL. [`Db::run`] does this after each piece of work;
+    /// other callers of [`Db::conn`] that write (the admin commands) call it themselves. A
+    /// failure loses only live updates, so it is logged.
+    pub fn publish_ready(&self, conn: &mut DbConn) {
         use diesel::{sql_types::Text, RunQueryDsl};
+        let events = crate::events::take_ready();
+        if events.is_empty() {
+            return;
+        }
         if self.backend == Backend::Sqlite {
             return self.events.send(events);
         }
@@ -211,10 +217,7 @@ impl Db {
             crate::events::discard();
             let result = f(&mut conn);
             // Only committed events are ready: they are published even if later work failed.
-            let events = crate::events::take_ready();
-            if !events.is_empty() {
-                db.publish(&mut conn, events);
-            }
+            db.publish_ready(&mut conn);
             result
         })
         .await
@@ -255,7 +258,12 @@ where
     .transaction_depth()?
     .is_none();
     if !outermost {
-        return conn.transaction(f);
+        let mark = crate::events::savepoint();
+        let result = conn.transaction(f);
+        if result.is_err() {
+            crate::events::savepoint_rolled_back(mark);
+        }
+        return result;
     }
     AFTER_COMMIT.with(|hooks| hooks.borrow_mut().clear());
     crate::events::transaction_began();

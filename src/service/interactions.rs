@@ -166,7 +166,7 @@ pub fn unreblog(
         let Some(boost) = status_store::reblog_by(conn, account.id, status.id)? else {
             return Ok(());
         };
-        status_store::delete_row(conn, boost.id)?;
+        status_store::delete_boost(conn, &boost)?;
         favourite_store::refresh_counts(conn, status.id)?;
         let followers = account.followers_url.as_deref().unwrap_or_default();
         let undo = activity::undo(
@@ -293,7 +293,7 @@ pub fn receive_undo(
         if let Some(boost) = status_store::by_ap_id(conn, ap_id)?
             .filter(|s| s.account_id == account.id && s.reblog_of_id.is_some())
         {
-            status_store::delete_row(conn, boost.id)?;
+            status_store::delete_boost(conn, &boost)?;
             if let Some(of) = boost.reblog_of_id {
                 favourite_store::refresh_counts(conn, of)?;
             }

@@ -124,3 +124,14 @@ pub fn shows_new(
     let boosted = !boosts.is_empty() && !shown(conn, viewer, feed.context(), boosts)?.is_empty();
     Ok((!boosted).then_some(row))
 }
+
+/// The messages of `viewer`'s conversations that new post `id` updates: none unless it is a
+/// direct post they are in.
+pub fn conversation_of(conn: &mut DbConn, viewer: &Account, id: i64) -> Result<Vec<Status>, Error> {
+    let direct = status_store::by_id(conn, id)?
+        .is_some_and(|s| s.visibility == crate::domain::Visibility::Direct);
+    match direct {
+        true => status_store::direct_of(conn, viewer.id, Page::only(id)),
+        false => Ok(Vec::new()),
+    }
+}

@@ -32,6 +32,23 @@ pub fn can_see(
     }
 }
 
+/// Whether `viewer` could see post `id` before it was deleted or removed, so that they are
+/// told of the deletion only then: nobody learns the id of a post they could not see. A boost
+/// is gone outright, so `boost_of` (what it boosted) decides for it.
+pub fn could_see_deleted(
+    conn: &mut DbConn,
+    viewer: &Account,
+    id: i64,
+    boost_of: Option<i64>,
+) -> Result<bool, Error> {
+    let Some(mut status) = statuses::by_id(conn, boost_of.unwrap_or(id))? else {
+        return Ok(false);
+    };
+    status.deleted_at = None;
+    status.removed_at = None;
+    can_see(conn, Some(viewer), &status)
+}
+
 /// [`can_see`] without the block check, for lists that have left out blocked authors.
 fn can_see_unblocked(
     conn: &mut DbConn,

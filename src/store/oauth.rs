@@ -112,6 +112,30 @@ pub fn live_token(conn: &mut DbConn, hash: &str, refresh: bool) -> Result<Option
     Ok(query.first(conn).optional()?)
 }
 
+/// Which of the tokens `ids` still hold: not revoked, of a person whose login is not disabled
+/// and whose account is not suspended (or of an app alone).
+pub fn valid_among(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, Error> {
+    use crate::db::schema::{accounts, users};
+    let live: Vec<(i64, Option<i64>)> = oauth_tokens::table
+        .filter(oauth_tokens::id.eq_any(ids))
+        .filter(oauth_tokens::revoked_at.is_null())
+        .select((oauth_tokens::id, oauth_tokens::user_id))
+        .load(conn)?;
+    let people: Vec<i64> = live.iter().filter_map(|(_, user)| *user).collect();
+    let allowed: Vec<i64> = users::table
+        .inner_join(accounts::table)
+        .filter(users::id.eq_any(&people))
+        .filter(users::disabled.eq(false))
+        .filter(accounts::suspended.eq(false))
+        .select(users::id)
+        .load(conn)?;
+    Ok(live
+        .into_iter()
+        .filter(|(_, user)| user.is_none_or(|u| allowed.contains(&u)))
+        .map(|(id, _)| id)
+        .collect())
+}
+
 pub fn revoke(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), Error> {
     diesel::update(oauth_tokens::table.find(id))
         .set(oauth_tokens::revoked_at.eq(now))

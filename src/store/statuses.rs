@@ -136,7 +136,7 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
             statuses::title.eq(None::<String>),
         ))
         .execute(conn)?;
-    events::record(Event::Deleted { id });
+    events::record(Event::Deleted { id, boost_of: None });
     Ok(())
 }
 
@@ -238,9 +238,12 @@ pub fn reblog_by(
 }
 
 /// Boosts are rows of their own; undoing one removes it.
-pub fn delete_row(conn: &mut DbConn, id: i64) -> Result<(), Error> {
-    diesel::delete(statuses::table.find(id)).execute(conn)?;
-    events::record(Event::Deleted { id });
+pub fn delete_boost(conn: &mut DbConn, boost: &Status) -> Result<(), Error> {
+    diesel::delete(statuses::table.find(boost.id)).execute(conn)?;
+    events::record(Event::Deleted {
+        id: boost.id,
+        boost_of: boost.reblog_of_id,
+    });
     Ok(())
 }
 
@@ -481,7 +484,7 @@ pub fn set_removed(
         .set(statuses::removed_at.eq(removed_at))
         .execute(conn)?;
     events::record(match removed_at {
-        Some(_) => Event::Deleted { id },
+        Some(_) => Event::Deleted { id, boost_of: None },
         None => Event::Posted { id },
     });
     Ok(())

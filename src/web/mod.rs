@@ -116,11 +116,15 @@ pub async fn media(
 }
 
 /// The one byte range a request asks for. Several ranges at once are answered with the whole
-/// file, which HTTP allows; players ask for one.
+/// file, which HTTP allows; players ask for one. A range that ends before it starts is not a
+/// range at all (RFC 9110 14.1.1), so it too is answered with the whole file.
 fn one_range(req: &actix_web::HttpRequest) -> Option<header::ByteRangeSpec> {
-    use actix_web::http::header::{Header, Range};
+    use actix_web::http::header::{ByteRangeSpec, Header, Range};
     match Range::parse(req) {
-        Ok(Range::Bytes(mut specs)) if specs.len() == 1 => specs.pop(),
+        Ok(Range::Bytes(mut specs)) if specs.len() == 1 => match specs.pop() {
+            Some(ByteRangeSpec::FromTo(first, last)) if last < first => None,
+            spec => spec,
+        },
         _ => None,
     }
 }

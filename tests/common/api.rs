@@ -42,6 +42,46 @@ impl Client<'_> {
         body
     }
 
+    /// POST a multipart body of `(name, filename, bytes)` parts to `path`.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> (u16, Value) {
+        let boundary = "guild-test-boundary";
+        let mut body = Vec::new();
+        for (name, filename, bytes) in parts {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes(),
+            );
+            if let Some(filename) = filename {
+                body.extend(
+                    format!("; filename=\"{filename}\"\r\nContent-Type: application/octet-stream")
+                        .bytes(),
+                );
+            }
+            body.extend(b"\r\n\r\n");
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let response = self
+            .server
+            .http
+            .post(self.server.url(path))
+            .bearer_auth(self.token.as_deref().unwrap())
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn post(&self, path: &str, form: Value) -> Value {
         let (status, body, _) = self.call(reqwest::Method::POST, path, Some(form)).await;
         assert_eq!(status, 200, "POST {path}: {body}");

@@ -287,7 +287,7 @@ impl TestServer {
     }
 
     pub async fn stop(self) {
-        self.streams.close_where(|_| true);
+        self.streams.close_all();
         self.worker.abort();
         self.handle.stop(true).await;
     }
@@ -410,6 +410,14 @@ pub async fn follow_accepted(
             == "accepted"
     })
     .await;
+}
+
+/// A small JPEG photo.
+pub fn photo() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
 }
 
 /// A public post with `text` and nothing else.

@@ -6,21 +6,36 @@
 use super::hub::{Hub, Message};
 use super::Stream;
 use crate::db::DbConn;
-use crate::domain::Visibility;
 use crate::error::Error;
 use crate::events::Event;
 use crate::service::timelines::{self, Feed};
 use crate::service::{oauth, visibility};
 use crate::state::AppState;
-use crate::store::{accounts::Account, notifications, statuses};
+use crate::store::{accounts::Account, notifications};
 use std::collections::HashMap;
+
+/// How often the tokens of open connections are checked. A revocation closes its streams at
+/// once through its event; this catches what no event told of here (an event missed while
+/// the PostgreSQL listener reconnected, a suspension, a login disabled).
+const CHECK_TOKENS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Hear this node's events and pass them on to its connections, until the bus closes.
 pub async fn run(hub: actix_web::web::Data<Hub>, state: AppState) {
     use tokio::sync::broadcast::error::RecvError;
     let mut events = state.db.events.subscribe();
+    let mut check = tokio::time::interval(CHECK_TOKENS_EVERY);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        match events.recv().await {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = check.tick() => {
+                if let Err(e) = close_invalid(&hub, &state).await {
+                    tracing::warn!("checking the tokens of streams: {e}");
+                }
+                continue;
+            }
+        };
+        match event {
             Ok(event) => {
                 if let Err(e) = dispatch(&hub, &state, event).await {
                     tracing::warn!("streaming an event: {e}");
@@ -32,6 +47,24 @@ pub async fn run(hub: actix_web::web::Data<Hub>, state: AppState) {
             Err(RecvError::Closed) => return,
         }
     }
+}
+
+/// Close the connections whose token no longer holds.
+async fn close_invalid(hub: &Hub, state: &AppState) -> Result<(), Error> {
+    let tokens = hub.tokens();
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let open = tokens.clone();
+    let valid = state
+        .db
+        .run(move |conn| crate::store::oauth::valid_among(conn, &open))
+        .await?;
+    hub.close_where(|c| {
+        c.token
+            .is_some_and(|t| tokens.contains(&t) && !valid.contains(&t))
+    });
+    Ok(())
 }
 
 /// (viewer, stream): the connections that would be sent the same thing.
@@ -122,9 +155,10 @@ fn answer(
                     _ => None,
                 }
             }
-            Event::Deleted { id } => match stream {
+            Event::Deleted { id, boost_of } => match stream {
                 Stream::Notifications => None,
-                _ => was_visible(conn, &viewer, id)?.then(|| ("delete", Some(id.to_string()))),
+                _ => visibility::could_see_deleted(conn, &viewer, id, boost_of)?
+                    .then(|| ("delete", Some(id.to_string()))),
             },
             Event::Notified { id, account } => {
                 // Whether each connection's token may read it is checked when sending.
@@ -184,18 +218,6 @@ fn in_feed(
     Ok(payload)
 }
 
-/// Whether `viewer` could see post `id` before it was deleted or removed: they are told of
-/// the deletion only then, so a stream never names a post its reader could not see.
-fn was_visible(conn: &mut DbConn, viewer: &Account, id: i64) -> Result<bool, Error> {
-    let Some(mut status) = statuses::by_id(conn, id)? else {
-        // A boost is deleted outright: its id says nothing of what it boosted.
-        return Ok(true);
-    };
-    status.deleted_at = None;
-    status.removed_at = None;
-    visibility::can_see(conn, Some(viewer), &status)
-}
-
 /// The conversation that direct post `id` updates, as `viewer` sees it.
 fn conversation(
     conn: &mut DbConn,
@@ -203,13 +225,10 @@ fn conversation(
     viewer: &Account,
     id: i64,
 ) -> Result<Option<String>, Error> {
-    let Some(status) = statuses::by_id(conn, id)? else {
-        return Ok(None);
-    };
-    if status.visibility != Visibility::Direct {
+    let messages = timelines::conversation_of(conn, viewer, id)?;
+    if messages.is_empty() {
         return Ok(None);
     }
-    let messages = statuses::direct_of(conn, viewer.id, statuses::Page::only(id))?;
     let conversations = crate::api::conversations::render(conn, base, viewer, messages)?;
     Ok(conversations
         .first()

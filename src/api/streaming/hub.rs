@@ -1,6 +1,7 @@
 //! Who is connected to which streams on this node, and the way to reach each connection.
 
 use super::Stream;
+use crate::config::StreamingLimits;
 use crate::store::accounts::Account;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,6 +11,10 @@ use tokio::sync::mpsc;
 /// otherwise make the server hold ever more for it; dropped, its app reconnects and loads
 /// the timeline again, as after any lost connection.
 pub const BACKLOG: usize = 256;
+
+/// Streams one connection may follow: every one is checked for every event, so a client
+/// cannot make each event cost more without bound.
+pub const STREAMS_PER_CONNECTION: usize = 64;
 
 /// What a connection sends next.
 #[derive(Clone, Debug)]
@@ -32,24 +37,28 @@ pub struct Connection {
 pub struct Hub {
     connections: Mutex<HashMap<u64, Connection>>,
     next_id: std::sync::atomic::AtomicU64,
-    per_token: usize,
-    max: usize,
+    limits: StreamingLimits,
+    /// Set once the node is stopping: no new connections.
+    closing: std::sync::atomic::AtomicBool,
 }
 
-/// Why a connection was not taken.
+/// Why a connection or a subscription was not taken.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
     TooManyForToken,
+    TooManyForAccount,
     Full,
+    Closing,
+    TooManyStreams,
 }
 
 impl Hub {
-    pub fn new(per_token: usize, max: usize) -> Hub {
+    pub fn new(limits: StreamingLimits) -> Hub {
         Hub {
             connections: Mutex::default(),
             next_id: Default::default(),
-            per_token,
-            max,
+            limits,
+            closing: Default::default(),
         }
     }
 
@@ -65,17 +74,23 @@ impl Hub {
         scopes: String,
     ) -> Result<(u64, mpsc::Receiver<Message>), Refused> {
         let mut connections = self.lock();
-        if connections.len() >= self.max {
+        if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Refused::Closing);
+        }
+        if connections.len() >= self.limits.max {
             return Err(Refused::Full);
         }
-        if let Some(token) = token {
-            let open = connections
-                .values()
-                .filter(|c| c.token == Some(token))
-                .count();
-            if open >= self.per_token {
-                return Err(Refused::TooManyForToken);
-            }
+        let count =
+            |same: &dyn Fn(&Connection) -> bool| connections.values().filter(|c| same(c)).count();
+        if token.is_some() && count(&|c| c.token == token) >= self.limits.per_token {
+            return Err(Refused::TooManyForToken);
+        }
+        let account = viewer.as_ref().map(|v| v.id);
+        let per_account = self.limits.per_account;
+        if account.is_some()
+            && count(&|c| c.viewer.as_ref().map(|v| v.id) == account) >= per_account
+        {
+            return Err(Refused::TooManyForAccount);
         }
         let (sender, receiver) = mpsc::channel(BACKLOG);
         let id = self
@@ -97,12 +112,16 @@ impl Hub {
     }
 
     /// Follow `stream` on connection `id` too.
-    pub fn subscribe(&self, id: u64, stream: Stream) {
+    pub fn subscribe(&self, id: u64, stream: Stream) -> Result<(), Refused> {
         if let Some(connection) = self.lock().get_mut(&id) {
             if !connection.streams.contains(&stream) {
+                if connection.streams.len() >= STREAMS_PER_CONNECTION {
+                    return Err(Refused::TooManyStreams);
+                }
                 connection.streams.push(stream);
             }
         }
+        Ok(())
     }
 
     pub fn unsubscribe(&self, id: u64, stream: &Stream) {
@@ -135,6 +154,21 @@ impl Hub {
     /// Close the connections that `close` picks: their streams end at once.
     pub fn close_where(&self, close: impl Fn(&Connection) -> bool) {
         self.lock().retain(|_, c| !close(c));
+    }
+
+    /// Refuse new connections and close every open one, for a stop.
+    pub fn close_all(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.close_where(|_| true);
+    }
+
+    /// The tokens open connections were made with, to check that they still hold.
+    pub fn tokens(&self) -> Vec<i64> {
+        let mut tokens: Vec<i64> = self.lock().values().filter_map(|c| c.token).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        tokens
     }
 
     pub fn count(&self) -> usize {

@@ -129,17 +129,18 @@ pub(crate) fn token_of(req: &HttpRequest) -> Option<String> {
             .find(|(k, _)| k == "access_token")
             .map(|(_, v)| v.into_owned())
     };
-    let protocol = || {
-        headers
-            .get(header::SEC_WEBSOCKET_PROTOCOL)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
     bearer
         .map(|t| t.trim().to_string())
         .or_else(query)
-        .or_else(protocol)
+        .or_else(|| offered_protocol(req))
         .filter(|t| !t.is_empty())
+}
+
+/// The first subprotocol a WebSocket handshake offers: where a browser puts the token.
+fn offered_protocol(req: &HttpRequest) -> Option<String> {
+    let offered = req.headers().get(header::SEC_WEBSOCKET_PROTOCOL)?;
+    let first = offered.to_str().ok()?.split(',').next()?.trim();
+    Some(first.to_string())
 }
 
 /// Check that `auth` may follow `stream` (scope; a list must be the viewer's).
@@ -167,17 +168,30 @@ async fn allow(ctx: &Ctx, auth: &Authenticated, stream: &Stream) -> Result<(), E
     Ok(())
 }
 
-/// Take a connection for `auth`, or say why not (429).
+/// Take a connection for `auth`, or say why not.
 fn join(
     hub: &Hub,
     auth: &Authenticated,
 ) -> Result<(u64, tokio::sync::mpsc::Receiver<hub::Message>), Error> {
     let scopes = auth.token.scopes.clone();
-    hub.join(auth.account.clone(), Some(auth.token.id), scopes)
-        .map_err(|refused| {
-            tracing::info!("refused a stream connection: {refused:?}");
-            Error::TooManyRequests
-        })
+    Ok(hub.join(auth.account.clone(), Some(auth.token.id), scopes)?)
+}
+
+impl From<hub::Refused> for Error {
+    fn from(refused: hub::Refused) -> Error {
+        use hub::Refused;
+        tracing::info!("refused a stream connection or subscription: {refused:?}");
+        match refused {
+            Refused::Closing => Error::Unavailable("This server is stopping".into()),
+            Refused::TooManyStreams => Error::Unprocessable(format!(
+                "A connection follows at most {} streams",
+                hub::STREAMS_PER_CONNECTION
+            )),
+            Refused::TooManyForToken | Refused::TooManyForAccount | Refused::Full => {
+                Error::TooManyRequests
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]

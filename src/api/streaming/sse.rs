@@ -20,7 +20,7 @@ pub async fn open(
     let auth = authenticate(&ctx, &req).await?;
     allow(&ctx, &auth, &stream).await?;
     let (id, receiver) = join(&hub, &auth)?;
-    hub.subscribe(id, stream);
+    hub.subscribe(id, stream)?;
     let leave = Leave {
         hub: hub.into_inner(),
         id,

@@ -7,7 +7,7 @@ use super::{allow, authenticate, join, Stream, StreamParams};
 use crate::error::Error;
 use crate::service::oauth::Authenticated;
 use crate::state::Ctx;
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -32,17 +32,13 @@ pub async fn open(
         allow(&ctx, &auth, stream).await?;
     }
     // A browser can send its token only as a subprotocol; the handshake must name it back.
-    let offered = req
-        .headers()
-        .get(header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let offered = super::offered_protocol(&req);
     let protocols: Vec<&str> = offered.iter().map(String::as_str).collect();
     let (response, session, messages) = actix_ws::handle_with_protocols(&req, body, &protocols)
         .map_err(|e| Error::BadRequest(format!("not a WebSocket handshake: {e}")))?;
     let (id, receiver) = join(&hub, &auth)?;
     if let Some(stream) = first {
-        hub.subscribe(id, stream);
+        hub.subscribe(id, stream)?;
     }
     let messages = messages.max_frame_size(MAX_FRAME);
     actix_web::rt::spawn(serve(ctx, hub, auth, id, (session, messages, receiver)));
@@ -140,7 +136,7 @@ async fn command(
     match command.kind.as_str() {
         "subscribe" => {
             allow(ctx, auth, &stream).await?;
-            hub.subscribe(id, stream);
+            hub.subscribe(id, stream)?;
         }
         "unsubscribe" => hub.unsubscribe(id, &stream),
         other => {
