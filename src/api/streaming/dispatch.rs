@@ -70,8 +70,11 @@ async fn close_invalid(hub: &Hub, state: &AppState) -> Result<(), Error> {
 /// (viewer, stream): the connections that would be sent the same thing.
 type Audience = (i64, Stream);
 
-/// Database connections one event's audiences are shared out over.
-const SHARES: usize = 4;
+/// Database connections one event's audiences are shared out over: at most a quarter of the
+/// pool, so that a burst of events leaves the rest to requests.
+fn shares(pool_size: u32) -> usize {
+    (pool_size as usize / 4).clamp(1, 4)
+}
 
 async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error> {
     if let Event::TokenRevoked { token } = event {
@@ -94,9 +97,10 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
     }
     // Shared out over a few database connections, each person's audiences together so that
     // their post is rendered once.
-    let mut shares: Vec<HashMap<Audience, Account>> = vec![HashMap::new(); SHARES];
+    let count = shares(state.config.db_pool_size);
+    let mut shares: Vec<HashMap<Audience, Account>> = vec![HashMap::new(); count];
     for (key, value) in audiences {
-        shares[(key.0.unsigned_abs() % SHARES as u64) as usize].insert(key, value);
+        shares[(key.0.unsigned_abs() % count as u64) as usize].insert(key, value);
     }
     let answering = shares
         .into_iter()
