@@ -353,6 +353,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    home_feed (account_id, status_id) {
+        account_id -> BigInt,
+        status_id -> BigInt,
+    }
+}
+
+diesel::table! {
     followed_tags (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -511,6 +518,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mutes,
     markers,
     status_tags,
+    home_feed,
     followed_tags,
     lists,
     list_accounts,

@@ -135,3 +135,63 @@ pub fn conversation_of(conn: &mut DbConn, viewer: &Account, id: i64) -> Result<V
         false => Ok(Vec::new()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    fn home(conn: &mut DbConn, viewer: &Account) -> Vec<String> {
+        let page = Page {
+            limit: 40,
+            ..Page::default()
+        };
+        let rows = rows(conn, Some(viewer), &Feed::Home, page).unwrap();
+        rows.into_iter().map(|s| s.source).collect()
+    }
+
+    /// Home is written as posts arrive and as sources come and go, and holds what the rule
+    /// says: own posts, followed people's, joined communities', followed tags' public ones.
+    #[test]
+    fn home_follows_its_sources() {
+        let fixture = Fixture::new();
+        let conn = &mut *fixture.conn();
+        let (ann, bob, cat) = (
+            fixture.person(conn, "ann"),
+            fixture.person(conn, "bob"),
+            fixture.person(conn, "cat"),
+        );
+        let makers = fixture.community(conn, "makers", &cat);
+        fixture.post(conn, &bob, "before the follow", None, None);
+        fixture.post(conn, &ann, "my own", None, None);
+        assert_eq!(home(conn, &ann), ["my own"]);
+
+        // Following backfills; new posts arrive; direct posts of others do not.
+        fixture.follow(conn, &ann, &bob);
+        fixture.post(conn, &bob, "after the follow", None, None);
+        assert_eq!(
+            home(conn, &ann),
+            ["after the follow", "my own", "before the follow"]
+        );
+
+        // A joined community's posts; a followed tag's public posts.
+        fixture.follow(conn, &ann, &makers);
+        fixture.post(conn, &cat, "in makers", Some(&makers), None);
+        crate::service::tags::follow(conn, ann.id, "rust").unwrap();
+        fixture.post(conn, &cat, "about #rust", None, None);
+        let shown = home(conn, &ann);
+        assert!(shown.contains(&"in makers".to_string()), "{shown:?}");
+        assert!(shown.contains(&"about #rust".to_string()), "{shown:?}");
+
+        // Unfollowing takes a source's posts out, but keeps those that belong another way.
+        crate::service::follows::unfollow(conn, &fixture.config, &ann, &bob).unwrap();
+        fixture.post(conn, &bob, "#rust from bob", None, None);
+        let shown = home(conn, &ann);
+        assert!(!shown.iter().any(|s| s.contains("follow")), "{shown:?}");
+        assert!(shown.contains(&"#rust from bob".to_string()), "{shown:?}");
+        crate::service::tags::unfollow(conn, ann.id, "rust").unwrap();
+        let shown = home(conn, &ann);
+        assert!(!shown.iter().any(|s| s.contains("rust")), "{shown:?}");
+        assert!(shown.contains(&"my own".to_string()), "{shown:?}");
+    }
+}

@@ -4,6 +4,7 @@ use crate::db::{
 };
 use crate::domain::FollowState;
 use crate::error::Error;
+use crate::store::home_feed::{self, Source};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -23,6 +24,13 @@ pub fn insert(conn: &mut DbConn, follow: &Follow) -> Result<(), Error> {
     diesel::insert_into(follows::table)
         .values(follow)
         .execute(conn)?;
+    if follow.state == FollowState::Accepted {
+        home_feed::add(
+            conn,
+            follow.account_id,
+            Source::Account(follow.target_account_id),
+        )?;
+    }
     Ok(())
 }
 
@@ -48,10 +56,31 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Follow>, Error>
 }
 
 pub fn set_state(conn: &mut DbConn, id: i64, state: FollowState) -> Result<(), Error> {
+    let before = by_id(conn, id)?;
     diesel::update(follows::table.find(id))
         .set(follows::state.eq(state))
         .execute(conn)?;
-    Ok(())
+    let Some(before) = before else {
+        return Ok(());
+    };
+    let (was, is) = (
+        before.state == FollowState::Accepted,
+        state == FollowState::Accepted,
+    );
+    let source = Source::Account(before.target_account_id);
+    match (was, is) {
+        (false, true) => home_feed::add(conn, before.account_id, source),
+        (true, false) => home_feed::remove(conn, before.account_id, source),
+        _ => Ok(()),
+    }
+}
+
+fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<Follow>, Error> {
+    Ok(follows::table
+        .find(id)
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn set_ap_id(conn: &mut DbConn, id: i64, ap_id: &str) -> Result<(), Error> {
@@ -62,8 +91,15 @@ pub fn set_ap_id(conn: &mut DbConn, id: i64, ap_id: &str) -> Result<(), Error> {
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
+    let before = by_id(conn, id)?;
     diesel::delete(follows::table.find(id)).execute(conn)?;
-    Ok(())
+    match before {
+        Some(follow) if follow.state == FollowState::Accepted => {
+            let source = Source::Account(follow.target_account_id);
+            home_feed::remove(conn, follow.account_id, source)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Whether an account has an accepted follower on `domain`.

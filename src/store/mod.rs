@@ -32,6 +32,13 @@ pub trait Keyed {
     fn cursor(&self) -> i64;
 }
 
+/// Bare ids, as pages of the home feed load them.
+impl Keyed for i64 {
+    fn cursor(&self) -> i64 {
+        *self
+    }
+}
+
 /// (cursor id, value) rows, as the lists of marks and follows load them.
 impl<T> Keyed for (i64, T) {
     fn cursor(&self) -> i64 {
@@ -54,6 +61,7 @@ pub mod deliveries;
 pub mod favourites;
 pub mod filters;
 pub mod follows;
+pub mod home_feed;
 pub mod instances;
 pub mod lists;
 pub mod markers;

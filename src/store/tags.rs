@@ -6,6 +6,7 @@ use crate::db::{
 };
 use crate::domain::Visibility;
 use crate::error::Error;
+use crate::store::home_feed::{self, Source};
 use crate::store::statuses::{Page, Status};
 use diesel::prelude::*;
 
@@ -14,9 +15,15 @@ const MAX_TAG: usize = 100;
 /// Most tags kept of one status.
 const MAX_TAGS: usize = 30;
 
+/// Keep a status's tags; a public one reaches the homes of those following them.
 pub fn insert(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), Error> {
-    let kept = tags.iter().filter(|t| !t.is_empty() && t.len() <= MAX_TAG);
-    for tag in kept.take(MAX_TAGS) {
+    let kept: Vec<String> = tags
+        .iter()
+        .filter(|t| !t.is_empty() && t.len() <= MAX_TAG)
+        .take(MAX_TAGS)
+        .cloned()
+        .collect();
+    for tag in &kept {
         diesel::insert_into(status_tags::table)
             .values((
                 status_tags::status_id.eq(status_id),
@@ -24,7 +31,7 @@ pub fn insert(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), 
             ))
             .execute(conn)?;
     }
-    Ok(())
+    home_feed::fan_out_tags(conn, status_id, &kept)
 }
 
 /// Set a status's tags anew, after an edit.
@@ -105,7 +112,7 @@ pub fn follow(conn: &mut DbConn, id: i64, account_id: i64, tag: &str) -> Result<
             followed_tags::created_at.eq(crate::time::now()),
         ))
         .execute(conn)?;
-    Ok(())
+    home_feed::add(conn, account_id, Source::Tag(tag))
 }
 
 pub fn unfollow(conn: &mut DbConn, account_id: i64, tag: &str) -> Result<(), Error> {
@@ -115,7 +122,7 @@ pub fn unfollow(conn: &mut DbConn, account_id: i64, tag: &str) -> Result<(), Err
             .filter(followed_tags::tag.eq(tag)),
     )
     .execute(conn)?;
-    Ok(())
+    home_feed::remove(conn, account_id, Source::Tag(tag))
 }
 
 /// Which of `tags` the account follows.

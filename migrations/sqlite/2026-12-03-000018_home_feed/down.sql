@@ -1,0 +1,2 @@
+DROP INDEX followed_tags_tag;
+DROP TABLE home_feed;
