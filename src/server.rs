@@ -189,8 +189,12 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
             >::new())
             .configure(routes)
     };
+    // Each worker's blocking pool runs database work and uploads: more threads than
+    // connections and upload permits would only wait, each holding its stack and heap.
+    let blocking = state.config.db_pool_size as usize + state.config.media.workers + 2;
     let server = HttpServer::new(factory)
         .shutdown_timeout(30)
+        .worker_max_blocking_threads(blocking)
         .disable_signals();
     let server = match listener {
         Some(listener) => server.listen(listener),

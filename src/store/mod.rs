@@ -20,6 +20,19 @@ macro_rules! keyset {
     }};
 }
 
+/// Whether the status in the query (`statuses`) has attachments, asked of that one status
+/// through the attachments' index: a list of every status with media is never built.
+macro_rules! has_media {
+    () => {{
+        use $crate::db::schema::{media_attachments as media, statuses};
+        diesel::dsl::exists(
+            media::table
+                .filter(media::status_id.eq(statuses::id.nullable()))
+                .filter(media::position.ge(0)),
+        )
+    }};
+}
+
 /// Load a keyset page of `query` (see [`keyset!`]), newest first.
 macro_rules! load_page {
     ($conn:expr, $query:expr, $column:expr, $page:expr) => {

@@ -98,7 +98,7 @@ pub fn insert(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     diesel::insert_into(statuses::table)
         .values(status)
         .execute(conn)?;
-    super::home_feed::fan_out(conn, status)?;
+    super::home_feed::fan_out(conn, status.id, status.id)?;
     events::record(Event::Posted { id: status.id });
     Ok(())
 }
@@ -111,7 +111,7 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[Status]) -> Result<(), Error> {
         let insert = diesel::insert_into(statuses::table).values(chunk);
         crate::on_backend!(&mut *conn, |c| insert.execute(c))?;
         for status in chunk {
-            super::home_feed::fan_out(conn, status)?;
+            super::home_feed::fan_out(conn, status.id, status.id)?;
         }
     }
     Ok(())
@@ -350,11 +350,7 @@ pub fn public(
         query = query.filter(statuses::local.eq(local));
     }
     if only_media {
-        use crate::db::schema::media_attachments as media;
-        let with_media = media::table
-            .filter(media::position.ge(0))
-            .select(media::status_id.assume_not_null());
-        query = query.filter(statuses::id.eq_any(with_media));
+        query = query.filter(has_media!());
     }
     load_statuses(conn, query, page)
 }
@@ -389,19 +385,17 @@ pub fn by_account(
     if exclude_reblogs {
         query = query.filter(statuses::reblog_of_id.is_null());
     }
+    // Media and tags are asked of each of the account's statuses in turn, along its index:
+    // a list of every status with media or with the tag is never built.
     if only_media {
-        use crate::db::schema::media_attachments as media;
-        let with_media = media::table
-            .filter(media::position.ge(0))
-            .select(media::status_id.assume_not_null());
-        query = query.filter(statuses::id.eq_any(with_media));
+        query = query.filter(has_media!());
     }
     if let Some(tag) = tagged {
         use crate::db::schema::status_tags;
         let with_tag = status_tags::table
-            .filter(status_tags::tag.eq(tag.to_lowercase()))
-            .select(status_tags::status_id);
-        query = query.filter(statuses::id.eq_any(with_tag));
+            .filter(status_tags::status_id.eq(statuses::id))
+            .filter(status_tags::tag.eq(tag.to_lowercase()));
+        query = query.filter(diesel::dsl::exists(with_tag));
     }
     load_statuses(conn, query, page)
 }

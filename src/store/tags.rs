@@ -50,18 +50,17 @@ pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, St
         .load(conn)?)
 }
 
-/// Public statuses (no boosts) carrying `tag`, newest first, keyset on status id.
+/// Public statuses (no boosts) carrying `tag`, newest first, keyset on status id. Read along
+/// the tag's index (tag, status id), so a page costs what it holds however rare the tag.
 pub fn timeline(
     conn: &mut DbConn,
     tag: &str,
     (local, only_media): (Option<bool>, bool),
     page: Page,
 ) -> Result<Vec<Status>, Error> {
-    let tagged = status_tags::table
+    let mut query = status_tags::table
+        .inner_join(statuses::table)
         .filter(status_tags::tag.eq(tag.to_string()))
-        .select(status_tags::status_id);
-    let mut query = statuses::table
-        .filter(statuses::id.eq_any(tagged))
         .filter(statuses::visibility.eq(Visibility::Public))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
@@ -71,13 +70,9 @@ pub fn timeline(
         query = query.filter(statuses::local.eq(local));
     }
     if only_media {
-        use crate::db::schema::media_attachments as media;
-        let with_media = media::table
-            .filter(media::position.ge(0))
-            .select(media::status_id.assume_not_null());
-        query = query.filter(statuses::id.eq_any(with_media));
+        query = query.filter(has_media!());
     }
-    Ok(load_page!(conn, query, statuses::id, page))
+    Ok(load_page!(conn, query, status_tags::status_id, page))
 }
 
 /// Tags of public posts that start with `prefix`, most used first.

@@ -9,6 +9,11 @@ CREATE TABLE home_feed (
 CREATE INDEX home_feed_status ON home_feed (status_id);
 CREATE INDEX followed_tags_tag ON followed_tags (tag);
 
+-- The public timelines, local and remote: an index that serves their filter and their order,
+-- so a page costs the same whether local posts are most of the instance or a sliver of it.
+CREATE INDEX statuses_visibility ON statuses (visibility, id);
+CREATE INDEX statuses_visibility_local ON statuses (visibility, local, id);
+
 -- Homes as they were: own posts, followed people's and joined communities' posts (not
 -- direct ones), public posts with followed tags.
 INSERT INTO home_feed (account_id, status_id)
