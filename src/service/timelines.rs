@@ -174,6 +174,24 @@ mod tests {
             ["after the follow", "my own", "before the follow"]
         );
 
+        // A bulk load reaches homes as single posts do; a direct post stays out.
+        let loaded: Vec<Status> = ["loaded one", "loaded two", "loaded secret"]
+            .iter()
+            .map(|text| {
+                let id = crate::ids::next_id();
+                let visibility = match text.contains("secret") {
+                    true => crate::domain::Visibility::Direct,
+                    false => crate::domain::Visibility::Public,
+                };
+                let mut status = Status::new(id, bob.id, format!("{id}"), visibility);
+                status.source = text.to_string();
+                status
+            })
+            .collect();
+        crate::store::statuses::insert_batch(conn, &loaded).unwrap();
+        assert_eq!(home(conn, &ann)[..2], ["loaded two", "loaded one"]);
+        assert!(!home(conn, &ann).contains(&"loaded secret".to_string()));
+
         // A joined community's posts; a followed tag's public posts.
         fixture.follow(conn, &ann, &makers);
         fixture.post(conn, &cat, "in makers", Some(&makers), None);

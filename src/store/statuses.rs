@@ -110,8 +110,9 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[Status]) -> Result<(), Error> {
     for chunk in batch.chunks(500) {
         let insert = diesel::insert_into(statuses::table).values(chunk);
         crate::on_backend!(&mut *conn, |c| insert.execute(c))?;
-        for status in chunk {
-            super::home_feed::fan_out(conn, status.id, status.id)?;
+        let ids = chunk.iter().map(|s| s.id);
+        if let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) {
+            super::home_feed::fan_out(conn, first, last)?;
         }
     }
     Ok(())
