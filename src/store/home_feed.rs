@@ -1,5 +1,5 @@
 //! Each local person's home timeline as rows, written where posts, follows and followed tags
-//! change (this store's callers below), so that a page of home reads only the rows it shows:
+//! change (`store::statuses`, `store::follows`, `store::tags`), so that a page of home reads only the rows it shows:
 //! one index range, whether the person follows busy or quiet sources and however large the
 //! instance grows. Who belongs in whose home is one rule, [`QUALIFIES`]; posts arriving are
 //! handed out by the same rule in its forward form ([`fan_out`], [`fan_out_tags`]).
