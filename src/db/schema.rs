@@ -488,7 +488,6 @@ diesel::table! {
 
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
-diesel::joinable!(status_tags -> statuses (status_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
