@@ -10,6 +10,11 @@
 //! Run: `cargo bench --bench timelines` (SQLite in a temporary directory), or with
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` to create, use and drop a
 //! database `guild_bench_<pid>` on that server. Small: `BENCH_POSTS=20000 BENCH_REQUESTS=20`.
+//! `BENCH_ONLY=context` runs only the cases whose names contain that text. After the
+//! figures it prints the query plans of the lists (see `plans`).
+
+#[path = "timelines/plans.rs"]
+mod plans;
 
 use chrono::{Duration as Span, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -980,7 +985,8 @@ async fn main() {
         "\n{:<42} {:>8} {:>8} {:>8} {:>6}   ({} requests each)",
         "case", "p50 ms", "p99 ms", "max ms", "items", sizes.requests
     );
-    for case in cases(&world) {
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for case in cases(&world).into_iter().filter(|c| c.name.contains(&only)) {
         let mut measured = run_case(&api, &case, sizes.requests).await;
         print_row(&case.name, &mut measured);
     }
@@ -989,5 +995,8 @@ async fn main() {
         resident_mb(server.0.id())
     );
     drop(server);
+    let db = Db::connect(&database.url, 1).expect("the database opens");
+    plans::print(&mut db.conn().expect("a connection"), &world);
+    drop(db);
     drop(database);
 }

@@ -55,24 +55,33 @@ struct Lookups {
     favourited: HashSet<i64>,
     reblogged: HashSet<i64>,
     bookmarked: HashSet<i64>,
-    /// (status id, tag)
-    tags: Vec<(i64, String)>,
+    /// Each status's tags.
+    tags: HashMap<i64, Vec<String>>,
     /// The viewer's keyword filters.
     filters: Option<crate::service::filters::Matcher>,
-    /// (status id, mentioned account id)
-    mentions: Vec<(i64, i64)>,
-    /// Attachments of every status in the list, in each one's order.
-    media: Vec<crate::store::media::Attachment>,
-    polls: Vec<crate::store::polls::Poll>,
-    poll_options: Vec<crate::store::polls::PollOption>,
-    /// The viewer's votes, (status id, choice); None without a viewer.
-    own_votes: Option<Vec<(i64, i32)>>,
+    /// Each status's mentioned accounts.
+    mentions: HashMap<i64, Vec<i64>>,
+    /// Each status's attachments, in order.
+    media: HashMap<i64, Vec<crate::store::media::Attachment>>,
+    polls: HashMap<i64, crate::store::polls::Poll>,
+    poll_options: HashMap<i64, Vec<crate::store::polls::PollOption>>,
+    /// The viewer's choices in each poll; None without a viewer.
+    own_votes: Option<HashMap<i64, Vec<i32>>>,
     viewer_id: Option<i64>,
-    /// The statuses' links, and the fetched cards of their URLs.
-    cards: (
-        Vec<crate::store::cards::Link>,
-        Vec<crate::store::cards::Card>,
-    ),
+    /// Each status's link, and the fetched cards of the links' URLs.
+    links: HashMap<i64, crate::store::cards::Link>,
+    cards: Vec<crate::store::cards::Card>,
+}
+
+/// `items` grouped by the status each belongs to, keeping their order: looking a status's
+/// share up must not cost a pass over the whole list's, or a long thread renders in
+/// quadratic time.
+fn by_status<T>(items: Vec<T>, status_of: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
+    for item in items {
+        grouped.entry(status_of(&item)).or_default().push(item);
+    }
+    grouped
 }
 
 /// HTML content as clients show it: a thread's title first, in bold.
@@ -100,12 +109,14 @@ pub fn render(
         .collect();
     let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
     let mentions = crate::store::mentions::of_statuses(conn, &all_ids)?;
-    let account_ids: Vec<i64> = rows
+    let mut account_ids: Vec<i64> = rows
         .iter()
         .chain(boosted.values())
         .map(|s| s.account_id)
         .chain(mentions.iter().map(|(_, a)| *a))
         .collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
     let accounts = accounts::by_ids(conn, &account_ids)?
         .into_iter()
         .map(|a| (a.id, a))
@@ -118,27 +129,46 @@ pub fn render(
         ),
         None => (HashSet::new(), HashSet::new(), HashSet::new()),
     };
+    let tags = crate::store::tags::of_statuses(conn, &all_ids)?;
+    let media = crate::store::media::of_statuses(conn, &all_ids)?;
+    let polls = crate::store::polls::of_statuses(conn, &all_ids)?;
+    let own_votes = match viewer {
+        Some(viewer) => Some(crate::store::polls::votes_of(conn, viewer.id, &all_ids)?),
+        None => None,
+    };
+    let (links, cards) = crate::store::cards::of_statuses(conn, &all_ids)?;
     let lookups = Lookups {
         accounts,
         boosted,
         favourited,
         reblogged,
         bookmarked,
-        tags: crate::store::tags::of_statuses(conn, &all_ids)?,
+        tags: by_status(tags, |(status, _)| *status)
+            .into_iter()
+            .map(|(status, tags)| (status, tags.into_iter().map(|(_, t)| t).collect()))
+            .collect(),
         filters: match viewer {
             Some(viewer) => Some(crate::service::filters::Matcher::load(conn, viewer.id)?),
             None => None,
         },
-        mentions,
-        media: crate::store::media::of_statuses(conn, &all_ids)?,
-        polls: crate::store::polls::of_statuses(conn, &all_ids)?,
-        poll_options: crate::store::polls::options_of(conn, &all_ids)?,
-        own_votes: match viewer {
-            Some(viewer) => Some(crate::store::polls::votes_of(conn, viewer.id, &all_ids)?),
-            None => None,
-        },
+        mentions: by_status(mentions, |(status, _)| *status)
+            .into_iter()
+            .map(|(status, m)| (status, m.into_iter().map(|(_, a)| a).collect()))
+            .collect(),
+        media: by_status(media, |a| a.status_id.unwrap_or_default()),
+        polls: polls.into_iter().map(|p| (p.status_id, p)).collect(),
+        poll_options: by_status(crate::store::polls::options_of(conn, &all_ids)?, |o| {
+            o.status_id
+        }),
+        own_votes: own_votes.map(|votes| {
+            by_status(votes, |(status, _)| *status)
+                .into_iter()
+                .map(|(status, v)| (status, v.into_iter().map(|(_, c)| c).collect()))
+                .collect()
+        }),
         viewer_id: viewer.map(|v| v.id),
-        cards: crate::store::cards::of_statuses(conn, &all_ids)?,
+        links: links.into_iter().map(|l| (l.status_id, l)).collect(),
+        cards,
     };
     Ok(rows
         .iter()
@@ -167,20 +197,18 @@ fn card_json(card: &crate::store::cards::Card) -> Value {
 }
 
 fn poll_of(lookups: &Lookups, row: &StatusRow) -> Option<Value> {
-    let poll = lookups.polls.iter().find(|p| p.status_id == row.id)?;
+    let poll = lookups.polls.get(&row.id)?;
     let seen = super::poll::Seen {
-        own_votes: lookups.own_votes.as_ref().map(|votes| {
-            votes
-                .iter()
-                .filter(|(status, _)| *status == row.id)
-                .map(|(_, choice)| *choice)
-                .collect()
-        }),
+        own_votes: lookups
+            .own_votes
+            .as_ref()
+            .map(|votes| votes.get(&row.id).cloned().unwrap_or_default()),
         is_author: lookups.viewer_id == Some(row.account_id),
         options: lookups
             .poll_options
-            .iter()
-            .filter(|o| o.status_id == row.id)
+            .get(&row.id)
+            .into_iter()
+            .flatten()
             .collect(),
     };
     Some(super::poll::poll_json(poll, &seen))
@@ -215,16 +243,18 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         spoiler_text: row.spoiler_text.clone(),
         media_attachments: lookups
             .media
-            .iter()
-            .filter(|a| a.status_id == Some(row.id))
+            .get(&row.id)
+            .into_iter()
+            .flatten()
             .map(|a| super::media::attachment_json(a, base_url))
             .collect(),
         application: None,
         mentions: lookups
             .mentions
-            .iter()
-            .filter(|(status, _)| *status == row.id)
-            .filter_map(|(_, account)| lookups.accounts.get(account))
+            .get(&row.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|account| lookups.accounts.get(account))
             .map(|a| {
                 serde_json::json!({
                     "id": a.id.to_string(),
@@ -236,9 +266,10 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
             .collect(),
         tags: lookups
             .tags
-            .iter()
-            .filter(|(status, _)| *status == row.id)
-            .map(|(_, name)| serde_json::json!({ "name": name, "url": format!("{base_url}/tags/{name}") }))
+            .get(&row.id)
+            .into_iter()
+            .flatten()
+            .map(|name| serde_json::json!({ "name": name, "url": format!("{base_url}/tags/{name}") }))
             .collect(),
         emojis: Vec::new(),
         reblogs_count: row.reblogs_count,
@@ -249,11 +280,9 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         reblog,
         poll: poll_of(lookups, row),
         card: lookups
-            .cards
-            .0
-            .iter()
-            .find(|link| link.status_id == row.id)
-            .and_then(|link| crate::service::cards::shown(link, &lookups.cards.1))
+            .links
+            .get(&row.id)
+            .and_then(|link| crate::service::cards::shown(link, &lookups.cards))
             .map(|card| card_json(&card)),
         language: row.language.clone(),
         text: None,
