@@ -15,6 +15,8 @@
 
 #[path = "timelines/plans.rs"]
 mod plans;
+#[path = "support/mod.rs"]
+mod support;
 
 use chrono::{Duration as Span, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -25,15 +27,14 @@ use guild::domain::{
     PostingPolicy, Visibility,
 };
 use guild::error::Error;
-use guild::store::{self, accounts::NewAccount, statuses::Status};
+use guild::store::{self, statuses::Status};
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{create_people, percentile, remote_account, settings, Api, Server};
 
-const PASSWORD: &str = "benchmark-password";
 /// Local people who read: `busy` follows many authors, `quiet` a few who seldom post,
 /// `member` joined only quiet communities, `reader` the big one, `tagfan` follows #bench.
 const VIEWERS: [&str; 5] = ["busy", "quiet", "member", "reader", "tagfan"];
@@ -128,83 +129,10 @@ impl Drop for BenchDb {
     }
 }
 
-/// The `GUILD_*` settings of the server and the admin commands.
-fn settings(dir: &Path, port: u16, database_url: &str) -> Vec<(String, String)> {
-    [
-        ("GUILD_DOMAIN", format!("localhost:{port}")),
-        ("GUILD_BIND", format!("127.0.0.1:{port}")),
-        ("GUILD_DATA_DIR", dir.display().to_string()),
-        ("GUILD_DATABASE_URL", database_url.to_string()),
-        ("GUILD_OAUTH_PASSWORD_GRANT", "true".to_string()),
-        ("GUILD_DB_POOL_SIZE", "8".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-fn guild(dir: &Path, settings: &[(String, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_guild"));
-    command
-        .current_dir(dir)
-        .envs(settings.iter().cloned())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null());
-    command
-}
-
-/// Run an admin command of the `guild` binary, which must succeed.
-fn admin(dir: &Path, settings: &[(String, String)], args: &[&str]) {
-    let status = guild(dir, settings).args(args).status().unwrap();
-    assert!(status.success(), "guild {args:?} failed");
-}
-
-/// The schema by `guild migrate`, then the local people through `guild user create`, as an
-/// operator would make them.
-fn create_people(dir: &Path, settings: &[(String, String)]) {
-    admin(dir, settings, &["migrate"]);
-    for name in VIEWERS.iter().chain([&WRITER]) {
-        let email = format!("{name}@example.org");
-        let args = ["user", "create", name, "--email", &email];
-        admin(
-            dir,
-            settings,
-            &[&args[..], &["--password", PASSWORD]].concat(),
-        );
-    }
-}
-
 /// A time-ordered id for something made at `at`, as `guild::ids` makes them (milliseconds in
 /// the high 48 bits), never below `after`.
 fn id_at(at: NaiveDateTime, after: i64) -> i64 {
     ((at.and_utc().timestamp_millis()) << 16).max(after + 1)
-}
-
-/// An account as a remote server's actor would be stored.
-fn remote_account(kind: AccountKind, name: &str, domain: &str, path: &str) -> NewAccount {
-    let ap_id = format!("https://{domain}/{path}/{name}");
-    let then = (Utc::now() - Span::days(400)).naive_utc();
-    NewAccount {
-        id: guild::ids::next_id(),
-        kind,
-        username: name.to_string(),
-        domain: Some(domain.to_string()),
-        display_name: name.to_string(),
-        note: String::new(),
-        url: Some(ap_id.clone()),
-        inbox_url: format!("{ap_id}/inbox"),
-        shared_inbox_url: Some(format!("https://{domain}/inbox")),
-        outbox_url: Some(format!("{ap_id}/outbox")),
-        followers_url: Some(format!("{ap_id}/followers")),
-        following_url: Some(format!("{ap_id}/following")),
-        featured_url: Some(format!("{ap_id}/featured")),
-        public_key_pem: "-----BEGIN PUBLIC KEY-----\nbench\n-----END PUBLIC KEY-----\n".into(),
-        private_key_pem: None,
-        locked: false,
-        created_at: then,
-        updated_at: then,
-        ap_id,
-    }
 }
 
 /// An author: its id, and the prefix of its posts' ids.
@@ -240,9 +168,9 @@ fn insert_authors(conn: &mut DbConn, count: usize) -> Result<Vec<Author>, Error>
     guild::db::transaction(conn, |conn| {
         let mut authors = Vec::with_capacity(count);
         for i in 0..count {
-            let domain = format!("remote{}.example", i % 50);
+            let origin = format!("https://remote{}.example", i % 50);
             let account =
-                remote_account(AccountKind::Person, &format!("author{i}"), &domain, "users");
+                remote_account(AccountKind::Person, &format!("author{i}"), &origin, "users");
             store::accounts::insert(conn, &account)?;
             authors.push(Author {
                 id: account.id,
@@ -255,7 +183,7 @@ fn insert_authors(conn: &mut DbConn, count: usize) -> Result<Vec<Author>, Error>
 
 /// A remote community (a group account and its settings row), as `upsert_remote` keeps one.
 fn insert_community(conn: &mut DbConn, name: &str, domain: &str) -> Result<i64, Error> {
-    let account = remote_account(AccountKind::Group, name, domain, "c");
+    let account = remote_account(AccountKind::Group, name, &format!("https://{domain}"), "c");
     store::accounts::insert(conn, &account)?;
     store::communities::insert(
         conn,
@@ -715,63 +643,6 @@ fn seed(database_url: &str, sizes: &Sizes) -> Result<World, Error> {
     Ok(world)
 }
 
-/// The server process, stopped when this is dropped, even if the benchmark panics.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn resident_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: u64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse().ok())
-        .unwrap_or(0);
-    kb as f64 / 1024.0
-}
-
-/// The client side: one keep-alive HTTP client and a registered app.
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    app: Value,
-}
-
-impl Api {
-    async fn start(base: String) -> Api {
-        let http = reqwest::Client::new();
-        while http.get(format!("{base}/healthz")).send().await.is_err() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let app = json!({"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"});
-        let response = http.post(format!("{base}/api/v1/apps")).json(&app);
-        let app = response.send().await.unwrap().json().await.unwrap();
-        Api { http, base, app }
-    }
-
-    /// A fresh token of `name`, so that each case has the whole rate limit to itself.
-    async fn token(&self, name: &str) -> String {
-        let app = &self.app;
-        let body = json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": name, "password": PASSWORD, "scope": "read"});
-        let request = self.http.post(format!("{}/oauth/token", self.base));
-        let token: Value = request
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        token["access_token"].as_str().expect("a token").to_string()
-    }
-}
-
 /// One request path, read by one viewer.
 struct Case {
     name: String,
@@ -899,7 +770,8 @@ async fn run_case(api: &Api, case: &Case, requests: usize) -> Measured {
     let mut token = String::new();
     for n in 0..requests {
         if n % REQUESTS_PER_TOKEN == 0 {
-            token = api.token(case.viewer).await;
+            // A fresh token, so that each case has the whole rate limit to itself.
+            token = api.token(case.viewer, "read").await;
         }
         let began = Instant::now();
         let answer = api.http.get(&url).bearer_auth(&token).send().await;
@@ -922,14 +794,6 @@ async fn run_case(api: &Api, case: &Case, requests: usize) -> Measured {
         }
     }
     measured
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
 }
 
 fn print_row(name: &str, measured: &mut Measured) {
@@ -956,18 +820,15 @@ async fn main() {
     let sizes = sizes();
     let dir = tempfile::tempdir().unwrap();
     let database = BenchDb::create(dir.path());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let settings = settings(dir.path(), port, &database.url);
+    let port = support::free_port();
+    let settings = settings(dir.path(), port, &database.url, &[]);
     let backend = database.url.split(':').next().unwrap_or_default();
     println!(
         "seeding {} statuses by {} authors on {backend}…",
         sizes.posts, sizes.accounts
     );
-    create_people(dir.path(), &settings);
+    let people: Vec<&str> = VIEWERS.iter().chain([&WRITER]).copied().collect();
+    create_people(dir.path(), &settings, &people);
     // Diesel is synchronous: seed off the async runtime's threads.
     let database_url = database.url.clone();
     let world = tokio::task::spawn_blocking(move || seed(&database_url, &sizes))
@@ -975,11 +836,11 @@ async fn main() {
         .unwrap()
         .expect("seeding");
 
-    let server = Server(guild(dir.path(), &settings).spawn().unwrap());
+    let server = Server(support::guild(dir.path(), &settings).spawn().unwrap());
     let api = Api::start(format!("http://127.0.0.1:{port}")).await;
     println!(
         "server resident memory after start: {:.1} MB",
-        resident_mb(server.0.id())
+        server.resident_mb()
     );
     println!(
         "\n{:<42} {:>8} {:>8} {:>8} {:>6}   ({} requests each)",
@@ -992,7 +853,7 @@ async fn main() {
     }
     println!(
         "\nserver resident memory at the end: {:.1} MB",
-        resident_mb(server.0.id())
+        server.resident_mb()
     );
     drop(server);
     let db = Db::connect(&database.url, 1).expect("the database opens");

@@ -1,0 +1,174 @@
+//! What the benchmarks that run the server share: the release binary in its own process,
+//! its admin commands, its resident memory, and a signed-in client.
+
+#![allow(dead_code)] // each benchmark uses its own part
+
+use guild::domain::AccountKind;
+use guild::store::accounts::NewAccount;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "benchmark-password";
+
+/// A free port on the loopback interface.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The `GUILD_*` settings of a server on `port` and of its admin commands, and `more`.
+pub fn settings(
+    dir: &Path,
+    port: u16,
+    database_url: &str,
+    more: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut settings: Vec<(String, String)> = [
+        ("GUILD_DOMAIN", format!("localhost:{port}")),
+        ("GUILD_BIND", format!("127.0.0.1:{port}")),
+        ("GUILD_DATA_DIR", dir.display().to_string()),
+        ("GUILD_DATABASE_URL", database_url.to_string()),
+        ("GUILD_OAUTH_PASSWORD_GRANT", "true".to_string()),
+        ("GUILD_DB_POOL_SIZE", "8".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    settings.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    settings
+}
+
+/// The release binary with these settings, run in `dir`.
+pub fn guild(dir: &Path, settings: &[(String, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guild"));
+    command
+        .current_dir(dir)
+        .envs(settings.iter().cloned())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null());
+    command
+}
+
+/// Run an admin command of the `guild` binary, which must succeed.
+pub fn admin(dir: &Path, settings: &[(String, String)], args: &[&str]) {
+    let status = guild(dir, settings).args(args).status().unwrap();
+    assert!(status.success(), "guild {args:?} failed");
+}
+
+/// The schema by `guild migrate`, then local people through `guild user create`, as an
+/// operator would make them.
+pub fn create_people(dir: &Path, settings: &[(String, String)], names: &[&str]) {
+    admin(dir, settings, &["migrate"]);
+    for name in names {
+        let email = format!("{name}@example.org");
+        let args = ["user", "create", name, "--email", &email];
+        admin(
+            dir,
+            settings,
+            &[&args[..], &["--password", PASSWORD]].concat(),
+        );
+    }
+}
+
+/// The server process, stopped when this is dropped, even if the benchmark panics.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Server {
+    /// Its resident memory (VmRSS) in MB.
+    pub fn resident_mb(&self) -> f64 {
+        let pid = self.0.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let kb: u64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse().ok())
+            .unwrap_or(0);
+        kb as f64 / 1024.0
+    }
+}
+
+/// An account as a remote server's actor would be stored: `origin` is the server's
+/// `scheme://host[:port]`.
+pub fn remote_account(kind: AccountKind, name: &str, origin: &str, path: &str) -> NewAccount {
+    let ap_id = format!("{origin}/{path}/{name}");
+    let domain = origin.split("://").nth(1).unwrap_or(origin);
+    let then = (chrono::Utc::now() - chrono::Duration::days(400)).naive_utc();
+    NewAccount {
+        id: guild::ids::next_id(),
+        kind,
+        username: name.to_string(),
+        domain: Some(domain.to_string()),
+        display_name: name.to_string(),
+        note: String::new(),
+        url: Some(ap_id.clone()),
+        inbox_url: format!("{ap_id}/inbox"),
+        shared_inbox_url: Some(format!("{origin}/inbox")),
+        outbox_url: Some(format!("{ap_id}/outbox")),
+        followers_url: Some(format!("{ap_id}/followers")),
+        following_url: Some(format!("{ap_id}/following")),
+        featured_url: Some(format!("{ap_id}/featured")),
+        public_key_pem: "-----BEGIN PUBLIC KEY-----\nbench\n-----END PUBLIC KEY-----\n".into(),
+        private_key_pem: None,
+        locked: false,
+        created_at: then,
+        updated_at: then,
+        ap_id,
+    }
+}
+
+/// The client side: one keep-alive HTTP client and a registered app.
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    app: Value,
+}
+
+impl Api {
+    /// Waits for the server at `base` to answer, then registers an app.
+    pub async fn start(base: String) -> Api {
+        let http = reqwest::Client::new();
+        while http.get(format!("{base}/healthz")).send().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let app = json!({"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow"});
+        let response = http.post(format!("{base}/api/v1/apps")).json(&app);
+        let app = response.send().await.unwrap().json().await.unwrap();
+        Api { http, base, app }
+    }
+
+    /// A fresh token of `name` with `scope`.
+    pub async fn token(&self, name: &str, scope: &str) -> String {
+        let app = &self.app;
+        let body = json!({"grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"], "username": name, "password": PASSWORD, "scope": scope});
+        let token: Value = self
+            .http
+            .post(format!("{}/oauth/token", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        token["access_token"].as_str().expect("a token").to_string()
+    }
+}
+
+/// Percentile `p` (0 to 1) of sorted durations, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
