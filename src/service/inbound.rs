@@ -8,7 +8,10 @@ use crate::store::{deliveries, instances};
 
 /// Claim an activity id for handling; false if it was handled (or is being handled) already.
 pub fn claim(conn: &mut DbConn, activity_id: &str) -> Result<bool, Error> {
-    deliveries::mark_received(conn, activity_id, crate::time::now())
+    // A transaction, so that on SQLite it queues with the other writers.
+    crate::db::transaction(conn, |conn| {
+        deliveries::mark_received(conn, activity_id, crate::time::now())
+    })
 }
 
 /// Give a claim back when handling failed, so that a retry is handled.

@@ -6,7 +6,7 @@ use crate::domain::Visibility;
 use crate::error::Error;
 use crate::ids::next_id;
 use crate::protocol::{note, note::RemoteAttachment};
-use crate::service::statuses::{notify_mentions, notify_update, refresh_counts};
+use crate::service::statuses::{notify_mentions, notify_update};
 use crate::service::{communities, text};
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -127,7 +127,7 @@ pub fn store_remote(
         super::cards::link_post(conn, status.id, &status.content, given)?;
         crate::store::mentions::insert(conn, status.id, mentioned)?;
         crate::store::tags::insert(conn, status.id, &post.tags)?;
-        refresh_counts(conn, &status)?;
+        status_store::count_post(conn, &status, true)?;
         notify_mentions(conn, &status)?;
         Ok(status)
     })
@@ -181,7 +181,7 @@ pub fn delete_remote(
         }
         if status.deleted_at.is_none() {
             status_store::mark_deleted(conn, status.id, crate::time::now())?;
-            refresh_counts(conn, &status)?;
+            status_store::count_post(conn, &status, false)?;
         }
         Ok(Some(status))
     })

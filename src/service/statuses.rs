@@ -211,14 +211,6 @@ pub(super) fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Er
     Ok(())
 }
 
-pub(super) fn refresh_counts(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
-    status_store::refresh_account_counts(conn, status.account_id)?;
-    if let Some(parent) = status.in_reply_to_id {
-        status_store::refresh_replies_count(conn, parent)?;
-    }
-    Ok(())
-}
-
 /// A local person posts.
 pub fn create(
     conn: &mut DbConn,
@@ -285,7 +277,7 @@ pub fn create(
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
         crate::store::mentions::insert(conn, status.id, &mentioned)?;
         crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
-        refresh_counts(conn, &status)?;
+        status_store::count_post(conn, &status, true)?;
         notify_mentions(conn, &status)?;
         federate(conn, config, author, &status, "Create")?;
         Ok(status)
@@ -363,7 +355,7 @@ pub fn delete(
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
         status_store::mark_deleted(conn, status.id, crate::time::now())?;
-        refresh_counts(conn, &status)?;
+        status_store::count_post(conn, &status, false)?;
         federate(conn, config, author, &status, "Delete")
     })
 }

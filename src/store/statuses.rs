@@ -170,7 +170,37 @@ pub fn refresh_replies_count(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Recount an account's posts and note when it last posted.
+/// Count a new post into its author's posts (and when they last posted) and its parent's
+/// replies, or a deleted one out. No recount: that reads every post of the author and every
+/// reply of the parent, each time one more arrives.
+pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(), Error> {
+    let author = accounts::table.find(status.account_id);
+    let parent = statuses::table.find(status.in_reply_to_id.unwrap_or_default());
+    if added {
+        diesel::update(author)
+            .set(accounts::statuses_count.eq(accounts::statuses_count + 1))
+            .execute(conn)?;
+        let later = accounts::last_status_at
+            .is_null()
+            .or(accounts::last_status_at.lt(status.created_at));
+        diesel::update(author.filter(later))
+            .set(accounts::last_status_at.eq(status.created_at))
+            .execute(conn)?;
+        diesel::update(parent)
+            .set(statuses::replies_count.eq(statuses::replies_count + 1))
+            .execute(conn)?;
+    } else {
+        diesel::update(author.filter(accounts::statuses_count.gt(0)))
+            .set(accounts::statuses_count.eq(accounts::statuses_count - 1))
+            .execute(conn)?;
+        diesel::update(parent.filter(statuses::replies_count.gt(0)))
+            .set(statuses::replies_count.eq(statuses::replies_count - 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Recount an account's posts and note when it last posted (after a bulk load).
 pub fn refresh_account_counts(conn: &mut DbConn, account_id: i64) -> Result<(), Error> {
     let mine = statuses::table
         .filter(statuses::account_id.eq(account_id))
