@@ -3,6 +3,8 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# Build settings: SQLite with the query planner stability guarantee.
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 COPY benches benches
