@@ -175,7 +175,6 @@ pub fn refresh_replies_count(conn: &mut DbConn, id: i64) -> Result<(), Error> {
 /// reply of the parent, each time one more arrives.
 pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(), Error> {
     let author = accounts::table.find(status.account_id);
-    let parent = statuses::table.find(status.in_reply_to_id.unwrap_or_default());
     if added {
         diesel::update(author)
             .set(accounts::statuses_count.eq(accounts::statuses_count + 1))
@@ -186,17 +185,23 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
         diesel::update(author.filter(later))
             .set(accounts::last_status_at.eq(status.created_at))
             .execute(conn)?;
-        diesel::update(parent)
-            .set(statuses::replies_count.eq(statuses::replies_count + 1))
-            .execute(conn)?;
     } else {
         diesel::update(author.filter(accounts::statuses_count.gt(0)))
             .set(accounts::statuses_count.eq(accounts::statuses_count - 1))
             .execute(conn)?;
-        diesel::update(parent.filter(statuses::replies_count.gt(0)))
-            .set(statuses::replies_count.eq(statuses::replies_count - 1))
-            .execute(conn)?;
     }
+    let Some(parent) = status.in_reply_to_id else {
+        return Ok(());
+    };
+    let parent = statuses::table.find(parent);
+    match added {
+        true => diesel::update(parent)
+            .set(statuses::replies_count.eq(statuses::replies_count + 1))
+            .execute(conn)?,
+        false => diesel::update(parent.filter(statuses::replies_count.gt(0)))
+            .set(statuses::replies_count.eq(statuses::replies_count - 1))
+            .execute(conn)?,
+    };
     Ok(())
 }
 
