@@ -588,10 +588,10 @@ fn refresh_counts(conn: &mut DbConn, world: &World) -> Result<(), Error> {
         .collect();
     guild::db::transaction(conn, |conn| {
         for id in &everyone {
-            store::statuses::refresh_account_counts(conn, *id)?;
+            store::status_counts::refresh_account_counts(conn, *id)?;
             store::accounts::refresh_follow_counts(conn, *id)?;
         }
-        store::statuses::refresh_replies_count(conn, world.thread_root)
+        store::status_counts::refresh_replies_count(conn, world.thread_root)
     })
 }
 

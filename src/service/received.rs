@@ -127,7 +127,7 @@ pub fn store_remote(
         super::cards::link_post(conn, status.id, &status.content, given)?;
         crate::store::mentions::insert(conn, status.id, mentioned)?;
         crate::store::tags::insert(conn, status.id, &post.tags)?;
-        status_store::count_post(conn, &status, true)?;
+        crate::store::status_counts::count_post(conn, &status, true)?;
         notify_mentions(conn, &status)?;
         Ok(status)
     })
@@ -181,7 +181,7 @@ pub fn delete_remote(
         }
         if status.deleted_at.is_none() {
             status_store::mark_deleted(conn, status.id, crate::time::now())?;
-            status_store::count_post(conn, &status, false)?;
+            crate::store::status_counts::count_post(conn, &status, false)?;
         }
         Ok(Some(status))
     })

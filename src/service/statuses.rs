@@ -277,7 +277,7 @@ pub fn create(
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();
         crate::store::mentions::insert(conn, status.id, &mentioned)?;
         crate::store::tags::insert(conn, status.id, &text::hashtags(&status.source))?;
-        status_store::count_post(conn, &status, true)?;
+        crate::store::status_counts::count_post(conn, &status, true)?;
         notify_mentions(conn, &status)?;
         federate(conn, config, author, &status, "Create")?;
         Ok(status)
@@ -355,7 +355,7 @@ pub fn delete(
     crate::db::transaction(conn, |conn| {
         let status = own_status(conn, author, status_id)?;
         status_store::mark_deleted(conn, status.id, crate::time::now())?;
-        status_store::count_post(conn, &status, false)?;
+        crate::store::status_counts::count_post(conn, &status, false)?;
         federate(conn, config, author, &status, "Delete")
     })
 }

@@ -87,6 +87,7 @@ pub mod policies;
 pub mod polls;
 pub mod settings;
 pub mod stats;
+pub mod status_counts;
 pub mod statuses;
 pub mod tags;
 pub mod users;
