@@ -60,6 +60,8 @@ pub struct Config {
     pub media: MediaLimits,
     pub media_storage: MediaStorage,
     pub streaming: StreamingLimits,
+    /// Client API requests per caller in a five-minute window.
+    pub api_rate_limit: u32,
 }
 
 /// How many streaming connections are taken.
@@ -146,6 +148,7 @@ const KEYS: &[Key] = &[
     Key { name: "s3_bucket", default: String::new, accepts: "the name of an existing bucket" },
     Key { name: "s3_access_key_id", default: String::new, accepts: "the access key id of a key that may read, write, list and delete in the bucket" },
     Key { name: "s3_secret_access_key", default: String::new, accepts: "that key's secret" },
+    Key { name: "api_rate_limit", default: || "300".into(), accepts: "a number of client API requests one access token (or one address without a token) may make in five minutes, from 1 to 1000000 (300 by default, as Mastodon)" },
     Key { name: "media_workers", default: || "2".into(), accepts: "a number of uploads processed at once, from 1 to 64" },
 ];
 
@@ -295,7 +298,9 @@ impl Config {
             per_account: number(raw, "streaming_connections_per_account", 1, 10_000)? as usize,
             max: number(raw, "streaming_max_connections", 1, 1_000_000)? as usize,
         };
+        let api_rate_limit = number(raw, "api_rate_limit", 1, 1_000_000)? as u32;
         Ok(Config {
+            api_rate_limit,
             streaming,
             media,
             media_storage,

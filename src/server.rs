@@ -63,6 +63,7 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
         files: FileStore::open(&config)?,
         config: Arc::new(config),
         db,
+        stats: Default::default(),
     };
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || db.migrate())
@@ -161,7 +162,7 @@ pub struct Running {
 pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Running, Error> {
     let federation = federation_config(state.clone()).await?;
     let bind = state.config.bind;
-    let limiter = aw::Data::new(api::rate_limit::Limiter::default());
+    let limiter = aw::Data::new(api::rate_limit::Limiter::new(state.config.api_rate_limit));
     let idempotency = aw::Data::new(api::statuses::IdempotencyKeys::default());
     let media = &state.config.media;
     let upload_limit = aw::Data::new(api::params::UploadLimit(

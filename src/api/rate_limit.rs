@@ -16,20 +16,30 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-pub const LIMIT: u32 = 300;
 const WINDOW: Duration = Duration::from_secs(300);
 
-/// Requests counted per caller in the current window.
-#[derive(Clone, Default)]
-pub struct Limiter(Arc<Mutex<HashMap<String, (u64, u32)>>>);
+/// Requests counted per caller in the current window, and how many a window allows
+/// (`api_rate_limit`).
+#[derive(Clone)]
+pub struct Limiter {
+    counts: Arc<Mutex<HashMap<String, (u64, u32)>>>,
+    limit: u32,
+}
 
 impl Limiter {
+    pub fn new(limit: u32) -> Limiter {
+        Limiter {
+            counts: Arc::default(),
+            limit,
+        }
+    }
+
     /// Count one request; returns (remaining, window end in seconds since the epoch), or
     /// `None` when the caller is over the limit.
     fn count(&self, caller: String, now: u64) -> (Option<u32>, u64) {
         let window = now - now % WINDOW.as_secs();
         let reset = window + WINDOW.as_secs();
-        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if counts.len() > 100_000 {
             counts.retain(|_, (w, _)| *w == window); // forget callers of past windows
         }
@@ -38,7 +48,7 @@ impl Limiter {
             *entry = (window, 0);
         }
         entry.1 += 1;
-        (LIMIT.checked_sub(entry.1), reset)
+        (self.limit.checked_sub(entry.1), reset)
     }
 }
 
@@ -100,7 +110,7 @@ pub async fn limit(
     };
     let headers = response.headers_mut();
     for (name, value) in [
-        header("x-ratelimit-limit", LIMIT.to_string()),
+        header("x-ratelimit-limit", limiter.limit.to_string()),
         header("x-ratelimit-remaining", remaining.unwrap_or(0).to_string()),
         header("x-ratelimit-reset", reset_at),
     ] {
@@ -115,13 +125,14 @@ mod tests {
 
     #[test]
     fn counts_per_window() {
-        let limiter = Limiter::default();
+        let limit = 300;
+        let limiter = Limiter::new(limit);
         let now = 1_000_200;
-        for n in 1..=LIMIT {
-            assert_eq!(limiter.count("a".into(), now).0, Some(LIMIT - n));
+        for n in 1..=limit {
+            assert_eq!(limiter.count("a".into(), now).0, Some(limit - n));
         }
         assert_eq!(limiter.count("a".into(), now).0, None);
-        assert_eq!(limiter.count("b".into(), now).0, Some(LIMIT - 1));
-        assert_eq!(limiter.count("a".into(), now + 300).0, Some(LIMIT - 1));
+        assert_eq!(limiter.count("b".into(), now).0, Some(limit - 1));
+        assert_eq!(limiter.count("a".into(), now + 300).0, Some(limit - 1));
     }
 }
