@@ -13,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub files: FileStore,
+    /// The instance's figures, counted at most once a minute.
+    pub stats: crate::service::instance_stats::Cached,
 }
 
 /// Handler context: app state plus the federation library's per-request data.

@@ -8,17 +8,18 @@ use actix_web::HttpResponse;
 
 async fn load(ctx: &Ctx) -> Result<(stats::InstanceStats, Option<Account>), Error> {
     let base = ctx.config.base_url();
-    ctx.db
+    let contact = ctx
+        .db
         .run(move |conn| {
-            let stats = stats::instance_stats(conn, crate::time::now())?;
             let contact = match users::first_admin(conn)? {
                 Some(admin) => accounts::by_id(conn, admin.account_id)?
                     .map(|row| Account::from_row(&row, &base)),
                 None => None,
             };
-            Ok((stats, contact))
+            Ok(contact)
         })
-        .await
+        .await?;
+    Ok((ctx.stats.get(&ctx.db).await?, contact))
 }
 
 pub async fn v1(ctx: Ctx) -> Result<HttpResponse, Error> {

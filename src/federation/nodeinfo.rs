@@ -3,7 +3,6 @@
 use crate::config::Registrations;
 use crate::error::Error;
 use crate::state::Ctx;
-use crate::store::stats;
 use actix_web::{web::Path, HttpResponse};
 use serde_json::{json, Value};
 
@@ -30,10 +29,7 @@ pub async fn nodeinfo(ctx: Ctx, version: Path<String>) -> Result<HttpResponse, E
     if !VERSIONS.contains(&version.as_str()) {
         return Err(Error::NotFound);
     }
-    let stats = ctx
-        .db
-        .run(|conn| stats::instance_stats(conn, crate::time::now()))
-        .await?;
+    let stats = ctx.stats.get(&ctx.db).await?;
     let body = json!({
         "version": version,
         "software": { "name": "guild", "version": env!("CARGO_PKG_VERSION") },

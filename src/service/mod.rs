@@ -9,6 +9,7 @@ pub mod filters;
 pub mod follows;
 pub mod health;
 pub mod inbound;
+pub mod instance_stats;
 pub mod interactions;
 pub mod lists;
 pub mod markers;

@@ -7,7 +7,7 @@ use crate::protocol::accepts_activity_json;
 use crate::service::setup;
 use crate::service::visibility;
 use crate::state::Ctx;
-use crate::store::{accounts, stats, statuses};
+use crate::store::{accounts, statuses};
 use actix_web::{
     body::SizedStream,
     guard,
@@ -183,10 +183,7 @@ struct HomePage<'a> {
 }
 
 pub async fn home(ctx: Ctx) -> Result<HttpResponse, Error> {
-    let stats = ctx
-        .db
-        .run(|conn| stats::instance_stats(conn, crate::time::now()))
-        .await?;
+    let stats = ctx.stats.get(&ctx.db).await?;
     ok_html(&HomePage {
         instance_name: &ctx.config.instance_name,
         description: &ctx.config.instance_description,
