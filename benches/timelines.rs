@@ -31,9 +31,8 @@ use guild::store::{self, statuses::Status};
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{create_people, percentile, remote_account, settings, Api, Server};
+use support::{create_people, percentile, remote_account, settings, Api, BenchDb, Server};
 
 /// Local people who read: `busy` follows many authors, `quiet` a few who seldom post,
 /// `member` joined only quiet communities, `reader` the big one, `tagfan` follows #bench.
@@ -77,55 +76,6 @@ fn sizes() -> Sizes {
         // Quiet authors plus those `busy` follows and those who follow it.
         accounts: read("BENCH_ACCOUNTS", 1000).max(QUIET_AUTHORS + BUSY_FOLLOWERS + 1),
         requests: read("BENCH_REQUESTS", 200).max(1),
-    }
-}
-
-/// The database the benchmark uses: a SQLite file in the temporary directory, or a fresh
-/// PostgreSQL database on the server `BENCH_DATABASE_URL` names, dropped when this is.
-struct BenchDb {
-    url: String,
-    /// (server URL to connect to for dropping, database name)
-    postgres: Option<(String, String)>,
-}
-
-impl BenchDb {
-    fn create(dir: &Path) -> BenchDb {
-        let Ok(server) = std::env::var("BENCH_DATABASE_URL") else {
-            let url = format!("sqlite://{}/guild.sqlite", dir.display());
-            return BenchDb {
-                url,
-                postgres: None,
-            };
-        };
-        let name = format!("guild_bench_{}", std::process::id());
-        let mut admin = PgConnection::establish(&server).expect("BENCH_DATABASE_URL connects");
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("the bench database is created");
-        let mut url = url::Url::parse(&server).expect("BENCH_DATABASE_URL is a URL");
-        url.set_path(&name);
-        BenchDb {
-            url: url.to_string(),
-            postgres: Some((server, name)),
-        }
-    }
-}
-
-impl Drop for BenchDb {
-    fn drop(&mut self) {
-        let Some((server, name)) = &self.postgres else {
-            return;
-        };
-        // FORCE: a connection a crashed server left open must not keep the database alive.
-        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        let dropped = match PgConnection::establish(server) {
-            Ok(mut admin) => admin.batch_execute(&sql).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        match dropped {
-            Ok(()) => println!("dropped database {name}"),
-            Err(e) => eprintln!("could not drop database {name}: {e}"),
-        }
     }
 }
 

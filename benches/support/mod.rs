@@ -1,8 +1,10 @@
 //! What the benchmarks that run the server share: the release binary in its own process,
-//! its admin commands, its resident memory, and a signed-in client.
+//! its admin commands, its resident memory, its database, and a signed-in client.
 
 #![allow(dead_code)] // each benchmark uses its own part
 
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
 use guild::domain::AccountKind;
 use guild::store::accounts::NewAccount;
 use serde_json::{json, Value};
@@ -72,6 +74,55 @@ pub fn create_people(dir: &Path, settings: &[(String, String)], names: &[&str]) 
     }
 }
 
+/// The database the benchmark uses: a SQLite file in the temporary directory, or a fresh
+/// PostgreSQL database on the server `BENCH_DATABASE_URL` names, dropped when this is.
+pub struct BenchDb {
+    pub url: String,
+    /// (server URL to connect to for dropping, database name)
+    postgres: Option<(String, String)>,
+}
+
+impl BenchDb {
+    pub fn create(dir: &Path) -> BenchDb {
+        let Ok(server) = std::env::var("BENCH_DATABASE_URL") else {
+            let url = format!("sqlite://{}/guild.sqlite", dir.display());
+            return BenchDb {
+                url,
+                postgres: None,
+            };
+        };
+        let name = format!("guild_bench_{}", std::process::id());
+        let mut admin = PgConnection::establish(&server).expect("BENCH_DATABASE_URL connects");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("the bench database is created");
+        let mut url = url::Url::parse(&server).expect("BENCH_DATABASE_URL is a URL");
+        url.set_path(&name);
+        BenchDb {
+            url: url.to_string(),
+            postgres: Some((server, name)),
+        }
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = &self.postgres else {
+            return;
+        };
+        // FORCE: a connection a crashed server left open must not keep the database alive.
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let dropped = match PgConnection::establish(server) {
+            Ok(mut admin) => admin.batch_execute(&sql).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match dropped {
+            Ok(()) => println!("dropped database {name}"),
+            Err(e) => eprintln!("could not drop database {name}: {e}"),
+        }
+    }
+}
+
 /// The server process, stopped when this is dropped, even if the benchmark panics.
 pub struct Server(pub Child);
 
@@ -85,11 +136,16 @@ impl Drop for Server {
 impl Server {
     /// Its resident memory (VmRSS) in MB.
     pub fn resident_mb(&self) -> f64 {
+        self.memory_mb("VmRSS")
+    }
+
+    /// One memory figure of its `/proc/PID/status` (`VmRSS`, `RssAnon`, `VmHWM`…) in MB.
+    pub fn memory_mb(&self, field: &str) -> f64 {
         let pid = self.0.id();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let kb: u64 = status
             .lines()
-            .find(|l| l.starts_with("VmRSS:"))
+            .find(|l| l.split(':').next() == Some(field))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse().ok())
             .unwrap_or(0);
