@@ -242,6 +242,23 @@ async fn session_on(backend: &Backend) {
         .post(&format!("/api/v1/statuses/{first}/reblog"), json!({}))
         .await;
     spec::assert_matches("Status", &boosted);
+    // Lists say which posts the reader favourited and boosted, and only those.
+    let listed = alice.get("/api/v1/timelines/public?local=true").await;
+    let marks: Vec<(bool, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["reblog"].is_null())
+        .map(|s| {
+            let mark = |key: &str| s[key].as_bool().unwrap();
+            (s["id"] == first, mark("favourited") && mark("reblogged"))
+        })
+        .collect();
+    assert!(marks.len() > 1, "{listed}");
+    assert!(
+        marks.iter().all(|(is_first, marked)| is_first == marked),
+        "{marks:?}"
+    );
 
     // Password grant (on here), then following a remote account on beta.
     let app = alice.post("/api/v1/apps", json!({"client_name": "script", "redirect_uris": ["urn:ietf:wg:oauth:2.0:oob"], "scopes": "read write follow"})).await;

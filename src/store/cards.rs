@@ -96,6 +96,9 @@ pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<(Vec<Link>, 
         .filter(status_links::status_id.eq_any(status_ids))
         .select(Link::as_select())
         .load(conn)?;
+    if links.is_empty() {
+        return Ok((links, Vec::new()));
+    }
     let urls: Vec<&String> = links.iter().map(|l| &l.url).collect();
     let cards: Vec<Card> = link_cards::table
         .filter(link_cards::url.eq_any(urls))

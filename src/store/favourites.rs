@@ -80,6 +80,9 @@ pub fn favourited_among(
     account_id: i64,
     status_ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>, Error> {
+    if status_ids.is_empty() {
+        return Ok(Default::default());
+    }
     Ok(favourites::table
         .filter(favourites::account_id.eq(account_id))
         .filter(favourites::status_id.eq_any(status_ids))

@@ -80,6 +80,9 @@ pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Poll>, E
 
 /// The options of the polls of `status_ids`, in order.
 pub fn options_of(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<PollOption>, Error> {
+    if status_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(poll_options::table
         .filter(poll_options::status_id.eq_any(status_ids))
         .order((poll_options::status_id, poll_options::position))
@@ -93,6 +96,9 @@ pub fn votes_of(
     account_id: i64,
     status_ids: &[i64],
 ) -> Result<Vec<(i64, i32)>, Error> {
+    if status_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(poll_votes::table
         .filter(poll_votes::account_id.eq(account_id))
         .filter(poll_votes::status_id.eq_any(status_ids))

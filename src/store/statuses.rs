@@ -235,6 +235,9 @@ pub fn delete_boost(conn: &mut DbConn, boost: &Status) -> Result<(), Error> {
 
 /// Statuses by id, in one query.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(statuses::table
         .filter(statuses::id.eq_any(ids))
         .select(Status::as_select())
@@ -376,6 +379,9 @@ pub fn reblogged_among(
     account_id: i64,
     status_ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>, Error> {
+    if status_ids.is_empty() {
+        return Ok(Default::default());
+    }
     Ok(statuses::table
         .filter(statuses::account_id.eq(account_id))
         .filter(statuses::deleted_at.is_null())

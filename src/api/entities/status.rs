@@ -102,6 +102,9 @@ pub fn render(
     viewer: Option<&AccountRow>,
     rows: &[StatusRow],
 ) -> Result<Vec<Status>, Error> {
+    // Each lookup is asked only of the statuses that can have an answer (the store skips
+    // the query when none can): a thread's context renders a thousand statuses, and each
+    // lookup costs a query over all of their ids.
     let boosted_ids: Vec<i64> = rows.iter().filter_map(|s| s.reblog_of_id).collect();
     let boosted: HashMap<i64, StatusRow> = statuses::by_ids(conn, &boosted_ids)?
         .into_iter()
@@ -121,10 +124,19 @@ pub fn render(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    // Only a status someone has favourited (or boosted) can be one the viewer has.
+    let counted = |count: fn(&StatusRow) -> i32| -> Vec<i64> {
+        let shown = rows.iter().chain(boosted.values());
+        shown.filter(|s| count(s) > 0).map(|s| s.id).collect()
+    };
+    let (liked, boosted_by_someone) = (
+        counted(|s| s.favourites_count),
+        counted(|s| s.reblogs_count),
+    );
     let (favourited, reblogged, bookmarked) = match viewer {
         Some(viewer) => (
-            favourites::favourited_among(conn, viewer.id, &all_ids)?,
-            statuses::reblogged_among(conn, viewer.id, &all_ids)?,
+            favourites::favourited_among(conn, viewer.id, &liked)?,
+            statuses::reblogged_among(conn, viewer.id, &boosted_by_someone)?,
             crate::store::bookmarks::among(conn, viewer.id, &all_ids)?,
         ),
         None => (HashSet::new(), HashSet::new(), HashSet::new()),
@@ -132,8 +144,10 @@ pub fn render(
     let tags = crate::store::tags::of_statuses(conn, &all_ids)?;
     let media = crate::store::media::of_statuses(conn, &all_ids)?;
     let polls = crate::store::polls::of_statuses(conn, &all_ids)?;
+    let poll_ids: Vec<i64> = polls.iter().map(|p| p.status_id).collect();
+    let poll_options = crate::store::polls::options_of(conn, &poll_ids)?;
     let own_votes = match viewer {
-        Some(viewer) => Some(crate::store::polls::votes_of(conn, viewer.id, &all_ids)?),
+        Some(viewer) => Some(crate::store::polls::votes_of(conn, viewer.id, &poll_ids)?),
         None => None,
     };
     let (links, cards) = crate::store::cards::of_statuses(conn, &all_ids)?;
@@ -157,9 +171,7 @@ pub fn render(
             .collect(),
         media: by_status(media, |a| a.status_id.unwrap_or_default()),
         polls: polls.into_iter().map(|p| (p.status_id, p)).collect(),
-        poll_options: by_status(crate::store::polls::options_of(conn, &all_ids)?, |o| {
-            o.status_id
-        }),
+        poll_options: by_status(poll_options, |o| o.status_id),
         own_votes: own_votes.map(|votes| {
             by_status(votes, |(status, _)| *status)
                 .into_iter()
