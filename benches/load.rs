@@ -90,7 +90,7 @@ impl Run {
         (!recent.is_empty()).then(|| recent[rng.random_range(0..recent.len())].clone())
     }
 
-    /// The request for `kind` by `person`: method, path and JSON body.
+    /// The request for `kind`: whether it is a POST, the path and the JSON body.
     fn request(&self, kind: Kind, rng: &mut StdRng) -> (bool, String, Value) {
         let other = &self.people[rng.random_range(0..self.people.len())];
         let recent = self.recent(rng).unwrap_or_default();
@@ -296,6 +296,64 @@ fn print_table(run: &Run, seconds: f64) {
     );
 }
 
+/// A kind of request, drawn by its weight in [`MIX`].
+fn pick(rng: &mut StdRng) -> Kind {
+    let roll = rng.random_range(0..100);
+    let mut sum = 0;
+    MIX.iter()
+        .find(|(_, weight)| {
+            sum += weight;
+            roll < sum
+        })
+        .map_or(Kind::Home, |(kind, _)| *kind)
+}
+
+/// Send `rate` requests a second for `seconds`, printing progress and memory every 30 s;
+/// the memory figures halfway, and how long it took until every answer was in.
+async fn drive(
+    run: &Arc<Run>,
+    server: &Server,
+    delivered: &AtomicUsize,
+    rate: usize,
+    seconds: usize,
+) -> (Option<(f64, f64)>, f64) {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // More in flight than this means the server has fallen behind: the driver waits.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(256));
+    let began = Instant::now();
+    let (mut next_report, mut halfway) = (30.0, None);
+    let mut last_answered = 0;
+    while began.elapsed().as_secs_f64() < seconds as f64 {
+        tick.tick().await;
+        let kind = pick(&mut rng);
+        let permit = in_flight.clone().acquire_owned().await.unwrap();
+        let (sender, seed) = (run.clone(), rng.random());
+        tokio::spawn(async move {
+            sender.send(kind, seed).await;
+            drop(permit);
+        });
+        let elapsed = began.elapsed().as_secs_f64();
+        if elapsed >= next_report {
+            let answered = run.answered.load(Ordering::Relaxed);
+            let (rss, anon) = memory(server);
+            println!(
+                "{elapsed:>5.0} s: {:>4.0} answered a second, resident {rss:.1} MB ({anon:.1} MB anonymous), {} deliveries received",
+                (answered - last_answered) as f64 / 30.0,
+                delivered.load(Ordering::Relaxed)
+            );
+            last_answered = answered;
+            next_report += 30.0;
+            if halfway.is_none() && elapsed >= seconds as f64 / 2.0 {
+                halfway = Some((rss, anon));
+            }
+        }
+    }
+    let _ = in_flight.acquire_many(256).await;
+    (halfway, began.elapsed().as_secs_f64())
+}
+
 #[tokio::main]
 async fn main() {
     let (people, rate, seconds) = (
@@ -325,9 +383,9 @@ async fn main() {
         "server resident memory after start: {:.1} MB ({:.1} MB anonymous)",
         idle.0, idle.1
     );
-    let (people_in, posted) = sign_in(&api, &names).await;
+    let (signed_in, posted) = sign_in(&api, &names).await;
     let run = Arc::new(Run {
-        people: people_in,
+        people: signed_in,
         api,
         recent: Mutex::new(posted),
         times: Mutex::default(),
@@ -336,49 +394,7 @@ async fn main() {
     });
 
     println!("{rate} requests a second for {seconds} s by {people} people…");
-    let mut rng = StdRng::seed_from_u64(7);
-    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // More in flight than this means the server has fallen behind: the driver waits.
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(256));
-    let began = Instant::now();
-    let (mut next_report, mut halfway) = (30.0, None);
-    let mut last_answered = 0;
-    while began.elapsed().as_secs_f64() < seconds as f64 {
-        tick.tick().await;
-        let roll = rng.random_range(0..100);
-        let mut sum = 0;
-        let kind = MIX
-            .iter()
-            .find(|(_, weight)| {
-                sum += weight;
-                roll < sum
-            })
-            .map_or(Kind::Home, |(kind, _)| *kind);
-        let permit = in_flight.clone().acquire_owned().await.unwrap();
-        let (sender, seed) = (run.clone(), rng.random());
-        tokio::spawn(async move {
-            sender.send(kind, seed).await;
-            drop(permit);
-        });
-        let elapsed = began.elapsed().as_secs_f64();
-        if elapsed >= next_report {
-            let answered = run.answered.load(Ordering::Relaxed);
-            let (rss, anon) = memory(&server);
-            println!(
-                "{elapsed:>5.0} s: {:>4.0} answered a second, resident {rss:.1} MB ({anon:.1} MB anonymous), {} deliveries received",
-                (answered - last_answered) as f64 / 30.0,
-                delivered.load(Ordering::Relaxed)
-            );
-            last_answered = answered;
-            next_report += 30.0;
-            if halfway.is_none() && elapsed >= seconds as f64 / 2.0 {
-                halfway = Some((rss, anon));
-            }
-        }
-    }
-    let _ = in_flight.acquire_many(256).await;
-    let took = began.elapsed().as_secs_f64();
+    let (halfway, took) = drive(&run, &server, &delivered, rate, seconds).await;
     print_table(&run, took);
     let end = memory(&server);
     let halfway = halfway.unwrap_or(end);
