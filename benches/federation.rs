@@ -21,13 +21,12 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use diesel::prelude::*;
 use guild::db::{schema, Db};
-use guild::domain::{AccountKind, FollowState};
 use openssl::{hash::MessageDigest, pkey::PKey, rsa::Rsa, sha::sha256, sign::Signer};
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{percentile, remote_account, settings, Api, Server};
+use support::{percentile, settings, Api, Server};
 
 const POSTER: &str = "poster";
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -133,17 +132,7 @@ fn seed_followers(database_url: &str, peers: &Peers) {
     guild::db::transaction(conn, |conn| {
         for port in ports {
             let origin = format!("http://localhost:{port}");
-            let account = remote_account(AccountKind::Person, "follower", &origin, "users");
-            guild::store::accounts::insert(conn, &account)?;
-            let follow = guild::store::follows::Follow {
-                id: guild::ids::next_id(),
-                account_id: account.id,
-                target_account_id: poster.id,
-                state: FollowState::Accepted,
-                ap_id: None,
-                created_at: guild::time::now(),
-            };
-            guild::store::follows::insert(conn, &follow)?;
+            support::insert_remote_follower(conn, &origin, "follower", poster.id)?;
         }
         Ok::<_, guild::error::Error>(())
     })

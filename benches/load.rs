@@ -16,14 +16,13 @@ mod support;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use guild::db::Db;
-use guild::domain::{AccountKind, FollowState};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{percentile, remote_account, settings, Api, BenchDb, Server};
+use support::{percentile, settings, Api, BenchDb, Server};
 
 fn read(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -204,17 +203,7 @@ fn seed_remote_followers(database_url: &str, names: &[String], peer: u16) {
         for name in names {
             let person =
                 guild::store::accounts::local_by_username(conn, name)?.expect("the person exists");
-            let follower = remote_account(AccountKind::Person, name, &origin, "users");
-            guild::store::accounts::insert(conn, &follower)?;
-            let follow = guild::store::follows::Follow {
-                id: guild::ids::next_id(),
-                account_id: follower.id,
-                target_account_id: person.id,
-                state: FollowState::Accepted,
-                ap_id: None,
-                created_at: guild::time::now(),
-            };
-            guild::store::follows::insert(conn, &follow)?;
+            support::insert_remote_follower(conn, &origin, name, person.id)?;
         }
         Ok::<_, guild::error::Error>(())
     })

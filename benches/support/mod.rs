@@ -182,6 +182,27 @@ pub fn remote_account(kind: AccountKind, name: &str, origin: &str, path: &str) -
     }
 }
 
+/// A person named `name` on the server at `origin`, following the local account `target`,
+/// stored as Guild stores a remote follower whose follow it accepted.
+pub fn insert_remote_follower(
+    conn: &mut guild::db::DbConn,
+    origin: &str,
+    name: &str,
+    target: i64,
+) -> Result<(), guild::error::Error> {
+    let follower = remote_account(AccountKind::Person, name, origin, "users");
+    guild::store::accounts::insert(conn, &follower)?;
+    let follow = guild::store::follows::Follow {
+        id: guild::ids::next_id(),
+        account_id: follower.id,
+        target_account_id: target,
+        state: guild::domain::FollowState::Accepted,
+        ap_id: None,
+        created_at: guild::time::now(),
+    };
+    guild::store::follows::insert(conn, &follow)
+}
+
 /// The client side: one keep-alive HTTP client and a registered app.
 pub struct Api {
     pub http: reqwest::Client,
