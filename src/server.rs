@@ -69,6 +69,17 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     tokio::task::spawn_blocking(move || db.migrate())
         .await
         .map_err(|e| Error::caused_by("database migration task failed", e))??;
+    let db = state.db.clone();
+    let unanalysed = tokio::task::spawn_blocking(move || db.analyse_if_autovacuum_off())
+        .await
+        .map_err(|e| Error::caused_by("database analysis task failed", e))??;
+    if unanalysed {
+        tracing::warn!(
+            "PostgreSQL's autovacuum is off, so nothing keeps the statistics of Guild's tables \
+             current and queries slow down as they grow; Guild analysed them once now. Set \
+             `autovacuum = on` in postgresql.conf (its default), or run `ANALYZE` regularly"
+        );
+    }
     let config = state.config.clone();
     let link = state
         .db

@@ -202,6 +202,27 @@ impl Db {
         result.map_err(|e| Error::internal(format!("database migration failed: {e}")))
     }
 
+    /// On PostgreSQL, whether autovacuum is off, which leaves Guild's tables (created empty)
+    /// without the statistics the planner needs: then the tables are analysed once now, so at
+    /// least today's data is planned for, and the caller warns the operator.
+    pub fn analyse_if_autovacuum_off(&self) -> Result<bool, Error> {
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            autovacuum: String,
+        }
+        let DbConn::Pg(conn) = &mut *self.conn()? else {
+            return Ok(false);
+        };
+        use diesel::RunQueryDsl;
+        let setting: Setting = diesel::sql_query("SHOW autovacuum").get_result(conn)?;
+        if setting.autovacuum != "off" {
+            return Ok(false);
+        }
+        conn.batch_execute("ANALYZE")?;
+        Ok(true)
+    }
+
     /// A pooled connection, for synchronous callers (CLI, blocking tasks).
     pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
         self.pool
