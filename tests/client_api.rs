@@ -28,8 +28,9 @@ async fn sign_in(server: &TestServer, user: &str, scopes: &str) -> String {
         "/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope={}&code_challenge={challenge}&code_challenge_method=S256",
         scopes.replace(' ', "+")
     );
-    let (status, page) = server.get(&query, "text/html").await;
-    assert_eq!(status, 200, "{page}");
+    let browser = common::forms::FormClient::new(server);
+    let page = browser.get(&query).await;
+    assert_eq!(page.status, 200, "{}", page.body);
     let form = [
         ("client_id", client_id),
         ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
@@ -39,16 +40,12 @@ async fn sign_in(server: &TestServer, user: &str, scopes: &str) -> String {
         ("username", user),
         ("password", "password123"),
     ];
-    let page = server
-        .http
-        .post(server.url("/oauth/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Without the page's form token, nothing is granted.
+    let forged = browser.post_raw("/oauth/authorize", &form, None).await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let page = browser.submit("/oauth/authorize", &form).await.body;
+    // Signing in there also signed the browser in.
+    assert!(browser.has_session());
     let code = page
         .split("Copy this code into the app: ")
         .nth(1)

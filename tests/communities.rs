@@ -791,15 +791,11 @@ async fn posting_and_joining_policies() {
     assert_eq!(status, 200);
     assert!(html.contains("You are invited to circle"), "{html}");
     assert_eq!(alpha.get("/invite/not-a-token", "text/html").await.0, 404);
-    let used = alpha
-        .http
-        .post(alpha.url(&page))
-        .form(&[("acct", "erin")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(used.status().as_u16(), 200);
-    assert!(used.text().await.unwrap().contains("You are in"));
+    let browser = common::forms::FormClient::new(&alpha);
+    browser.get(&page).await;
+    let used = browser.submit(&page, &[("acct", "erin")]).await;
+    assert_eq!(used.status, 200, "{}", used.body);
+    assert!(used.body.contains("You are in"));
     let erin = Client::password(&alpha, "erin").await;
     let standing = erin
         .get(&format!("/api/v1/guild/communities/{circle_id}"))

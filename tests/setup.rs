@@ -29,11 +29,14 @@ async fn setup_on(backend: &Backend) {
     assert!(page.contains("name=\"token\""));
     assert_eq!(server.get("/setup?token=wrong", "text/html").await.0, 403);
 
+    let browser = common::forms::FormClient::new(&server);
+    browser.get(&format!("/setup?token={token}")).await;
     let post = |fields: Vec<(&'static str, String)>| {
-        let request = server.http.post(server.url("/setup")).form(&fields);
+        let browser = &browser;
         async move {
-            let response = request.send().await.unwrap();
-            (response.status().as_u16(), response.text().await.unwrap())
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let answer = browser.submit("/setup", &fields).await;
+            (answer.status, answer.body)
         }
     };
     let form = |password: &str| {

@@ -181,6 +181,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     oauth_codes (code_hash) {
         code_hash -> Text,
         app_id -> BigInt,
@@ -502,6 +512,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     instance_policies,
     oauth_apps,
     oauth_tokens,
+    web_sessions,
     oauth_codes,
     activities,
     deliveries,

@@ -46,6 +46,10 @@ fn validate_credentials(email: &str, password: &str) -> Result<(), Error> {
             "email {email:?} is not a valid address"
         )));
     }
+    validate_password(password)
+}
+
+pub fn validate_password(password: &str) -> Result<(), Error> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(Error::Unprocessable(format!(
             "password is too short: use at least {MIN_PASSWORD_LEN} characters"
@@ -98,6 +102,34 @@ fn ensure_name_free(conn: &mut DbConn, username: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// A person signing themselves up, following the registration mode: approved at once when
+/// registrations are open, waiting for an administrator when they need approval.
+pub fn register(
+    conn: &mut DbConn,
+    config: &Config,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> Result<(Account, User), Error> {
+    use crate::config::Registrations;
+    if config.registrations == Registrations::Closed {
+        return Err(Error::Forbidden(
+            "registrations are closed on this instance".into(),
+        ));
+    }
+    let new = NewUser {
+        username,
+        email,
+        password,
+        admin: false,
+        approved: config.registrations == Registrations::Open,
+    };
+    create_user(conn, config, &new).map_err(|e| match e {
+        Error::Conflict(why) => Error::Unprocessable(why),
+        e => e,
+    })
 }
 
 /// Create a local person with credentials. Argon2 and key generation run before the

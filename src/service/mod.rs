@@ -28,3 +28,4 @@ pub mod text;
 pub mod threads;
 pub mod timelines;
 pub mod visibility;
+pub mod web_sessions;

@@ -367,25 +367,9 @@ pub fn register(
     email: &str,
     password: &str,
 ) -> Result<Issued, Error> {
-    use crate::config::Registrations;
-    if config.registrations == Registrations::Closed {
-        return Err(Error::Forbidden(
-            "registrations are closed on this instance".into(),
-        ));
-    }
-    let new = crate::service::accounts::NewUser {
-        username,
-        email,
-        password,
-        admin: false,
-        approved: config.registrations == Registrations::Open,
-    };
     crate::db::transaction(conn, |conn| {
         let (_, user) =
-            crate::service::accounts::create_user(conn, config, &new).map_err(|e| match e {
-                Error::Conflict(why) => Error::Unprocessable(why),
-                e => e,
-            })?;
+            crate::service::accounts::register(conn, config, username, email, password)?;
         issue_token(conn, app, Some(&user), app.scopes.clone())
     })
 }

@@ -92,6 +92,7 @@ pub mod statuses;
 pub mod tags;
 pub mod users;
 pub mod versions;
+pub mod web_sessions;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.

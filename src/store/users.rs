@@ -88,3 +88,10 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<User>, Error> {
         .first(conn)
         .optional()?)
 }
+
+pub fn set_password_hash(conn: &mut DbConn, user_id: i64, hash: &str) -> Result<(), Error> {
+    diesel::update(users::table.find(user_id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,8 +1,8 @@
 //! Invite links: `/invite/{token}` shows the community and takes the handle of the person
-//! invited, who then joins from their own app. The token in the path is the form's only
-//! authority, so no session (and no cross-site request) can act through it.
+//! invited, who then joins from their own app. The token in the path is the form's authority.
 
-use super::{html, message, ok_html};
+use super::visitor::{Frame, Visitor};
+use super::{message, PageError};
 use crate::error::Error;
 use crate::federation::resolve;
 use crate::service::communities;
@@ -19,7 +19,7 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "invite.html", config = "src/web/askama.toml")]
 struct InvitePage<'a> {
-    instance_name: &'a str,
+    frame: Frame,
     community: &'a str,
     acct: String,
     description: &'a str,
@@ -44,15 +44,16 @@ async fn community_of(ctx: &Ctx, token: &str) -> Result<Option<accounts::Account
 
 fn invite_page(
     ctx: &Ctx,
+    visitor: &Visitor,
     status: StatusCode,
     community: &accounts::Account,
     (token, handle): (&str, &str),
     error: Option<String>,
 ) -> Result<HttpResponse, Error> {
-    html(
+    visitor.page(
         status,
         &InvitePage {
-            instance_name: &ctx.config.instance_name,
+            frame: visitor.frame(ctx),
             community: &community.display_name,
             acct: format!("{}@{}", community.username, ctx.config.domain),
             description: &community.note,
@@ -63,9 +64,10 @@ fn invite_page(
     )
 }
 
-fn unusable(ctx: &Ctx) -> Result<HttpResponse, Error> {
+fn unusable(ctx: &Ctx, visitor: &Visitor) -> Result<HttpResponse, Error> {
     message(
         ctx,
+        visitor,
         StatusCode::NOT_FOUND,
         "Invite not valid",
         "This invite link is unknown, expired or used up. Ask the community's moderators for a new one.",
@@ -73,52 +75,83 @@ fn unusable(ctx: &Ctx) -> Result<HttpResponse, Error> {
 }
 
 /// `GET /invite/{token}`
-pub async fn invite_form(ctx: Ctx, token: Path<String>) -> Result<HttpResponse, Error> {
+pub async fn invite_form(
+    ctx: Ctx,
+    visitor: Visitor,
+    token: Path<String>,
+) -> Result<HttpResponse, Error> {
     match community_of(&ctx, &token).await? {
-        Some(community) => invite_page(&ctx, StatusCode::OK, &community, (&token, ""), None),
-        None => unusable(&ctx),
+        Some(community) => {
+            let handle = match &visitor.signed_in {
+                Some(me) => me.account.username.clone(),
+                None => String::new(),
+            };
+            invite_page(
+                &ctx,
+                &visitor,
+                StatusCode::OK,
+                &community,
+                (&token, &handle),
+                None,
+            )
+        }
+        None => unusable(&ctx, &visitor),
     }
 }
 
 #[derive(Deserialize)]
 pub struct InviteSubmission {
+    #[serde(default)]
+    csrf: String,
     acct: String,
 }
 
 /// `POST /invite/{token}`: admit the handle given.
 pub async fn invite_submit(
     ctx: Ctx,
+    visitor: Visitor,
     token: Path<String>,
     form: Form<InviteSubmission>,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
     let Some(community) = community_of(&ctx, &token).await? else {
-        return unusable(&ctx);
+        return Ok(unusable(&ctx, &visitor)?);
     };
     let handle = form.acct.trim().trim_start_matches('@').to_string();
     let refused = |why: String| {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        invite_page(&ctx, status, &community, (&token, &handle), Some(why))
+        invite_page(
+            &ctx,
+            &visitor,
+            status,
+            &community,
+            (&token, &handle),
+            Some(why),
+        )
     };
     let account = match resolve::account(&ctx, &handle).await {
         Ok(account) => account,
-        Err(_) => return refused(format!("No account {handle:?} could be found.")),
+        Err(_) => return Ok(refused(format!("No account {handle:?} could be found."))?),
     };
     let (config, secret) = (ctx.config.clone(), token.to_string());
     let result = ctx
         .db
         .run(move |conn| communities::redeem_invite(conn, &config, &secret, &account, false))
         .await;
-    match result {
-        Ok(_) => ok_html(&super::MessagePage {
-            instance_name: &ctx.config.instance_name,
-            heading: "You are in",
-            message: &format!(
+    let page = match result {
+        Ok(_) => message(
+            &ctx,
+            &visitor,
+            StatusCode::OK,
+            "You are in",
+            &format!(
                 "Now join @{}@{} from your app: follow it, and you will be let in.",
                 community.username, ctx.config.domain
             ),
-        }),
+        ),
         Err(Error::Forbidden(why) | Error::Unprocessable(why)) => refused(why),
-        Err(Error::Gone | Error::NotFound) => unusable(&ctx),
+        Err(Error::Gone | Error::NotFound) => unusable(&ctx, &visitor),
         Err(e) => Err(e),
-    }
+    };
+    Ok(page?)
 }

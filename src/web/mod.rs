@@ -18,13 +18,27 @@ use actix_web::{
 use askama::Template;
 use serde::Deserialize;
 
+pub mod account;
 pub mod invites;
 pub mod oauth;
+pub mod visitor;
+
+use visitor::{Frame, Visitor};
 
 /// Pages, forms and images. Actor and post URLs serve pages here unless the request asks for
 /// ActivityStreams JSON, which the federation door answers.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.route("/", aw::get().to(home))
+        .route("/sign-in", aw::get().to(account::sign_in_form))
+        .route("/sign-in", aw::post().to(account::sign_in))
+        .route("/sign-out", aw::post().to(account::sign_out))
+        .route("/sign-up", aw::get().to(account::sign_up_form))
+        .route("/sign-up", aw::post().to(account::sign_up))
+        .route("/settings/password", aw::get().to(account::password_form))
+        .route(
+            "/settings/password",
+            aw::post().to(account::change_password),
+        )
         .route("/setup", aw::get().to(setup_form))
         .route("/setup", aw::post().to(setup_submit))
         .route("/invite/{token}", aw::get().to(invites::invite_form))
@@ -35,6 +49,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(aw::resource("/c/{name}").guard(page()).get(group))
         .service(aw::resource("/statuses/{id}").guard(page()).get(status))
         .route("/media/{name}", aw::get().to(media))
+        .route("/static/guild.css", aw::get().to(stylesheet))
         .route("/static/avatar.png", aw::get().to(avatar_png))
         .route("/static/header.png", aw::get().to(header_png))
         .route("/static/thumbnail.png", aw::get().to(thumbnail_png));
@@ -48,6 +63,7 @@ fn page() -> impl guard::Guard {
 const AVATAR_PNG: &[u8] = include_bytes!("static/avatar.png");
 const HEADER_PNG: &[u8] = include_bytes!("static/header.png");
 const THUMBNAIL_PNG: &[u8] = include_bytes!("static/thumbnail.png");
+const STYLESHEET: &str = include_str!("static/guild.css");
 
 fn png(bytes: &'static [u8]) -> HttpResponse {
     HttpResponse::Ok()
@@ -129,6 +145,13 @@ fn one_range(req: &actix_web::HttpRequest) -> Option<header::ByteRangeSpec> {
     }
 }
 
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
 pub async fn avatar_png() -> HttpResponse {
     png(AVATAR_PNG)
 }
@@ -142,13 +165,80 @@ pub async fn thumbnail_png() -> HttpResponse {
 }
 
 /// The page that shows an OAuth code to copy into an app without a callback.
-pub fn code_page(ctx: &Ctx, code: &str) -> Result<HttpResponse, Error> {
+pub fn code_page(ctx: &Ctx, visitor: &Visitor, code: &str) -> Result<HttpResponse, Error> {
     message(
         ctx,
+        visitor,
         actix_web::http::StatusCode::OK,
         "Authorization code",
         &format!("Copy this code into the app: {code}"),
     )
+}
+
+/// What a page may load: its own stylesheet, and images from anywhere (posts from other
+/// servers show their images where they are). No script runs, and nothing embeds a page.
+/// `form-action` is left out because the OAuth form ends in a redirect to the app, which
+/// browsers would check against it.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src * data:; \
+     media-src *; frame-ancestors 'none'; base-uri 'none'";
+
+/// A failed page, shown as a page (the API's errors are JSON).
+#[derive(Debug)]
+pub struct PageError(Error);
+
+impl<E> From<E> for PageError
+where
+    Error: From<E>,
+{
+    fn from(e: E) -> PageError {
+        PageError(Error::from(e))
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html", config = "src/web/askama.toml")]
+struct ErrorPage<'a> {
+    heading: &'a str,
+    message: &'a str,
+    sign_in: bool,
+}
+
+impl actix_web::ResponseError for PageError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        use actix_web::http::StatusCode;
+        let status = self.status_code();
+        let message = match &self.0 {
+            Error::Internal(cause) => {
+                tracing::error!("{cause:#}");
+                "Something went wrong on our side. Try again in a moment.".to_string()
+            }
+            Error::NotFound => "There is nothing here, or it is not shown to you.".into(),
+            e => e.to_string(),
+        };
+        let heading = match status {
+            StatusCode::NOT_FOUND | StatusCode::GONE => "Not found",
+            StatusCode::UNAUTHORIZED => "Sign in",
+            StatusCode::FORBIDDEN => "Not allowed",
+            s if s.is_server_error() => "Error",
+            _ => "Cannot do that",
+        };
+        let page = ErrorPage {
+            heading,
+            message: &message,
+            sign_in: status == StatusCode::UNAUTHORIZED,
+        };
+        html(status, &page).unwrap_or_else(|e| e.error_response())
+    }
 }
 
 /// Render a page with the headers every page gets.
@@ -160,21 +250,16 @@ pub fn html<T: Template>(
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; style-src 'self' 'unsafe-inline'",
-        ))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(body))
-}
-
-pub(crate) fn ok_html<T: Template>(page: &T) -> Result<HttpResponse, Error> {
-    html(actix_web::http::StatusCode::OK, page)
 }
 
 #[derive(Template)]
 #[template(path = "home.html", config = "src/web/askama.toml")]
 struct HomePage<'a> {
-    instance_name: &'a str,
+    frame: Frame,
     description: &'a str,
     domain: &'a str,
     users: i64,
@@ -182,22 +267,22 @@ struct HomePage<'a> {
     posts: i64,
 }
 
-pub async fn home(ctx: Ctx) -> Result<HttpResponse, Error> {
+pub async fn home(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, PageError> {
     let stats = ctx.stats.get(&ctx.db).await?;
-    ok_html(&HomePage {
-        instance_name: &ctx.config.instance_name,
+    Ok(visitor.ok(&HomePage {
+        frame: visitor.frame(&ctx),
         description: &ctx.config.instance_description,
         domain: &ctx.config.domain,
         users: stats.users,
         communities: stats.communities,
         posts: stats.local_posts,
-    })
+    })?)
 }
 
 #[derive(Template)]
 #[template(path = "profile.html", config = "src/web/askama.toml")]
 struct ProfilePage<'a> {
-    instance_name: &'a str,
+    frame: Frame,
     display_name: &'a str,
     acct: String,
     avatar: String,
@@ -208,25 +293,30 @@ struct ProfilePage<'a> {
 }
 
 /// `GET /users/{name}` for browsers: a person's profile.
-async fn person(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
-    profile_page(&ctx, name.into_inner(), AccountKind::Person).await
+async fn person(ctx: Ctx, visitor: Visitor, name: Path<String>) -> Result<HttpResponse, PageError> {
+    profile_page(&ctx, &visitor, name.into_inner(), AccountKind::Person).await
 }
 
 /// `GET /c/{name}` for browsers: a community's page.
-async fn group(ctx: Ctx, name: Path<String>) -> Result<HttpResponse, Error> {
-    profile_page(&ctx, name.into_inner(), AccountKind::Group).await
+async fn group(ctx: Ctx, visitor: Visitor, name: Path<String>) -> Result<HttpResponse, PageError> {
+    profile_page(&ctx, &visitor, name.into_inner(), AccountKind::Group).await
 }
 
 /// The page a browser sees at a local actor's URL.
-async fn profile_page(ctx: &Ctx, name: String, kind: AccountKind) -> Result<HttpResponse, Error> {
+async fn profile_page(
+    ctx: &Ctx,
+    visitor: &Visitor,
+    name: String,
+    kind: AccountKind,
+) -> Result<HttpResponse, PageError> {
     let account = ctx
         .db
         .run(move |conn| accounts::local_by_username(conn, &name))
         .await?
         .filter(|a| a.kind == kind && !a.suspended)
         .ok_or(Error::NotFound)?;
-    ok_html(&ProfilePage {
-        instance_name: &ctx.config.instance_name,
+    Ok(visitor.ok(&ProfilePage {
+        frame: visitor.frame(ctx),
         display_name: &account.display_name,
         acct: format!("{}@{}", account.username, ctx.config.domain),
         avatar: account.avatar(&ctx.config.base_url()),
@@ -234,13 +324,13 @@ async fn profile_page(ctx: &Ctx, name: String, kind: AccountKind) -> Result<Http
         is_group: account.is_group(),
         followers: account.followers_count,
         statuses: account.statuses_count,
-    })
+    })?)
 }
 
 #[derive(Template)]
 #[template(path = "status.html", config = "src/web/askama.toml")]
 struct StatusPage<'a> {
-    instance_name: &'a str,
+    frame: Frame,
     author_name: String,
     author_acct: String,
     published: String,
@@ -324,7 +414,7 @@ fn extras(conn: &mut crate::db::DbConn, status_id: i64) -> Result<Extras, Error>
 
 /// `GET /statuses/{id}` for browsers: a local post that anyone may see. The content was
 /// sanitised when stored.
-async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
+async fn status(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let (status, author, extras) = ctx
         .db
@@ -345,8 +435,8 @@ async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
         card,
         poll,
     } = extras;
-    ok_html(&StatusPage {
-        instance_name: &ctx.config.instance_name,
+    Ok(visitor.ok(&StatusPage {
+        frame: visitor.frame(&ctx),
         author_name: author.display_name.clone(),
         author_acct: format!(
             "{}@{}",
@@ -360,13 +450,13 @@ async fn status(ctx: Ctx, id: Path<i64>) -> Result<HttpResponse, Error> {
         attachments,
         card,
         poll,
-    })
+    })?)
 }
 
 #[derive(Template)]
 #[template(path = "setup.html", config = "src/web/askama.toml")]
 struct SetupPage<'a> {
-    instance_name: &'a str,
+    frame: Frame,
     domain: &'a str,
     token: &'a str,
     username: &'a str,
@@ -377,21 +467,22 @@ struct SetupPage<'a> {
 #[derive(Template)]
 #[template(path = "message.html", config = "src/web/askama.toml")]
 pub(crate) struct MessagePage<'a> {
-    pub(crate) instance_name: &'a str,
+    pub(crate) frame: Frame,
     pub(crate) heading: &'a str,
     pub(crate) message: &'a str,
 }
 
 pub(crate) fn message(
     ctx: &Ctx,
+    visitor: &Visitor,
     status: actix_web::http::StatusCode,
     heading: &str,
     text: &str,
 ) -> Result<HttpResponse, Error> {
-    html(
+    visitor.page(
         status,
         &MessagePage {
-            instance_name: &ctx.config.instance_name,
+            frame: visitor.frame(ctx),
             heading,
             message: text,
         },
@@ -404,9 +495,10 @@ pub struct SetupQuery {
     token: String,
 }
 
-fn invalid_setup_link(ctx: &Ctx) -> Result<HttpResponse, Error> {
+fn invalid_setup_link(ctx: &Ctx, visitor: &Visitor) -> Result<HttpResponse, Error> {
     message(
         ctx,
+        visitor,
         actix_web::http::StatusCode::FORBIDDEN,
         "Setup link not valid",
         "This setup link has been used or replaced. If no administrator exists yet, restart \
@@ -415,7 +507,11 @@ fn invalid_setup_link(ctx: &Ctx) -> Result<HttpResponse, Error> {
 }
 
 /// `GET /setup?token=…`: the first-run form.
-pub async fn setup_form(ctx: Ctx, query: Query<SetupQuery>) -> Result<HttpResponse, Error> {
+pub async fn setup_form(
+    ctx: Ctx,
+    visitor: Visitor,
+    query: Query<SetupQuery>,
+) -> Result<HttpResponse, Error> {
     let token = query.into_inner().token;
     let check = token.clone();
     if !ctx
@@ -423,10 +519,10 @@ pub async fn setup_form(ctx: Ctx, query: Query<SetupQuery>) -> Result<HttpRespon
         .run(move |conn| setup::token_is_valid(conn, &check))
         .await?
     {
-        return invalid_setup_link(&ctx);
+        return invalid_setup_link(&ctx, &visitor);
     }
-    ok_html(&SetupPage {
-        instance_name: &ctx.config.instance_name,
+    visitor.ok(&SetupPage {
+        frame: visitor.frame(&ctx),
         domain: &ctx.config.domain,
         token: &token,
         username: "",
@@ -437,15 +533,22 @@ pub async fn setup_form(ctx: Ctx, query: Query<SetupQuery>) -> Result<HttpRespon
 
 #[derive(Deserialize)]
 pub struct SetupSubmission {
+    #[serde(default)]
+    csrf: String,
     token: String,
     username: String,
     email: String,
     password: String,
 }
 
-/// `POST /setup`: create the admin. The one-time token in the form is also its CSRF guard.
-pub async fn setup_submit(ctx: Ctx, form: Form<SetupSubmission>) -> Result<HttpResponse, Error> {
+/// `POST /setup`: create the admin.
+pub async fn setup_submit(
+    ctx: Ctx,
+    visitor: Visitor,
+    form: Form<SetupSubmission>,
+) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
+    visitor.check_form(&form.csrf)?;
     let config = ctx.config.clone();
     let (token, username, email, password) = (
         form.token.clone(),
@@ -457,18 +560,19 @@ pub async fn setup_submit(ctx: Ctx, form: Form<SetupSubmission>) -> Result<HttpR
         .db
         .run(move |conn| setup::complete_setup(conn, &config, &token, &username, &email, &password))
         .await;
-    match result {
+    let page = match result {
         Ok(()) => message(
             &ctx,
+            &visitor,
             actix_web::http::StatusCode::OK,
             "Administrator created",
-            "You can now sign in with this account from any Mastodon-compatible app.",
+            "You can now sign in with this account here or from any Mastodon-compatible app.",
         ),
-        Err(Error::Forbidden(_)) => invalid_setup_link(&ctx),
-        Err(Error::Unprocessable(why) | Error::Conflict(why)) => html(
+        Err(Error::Forbidden(_)) => invalid_setup_link(&ctx, &visitor),
+        Err(Error::Unprocessable(why) | Error::Conflict(why)) => visitor.page(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             &SetupPage {
-                instance_name: &ctx.config.instance_name,
+                frame: visitor.frame(&ctx),
                 domain: &ctx.config.domain,
                 token: &form.token,
                 username: form.username.trim(),
@@ -477,5 +581,6 @@ pub async fn setup_submit(ctx: Ctx, form: Form<SetupSubmission>) -> Result<HttpR
             },
         ),
         Err(e) => Err(e),
-    }
+    };
+    Ok(page?)
 }

@@ -1,7 +1,10 @@
 //! The OAuth sign-in and consent page, where a person lets an app act for them.
 
+use super::visitor::{Frame, Visitor};
+use super::PageError;
 use crate::error::Error;
 use crate::service::oauth::{self, OOB};
+use crate::service::web_sessions;
 use crate::state::Ctx;
 use crate::store::oauth::App;
 use actix_web::{
@@ -28,7 +31,7 @@ pub struct AuthorizeQuery {
 #[derive(askama::Template)]
 #[template(path = "authorize.html", config = "src/web/askama.toml")]
 struct AuthorizePage<'a> {
-    instance_name: &'a str,
+    frame: Frame,
     app_name: &'a str,
     client_id: &'a str,
     redirect_uri: &'a str,
@@ -57,6 +60,7 @@ async fn checked_app(ctx: &Ctx, query: &AuthorizeQuery) -> Result<(App, String),
 
 fn authorize_page(
     ctx: &Ctx,
+    visitor: &Visitor,
     app: &App,
     scopes: &str,
     query: &AuthorizeQuery,
@@ -74,10 +78,10 @@ fn authorize_page(
     } else {
         actix_web::http::StatusCode::OK
     };
-    super::html(
+    visitor.page(
         status,
         &AuthorizePage {
-            instance_name: &ctx.config.instance_name,
+            frame: visitor.frame(ctx),
             app_name: &app.name,
             client_id: &query.client_id,
             redirect_uri: &query.redirect_uri,
@@ -90,59 +94,102 @@ fn authorize_page(
     )
 }
 
-/// `GET /oauth/authorize`: the sign-in and consent page.
+/// `GET /oauth/authorize`: the consent page, which also asks to sign in where the browser
+/// is not signed in yet.
 pub async fn authorize_form(
     ctx: Ctx,
+    visitor: Visitor,
     Query(query): Query<AuthorizeQuery>,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, PageError> {
     let (app, scopes) = checked_app(&ctx, &query).await?;
-    authorize_page(&ctx, &app, &scopes, &query, None)
+    Ok(authorize_page(&ctx, &visitor, &app, &scopes, &query, None)?)
 }
 
 #[derive(Deserialize)]
 pub struct Consent {
+    #[serde(default)]
+    csrf: String,
     #[serde(flatten)]
     query: AuthorizeQuery,
-    username: String,
-    password: String,
+    /// Asked only of a browser that is not signed in.
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
 }
 
-/// `POST /oauth/authorize`: sign in and consent in one step. The password in the form is what
-/// makes a forged cross-site submission useless.
-pub async fn authorize(ctx: Ctx, Form(consent): Form<Consent>) -> Result<HttpResponse, Error> {
+/// `POST /oauth/authorize`: consent, signing in first where the browser is not signed in;
+/// that sign-in is kept as the browser's session.
+pub async fn authorize(
+    ctx: Ctx,
+    visitor: Visitor,
+    Form(consent): Form<Consent>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&consent.csrf)?;
     let query = consent.query;
     let (app, scopes) = checked_app(&ctx, &query).await?;
     let challenge = query.code_challenge.clone().filter(|c| !c.is_empty());
-    let (login, password, redirect, granted, for_app) = (
-        consent.username,
-        consent.password,
-        query.redirect_uri.clone(),
-        scopes.clone(),
-        app.clone(),
-    );
-    let code = ctx
+    let (redirect, granted, for_app) = (query.redirect_uri.clone(), scopes.clone(), app.clone());
+    let (session_user, credentials) = match (&visitor.signed_in, consent.username, consent.password)
+    {
+        (Some(me), _, _) => (Some(me.user.clone()), None),
+        (None, Some(login), Some(password)) => (None, Some((login, password))),
+        (None, _, _) => {
+            let why = "Sign in to authorize the app.".to_string();
+            return Ok(authorize_page(
+                &ctx,
+                &visitor,
+                &app,
+                &scopes,
+                &query,
+                Some(why),
+            )?);
+        }
+    };
+    let issued = ctx
         .db
         .run(move |conn| {
-            let (user, _) = oauth::sign_in(conn, &login, &password)?;
-            oauth::issue_code(conn, &for_app, &user, &redirect, &granted, challenge)
+            let (user, session) = match (session_user, credentials) {
+                (Some(user), _) => (user, None),
+                (None, Some((login, password))) => {
+                    let (token, signed_in) = web_sessions::sign_in(conn, &login, &password)?;
+                    (signed_in.user, Some(token))
+                }
+                (None, None) => return Err(Error::Unauthorized("not signed in".into())),
+            };
+            let code = oauth::issue_code(conn, &for_app, &user, &redirect, &granted, challenge)?;
+            Ok((code, session))
         })
         .await;
-    let code = match code {
-        Ok(code) => code,
+    let (code, session) = match issued {
+        Ok(issued) => issued,
         Err(Error::Unauthorized(why) | Error::Forbidden(why)) => {
-            return authorize_page(&ctx, &app, &scopes, &query, Some(why))
+            return Ok(authorize_page(
+                &ctx,
+                &visitor,
+                &app,
+                &scopes,
+                &query,
+                Some(why),
+            )?)
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
+    };
+    let keep_session = |response: HttpResponse| match session {
+        Some(token) => visitor.signed_in_as(response, token),
+        None => response,
     };
     if query.redirect_uri == OOB {
-        return super::code_page(&ctx, &code);
+        return Ok(keep_session(super::code_page(&ctx, &visitor, &code)?));
     }
     let mut target = url::Url::parse(&query.redirect_uri)?;
     target.query_pairs_mut().append_pair("code", &code);
     if let Some(state) = query.state.filter(|s| !s.is_empty()) {
         target.query_pairs_mut().append_pair("state", &state);
     }
-    Ok(HttpResponse::Found()
-        .insert_header((header::LOCATION, target.to_string()))
-        .finish())
+    Ok(keep_session(
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, target.to_string()))
+            .finish(),
+    ))
 }

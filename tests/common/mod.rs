@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 pub mod api;
+pub mod forms;
 pub mod node;
 pub mod peer;
 pub mod python;

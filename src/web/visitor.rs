@@ -1,0 +1,177 @@
+//! Who is looking at a page: the signed-in person from the session cookie, and the token that
+//! every form carries against cross-site request forgery.
+//!
+//! Forms are guarded twice. A browser sends `Origin` with every form it posts, and a form
+//! from another site is refused by it. And each form carries the value of a cookie that only
+//! this site's pages can read (the double-submit pattern): another site can make a browser
+//! post, but cannot know the value to put in the form. Behind HTTPS both cookies carry the
+//! `__Host-` prefix, so a neighbouring subdomain cannot plant them.
+
+use crate::error::Error;
+use crate::service::web_sessions::{self, SignedIn};
+use crate::state::{AppState, Ctx};
+use activitypub_federation::config::Data;
+use actix_web::{
+    cookie::{time::Duration, Cookie, SameSite},
+    dev::Payload,
+    http::{header, StatusCode},
+    FromRequest, HttpRequest, HttpResponse,
+};
+use askama::Template;
+use futures::future::LocalBoxFuture;
+
+/// How long a browser keeps the session cookie; the session itself ends sooner when unused.
+const SESSION_COOKIE_DAYS: i64 = 30;
+
+pub struct Visitor {
+    pub signed_in: Option<SignedIn>,
+    csrf: String,
+    /// The browser had no CSRF cookie: the response sets one.
+    new_csrf: bool,
+    /// `Origin` or `Sec-Fetch-Site` says the request came from another site.
+    cross_site: bool,
+    secure: bool,
+}
+
+/// What every page's frame shows: the instance, who is signed in, and the token for forms.
+pub struct Frame {
+    pub instance_name: String,
+    /// The signed-in person's name.
+    pub me: Option<String>,
+    pub csrf: String,
+}
+
+fn cookie_name(secure: bool, name: &'static str) -> &'static str {
+    match (secure, name) {
+        (true, "session") => "__Host-guild_session",
+        (true, _) => "__Host-guild_csrf",
+        (false, "session") => "guild_session",
+        (false, _) => "guild_csrf",
+    }
+}
+
+fn cookie(secure: bool, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build(cookie_name(secure, name), value)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
+/// Whether the request says it came from a page of another site.
+fn from_another_site(req: &HttpRequest, base_url: &str) -> bool {
+    let headers = req.headers();
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    origin.is_some_and(|o| o != base_url) || fetch_site == Some("cross-site")
+}
+
+impl Visitor {
+    async fn extract(req: HttpRequest) -> Result<Visitor, Error> {
+        let ctx = Data::<AppState>::extract(&req)
+            .await
+            .map_err(|e| Error::internal(format!("no app state: {e}")))?;
+        let secure = ctx.config.scheme() == "https";
+        let signed_in = match req.cookie(cookie_name(secure, "session")) {
+            Some(session) => {
+                let token = session.value().to_string();
+                ctx.db
+                    .run(move |conn| web_sessions::current(conn, &token))
+                    .await?
+            }
+            None => None,
+        };
+        let existing = req
+            .cookie(cookie_name(secure, "csrf"))
+            .map(|c| c.value().to_string())
+            .filter(|v| v.len() == 64);
+        Ok(Visitor {
+            signed_in,
+            new_csrf: existing.is_none(),
+            csrf: existing.unwrap_or_else(crate::crypto::random_token),
+            cross_site: from_another_site(&req, &ctx.config.base_url()),
+            secure,
+        })
+    }
+
+    pub fn frame(&self, ctx: &Ctx) -> Frame {
+        Frame {
+            instance_name: ctx.config.instance_name.clone(),
+            me: self.signed_in.as_ref().map(|s| s.account.username.clone()),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// Refuse a form that came from another site or without this browser's token.
+    pub fn check_form(&self, token: &str) -> Result<(), Error> {
+        let matches = !self.new_csrf
+            && token.len() == self.csrf.len()
+            && openssl::memcmp::eq(token.as_bytes(), self.csrf.as_bytes());
+        if self.cross_site || !matches {
+            return Err(Error::Forbidden(
+                "This form was sent from another site or has expired. Go back, reload the \
+                 page and send it again."
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The signed-in person, or a refusal that asks to sign in.
+    pub fn person(&self) -> Result<&SignedIn, Error> {
+        self.signed_in
+            .as_ref()
+            .ok_or_else(|| Error::Unauthorized("Sign in to do this.".into()))
+    }
+
+    /// `page` with the given status, setting the form cookie where the browser has none.
+    pub fn page<T: Template>(&self, status: StatusCode, page: &T) -> Result<HttpResponse, Error> {
+        let mut response = super::html(status, page)?;
+        self.keep_csrf(&mut response);
+        Ok(response)
+    }
+
+    pub fn ok<T: Template>(&self, page: &T) -> Result<HttpResponse, Error> {
+        self.page(StatusCode::OK, page)
+    }
+
+    fn keep_csrf(&self, response: &mut HttpResponse) {
+        if self.new_csrf {
+            let csrf = cookie(self.secure, "csrf", self.csrf.clone());
+            // Only fails for a malformed cookie, which this one is not.
+            let _ = response.add_cookie(&csrf);
+        }
+    }
+
+    /// A redirect to `location` after a form.
+    pub fn see_other(&self, location: &str) -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .finish()
+    }
+
+    /// `response` with the cookie of the session `token`, which the browser keeps for 30 days.
+    pub fn signed_in_as(&self, mut response: HttpResponse, token: String) -> HttpResponse {
+        let mut session = cookie(self.secure, "session", token);
+        session.set_max_age(Duration::days(SESSION_COOKIE_DAYS));
+        let _ = response.add_cookie(&session);
+        self.keep_csrf(&mut response);
+        response
+    }
+
+    /// `response` that removes the session cookie.
+    pub fn signed_out(&self, mut response: HttpResponse) -> HttpResponse {
+        let _ = response.add_removal_cookie(&cookie(self.secure, "session", String::new()));
+        response
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(Visitor::extract(req.clone()))
+    }
+}
