@@ -9,7 +9,7 @@ use super::params::{
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::federation::resolve;
-use crate::service::{bookmarks, interactions, statuses as status_service, text, visibility};
+use crate::service::{bookmarks, interactions, statuses as status_service, visibility};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account},
@@ -22,9 +22,6 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-
-/// Most accounts a post may mention: each may mean a webfinger lookup.
-const MAX_MENTIONS: usize = 20;
 
 async fn one(ctx: &Ctx, viewer: Option<Account>, row: StatusRow) -> Result<Status, Error> {
     let base = ctx.config.base_url();
@@ -177,14 +174,7 @@ pub async fn create(
         None => None,
     };
     let media_ids = ids(&new.media_ids, "media_ids")?;
-    let text = new.status.clone().unwrap_or_default();
-    let mut mentions = Vec::new();
-    // Each mention may mean a webfinger lookup; a post names at most this many.
-    for handle in text::mention_handles(&text).into_iter().take(MAX_MENTIONS) {
-        if let Ok(account) = resolve::account(&ctx, &handle).await {
-            mentions.push(account);
-        }
-    }
+    let mentions = resolve::mentioned(&ctx, new.status.as_deref().unwrap_or_default()).await;
     let visibility = match new.visibility.as_deref() {
         Some(name) => status_service::chosen_visibility(name)?,
         None => Visibility::Public,

@@ -6,6 +6,24 @@ use crate::state::{AppState, Ctx};
 use crate::store::accounts::{self as account_store, Account};
 use activitypub_federation::fetch::{object_id::ObjectId, webfinger::webfinger_resolve_actor};
 
+/// A post names at most this many people; each may mean a webfinger lookup.
+const MAX_MENTIONS: usize = 20;
+
+/// The accounts a post's text mentions, found here or on their servers; handles that find
+/// nobody are left as text.
+pub async fn mentioned(ctx: &Ctx, text: &str) -> Vec<Account> {
+    let mut found = Vec::new();
+    for handle in crate::service::text::mention_handles(text)
+        .into_iter()
+        .take(MAX_MENTIONS)
+    {
+        if let Ok(account) = account(ctx, &handle).await {
+            found.push(account);
+        }
+    }
+    found
+}
+
 /// The account `name`, `name@domain` or `@name@domain`; remote accounts not known yet are
 /// fetched from their origin and stored.
 pub async fn account(ctx: &Ctx, acct: &str) -> Result<Account, Error> {

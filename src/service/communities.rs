@@ -202,6 +202,25 @@ pub fn is_members_only(conn: &mut DbConn, community_id: i64) -> Result<bool, Err
         .is_some_and(|c| c.visibility == CommunityVisibility::Members))
 }
 
+/// Whether `viewer` sees inside a community (its posts, log and health): anyone for a public
+/// community, only members and moderators for a members-only one.
+pub fn sees_inside(
+    conn: &mut DbConn,
+    community_id: i64,
+    viewer: Option<&Account>,
+) -> Result<bool, Error> {
+    if !is_members_only(conn, community_id)? {
+        return Ok(true);
+    }
+    Ok(match viewer {
+        Some(v) => {
+            is_member(conn, community_id, v.id)?
+                || crate::store::communities::is_moderator(conn, community_id, v.id)?
+        }
+        None => false,
+    })
+}
+
 /// Keep our list of a remote community's moderators as its own collection gives them.
 pub fn set_remote_moderators(
     conn: &mut DbConn,

@@ -36,6 +36,24 @@ pub struct NewPost {
     pub poll: Option<super::polls::NewPoll>,
 }
 
+impl NewPost {
+    /// A post with nothing in it yet but its visibility; callers set what it has.
+    pub fn new(visibility: Visibility) -> NewPost {
+        NewPost {
+            text: String::new(),
+            title: None,
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility,
+            in_reply_to_id: None,
+            community: None,
+            mentions: Vec::new(),
+            media_ids: Vec::new(),
+            poll: None,
+        }
+    }
+}
+
 fn validate(post: &NewPost) -> Result<(), Error> {
     if post.poll.is_some() && !post.media_ids.is_empty() {
         return Err(Error::Unprocessable(

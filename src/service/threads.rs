@@ -29,3 +29,61 @@ pub fn context(conn: &mut DbConn, status: &Status) -> Result<(Vec<Status>, Vec<S
     }
     Ok((ancestors, descendants))
 }
+
+/// `rows` of one thread (its root first) in threaded reading order: each reply under what it
+/// answers, oldest first among siblings, with its depth (the root is 0). A reply whose parent
+/// is not among `rows` (removed, or not shown to the reader) is placed under the root.
+pub fn tree(rows: Vec<Status>) -> Vec<(Status, usize)> {
+    let Some(root_id) = rows.first().map(|s| s.id) else {
+        return Vec::new();
+    };
+    let present: HashSet<i64> = rows.iter().map(|s| s.id).collect();
+    let mut children: HashMap<i64, Vec<Status>> = HashMap::new();
+    let mut root = None;
+    for row in rows {
+        if row.id == root_id {
+            root = Some(row);
+            continue;
+        }
+        let parent = row
+            .in_reply_to_id
+            .filter(|p| present.contains(p))
+            .unwrap_or(root_id);
+        children.entry(parent).or_default().push(row);
+    }
+    let mut ordered = Vec::new();
+    let mut stack = vec![(root.expect("the root was first"), 0)];
+    while let Some((status, depth)) = stack.pop() {
+        let mut below = children.remove(&status.id).unwrap_or_default();
+        below.sort_by_key(|s| std::cmp::Reverse(s.id));
+        stack.extend(below.into_iter().map(|s| (s, depth + 1)));
+        ordered.push((status, depth));
+    }
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Visibility;
+
+    fn post(id: i64, parent: Option<i64>) -> Status {
+        let mut status = Status::new(id, 1, format!("https://x/{id}"), Visibility::Public);
+        status.in_reply_to_id = parent;
+        status
+    }
+
+    #[test]
+    fn replies_sit_under_what_they_answer_and_orphans_under_the_root() {
+        let rows = vec![
+            post(1, None),
+            post(2, Some(1)),
+            post(3, Some(1)),
+            post(4, Some(2)),
+            post(5, Some(99)),
+            post(6, Some(4)),
+        ];
+        let order: Vec<(i64, usize)> = tree(rows).into_iter().map(|(s, d)| (s.id, d)).collect();
+        assert_eq!(order, vec![(1, 0), (2, 1), (4, 2), (6, 3), (3, 1), (5, 1)]);
+    }
+}

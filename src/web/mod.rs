@@ -5,7 +5,6 @@ use crate::domain::AccountKind;
 use crate::error::Error;
 use crate::protocol::accepts_activity_json;
 use crate::service::setup;
-use crate::service::visibility;
 use crate::state::Ctx;
 use crate::store::{accounts, statuses};
 use actix_web::{
@@ -19,8 +18,11 @@ use askama::Template;
 use serde::Deserialize;
 
 pub mod account;
+pub mod communities;
 pub mod invites;
 pub mod oauth;
+pub mod posts;
+pub mod threads;
 pub mod visitor;
 
 use visitor::{Frame, Visitor};
@@ -46,8 +48,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/oauth/authorize", aw::get().to(oauth::authorize_form))
         .route("/oauth/authorize", aw::post().to(oauth::authorize))
         .service(aw::resource("/users/{name}").guard(page()).get(person))
-        .service(aw::resource("/c/{name}").guard(page()).get(group))
-        .service(aw::resource("/statuses/{id}").guard(page()).get(status))
+        .service(
+            aw::resource("/c/{name}")
+                .guard(page())
+                .get(communities::community),
+        )
+        .route(
+            "/c/{name}/threads",
+            aw::post().to(communities::start_thread),
+        )
+        .route("/c/{name}/{verb}", aw::post().to(communities::membership))
+        .service(
+            aw::resource("/statuses/{id}")
+                .guard(page())
+                .get(threads::thread),
+        )
+        .route("/statuses/{id}/reply", aw::post().to(threads::reply))
+        .route("/statuses/{id}/{verb}", aw::post().to(threads::act))
         .route("/media/{name}", aw::get().to(media))
         .route("/static/guild.css", aw::get().to(stylesheet))
         .route("/static/avatar.png", aw::get().to(avatar_png))
@@ -263,194 +280,82 @@ struct HomePage<'a> {
     description: &'a str,
     domain: &'a str,
     users: i64,
-    communities: i64,
     posts: i64,
+    communities: Vec<communities::CommunityCard>,
 }
 
+/// `GET /`: the instance and its communities.
 pub async fn home(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, PageError> {
     let stats = ctx.stats.get(&ctx.db).await?;
+    let reader = visitor.signed_in.as_ref().map(|s| s.account.clone());
+    let listed = ctx
+        .db
+        .run(move |conn| communities::listed(conn, reader.as_ref()))
+        .await?;
     Ok(visitor.ok(&HomePage {
         frame: visitor.frame(&ctx),
         description: &ctx.config.instance_description,
         domain: &ctx.config.domain,
         users: stats.users,
-        communities: stats.communities,
         posts: stats.local_posts,
+        communities: listed,
     })?)
 }
 
 #[derive(Template)]
 #[template(path = "profile.html", config = "src/web/askama.toml")]
-struct ProfilePage<'a> {
+struct ProfilePage {
     frame: Frame,
-    display_name: &'a str,
+    display_name: String,
     acct: String,
     avatar: String,
-    note: &'a str,
-    is_group: bool,
+    /// Sanitised when stored.
+    note: String,
     followers: i32,
     statuses: i32,
+    /// The newest posts the reader may see.
+    posts: Vec<posts::PagePost>,
 }
+
+/// Posts on a profile page.
+const PROFILE_POSTS: i64 = 20;
 
 /// `GET /users/{name}` for browsers: a person's profile.
 async fn person(ctx: Ctx, visitor: Visitor, name: Path<String>) -> Result<HttpResponse, PageError> {
-    profile_page(&ctx, &visitor, name.into_inner(), AccountKind::Person).await
-}
-
-/// `GET /c/{name}` for browsers: a community's page.
-async fn group(ctx: Ctx, visitor: Visitor, name: Path<String>) -> Result<HttpResponse, PageError> {
-    profile_page(&ctx, &visitor, name.into_inner(), AccountKind::Group).await
-}
-
-/// The page a browser sees at a local actor's URL.
-async fn profile_page(
-    ctx: &Ctx,
-    visitor: &Visitor,
-    name: String,
-    kind: AccountKind,
-) -> Result<HttpResponse, PageError> {
-    let account = ctx
-        .db
-        .run(move |conn| accounts::local_by_username(conn, &name))
-        .await?
-        .filter(|a| a.kind == kind && !a.suspended)
-        .ok_or(Error::NotFound)?;
-    Ok(visitor.ok(&ProfilePage {
-        frame: visitor.frame(ctx),
-        display_name: &account.display_name,
-        acct: format!("{}@{}", account.username, ctx.config.domain),
-        avatar: account.avatar(&ctx.config.base_url()),
-        note: &account.note,
-        is_group: account.is_group(),
-        followers: account.followers_count,
-        statuses: account.statuses_count,
-    })?)
-}
-
-#[derive(Template)]
-#[template(path = "status.html", config = "src/web/askama.toml")]
-struct StatusPage<'a> {
-    frame: Frame,
-    author_name: String,
-    author_acct: String,
-    published: String,
-    title: Option<&'a str>,
-    spoiler_text: &'a str,
-    content: &'a str,
-    attachments: Vec<PageAttachment>,
-    card: Option<crate::store::cards::Card>,
-    poll: Option<PagePoll>,
-}
-
-/// An attachment as a page shows it: images inline with their alt text, other files as links.
-struct PageAttachment {
-    url: String,
-    preview_url: Option<String>,
-    description: String,
-}
-
-struct PagePoll {
-    /// Title, votes and share of the votes in percent; votes hidden until the end where the
-    /// author asked.
-    options: Vec<(String, Option<i32>, i64)>,
-    voters: i32,
-    ended: bool,
-}
-
-/// What a page shows of a post besides its text.
-struct Extras {
-    attachments: Vec<PageAttachment>,
-    card: Option<crate::store::cards::Card>,
-    poll: Option<PagePoll>,
-}
-
-/// A post's attachments, link card and poll, for its page.
-fn extras(conn: &mut crate::db::DbConn, status_id: i64) -> Result<Extras, Error> {
-    let served = |key: &Option<String>| key.as_ref().map(|k| format!("/media/{k}"));
-    let attachments = crate::store::media::of_statuses(conn, &[status_id])?
-        .into_iter()
-        .filter_map(|a| {
-            let url = served(&a.file_key).or(a.remote_url.clone())?;
-            let is_image = a.kind == crate::domain::MediaKind::Image;
-            Some(PageAttachment {
-                preview_url: is_image.then(|| served(&a.preview_key).unwrap_or(url.clone())),
-                url,
-                description: a.description.unwrap_or_default(),
-            })
-        })
-        .collect();
-    let (links, fetched) = crate::store::cards::of_statuses(conn, &[status_id])?;
-    let card = links
-        .first()
-        .and_then(|link| crate::service::cards::shown(link, &fetched));
-    let poll = match crate::store::polls::by_status(conn, status_id)? {
-        Some(poll) => {
-            let options = crate::store::polls::options_of(conn, &[status_id])?;
-            let ended = poll.expired(crate::time::now());
-            let total: i64 = options.iter().map(|o| i64::from(o.votes_count)).sum();
-            let shown = ended || !poll.hide_totals;
-            Some(PagePoll {
-                options: options
-                    .into_iter()
-                    .map(|o| {
-                        let share = (i64::from(o.votes_count) * 100)
-                            .checked_div(total)
-                            .unwrap_or(0);
-                        (o.title, shown.then_some(o.votes_count), share)
-                    })
-                    .collect(),
-                voters: poll.voters_count,
-                ended,
-            })
-        }
-        None => None,
-    };
-    Ok(Extras {
-        attachments,
-        card,
-        poll,
-    })
-}
-
-/// `GET /statuses/{id}` for browsers: a local post that anyone may see. The content was
-/// sanitised when stored.
-async fn status(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpResponse, PageError> {
-    let id = id.into_inner();
-    let (status, author, extras) = ctx
+    let name = name.into_inner();
+    let reader = visitor.signed_in.as_ref().map(|s| s.account.clone());
+    let (config, frame) = (ctx.config.clone(), visitor.frame(&ctx));
+    let page = ctx
         .db
         .run(move |conn| {
-            let status = statuses::by_id(conn, id)?
-                .filter(|s| s.local)
+            let account = accounts::local_by_username(conn, &name)?
+                .filter(|a| a.kind == AccountKind::Person && !a.suspended)
                 .ok_or(Error::NotFound)?;
-            if !visibility::can_see(conn, None, &status)? {
-                return Err(Error::NotFound);
-            }
-            let author = accounts::by_id(conn, status.account_id)?.ok_or(Error::NotFound)?;
-            let extras = extras(conn, status.id)?;
-            Ok((status, author, extras))
+            let page = statuses::Page {
+                max_id: None,
+                since_id: None,
+                min_id: None,
+                limit: PROFILE_POSTS,
+            };
+            let whose = statuses::Whose::By(account.id);
+            let rows = statuses::by_account(conn, whose, (false, true, false), None, page)?;
+            let reader = reader.as_ref();
+            let rows = crate::service::timelines::shown(conn, reader, "account", rows)?;
+            let rows = rows.into_iter().map(|s| (s, 0)).collect();
+            let posts = posts::page_posts(conn, &config, reader, false, rows)?;
+            Ok(ProfilePage {
+                frame,
+                display_name: account.display_name.clone(),
+                acct: posts::acct(&config, &account),
+                avatar: account.avatar(&config.base_url()),
+                note: account.note,
+                followers: account.followers_count,
+                statuses: account.statuses_count,
+                posts,
+            })
         })
         .await?;
-    let Extras {
-        attachments,
-        card,
-        poll,
-    } = extras;
-    Ok(visitor.ok(&StatusPage {
-        frame: visitor.frame(&ctx),
-        author_name: author.display_name.clone(),
-        author_acct: format!(
-            "{}@{}",
-            author.username,
-            author.domain.as_deref().unwrap_or(&ctx.config.domain)
-        ),
-        published: crate::time::rfc3339(status.created_at),
-        title: status.title.as_deref(),
-        spoiler_text: &status.spoiler_text,
-        content: &status.content,
-        attachments,
-        card,
-        poll,
-    })?)
+    Ok(visitor.ok(&page)?)
 }
 
 #[derive(Template)]

@@ -20,7 +20,7 @@ use crate::service::{
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self as account_store, Account as AccountRow},
-    communities as community_store, statuses as status_store,
+    statuses as status_store,
 };
 use actix_web::{web as aw, HttpResponse};
 use serde_json::json;
@@ -96,26 +96,15 @@ fn community_post(
     Ok((community, status))
 }
 
-/// A members-only community's inner life (log, health) is for its members.
+/// A members-only community's inner life (log, health) is for its members: 404 for others.
 fn require_insight(
     conn: &mut DbConn,
     community: &AccountRow,
     viewer: Option<&AccountRow>,
 ) -> Result<(), Error> {
-    if !communities::is_members_only(conn, community.id)? {
-        return Ok(());
-    }
-    let member = match viewer {
-        Some(v) => {
-            communities::is_member(conn, community.id, v.id)?
-                || community_store::is_moderator(conn, community.id, v.id)?
-        }
-        None => false,
-    };
-    if member {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
+    match communities::sees_inside(conn, community.id, viewer)? {
+        true => Ok(()),
+        false => Err(Error::NotFound),
     }
 }
 

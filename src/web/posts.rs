@@ -1,0 +1,91 @@
+//! Posts as pages show them, loaded for a whole list at once.
+
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::error::Error;
+use crate::store::{accounts, statuses::Status};
+use std::collections::HashMap;
+
+/// Replies deeper than this are drawn at this depth, so a long exchange stays readable on a
+/// phone.
+const DEEPEST: usize = 6;
+
+pub struct PagePost {
+    pub id: i64,
+    pub author_name: String,
+    pub author_acct: String,
+    pub author_href: String,
+    /// RFC 3339, for `<time datetime>`.
+    pub published: String,
+    /// As people read it: date and time to the minute, in UTC.
+    pub published_text: String,
+    pub title: Option<String>,
+    pub spoiler_text: String,
+    /// Sanitised when stored.
+    pub content: String,
+    pub replies: i32,
+    pub favourites: i32,
+    pub depth: usize,
+    /// The reader wrote it, and may delete it.
+    pub mine: bool,
+    /// The reader moderates its community, and may remove it.
+    pub removable: bool,
+}
+
+/// Where a browser sees an account: its page here for local people and communities, its own
+/// page elsewhere for remote ones.
+pub fn account_href(account: &accounts::Account) -> String {
+    match (&account.domain, account.is_group()) {
+        (None, true) => format!("/c/{}", account.username),
+        (None, false) => format!("/users/{}", account.username),
+        (Some(_), _) => account.url.clone().unwrap_or_else(|| account.ap_id.clone()),
+    }
+}
+
+pub fn acct(config: &Config, account: &accounts::Account) -> String {
+    let domain = account.domain.as_deref().unwrap_or(&config.domain);
+    format!("{}@{domain}", account.username)
+}
+
+/// `rows` with their depths as `reader` sees them; `moderates` is whether the reader
+/// moderates the community they are in. Authors are read in one query.
+pub fn page_posts(
+    conn: &mut DbConn,
+    config: &Config,
+    reader: Option<&accounts::Account>,
+    moderates: bool,
+    rows: Vec<(Status, usize)>,
+) -> Result<Vec<PagePost>, Error> {
+    let author_ids: Vec<i64> = rows.iter().map(|(s, _)| s.account_id).collect();
+    let authors: HashMap<i64, accounts::Account> = accounts::by_ids(conn, &author_ids)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let reader_id = reader.map(|r| r.id);
+    let posts = rows
+        .into_iter()
+        .filter_map(|(status, depth)| {
+            let author = authors.get(&status.account_id)?;
+            Some(PagePost {
+                id: status.id,
+                author_name: match author.display_name.is_empty() {
+                    true => author.username.clone(),
+                    false => author.display_name.clone(),
+                },
+                author_acct: acct(config, author),
+                author_href: account_href(author),
+                published: crate::time::rfc3339(status.created_at),
+                published_text: status.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                title: status.title,
+                spoiler_text: status.spoiler_text,
+                content: status.content,
+                replies: status.replies_count,
+                favourites: status.favourites_count,
+                depth: depth.min(DEEPEST),
+                mine: reader_id == Some(status.account_id),
+                removable: moderates && status.community_id.is_some(),
+            })
+        })
+        .collect();
+    Ok(posts)
+}

@@ -1,0 +1,276 @@
+//! A thread in a browser: the post and its replies as a threaded conversation, and what a
+//! reader does there (reply, favourite, delete their own post, remove as a moderator), through
+//! the same services as the client API.
+
+use super::posts::{page_posts, PagePost};
+use super::visitor::{Frame, Visitor};
+use super::PageError;
+use crate::domain::Visibility;
+use crate::error::Error;
+use crate::service::{
+    interactions, moderation, statuses as status_service, threads, timelines, visibility,
+};
+use crate::state::Ctx;
+use crate::store::{accounts, communities as community_store, statuses};
+use actix_web::{
+    web::{Form, Path},
+    HttpResponse,
+};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "thread.html", config = "src/web/askama.toml")]
+struct ThreadPage {
+    frame: Frame,
+    root: PagePost,
+    attachments: Vec<PageAttachment>,
+    card: Option<crate::store::cards::Card>,
+    poll: Option<PagePoll>,
+    replies: Vec<PagePost>,
+    /// The community it is in: name and page.
+    community: Option<(String, String)>,
+    locked: bool,
+    signed_in: bool,
+}
+
+/// An attachment as a page shows it: images inline with their alt text, other files as links.
+struct PageAttachment {
+    url: String,
+    preview_url: Option<String>,
+    description: String,
+}
+
+struct PagePoll {
+    /// Title, votes and share of the votes in percent; votes hidden until the end where the
+    /// author asked.
+    options: Vec<(String, Option<i32>, i64)>,
+    voters: i32,
+    ended: bool,
+}
+
+/// What a page shows of a post besides its text.
+struct Extras {
+    attachments: Vec<PageAttachment>,
+    card: Option<crate::store::cards::Card>,
+    poll: Option<PagePoll>,
+}
+
+/// A post's attachments, link card and poll, for its page.
+fn extras(conn: &mut crate::db::DbConn, status_id: i64) -> Result<Extras, Error> {
+    let served = |key: &Option<String>| key.as_ref().map(|k| format!("/media/{k}"));
+    let attachments = crate::store::media::of_statuses(conn, &[status_id])?
+        .into_iter()
+        .filter_map(|a| {
+            let url = served(&a.file_key).or(a.remote_url.clone())?;
+            let is_image = a.kind == crate::domain::MediaKind::Image;
+            Some(PageAttachment {
+                preview_url: is_image.then(|| served(&a.preview_key).unwrap_or(url.clone())),
+                url,
+                description: a.description.unwrap_or_default(),
+            })
+        })
+        .collect();
+    let (links, fetched) = crate::store::cards::of_statuses(conn, &[status_id])?;
+    let card = links
+        .first()
+        .and_then(|link| crate::service::cards::shown(link, &fetched));
+    let poll = match crate::store::polls::by_status(conn, status_id)? {
+        Some(poll) => {
+            let options = crate::store::polls::options_of(conn, &[status_id])?;
+            let ended = poll.expired(crate::time::now());
+            let total: i64 = options.iter().map(|o| i64::from(o.votes_count)).sum();
+            let shown = ended || !poll.hide_totals;
+            Some(PagePoll {
+                options: options
+                    .into_iter()
+                    .map(|o| {
+                        let share = (i64::from(o.votes_count) * 100)
+                            .checked_div(total)
+                            .unwrap_or(0);
+                        (o.title, shown.then_some(o.votes_count), share)
+                    })
+                    .collect(),
+                voters: poll.voters_count,
+                ended,
+            })
+        }
+        None => None,
+    };
+    Ok(Extras {
+        attachments,
+        card,
+        poll,
+    })
+}
+
+/// `GET /statuses/{id}` for browsers: the thread the post is in, as the reader may see it.
+/// Removed and deleted posts are not shown, nor replies the reader may not see.
+pub async fn thread(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let reader = visitor.signed_in.as_ref().map(|s| s.account.clone());
+    let (config, frame) = (ctx.config.clone(), visitor.frame(&ctx));
+    let page = ctx
+        .db
+        .run(move |conn| {
+            let reader = reader.as_ref();
+            let status = statuses::by_id(conn, id)?.ok_or(Error::NotFound)?;
+            if status.removed_at.is_some() || !visibility::can_see(conn, reader, &status)? {
+                return Err(Error::NotFound);
+            }
+            // The whole thread where its root is shown to the reader; else from this post.
+            let root_id = status.thread_root_id.unwrap_or(status.id);
+            let rows = statuses::thread(conn, root_id)?;
+            let mut rows = timelines::shown(conn, reader, "thread", rows)?;
+            if rows.first().map(|r| r.id) != Some(root_id) {
+                rows.retain(|r| r.id == status.id || r.thread_root_id == Some(root_id));
+                let at = rows.iter().position(|r| r.id == status.id).unwrap_or(0);
+                rows.rotate_left(at);
+            }
+            let root = rows.first().cloned().ok_or(Error::NotFound)?;
+            let community = match root.community_id {
+                Some(id) => accounts::by_id(conn, id)?,
+                None => None,
+            };
+            let moderates = match (&community, reader) {
+                (Some(c), Some(r)) => community_store::is_moderator(conn, c.id, r.id)?,
+                _ => false,
+            };
+            let extras = extras(conn, root.id)?;
+            let tree = threads::tree(rows);
+            let mut posts = page_posts(conn, &config, reader, moderates, tree)?.into_iter();
+            let root_post = posts.next().ok_or(Error::NotFound)?;
+            Ok(ThreadPage {
+                frame,
+                root: root_post,
+                attachments: extras.attachments,
+                card: extras.card,
+                poll: extras.poll,
+                replies: posts.collect(),
+                community: community
+                    .as_ref()
+                    .map(|c| (c.display_name.clone(), super::posts::account_href(c))),
+                locked: root.locked,
+                signed_in: reader.is_some(),
+            })
+        })
+        .await?;
+    Ok(visitor.ok(&page)?)
+}
+
+#[derive(Deserialize)]
+pub struct Reply {
+    #[serde(default)]
+    csrf: String,
+    text: String,
+}
+
+/// `POST /statuses/{id}/reply`: a reply, as visible as the post it answers allows.
+pub async fn reply(
+    ctx: Ctx,
+    visitor: Visitor,
+    id: Path<i64>,
+    Form(form): Form<Reply>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let me = visitor.person()?.account.clone();
+    let mentions = crate::federation::resolve::mentioned(&ctx, &form.text).await;
+    let (config, parent_id) = (ctx.config.clone(), id.into_inner());
+    let made = ctx
+        .db
+        .run(move |conn| {
+            let parent = statuses::by_id(conn, parent_id)?.ok_or(Error::NotFound)?;
+            let post = status_service::NewPost {
+                text: form.text,
+                in_reply_to_id: Some(parent.id),
+                mentions,
+                // A members-only thread's replies are the community's to make members-only.
+                ..status_service::NewPost::new(match parent.visibility {
+                    Visibility::Members => Visibility::Public,
+                    visibility => visibility,
+                })
+            };
+            status_service::create(conn, &config, &me, post)
+        })
+        .await?;
+    let root = made.thread_root_id.unwrap_or(made.id);
+    Ok(visitor.see_other(&format!("/statuses/{root}#s{}", made.id)))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// What a reader may do to one post from its page.
+enum PostAction {
+    Favourite,
+    Delete,
+    Remove,
+}
+
+/// `POST /statuses/{id}/{favourite,delete,remove}`
+pub async fn act(
+    ctx: Ctx,
+    visitor: Visitor,
+    path: Path<(i64, String)>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let me = visitor.person()?.account.clone();
+    let (id, verb) = path.into_inner();
+    let action = match verb.as_str() {
+        "favourite" => PostAction::Favourite,
+        "delete" => PostAction::Delete,
+        "remove" => PostAction::Remove,
+        _ => return Err(Error::NotFound.into()),
+    };
+    let config = ctx.config.clone();
+    let back = ctx
+        .db
+        .run(move |conn| {
+            let status = statuses::by_id(conn, id)?.ok_or(Error::NotFound)?;
+            let thread = format!("/statuses/{}", status.thread_root_id.unwrap_or(status.id));
+            match action {
+                PostAction::Favourite => {
+                    interactions::favourite(conn, &config, &me, status.id)?;
+                    Ok(format!("{thread}#s{}", status.id))
+                }
+                PostAction::Delete => {
+                    status_service::delete(conn, &config, &me, status.id)?;
+                    Ok(after_removal(conn, &status, thread)?)
+                }
+                PostAction::Remove => {
+                    let community_id = status.community_id.ok_or(Error::NotFound)?;
+                    let community = accounts::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
+                    let back = after_removal(conn, &status, thread)?;
+                    let action = moderation::Action::Remove {
+                        status,
+                        reason: String::new(),
+                    };
+                    moderation::act(conn, &config, &community, &me, &action)?;
+                    Ok(back)
+                }
+            }
+        })
+        .await?;
+    Ok(visitor.see_other(&back))
+}
+
+/// Where a browser goes once a post is gone: its thread, or the community or profile when
+/// the post was the thread itself.
+fn after_removal(
+    conn: &mut crate::db::DbConn,
+    status: &statuses::Status,
+    thread: String,
+) -> Result<String, Error> {
+    if status.in_reply_to_id.is_some() {
+        return Ok(thread);
+    }
+    let owner = status.community_id.unwrap_or(status.account_id);
+    Ok(match accounts::by_id(conn, owner)? {
+        Some(account) => super::posts::account_href(&account),
+        None => "/".into(),
+    })
+}

@@ -1,0 +1,189 @@
+//! Reading and writing in a browser without an app: the front page, a community's page and
+//! threads, joining, starting a thread, replying, and a moderator's removal, with
+//! members-only communities kept from everyone else.
+
+mod common;
+
+use common::{api::Client, backends, forms::FormClient, Backend, TestServer};
+use serde_json::json;
+
+#[actix_web::test]
+async fn communities_in_the_browser() {
+    for backend in backends() {
+        eprintln!("communities_in_the_browser on {}", backend.name());
+        pages_on(&backend).await;
+    }
+}
+
+/// A browser signed in as `name` (whose password is the harness's).
+async fn signed_in<'a>(server: &'a TestServer, name: &str) -> FormClient<'a> {
+    let browser = FormClient::new(server);
+    browser.get("/sign-in").await;
+    let answer = browser
+        .submit(
+            "/sign-in",
+            &[("username", name), ("password", "password123")],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    browser
+}
+
+/// The id of the post a form sent the browser to (`/statuses/{root}#s{id}` or
+/// `/statuses/{id}`).
+fn post_id(location: &str) -> String {
+    let after = location.rsplit_once("#s").map(|(_, id)| id);
+    after
+        .unwrap_or_else(|| location.trim_start_matches("/statuses/"))
+        .to_string()
+}
+
+async fn pages_on(backend: &Backend) {
+    let server = TestServer::start_with(backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
+    for name in ["ann", "bob", "cid"] {
+        server.create_user(name, false).await;
+    }
+    server.create_community("platform", "ann").await;
+    let ann_api = Client::password(&server, "ann").await;
+    let inner = ann_api
+        .post(
+            "/api/v1/guild/communities",
+            json!({"name": "inner", "visibility": "members", "membership_policy": "approval"}),
+        )
+        .await;
+    assert_eq!(inner["guild"]["visibility"], "members", "{inner}");
+
+    let ann = signed_in(&server, "ann").await;
+    let bob = signed_in(&server, "bob").await;
+    let cid = signed_in(&server, "cid").await;
+    let anonymous = FormClient::new(&server);
+
+    // The front page lists public communities to all, members-only ones to their members.
+    let front = anonymous.get("/").await.body;
+    assert!(front.contains("href=\"/c/platform\""), "{front}");
+    assert!(!front.contains("/c/inner"), "{front}");
+    assert!(ann.get("/").await.body.contains("/c/inner"));
+
+    // Bob joins, and may then start a thread; a join without the form's token is refused.
+    let forged = bob.post_raw("/c/platform/join", &[], None).await;
+    assert_eq!(forged.status, 403);
+    let page = bob.get("/c/platform").await.body;
+    assert!(page.contains("action=\"/c/platform/join\""), "{page}");
+    assert!(!page.contains("Start the thread"));
+    assert_eq!(bob.submit("/c/platform/join", &[]).await.status, 303);
+    let page = bob.get("/c/platform").await.body;
+    assert!(
+        page.contains("Leave") && page.contains("Start the thread"),
+        "{page}"
+    );
+    let started = bob
+        .submit(
+            "/c/platform/threads",
+            &[
+                ("title", "Build caches <b>shared</b>?"),
+                ("text", "How do we share build caches?"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let thread_path = started.location.unwrap();
+    let thread_id = post_id(&thread_path);
+
+    // The thread is listed on the community's page, its title escaped, for anyone.
+    let listed = anonymous.get("/c/platform").await.body;
+    assert!(
+        listed.contains("Build caches &#60;b&#62;shared&#60;/b&#62;?"),
+        "{listed}"
+    );
+    assert!(listed.contains(&format!("href=\"/statuses/{thread_id}\"")));
+
+    // Replies: ann answers the thread, cid joins and answers ann, threaded under her.
+    assert_eq!(cid.submit("/c/platform/join", &[]).await.status, 303);
+    let reply = |who: &'static str, to: String, text: &'static str| {
+        let browser = match who {
+            "ann" => &ann,
+            "bob" => &bob,
+            _ => &cid,
+        };
+        async move {
+            let answer = browser
+                .submit(&format!("/statuses/{to}/reply"), &[("text", text)])
+                .await;
+            assert_eq!(answer.status, 303, "{}", answer.body);
+            post_id(&answer.location.unwrap())
+        }
+    };
+    let ann_reply = reply("ann", thread_id.clone(), "Use the shared bucket.").await;
+    let cid_reply = reply(
+        "cid",
+        ann_reply.clone(),
+        "Which bucket? <script>x()</script>",
+    )
+    .await;
+    let thread = anonymous.get(&thread_path).await.body;
+    let (ann_at, cid_at) = (
+        thread.find("Use the shared bucket.").expect("ann's reply"),
+        thread.find("Which bucket?").expect("cid's reply"),
+    );
+    assert!(ann_at < cid_at);
+    assert!(
+        thread.contains(&format!("class=\"post depth-2\" id=\"s{cid_reply}\"")),
+        "{thread}"
+    );
+    assert!(!thread.contains("<script>x()"), "{thread}");
+
+    // The moderator removes cid's reply: gone for everyone but no longer on the page.
+    let thread_for_ann = ann.get(&thread_path).await.body;
+    assert!(thread_for_ann.contains(&format!("/statuses/{cid_reply}/remove")));
+    let bob_thread = bob.get(&thread_path).await.body;
+    assert!(
+        !bob_thread.contains("/remove\""),
+        "only moderators may remove"
+    );
+    let refused = bob
+        .submit(&format!("/statuses/{cid_reply}/remove"), &[])
+        .await;
+    assert_eq!(refused.status, 403);
+    let removed = ann
+        .submit(&format!("/statuses/{cid_reply}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    for browser in [&anonymous, &bob, &cid] {
+        let thread = browser.get(&thread_path).await.body;
+        assert!(thread.contains("Use the shared bucket."));
+        assert!(!thread.contains("Which bucket?"), "{thread}");
+        assert_eq!(
+            browser.get(&format!("/statuses/{cid_reply}")).await.status,
+            404
+        );
+    }
+
+    // Bob deletes his own thread; its page is gone.
+    let deleted = bob
+        .submit(&format!("/statuses/{thread_id}/delete"), &[])
+        .await;
+    assert_eq!(deleted.status, 303);
+    assert_eq!(deleted.location.as_deref(), Some("/c/platform"));
+    assert_eq!(anonymous.get(&thread_path).await.status, 404);
+
+    // A members-only community shows its threads to members alone.
+    let secret = ann
+        .submit(
+            "/c/inner/threads",
+            &[("title", "Reorg plans"), ("text", "Draft attached soon.")],
+        )
+        .await;
+    assert_eq!(secret.status, 303, "{}", secret.body);
+    let secret_path = secret.location.unwrap();
+    assert!(ann.get("/c/inner").await.body.contains("Reorg plans"));
+    for outsider in [&anonymous, &bob] {
+        let page = outsider.get("/c/inner").await.body;
+        assert!(page.contains("Only members see"), "{page}");
+        assert!(!page.contains("Reorg plans"));
+        assert_eq!(outsider.get(&secret_path).await.status, 404);
+    }
+    let profile = anonymous.get("/users/ann").await.body;
+    assert!(profile.contains("Use the shared bucket."), "{profile}");
+    assert!(!profile.contains("Draft attached soon."), "{profile}");
+    server.stop().await;
+}
