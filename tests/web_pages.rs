@@ -8,6 +8,14 @@ use common::{api::Client, backends, forms::FormClient, Backend, TestServer};
 use serde_json::json;
 
 #[actix_web::test]
+async fn moderators_in_the_browser() {
+    for backend in backends() {
+        eprintln!("moderators_in_the_browser on {}", backend.name());
+        moderation_on(&backend).await;
+    }
+}
+
+#[actix_web::test]
 async fn communities_in_the_browser() {
     for backend in backends() {
         eprintln!("communities_in_the_browser on {}", backend.name());
@@ -186,4 +194,166 @@ async fn pages_on(backend: &Backend) {
     assert!(profile.contains("Use the shared bucket."), "{profile}");
     assert!(!profile.contains("Draft attached soon."), "{profile}");
     server.stop().await;
+}
+
+async fn moderation_on(backend: &Backend) {
+    let server = TestServer::start(backend).await;
+    for name in ["ann", "bob", "cid"] {
+        server.create_user(name, false).await;
+    }
+    server.create_community("platform", "ann").await;
+    let (ann, bob, cid) = (
+        signed_in(&server, "ann").await,
+        signed_in(&server, "bob").await,
+        signed_in(&server, "cid").await,
+    );
+    let anonymous = FormClient::new(&server);
+
+    // Only moderators reach the moderators' page.
+    assert_eq!(bob.get("/c/platform/moderation").await.status, 403);
+    assert_eq!(anonymous.get("/c/platform/moderation").await.status, 401);
+    let page = ann.get("/c/platform/moderation").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Nobody is waiting."));
+
+    // Settings: rules and an approval step, shown on the community's page.
+    let saved = ann
+        .submit(
+            "/c/platform/moderation/settings",
+            &[
+                ("description", "Build & deploy people"),
+                ("rules", "Be kind\n\nShare what you learn"),
+                ("membership", "approval"),
+                ("posting", "members"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let community = anonymous.get("/c/platform").await.body;
+    assert!(
+        community.contains("<li>Be kind</li><li>Share what you learn</li>"),
+        "{community}"
+    );
+    assert!(
+        community.contains("Build &amp; deploy people"),
+        "{community}"
+    );
+
+    // A join request waits for a moderator, who lets bob in from the page.
+    bob.submit("/c/platform/join", &[]).await;
+    assert!(bob
+        .get("/c/platform")
+        .await
+        .body
+        .contains("You asked to join"));
+    let page = ann.get("/c/platform/moderation").await.body;
+    assert!(page.contains(&format!("@bob@{}", server.domain)), "{page}");
+    let bob_id = between(&page, "/c/platform/moderation/approve/", "\"");
+    let approved = ann
+        .submit(&format!("/c/platform/moderation/approve/{bob_id}"), &[])
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert!(bob
+        .get("/c/platform")
+        .await
+        .body
+        .contains("Start the thread"));
+
+    // Lock and pin a thread from its page.
+    let thread = bob
+        .submit(
+            "/c/platform/threads",
+            &[("title", "Flaky tests"), ("text", "Which ones?")],
+        )
+        .await
+        .location
+        .unwrap();
+    let id = post_id(&thread);
+    assert!(
+        !bob.get(&thread).await.body.contains("/lock\""),
+        "only moderators lock"
+    );
+    for verb in ["lock", "pin"] {
+        let done = ann.submit(&format!("/statuses/{id}/{verb}"), &[]).await;
+        assert_eq!(done.status, 303, "{verb}: {}", done.body);
+    }
+    let locked = bob.get(&thread).await.body;
+    assert!(locked.contains("takes no new replies"), "{locked}");
+    let refused = bob
+        .submit(&format!("/statuses/{id}/reply"), &[("text", "late")])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(anonymous.get("/c/platform").await.body.contains("· pinned"));
+
+    // A ban by handle keeps cid from joining; lifting it lets him ask again.
+    let banned = ann
+        .submit(
+            "/c/platform/moderation/ban",
+            &[("handle", "cid"), ("reason", "spam"), ("days", "7")],
+        )
+        .await;
+    assert_eq!(banned.status, 200, "{}", banned.body);
+    assert!(banned
+        .body
+        .contains(&format!("@cid@{}: spam (until", server.domain)));
+    let refused = cid.submit("/c/platform/join", &[]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let bad_days = ann
+        .submit(
+            "/c/platform/moderation/ban",
+            &[("handle", "bob"), ("days", "soon")],
+        )
+        .await;
+    assert_eq!(bad_days.status, 422);
+    assert!(bad_days.body.contains("whole number"));
+
+    // An invite link is shown once and works.
+    let invited = ann
+        .submit("/c/platform/moderation/invite", &[("max_uses", "1")])
+        .await;
+    let link = between(&invited.body, "shown this once: <code>", "</code>");
+    let path = link.strip_prefix(&server.base).unwrap().to_string();
+    assert!(anonymous.get(&path).await.body.contains("You are invited"));
+
+    // The log tells what happened, and a removed reply can be restored from it.
+    ann.submit(&format!("/statuses/{id}/unlock"), &[]).await;
+    let reply = bob
+        .submit(&format!("/statuses/{id}/reply"), &[("text", "Mine flake")])
+        .await;
+    let reply_id = post_id(&reply.location.unwrap());
+    ann.submit(&format!("/statuses/{reply_id}/remove"), &[])
+        .await;
+    assert!(!anonymous.get(&thread).await.body.contains("Mine flake"));
+    let log = anonymous.get("/c/platform/log").await.body;
+    for entry in [
+        "locked a thread",
+        "pinned a thread",
+        "banned",
+        "removed a post",
+        "let in",
+    ] {
+        assert!(log.contains(entry), "{entry}: {log}");
+    }
+    assert!(!log.contains("/restore"), "only moderators restore");
+    let log = ann.get("/c/platform/log").await.body;
+    assert!(
+        log.contains(&format!("/statuses/{reply_id}/restore")),
+        "{log}"
+    );
+    let restored = ann
+        .submit(&format!("/statuses/{reply_id}/restore"), &[])
+        .await;
+    assert_eq!(restored.status, 303);
+    assert!(anonymous.get(&thread).await.body.contains("Mine flake"));
+    server.stop().await;
+}
+
+/// The text in `page` between `start` and the next `end`.
+fn between(page: &str, start: &str, end: &str) -> String {
+    let from = page
+        .split(start)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{start:?} in {page}"));
+    from.split(end).next().unwrap().to_string()
 }

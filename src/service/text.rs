@@ -62,6 +62,30 @@ pub fn sanitise(html: &str) -> String {
         .to_string()
 }
 
+/// The text of HTML that Guild rendered from text (paragraphs and line breaks, links), for a
+/// form that edits it again: breaks become newlines, tags go, entities are read.
+pub fn plain(html: &str) -> String {
+    let spaced = html
+        .replace("</p><p>", "\n\n")
+        .replace("<br>", "\n")
+        .replace("<br />", "\n");
+    let mut text = String::with_capacity(spaced.len());
+    let mut in_tag = false;
+    for c in spaced.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 /// Escape the characters that mean something in HTML text and attributes.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -148,6 +172,13 @@ pub fn render(text: &str, mentions: &[Account], base_url: &str, local_domain: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_comes_back_from_rendered_html() {
+        let text = "Platform people.\n\nAsk about <builds> & \"caches\"\nhttps://example.org/x";
+        let html = render(text, &[], "https://guild.example", "guild.example");
+        assert_eq!(plain(&html), text);
+    }
 
     #[test]
     fn received_html_keeps_mention_markup_and_loses_script() {

@@ -41,6 +41,7 @@ struct CommunityPage {
     standing: Option<Standing>,
     /// Whether the reader sees its threads (members-only communities show them to members).
     inside: bool,
+    moderates: bool,
     pinned: Vec<PagePost>,
     threads: Vec<PagePost>,
     older: Option<String>,
@@ -120,7 +121,7 @@ pub fn listed(
 }
 
 /// A local community by name (404 for anything else).
-fn local_community(conn: &mut crate::db::DbConn, name: &str) -> Result<Account, Error> {
+pub fn local_community(conn: &mut crate::db::DbConn, name: &str) -> Result<Account, Error> {
     accounts::local_by_username(conn, name)?
         .filter(|a| a.kind == AccountKind::Group && !a.suspended)
         .ok_or(Error::NotFound)
@@ -212,6 +213,7 @@ pub async fn community(
                 members_only: settings.visibility == CommunityVisibility::Members,
                 standing,
                 inside,
+                moderates,
                 pinned,
                 threads,
                 older,

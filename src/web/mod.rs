@@ -20,6 +20,7 @@ use serde::Deserialize;
 pub mod account;
 pub mod communities;
 pub mod invites;
+pub mod moderation;
 pub mod oauth;
 pub mod posts;
 pub mod threads;
@@ -57,6 +58,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/c/{name}/threads",
             aw::post().to(communities::start_thread),
         )
+        .route("/c/{name}/moderation", aw::get().to(moderation::page))
+        .route(
+            "/c/{name}/moderation/{what}",
+            aw::post().to(moderation::decide),
+        )
+        .route(
+            "/c/{name}/moderation/{what}/{id}",
+            aw::post().to(moderation::decide),
+        )
+        .route("/c/{name}/log", aw::get().to(moderation::log))
         .route("/c/{name}/{verb}", aw::post().to(communities::membership))
         .service(
             aw::resource("/statuses/{id}")

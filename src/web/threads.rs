@@ -31,6 +31,7 @@ struct ThreadPage {
     /// The community it is in: name and page.
     community: Option<(String, String)>,
     locked: bool,
+    pinned: bool,
     signed_in: bool,
 }
 
@@ -151,6 +152,7 @@ pub async fn thread(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpRes
                     .as_ref()
                     .map(|c| (c.display_name.clone(), super::posts::account_href(c))),
                 locked: root.locked,
+                pinned: root.pinned_at.is_some(),
                 signed_in: reader.is_some(),
             })
         })
@@ -207,10 +209,12 @@ pub struct CsrfOnly {
 enum PostAction {
     Favourite,
     Delete,
-    Remove,
+    /// A moderator's action on a post in their community.
+    Moderate(&'static str),
 }
 
-/// `POST /statuses/{id}/{favourite,delete,remove}`
+/// `POST /statuses/{id}/{verb}`: favourite, delete; for moderators remove, restore, lock,
+/// unlock, pin, unpin.
 pub async fn act(
     ctx: Ctx,
     visitor: Visitor,
@@ -223,7 +227,12 @@ pub async fn act(
     let action = match verb.as_str() {
         "favourite" => PostAction::Favourite,
         "delete" => PostAction::Delete,
-        "remove" => PostAction::Remove,
+        "remove" => PostAction::Moderate("remove"),
+        "restore" => PostAction::Moderate("restore"),
+        "lock" => PostAction::Moderate("lock"),
+        "unlock" => PostAction::Moderate("unlock"),
+        "pin" => PostAction::Moderate("pin"),
+        "unpin" => PostAction::Moderate("unpin"),
         _ => return Err(Error::NotFound.into()),
     };
     let config = ctx.config.clone();
@@ -241,13 +250,23 @@ pub async fn act(
                     status_service::delete(conn, &config, &me, status.id)?;
                     Ok(after_removal(conn, &status, thread)?)
                 }
-                PostAction::Remove => {
+                PostAction::Moderate(verb) => {
                     let community_id = status.community_id.ok_or(Error::NotFound)?;
                     let community = accounts::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
-                    let back = after_removal(conn, &status, thread)?;
-                    let action = moderation::Action::Remove {
-                        status,
-                        reason: String::new(),
+                    let back = match verb {
+                        "remove" => after_removal(conn, &status, thread)?,
+                        _ => format!("{thread}#s{}", status.id),
+                    };
+                    let action = match verb {
+                        "remove" => moderation::Action::Remove {
+                            status,
+                            reason: String::new(),
+                        },
+                        "restore" => moderation::Action::Restore { status },
+                        "lock" => moderation::Action::Lock { status },
+                        "unlock" => moderation::Action::Unlock { status },
+                        "pin" => moderation::Action::Pin { status },
+                        _ => moderation::Action::Unpin { status },
                     };
                     moderation::act(conn, &config, &community, &me, &action)?;
                     Ok(back)
