@@ -16,6 +16,14 @@ async fn moderators_in_the_browser() {
 }
 
 #[actix_web::test]
+async fn administrators_in_the_browser() {
+    for backend in backends() {
+        eprintln!("administrators_in_the_browser on {}", backend.name());
+        administration_on(&backend).await;
+    }
+}
+
+#[actix_web::test]
 async fn communities_in_the_browser() {
     for backend in backends() {
         eprintln!("communities_in_the_browser on {}", backend.name());
@@ -356,4 +364,106 @@ fn between(page: &str, start: &str, end: &str) -> String {
         .nth(1)
         .unwrap_or_else(|| panic!("{start:?} in {page}"));
     from.split(end).next().unwrap().to_string()
+}
+
+async fn administration_on(backend: &Backend) {
+    let server = TestServer::start_with(backend, &[("GUILD_REGISTRATIONS", "approval")]).await;
+    server.create_user("root", true).await;
+    server.create_user("bob", false).await;
+    let (root, bob) = (
+        signed_in(&server, "root").await,
+        signed_in(&server, "bob").await,
+    );
+    assert!(root.get("/").await.body.contains("href=\"/admin\""));
+    assert!(!bob.get("/").await.body.contains("href=\"/admin\""));
+    assert_eq!(bob.get("/admin").await.status, 403);
+    assert_eq!(
+        bob.submit(
+            "/admin/policy",
+            &[("domain", "x.example"), ("policy", "suspend")]
+        )
+        .await
+        .status,
+        403
+    );
+
+    // Two sign-ups wait; one is approved and may sign in, the other is turned away.
+    for name in ["emil", "fred"] {
+        let newcomer = FormClient::new(&server);
+        newcomer.get("/sign-up").await;
+        let email = format!("{name}@example.org");
+        newcomer
+            .submit(
+                "/sign-up",
+                &[
+                    ("username", name),
+                    ("email", &email),
+                    ("password", "long enough"),
+                ],
+            )
+            .await;
+    }
+    let page = root.get("/admin").await.body;
+    assert!(
+        page.contains("emil · emil@example.org") && page.contains("fred"),
+        "{page}"
+    );
+    let approved = root.submit("/admin/approve", &[("username", "emil")]).await;
+    assert!(
+        approved.body.contains("emil may sign in now."),
+        "{}",
+        approved.body
+    );
+    let rejected = root.submit("/admin/reject", &[("username", "fred")]).await;
+    assert!(rejected.body.contains("fred was turned away."));
+    assert!(rejected.body.contains("Nobody is waiting."));
+    let emil = FormClient::new(&server);
+    emil.get("/sign-in").await;
+    let answer = emil
+        .submit(
+            "/sign-in",
+            &[("username", "emil"), ("password", "long enough")],
+        )
+        .await;
+    assert_eq!(answer.status, 303);
+    let fred = FormClient::new(&server);
+    fred.get("/sign-in").await;
+    let answer = fred
+        .submit(
+            "/sign-in",
+            &[("username", "fred"), ("password", "long enough")],
+        )
+        .await;
+    assert_eq!(answer.status, 401);
+
+    // Domain policies: set, shown, refused when empty, lifted.
+    let set = root
+        .submit(
+            "/admin/policy",
+            &[
+                ("domain", "Spam.Example"),
+                ("policy", "suspend"),
+                ("reason", "spam"),
+            ],
+        )
+        .await;
+    assert!(
+        set.body
+            .contains("<td>spam.example</td><td>suspend</td><td>spam</td>"),
+        "{}",
+        set.body
+    );
+    let policy = server
+        .with_db(|conn, _| guild::store::policies::list(conn))
+        .await;
+    assert_eq!(policy.len(), 1);
+    let bad = root
+        .submit("/admin/policy", &[("domain", "a/b"), ("policy", "silence")])
+        .await;
+    assert_eq!(bad.status, 422);
+    let lifted = root
+        .submit("/admin/lift", &[("domain", "spam.example")])
+        .await;
+    assert!(lifted.body.contains("No policies"), "{}", lifted.body);
+    server.stop().await;
 }

@@ -216,6 +216,19 @@ pub fn approve_user(conn: &mut DbConn, username: &str) -> Result<(), Error> {
     user_store::set_approved(conn, user.id, true)
 }
 
+/// Turn away a pending sign-up: the account goes, and its name is free again.
+pub fn reject_user(conn: &mut DbConn, username: &str) -> Result<(), Error> {
+    let account = account_store::local_by_username(conn, username)?.ok_or(Error::NotFound)?;
+    let user = user_store::by_account(conn, account.id)?.ok_or(Error::NotFound)?;
+    if user.approved {
+        return Err(Error::Unprocessable(format!(
+            "{username} is already approved"
+        )));
+    }
+    user_store::delete_unapproved(conn, user.id)?;
+    Ok(())
+}
+
 /// Profile changes a person asks for; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct ProfileChanges {

@@ -95,3 +95,30 @@ pub fn set_password_hash(conn: &mut DbConn, user_id: i64, hash: &str) -> Result<
         .execute(conn)?;
     Ok(())
 }
+
+/// People waiting for an administrator's approval, oldest first.
+pub fn pending(
+    conn: &mut DbConn,
+    limit: i64,
+) -> Result<Vec<(User, crate::store::accounts::Account)>, Error> {
+    use crate::db::schema::accounts;
+    use crate::store::accounts::Account;
+    Ok(users::table
+        .inner_join(accounts::table)
+        .filter(users::approved.eq(false))
+        .filter(users::disabled.eq(false))
+        .order(users::id.asc())
+        .limit(limit)
+        .select((User::as_select(), Account::as_select()))
+        .load(conn)?)
+}
+
+/// Remove a person who was never approved, with their account: they never signed in, so
+/// nothing of theirs exists elsewhere. False if there is no such person.
+pub fn delete_unapproved(conn: &mut DbConn, user_id: i64) -> Result<bool, Error> {
+    use crate::db::schema::accounts;
+    let Some(user) = by_id(conn, user_id)?.filter(|u| !u.approved) else {
+        return Ok(false);
+    };
+    Ok(diesel::delete(accounts::table.find(user.account_id)).execute(conn)? > 0)
+}

@@ -18,6 +18,7 @@ use askama::Template;
 use serde::Deserialize;
 
 pub mod account;
+pub mod admin;
 pub mod communities;
 pub mod invites;
 pub mod moderation;
@@ -37,6 +38,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/sign-out", aw::post().to(account::sign_out))
         .route("/sign-up", aw::get().to(account::sign_up_form))
         .route("/sign-up", aw::post().to(account::sign_up))
+        .route("/admin", aw::get().to(admin::page))
+        .route("/admin/{what}", aw::post().to(admin::decide))
         .route("/settings/password", aw::get().to(account::password_form))
         .route(
             "/settings/password",

@@ -38,6 +38,8 @@ pub struct Frame {
     pub instance_name: String,
     /// The signed-in person's name.
     pub me: Option<String>,
+    /// The signed-in person administers the instance.
+    pub admin: bool,
     pub csrf: String,
 }
 
@@ -99,6 +101,10 @@ impl Visitor {
         Frame {
             instance_name: ctx.config.instance_name.clone(),
             me: self.signed_in.as_ref().map(|s| s.account.username.clone()),
+            admin: self
+                .signed_in
+                .as_ref()
+                .is_some_and(|s| s.user.role == crate::domain::Role::Admin),
             csrf: self.csrf.clone(),
         }
     }
