@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{api::Client, backends, forms::FormClient, Backend, TestServer};
+use common::{api::Client, backends, eventually, forms::FormClient, Backend, TestServer};
 use serde_json::json;
 
 #[actix_web::test]
@@ -20,6 +20,17 @@ async fn administrators_in_the_browser() {
     for backend in backends() {
         eprintln!("administrators_in_the_browser on {}", backend.name());
         administration_on(&backend).await;
+    }
+}
+
+#[actix_web::test]
+async fn following_across_servers_in_the_browser() {
+    for backend in backends() {
+        eprintln!(
+            "following_across_servers_in_the_browser on {}",
+            backend.name()
+        );
+        across_on(&backend).await;
     }
 }
 
@@ -466,4 +477,100 @@ async fn administration_on(backend: &Backend) {
         .await;
     assert!(lifted.body.contains("No policies"), "{}", lifted.body);
     server.stop().await;
+}
+
+async fn across_on(backend: &Backend) {
+    let password_grant = [("GUILD_OAUTH_PASSWORD_GRANT", "true")];
+    let alpha = TestServer::start_with(backend, &password_grant).await;
+    let beta = TestServer::start_with(&Backend::Sqlite, &password_grant).await;
+    alpha.create_user("ann", false).await;
+    alpha.create_user("anton", false).await;
+    beta.create_user("bob", false).await;
+    beta.create_community("guild_of_ops", "bob").await;
+    let ann = signed_in(&alpha, "ann").await;
+    let anonymous = FormClient::new(&alpha);
+
+    // A name finds local people; a handle from elsewhere is looked up only for people signed in.
+    let found = anonymous.get("/search?q=an").await.body;
+    assert!(found.contains("href=\"/users/anton\""), "{found}");
+    let handle = format!("bob@{}", beta.domain);
+    let unknown = anonymous.get(&format!("/search?q={handle}")).await;
+    assert_eq!(unknown.status, 200);
+    assert!(unknown.body.contains("Sign in to open"), "{}", unknown.body);
+    let opened = ann.get(&format!("/search?q=%40{handle}")).await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let bob_page = opened.location.unwrap();
+    assert!(bob_page.starts_with("/accounts/"), "{bob_page}");
+    let page = ann.get(&bob_page).await.body;
+    assert!(
+        page.contains(&format!("@{handle}")) && page.contains(">Follow<"),
+        "{page}"
+    );
+
+    // Following bob, and joining his community found by its URL, fill ann's home.
+    assert_eq!(
+        ann.submit(&format!("{bob_page}/follow"), &[]).await.status,
+        303
+    );
+    let community_url = format!("{}/c/guild_of_ops", beta.base);
+    let opened = ann.get(&format!("/search?q={community_url}")).await;
+    let community_page = opened.location.expect("the community opens");
+    assert!(ann.get(&community_page).await.body.contains(">Join<"));
+    assert_eq!(
+        ann.submit(&format!("{community_page}/follow"), &[])
+            .await
+            .status,
+        303
+    );
+    eventually("ann follows bob and is in his community", || async {
+        let bob = ann.get(&bob_page).await.body;
+        let ops = ann.get(&community_page).await.body;
+        bob.contains(">Unfollow<") && ops.contains(">Leave<")
+    })
+    .await;
+    let bob = Client::password(&beta, "bob").await;
+    bob.post(
+        "/api/v1/statuses",
+        json!({"status": "Ops hour moves to Thursday"}),
+    )
+    .await;
+    eventually("bob's post reaches ann's home", || async {
+        ann.get("/home")
+            .await
+            .body
+            .contains("Ops hour moves to Thursday")
+    })
+    .await;
+    assert_eq!(anonymous.get("/home").await.status, 401);
+
+    // Bob favourites ann's post: her notifications say so and link to it.
+    let ann_api = Client::password(&alpha, "ann").await;
+    let post = ann_api
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("Thanks @{handle}, see you there")}),
+        )
+        .await;
+    let uri = post["uri"].as_str().unwrap().to_string();
+    let found = bob
+        .get(&format!(
+            "/api/v2/search?q={uri}&resolve=true&type=statuses"
+        ))
+        .await;
+    let there = found["statuses"][0]["id"].as_str().unwrap().to_string();
+    bob.post(&format!("/api/v1/statuses/{there}/favourite"), json!({}))
+        .await;
+    let post_link = format!("href=\"/statuses/{}\"", post["id"].as_str().unwrap());
+    eventually("the favourite reaches ann", || async {
+        let page = ann.get("/notifications").await.body;
+        page.contains("favourited your post") && page.contains(&post_link)
+    })
+    .await;
+    let mentions = ann.get("/notifications").await.body;
+    assert!(
+        mentions.contains(&format!("@{handle}</a> favourited")),
+        "{mentions}"
+    );
+    alpha.stop().await;
+    beta.stop().await;
 }

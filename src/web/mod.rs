@@ -1,17 +1,15 @@
 //! Server-rendered pages: the front page, profiles for browsers, first-run setup, and the
 //! default images that keep avatar and header URLs from ever being empty.
 
-use crate::domain::AccountKind;
 use crate::error::Error;
 use crate::protocol::accepts_activity_json;
 use crate::service::setup;
 use crate::state::Ctx;
-use crate::store::{accounts, statuses};
 use actix_web::{
     body::SizedStream,
     guard,
     http::header,
-    web::{self as aw, Form, Path, Query, ServiceConfig},
+    web::{self as aw, Form, Query, ServiceConfig},
     HttpResponse,
 };
 use askama::Template;
@@ -20,9 +18,11 @@ use serde::Deserialize;
 pub mod account;
 pub mod admin;
 pub mod communities;
+pub mod home;
 pub mod invites;
 pub mod moderation;
 pub mod oauth;
+pub mod people;
 pub mod posts;
 pub mod threads;
 pub mod visitor;
@@ -38,6 +38,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/sign-out", aw::post().to(account::sign_out))
         .route("/sign-up", aw::get().to(account::sign_up_form))
         .route("/sign-up", aw::post().to(account::sign_up))
+        .route("/home", aw::get().to(home::feed))
+        .route("/notifications", aw::get().to(home::notifications))
         .route("/admin", aw::get().to(admin::page))
         .route("/admin/{what}", aw::post().to(admin::decide))
         .route("/settings/password", aw::get().to(account::password_form))
@@ -51,7 +53,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/invite/{token}", aw::post().to(invites::invite_submit))
         .route("/oauth/authorize", aw::get().to(oauth::authorize_form))
         .route("/oauth/authorize", aw::post().to(oauth::authorize))
-        .service(aw::resource("/users/{name}").guard(page()).get(person))
+        .service(
+            aw::resource("/users/{name}")
+                .guard(page())
+                .get(people::person),
+        )
+        .route("/accounts/{id}", aw::get().to(people::account))
+        .route("/accounts/{id}/{verb}", aw::post().to(people::follow))
+        .route("/search", aw::get().to(people::search))
         .service(
             aw::resource("/c/{name}")
                 .guard(page())
@@ -314,62 +323,6 @@ pub async fn home(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, PageError>
         posts: stats.local_posts,
         communities: listed,
     })?)
-}
-
-#[derive(Template)]
-#[template(path = "profile.html", config = "src/web/askama.toml")]
-struct ProfilePage {
-    frame: Frame,
-    display_name: String,
-    acct: String,
-    avatar: String,
-    /// Sanitised when stored.
-    note: String,
-    followers: i32,
-    statuses: i32,
-    /// The newest posts the reader may see.
-    posts: Vec<posts::PagePost>,
-}
-
-/// Posts on a profile page.
-const PROFILE_POSTS: i64 = 20;
-
-/// `GET /users/{name}` for browsers: a person's profile.
-async fn person(ctx: Ctx, visitor: Visitor, name: Path<String>) -> Result<HttpResponse, PageError> {
-    let name = name.into_inner();
-    let reader = visitor.signed_in.as_ref().map(|s| s.account.clone());
-    let (config, frame) = (ctx.config.clone(), visitor.frame(&ctx));
-    let page = ctx
-        .db
-        .run(move |conn| {
-            let account = accounts::local_by_username(conn, &name)?
-                .filter(|a| a.kind == AccountKind::Person && !a.suspended)
-                .ok_or(Error::NotFound)?;
-            let page = statuses::Page {
-                max_id: None,
-                since_id: None,
-                min_id: None,
-                limit: PROFILE_POSTS,
-            };
-            let whose = statuses::Whose::By(account.id);
-            let rows = statuses::by_account(conn, whose, (false, true, false), None, page)?;
-            let reader = reader.as_ref();
-            let rows = crate::service::timelines::shown(conn, reader, "account", rows)?;
-            let rows = rows.into_iter().map(|s| (s, 0)).collect();
-            let posts = posts::page_posts(conn, &config, reader, false, rows)?;
-            Ok(ProfilePage {
-                frame,
-                display_name: account.display_name.clone(),
-                acct: posts::acct(&config, &account),
-                avatar: account.avatar(&config.base_url()),
-                note: account.note,
-                followers: account.followers_count,
-                statuses: account.statuses_count,
-                posts,
-            })
-        })
-        .await?;
-    Ok(visitor.ok(&page)?)
 }
 
 #[derive(Template)]

@@ -3,7 +3,10 @@
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::Error;
-use crate::store::{accounts, statuses::Status};
+use crate::store::{
+    accounts,
+    statuses::{self, Status},
+};
 use std::collections::HashMap;
 
 /// Replies deeper than this are drawn at this depth, so a long exchange stays readable on a
@@ -30,15 +33,17 @@ pub struct PagePost {
     pub mine: bool,
     /// The reader moderates its community, and may remove it.
     pub removable: bool,
+    /// Shown because this person boosted it.
+    pub boosted_by: Option<String>,
 }
 
-/// Where a browser sees an account: its page here for local people and communities, its own
-/// page elsewhere for remote ones.
+/// Where a browser sees an account here: the pages of local people and communities, and a
+/// page for each account from another server.
 pub fn account_href(account: &accounts::Account) -> String {
     match (&account.domain, account.is_group()) {
         (None, true) => format!("/c/{}", account.username),
         (None, false) => format!("/users/{}", account.username),
-        (Some(_), _) => account.url.clone().unwrap_or_else(|| account.ap_id.clone()),
+        (Some(_), _) => format!("/accounts/{}", account.id),
     }
 }
 
@@ -56,7 +61,22 @@ pub fn page_posts(
     moderates: bool,
     rows: Vec<(Status, usize)>,
 ) -> Result<Vec<PagePost>, Error> {
-    let author_ids: Vec<i64> = rows.iter().map(|(s, _)| s.account_id).collect();
+    // A boost shows the post it boosts, if that is still there.
+    let boosted_ids: Vec<i64> = rows.iter().filter_map(|(s, _)| s.reblog_of_id).collect();
+    let originals: HashMap<i64, Status> = statuses::by_ids(conn, &boosted_ids)?
+        .into_iter()
+        .filter(|s| s.deleted_at.is_none() && s.removed_at.is_none())
+        .map(|s| (s.id, s))
+        .collect();
+    let rows: Vec<(Status, usize, Option<i64>)> = rows
+        .into_iter()
+        .filter_map(|(status, depth)| match status.reblog_of_id {
+            Some(id) => Some((originals.get(&id)?.clone(), depth, Some(status.account_id))),
+            None => Some((status, depth, None)),
+        })
+        .collect();
+    let mut author_ids: Vec<i64> = rows.iter().map(|(s, _, _)| s.account_id).collect();
+    author_ids.extend(rows.iter().filter_map(|(_, _, booster)| *booster));
     let authors: HashMap<i64, accounts::Account> = accounts::by_ids(conn, &author_ids)?
         .into_iter()
         .map(|a| (a.id, a))
@@ -64,8 +84,11 @@ pub fn page_posts(
     let reader_id = reader.map(|r| r.id);
     let posts = rows
         .into_iter()
-        .filter_map(|(status, depth)| {
+        .filter_map(|(status, depth, booster)| {
             let author = authors.get(&status.account_id)?;
+            let boosted_by = booster
+                .and_then(|id| authors.get(&id))
+                .map(|b| acct(config, b));
             Some(PagePost {
                 id: status.id,
                 author_name: match author.display_name.is_empty() {
@@ -84,6 +107,7 @@ pub fn page_posts(
                 depth: depth.min(DEEPEST),
                 mine: reader_id == Some(status.account_id),
                 removable: moderates && status.community_id.is_some(),
+                boosted_by,
             })
         })
         .collect();
