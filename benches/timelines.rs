@@ -686,7 +686,43 @@ fn cases(world: &World) -> Vec<Case> {
     cases.extend(one("following (busy)", "busy", following));
     cases.extend(one("directory", "reader", "/api/v1/directory".into()));
     cases.extend(one("conversations", "busy", "/api/v1/conversations".into()));
+    cases.extend(web_cases(world));
     cases
+}
+
+/// The same lists as the pages of the web interface show them, signed in as each viewer.
+fn web_cases(world: &World) -> Vec<Case> {
+    let mid = world.middle_id;
+    let mut cases = Vec::new();
+    cases.extend(one("page: front", "reader", "/".into()));
+    cases.extend(first_and_deep(
+        "page: home (busy)",
+        "busy",
+        "/home".into(),
+        mid,
+    ));
+    cases.extend(first_and_deep(
+        "page: home (quiet)",
+        "quiet",
+        "/home".into(),
+        mid,
+    ));
+    // The seeded communities are on other servers, so their pages are account pages.
+    let big = format!("/accounts/{}", world.big_community);
+    cases.extend(one("page: big community", "reader", big));
+    let quiet = format!("/accounts/{}", world.quiet_communities[0]);
+    cases.extend(one("page: quiet community", "reader", quiet));
+    let thread = format!("/statuses/{}", world.thread_root);
+    cases.extend(one("page: thread (1,000 replies)", "reader", thread));
+    let busy_author = format!("/accounts/{}", world.authors[QUIET_AUTHORS].id);
+    cases.extend(one("page: busy author", "reader", busy_author));
+    cases.extend(one("page: notifications", "busy", "/notifications".into()));
+    cases
+}
+
+/// How many posts (or notifications, communities) a page shows.
+fn page_items(page: &str) -> usize {
+    page.matches("<article").count() + page.matches("<li").count()
 }
 
 /// How many statuses (or accounts, notifications) an answer holds.
@@ -718,13 +754,22 @@ async fn run_case(api: &Api, case: &Case, requests: usize) -> Measured {
         failures: Vec::new(),
     };
     let mut token = String::new();
+    let page = !case.path.starts_with("/api/");
+    let session = match page {
+        true => api.session(case.viewer).await,
+        false => String::new(),
+    };
     for n in 0..requests {
-        if n % REQUESTS_PER_TOKEN == 0 {
+        if n % REQUESTS_PER_TOKEN == 0 && !page {
             // A fresh token, so that each case has the whole rate limit to itself.
             token = api.token(case.viewer, "read").await;
         }
         let began = Instant::now();
-        let answer = api.http.get(&url).bearer_auth(&token).send().await;
+        let request = match page {
+            true => api.http.get(&url).header("cookie", &session),
+            false => api.http.get(&url).bearer_auth(&token),
+        };
+        let answer = request.send().await;
         let (status, body) = match answer {
             Ok(response) => (
                 response.status(),
@@ -738,6 +783,8 @@ async fn run_case(api: &Api, case: &Case, requests: usize) -> Measured {
         measured.times.push(began.elapsed());
         if status != reqwest::StatusCode::OK {
             measured.failures.push(status.as_u16().to_string());
+        } else if n == 0 && page {
+            measured.first_items = page_items(&String::from_utf8_lossy(&body));
         } else if n == 0 {
             let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             measured.first_items = items(&answer);
