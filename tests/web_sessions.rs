@@ -138,11 +138,31 @@ async fn sessions_on(backend: &Backend) {
     assert_eq!(other.get("/settings/password").await.status, 401);
     assert_eq!(browser.get("/settings/password").await.status, 200);
 
-    // Signing out ends the session on the server, not only in this browser.
+    // A browser that reached the server by another name (127.0.0.1 for localhost) posts
+    // from that origin; signing out ends the session on the server, not only in the browser.
     let session_cookie = browser.cookie("guild_session");
-    let out = browser.submit("/sign-out", &[]).await;
-    assert_eq!(out.status, 303);
-    assert!(!browser.has_session());
+    let by_address = format!("http://127.0.0.1:{}", server.port());
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let out = no_redirects
+        .post(format!("{by_address}/sign-out"))
+        .header("origin", &by_address)
+        .header(
+            "cookie",
+            format!(
+                "guild_csrf={}; guild_session={session_cookie}",
+                browser.csrf()
+            ),
+        )
+        .form(&[("csrf", browser.csrf())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 303);
+    let removal = out.headers()["set-cookie"].to_str().unwrap();
+    assert!(removal.starts_with("guild_session=;"), "{removal}");
     let replayed = server
         .http
         .get(server.url("/settings/password"))

@@ -61,12 +61,25 @@ fn cookie(secure: bool, name: &'static str, value: String) -> Cookie<'static> {
         .finish()
 }
 
-/// Whether the request says it came from a page of another site.
+/// Whether the request says it came from a page of another site. A page's own origin is the
+/// instance's address, or whatever host the browser used to reach it (`127.0.0.1:8080` for a
+/// server that calls itself `localhost:8080`): a page of another site cannot send that host's
+/// origin.
 fn from_another_site(req: &HttpRequest, base_url: &str) -> bool {
     let headers = req.headers();
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    origin.is_some_and(|o| o != base_url) || fetch_site == Some("cross-site")
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+    };
+    let host = text(header::HOST);
+    let own = |origin: &str| {
+        let origin_host = origin.split_once("://").map(|(_, host)| host);
+        origin == base_url || (origin_host.is_some() && origin_host == host)
+    };
+    let origin = text(header::ORIGIN);
+    origin.is_some_and(|o| !own(o))
+        || text(header::HeaderName::from_static("sec-fetch-site")) == Some("cross-site")
 }
 
 impl Visitor {
