@@ -185,6 +185,48 @@ async fn pages_on(backend: &Backend) {
         );
     }
 
+    // Bob edits his thread; ann favourites and boosts it, then takes the favourite back.
+    let form = bob.get(&format!("/statuses/{thread_id}/edit")).await;
+    assert!(
+        form.body.contains("How do we share build caches?"),
+        "{}",
+        form.body
+    );
+    assert_eq!(
+        ann.get(&format!("/statuses/{thread_id}/edit")).await.status,
+        404
+    );
+    let edited = bob
+        .submit(
+            &format!("/statuses/{thread_id}/edit"),
+            &[
+                ("title", "Sharing build caches"),
+                ("text", "How do we share them?"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let page = anonymous.get(&thread_path).await.body;
+    assert!(page.contains("<h1>Sharing build caches</h1>") && page.contains("share them?"));
+    for verb in ["favourite", "boost"] {
+        let done = ann
+            .submit(&format!("/statuses/{thread_id}/{verb}"), &[])
+            .await;
+        assert_eq!(done.status, 303, "{verb}: {}", done.body);
+    }
+    let page = ann.get(&thread_path).await.body;
+    assert!(
+        page.contains(">Unfavourite<") && page.contains(">Unboost<"),
+        "{page}"
+    );
+    assert!(
+        page.contains("1 favourite<") || page.contains("1 favourite "),
+        "{page}"
+    );
+    ann.submit(&format!("/statuses/{thread_id}/unfavourite"), &[])
+        .await;
+    assert!(ann.get(&thread_path).await.body.contains(">Favourite<"));
+
     // Bob deletes his own thread; its page is gone.
     let deleted = bob
         .submit(&format!("/statuses/{thread_id}/delete"), &[])

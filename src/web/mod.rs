@@ -87,6 +87,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .get(threads::thread),
         )
         .route("/statuses/{id}/reply", aw::post().to(threads::reply))
+        .route("/statuses/{id}/edit", aw::get().to(threads::edit_form))
+        .route("/statuses/{id}/edit", aw::post().to(threads::edit))
         .route("/statuses/{id}/{verb}", aw::post().to(threads::act))
         .route("/media/{name}", aw::get().to(media))
         .route("/static/guild.css", aw::get().to(stylesheet))

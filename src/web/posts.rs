@@ -35,6 +35,10 @@ pub struct PagePost {
     pub removable: bool,
     /// Shown because this person boosted it.
     pub boosted_by: Option<String>,
+    /// The reader favourited it, boosted it, may boost it (public and unlisted posts).
+    pub favourited: bool,
+    pub boosted: bool,
+    pub boostable: bool,
 }
 
 /// Where a browser sees an account here: the pages of local people and communities, and a
@@ -82,6 +86,14 @@ pub fn page_posts(
         .map(|a| (a.id, a))
         .collect();
     let reader_id = reader.map(|r| r.id);
+    let ids: Vec<i64> = rows.iter().map(|(s, _, _)| s.id).collect();
+    let (favourited, boosted) = match reader {
+        Some(r) => (
+            crate::store::favourites::favourited_among(conn, r.id, &ids)?,
+            statuses::reblogged_among(conn, r.id, &ids)?,
+        ),
+        None => Default::default(),
+    };
     let posts = rows
         .into_iter()
         .filter_map(|(status, depth, booster)| {
@@ -108,6 +120,9 @@ pub fn page_posts(
                 mine: reader_id == Some(status.account_id),
                 removable: moderates && status.community_id.is_some(),
                 boosted_by,
+                favourited: favourited.contains(&status.id),
+                boosted: boosted.contains(&status.id),
+                boostable: status.visibility.is_open(),
             })
         })
         .collect();

@@ -207,14 +207,15 @@ pub struct CsrfOnly {
 
 /// What a reader may do to one post from its page.
 enum PostAction {
-    Favourite,
+    /// Favourite, unfavourite, boost, unboost.
+    Interact(&'static str),
     Delete,
     /// A moderator's action on a post in their community.
     Moderate(&'static str),
 }
 
-/// `POST /statuses/{id}/{verb}`: favourite, delete; for moderators remove, restore, lock,
-/// unlock, pin, unpin.
+/// `POST /statuses/{id}/{verb}`: favourite, unfavourite, boost, unboost, delete; for
+/// moderators remove, restore, lock, unlock, pin, unpin.
 pub async fn act(
     ctx: Ctx,
     visitor: Visitor,
@@ -225,7 +226,10 @@ pub async fn act(
     let me = visitor.person()?.account.clone();
     let (id, verb) = path.into_inner();
     let action = match verb.as_str() {
-        "favourite" => PostAction::Favourite,
+        "favourite" => PostAction::Interact("favourite"),
+        "unfavourite" => PostAction::Interact("unfavourite"),
+        "boost" => PostAction::Interact("boost"),
+        "unboost" => PostAction::Interact("unboost"),
         "delete" => PostAction::Delete,
         "remove" => PostAction::Moderate("remove"),
         "restore" => PostAction::Moderate("restore"),
@@ -242,8 +246,16 @@ pub async fn act(
             let status = statuses::by_id(conn, id)?.ok_or(Error::NotFound)?;
             let thread = format!("/statuses/{}", status.thread_root_id.unwrap_or(status.id));
             match action {
-                PostAction::Favourite => {
-                    interactions::favourite(conn, &config, &me, status.id)?;
+                PostAction::Interact(verb) => {
+                    match verb {
+                        "favourite" => interactions::favourite(conn, &config, &me, status.id)?,
+                        "unfavourite" => interactions::unfavourite(conn, &config, &me, status.id)?,
+                        "boost" => interactions::reblog(conn, &config, &me, status.id)?,
+                        _ => {
+                            interactions::unreblog(conn, &config, &me, status.id)?;
+                            status.clone()
+                        }
+                    };
                     Ok(format!("{thread}#s{}", status.id))
                 }
                 PostAction::Delete => {
@@ -292,4 +304,82 @@ fn after_removal(
         Some(account) => super::posts::account_href(&account),
         None => "/".into(),
     })
+}
+
+#[derive(Template)]
+#[template(path = "edit.html", config = "src/web/askama.toml")]
+struct EditPage {
+    frame: Frame,
+    id: i64,
+    /// A thread's title; replies have none.
+    title: Option<String>,
+    text: String,
+}
+
+/// The reader's own post, to edit.
+fn own_post(
+    conn: &mut crate::db::DbConn,
+    me: &accounts::Account,
+    id: i64,
+) -> Result<statuses::Status, Error> {
+    statuses::by_id(conn, id)?
+        .filter(|s| s.account_id == me.id && s.local && s.deleted_at.is_none())
+        .filter(|s| s.reblog_of_id.is_none())
+        .ok_or(Error::NotFound)
+}
+
+/// `GET /statuses/{id}/edit`: the author's form.
+pub async fn edit_form(
+    ctx: Ctx,
+    visitor: Visitor,
+    id: Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let me = visitor.person()?.account.clone();
+    let id = id.into_inner();
+    let status = ctx.db.run(move |conn| own_post(conn, &me, id)).await?;
+    let page = EditPage {
+        frame: visitor.frame(&ctx),
+        id: status.id,
+        title: match status.in_reply_to_id {
+            None => Some(status.title.unwrap_or_default()),
+            Some(_) => None,
+        },
+        text: status.source,
+    };
+    Ok(visitor.ok(&page)?)
+}
+
+#[derive(Deserialize)]
+pub struct Edit {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: Option<String>,
+    text: String,
+}
+
+/// `POST /statuses/{id}/edit`: the edit goes out to other servers as the API's does.
+pub async fn edit(
+    ctx: Ctx,
+    visitor: Visitor,
+    id: Path<i64>,
+    Form(form): Form<Edit>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let me = visitor.person()?.account.clone();
+    let (config, id) = (ctx.config.clone(), id.into_inner());
+    let edited = ctx
+        .db
+        .run(move |conn| {
+            let status = own_post(conn, &me, id)?;
+            let change = status_service::Change {
+                text: Some(form.text),
+                title: form.title.filter(|_| status.in_reply_to_id.is_none()),
+                ..Default::default()
+            };
+            status_service::edit(conn, &config, &me, status.id, change)
+        })
+        .await?;
+    let root = edited.thread_root_id.unwrap_or(edited.id);
+    Ok(visitor.see_other(&format!("/statuses/{root}#s{}", edited.id)))
 }
