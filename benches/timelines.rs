@@ -578,6 +578,7 @@ fn seed(database_url: &str, sizes: &Sizes) -> Result<World, Error> {
     let statuses_took = statuses_began.elapsed();
     seed_marks(conn, &world)?;
     refresh_counts(conn, &world)?;
+    store::thread_activity::rebuild(conn)?;
     // Notifications record stream events; nobody listens yet, so publishing drops them.
     db.publish_ready(conn);
     println!(

@@ -227,6 +227,26 @@ async fn pages_on(backend: &Backend) {
         .await;
     assert!(ann.get(&thread_path).await.body.contains(">Favourite<"));
 
+    // A newer thread comes first among the newest; the older one, just answered, among the
+    // most active.
+    let newer = bob
+        .submit(
+            "/c/platform/threads",
+            &[("title", "Release train"), ("text", "Dates?")],
+        )
+        .await;
+    assert_eq!(newer.status, 303);
+    reply("cid", thread_id.clone(), "Still relevant").await;
+    let order = |page: &str| {
+        let (caches, train) = (
+            page.find("Sharing build caches"),
+            page.find("Release train"),
+        );
+        caches.unwrap() < train.unwrap()
+    };
+    assert!(!order(&anonymous.get("/c/platform").await.body));
+    assert!(order(&anonymous.get("/c/platform?sort=active").await.body));
+
     // Bob deletes his own thread; its page is gone.
     let deleted = bob
         .submit(&format!("/statuses/{thread_id}/delete"), &[])

@@ -181,6 +181,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    thread_activity (root_id) {
+        root_id -> BigInt,
+        community_id -> BigInt,
+        activity_id -> BigInt,
+    }
+}
+
+diesel::table! {
     web_sessions (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -513,6 +521,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_apps,
     oauth_tokens,
     web_sessions,
+    thread_activity,
     oauth_codes,
     activities,
     deliveries,

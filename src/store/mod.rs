@@ -90,6 +90,7 @@ pub mod stats;
 pub mod status_counts;
 pub mod statuses;
 pub mod tags;
+pub mod thread_activity;
 pub mod users;
 pub mod versions;
 pub mod web_sessions;

@@ -21,12 +21,13 @@ pub fn refresh_replies_count(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Count a new post into its author's posts (and when they last posted) and its parent's
-/// replies, or a deleted one out. No recount: that reads every post of the author and every
+/// Count a new post into its author's posts (and when they last posted), its parent's
+/// replies and its thread's activity, or a deleted one out. No recount: that reads every post of the author and every
 /// reply of the parent, each time one more arrives.
 pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(), Error> {
     let author = accounts::table.find(status.account_id);
     if added {
+        super::thread_activity::note_post(conn, status)?;
         diesel::update(author)
             .set(accounts::statuses_count.eq(accounts::statuses_count + 1))
             .execute(conn)?;

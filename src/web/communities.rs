@@ -12,6 +12,7 @@ use crate::store::{
     accounts::{self, Account},
     communities as community_store, follows as follow_store,
     statuses::{self, Page, Whose},
+    thread_activity,
 };
 use actix_web::{
     web::{Form, Path, Query},
@@ -45,6 +46,8 @@ struct CommunityPage {
     pinned: Vec<PagePost>,
     threads: Vec<PagePost>,
     older: Option<String>,
+    /// Threads most recently active first, rather than newest first.
+    active: bool,
 }
 
 #[derive(PartialEq)]
@@ -66,8 +69,59 @@ impl CommunityPage {
 
 #[derive(Deserialize)]
 pub struct Paging {
+    /// `active`: most recently active first; else newest first.
+    #[serde(default)]
+    sort: Option<String>,
+    /// For newest first: threads older than this id.
     #[serde(default)]
     max_id: Option<i64>,
+    /// For active first: threads last active before this activity id.
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+impl Paging {
+    fn active(&self) -> bool {
+        self.sort.as_deref() == Some("active")
+    }
+}
+
+/// A page of a community's threads, before visibility, and the link to the next page.
+fn thread_rows(
+    conn: &mut crate::db::DbConn,
+    community: &Account,
+    paging: &Paging,
+) -> Result<(Vec<statuses::Status>, Option<String>), Error> {
+    let full = |n: usize| n as i64 == THREADS_PER_PAGE;
+    if paging.active() {
+        let page = thread_activity::page(conn, community.id, paging.before, THREADS_PER_PAGE)?;
+        let older = page
+            .last()
+            .filter(|_| full(page.len()))
+            .map(|(_, activity)| {
+                format!("/c/{}?sort=active&before={activity}", community.username)
+            });
+        let ids: Vec<i64> = page.iter().map(|(root, _)| *root).collect();
+        let mut rows: Vec<statuses::Status> = statuses::by_ids(conn, &ids)?
+            .into_iter()
+            .filter(|s| s.deleted_at.is_none() && s.removed_at.is_none())
+            .collect();
+        rows.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
+        return Ok((rows, older));
+    }
+    let page = Page {
+        max_id: paging.max_id,
+        since_id: None,
+        min_id: None,
+        limit: THREADS_PER_PAGE,
+    };
+    let whose = Whose::InCommunity(community.id);
+    let rows = statuses::by_account(conn, whose, (true, true, false), None, page)?;
+    let older = rows
+        .last()
+        .filter(|_| full(rows.len()))
+        .map(|last| format!("/c/{}?max_id={}", community.username, last.id));
+    Ok((rows, older))
 }
 
 /// A community as the front page lists it.
@@ -171,28 +225,12 @@ pub async fn community(
                 .any(|m| Some(*m) == reader.map(|r| r.id));
             let (mut pinned, mut threads, mut older) = (Vec::new(), Vec::new(), None);
             if inside {
-                let page = Page {
-                    max_id: paging.max_id,
-                    since_id: None,
-                    min_id: None,
-                    limit: THREADS_PER_PAGE,
-                };
-                let rows = statuses::by_account(
-                    conn,
-                    Whose::InCommunity(community.id),
-                    (true, true, false),
-                    None,
-                    page,
-                )?;
-                if rows.len() as i64 == THREADS_PER_PAGE {
-                    older = rows
-                        .last()
-                        .map(|last| format!("/c/{}?max_id={}", community.username, last.id));
-                }
+                let (rows, next) = thread_rows(conn, &community, &paging)?;
+                older = next;
                 let rows = timelines::shown(conn, reader, "public", rows)?;
                 let flat = |rows: Vec<statuses::Status>| rows.into_iter().map(|s| (s, 0)).collect();
                 threads = page_posts(conn, &config, reader, moderates, flat(rows))?;
-                if paging.max_id.is_none() {
+                if paging.max_id.is_none() && paging.before.is_none() {
                     let rows = statuses::pinned_in(conn, community.id)?;
                     let rows = timelines::shown(conn, reader, "public", rows)?;
                     pinned = page_posts(conn, &config, reader, moderates, flat(rows))?;
@@ -217,6 +255,7 @@ pub async fn community(
                 pinned,
                 threads,
                 older,
+                active: paging.active(),
             })
         })
         .await?;

@@ -1,0 +1,72 @@
+//! When each community thread was last active, for listing threads by activity.
+
+use super::statuses::Status;
+use crate::db::{schema::thread_activity, DbConn};
+use crate::error::Error;
+use diesel::prelude::*;
+
+/// Note a new post: a thread starts active as of itself; a reply makes its thread active as
+/// of the reply (ids grow with time, so the newest reply has the largest id).
+pub fn note_post(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    if status.reblog_of_id.is_some() {
+        return Ok(());
+    }
+    match (status.thread_root_id, status.community_id) {
+        (Some(root), _) => {
+            diesel::update(
+                thread_activity::table
+                    .find(root)
+                    .filter(thread_activity::activity_id.lt(status.id)),
+            )
+            .set(thread_activity::activity_id.eq(status.id))
+            .execute(conn)?;
+        }
+        (None, Some(community_id)) if status.in_reply_to_id.is_none() => {
+            diesel::insert_into(thread_activity::table)
+                .values((
+                    thread_activity::root_id.eq(status.id),
+                    thread_activity::community_id.eq(community_id),
+                    thread_activity::activity_id.eq(status.id),
+                ))
+                .execute(conn)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A page of a community's threads, most recently active first: (root id, activity id),
+/// before the activity id `before`.
+pub fn page(
+    conn: &mut DbConn,
+    community_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let mut query = thread_activity::table
+        .filter(thread_activity::community_id.eq(community_id))
+        .select((thread_activity::root_id, thread_activity::activity_id))
+        .order(thread_activity::activity_id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(thread_activity::activity_id.lt(before));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Work out every thread's activity again from the statuses (after a bulk load), as the
+/// migration that made the table did.
+pub fn rebuild(conn: &mut DbConn) -> Result<(), Error> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(
+        "DELETE FROM thread_activity; \
+         INSERT INTO thread_activity (root_id, community_id, activity_id) \
+         SELECT s.id, s.community_id, \
+                COALESCE((SELECT MAX(r.id) FROM statuses r WHERE r.thread_root_id = s.id), s.id) \
+         FROM statuses s \
+         WHERE s.community_id IS NOT NULL AND s.in_reply_to_id IS NULL \
+           AND s.reblog_of_id IS NULL;",
+    )?;
+    Ok(())
+}
