@@ -271,6 +271,18 @@ async fn pages_on(backend: &Backend) {
         assert!(!page.contains("Reorg plans"));
         assert_eq!(outsider.get(&secret_path).await.status, 404);
     }
+    // Nor can he act on it by its address.
+    let secret_id = post_id(&secret_path);
+    for verb in ["favourite", "boost", "reply"] {
+        let fields: &[(&str, &str)] = match verb {
+            "reply" => &[("text", "let me in")],
+            _ => &[],
+        };
+        let refused = bob
+            .submit(&format!("/statuses/{secret_id}/{verb}"), fields)
+            .await;
+        assert_eq!(refused.status, 404, "{verb}: {}", refused.body);
+    }
     let profile = anonymous.get("/users/ann").await.body;
     assert!(profile.contains("Use the shared bucket."), "{profile}");
     assert!(!profile.contains("Draft attached soon."), "{profile}");

@@ -15,10 +15,15 @@ use crate::store::{
     statuses::{self as status_store, Status},
 };
 
-fn visible_status(conn: &mut DbConn, status_id: i64) -> Result<Status, Error> {
-    status_store::by_id(conn, status_id)?
+fn visible_status(conn: &mut DbConn, account: &Account, status_id: i64) -> Result<Status, Error> {
+    let status = status_store::by_id(conn, status_id)?
         .filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none())
-        .ok_or(Error::NotFound)
+        .ok_or(Error::NotFound)?;
+    // What the person may not see does not exist for them, whichever door they came by.
+    if !crate::service::visibility::can_see(conn, Some(account), &status)? {
+        return Err(Error::NotFound);
+    }
+    Ok(status)
 }
 
 /// The author's inbox when the author is remote.
@@ -75,7 +80,7 @@ pub fn favourite(
     status_id: i64,
 ) -> Result<Status, Error> {
     crate::db::transaction(conn, |conn| {
-        let status = visible_status(conn, status_id)?;
+        let status = visible_status(conn, account, status_id)?;
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
             let ap_id = activity::activity_id(config, next_id());
             add_favourite(conn, account, &status, &ap_id)?;
@@ -121,7 +126,7 @@ pub fn reblog(
     status_id: i64,
 ) -> Result<Status, Error> {
     crate::db::transaction(conn, |conn| {
-        let status = visible_status(conn, status_id)?;
+        let status = visible_status(conn, account, status_id)?;
         if status.visibility != Visibility::Public && status.visibility != Visibility::Unlisted {
             return Err(Error::Forbidden(
                 "only public and unlisted posts can be boosted".into(),
