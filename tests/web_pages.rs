@@ -246,6 +246,9 @@ async fn pages_on(backend: &Backend) {
     };
     assert!(!order(&anonymous.get("/c/platform").await.body));
     assert!(order(&anonymous.get("/c/platform?sort=active").await.body));
+    // The front page lists each community's most active threads.
+    let front = anonymous.get("/").await.body;
+    assert!(order(&front), "{front}");
 
     // Bob deletes his own thread; its page is gone.
     let deleted = bob
@@ -265,6 +268,8 @@ async fn pages_on(backend: &Backend) {
     assert_eq!(secret.status, 303, "{}", secret.body);
     let secret_path = secret.location.unwrap();
     assert!(ann.get("/c/inner").await.body.contains("Reorg plans"));
+    assert!(ann.get("/").await.body.contains("Reorg plans"));
+    assert!(!bob.get("/").await.body.contains("Reorg plans"));
     for outsider in [&anonymous, &bob] {
         let page = outsider.get("/c/inner").await.body;
         assert!(page.contains("Only members see"), "{page}");

@@ -126,13 +126,19 @@ fn thread_rows(
 
 /// A community as the front page lists it.
 pub struct CommunityCard {
+    pub id: i64,
     pub name: String,
     pub display_name: String,
     pub members: i32,
     pub posts: i32,
     /// When it last had a post, as people read it.
     pub last_post: Option<String>,
+    /// Its most recently active threads the reader may see: id and title.
+    pub threads: Vec<(i64, String)>,
 }
+
+/// Threads shown under each community on the front page.
+const RECENT_THREADS: i64 = 3;
 
 /// Communities the front page lists: at most this many, busiest first.
 const LISTED: i64 = 50;
@@ -159,10 +165,11 @@ pub fn listed(
     };
     let inside =
         |id: i64| states.get(&id) == Some(&FollowState::Accepted) || moderated.contains(&id);
-    Ok(directory
+    let mut cards: Vec<CommunityCard> = directory
         .into_iter()
         .filter(|(c, s)| s.visibility != CommunityVisibility::Members || inside(c.id))
         .map(|(c, _)| CommunityCard {
+            id: c.id,
             name: c.username,
             display_name: c.display_name,
             members: c.followers_count,
@@ -170,8 +177,25 @@ pub fn listed(
             last_post: c
                 .last_status_at
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            threads: Vec::new(),
         })
-        .collect())
+        .collect();
+    let shown_ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    let roots = thread_activity::latest_of(conn, &shown_ids, RECENT_THREADS)?;
+    let rows = statuses::by_ids(conn, &roots)?
+        .into_iter()
+        .filter(|s| s.deleted_at.is_none() && s.removed_at.is_none())
+        .collect();
+    let mut rows = timelines::shown(conn, reader, "public", rows)?;
+    rows.sort_by_key(|s| roots.iter().position(|id| *id == s.id));
+    for row in rows {
+        let card = cards.iter_mut().find(|c| Some(c.id) == row.community_id);
+        if let Some(card) = card {
+            let title = row.title.unwrap_or_else(|| "Untitled".into());
+            card.threads.push((row.id, title));
+        }
+    }
+    Ok(cards)
 }
 
 /// A local community by name (404 for anything else).
