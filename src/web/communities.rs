@@ -130,9 +130,6 @@ pub struct CommunityCard {
     pub name: String,
     pub display_name: String,
     pub members: i32,
-    pub posts: i32,
-    /// When it last had a post, as people read it.
-    pub last_post: Option<String>,
     /// Its most recently active threads the reader may see: id and title.
     pub threads: Vec<(i64, String)>,
 }
@@ -173,10 +170,6 @@ pub fn listed(
             name: c.username,
             display_name: c.display_name,
             members: c.followers_count,
-            posts: c.statuses_count,
-            last_post: c
-                .last_status_at
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
             threads: Vec::new(),
         })
         .collect();

@@ -47,7 +47,6 @@ let threadUrl;
 test("a new member signs up, joins and starts a thread", async () => {
   const nina = await person();
   await signUp(nina, "nina");
-  await keep(nina, "front-page");
   await nina.getByRole("link", { name: "platform" }).click();
   await nina.getByRole("button", { name: "Join" }).click();
   await nina.getByText("Start a thread").click();
@@ -59,6 +58,9 @@ test("a new member signs up, joins and starts a thread", async () => {
   await nina.goto("/c/platform");
   await nina.getByRole("link", { name: "How do we share build caches?" }).waitFor();
   await keep(nina, "community");
+  await nina.goto("/");
+  await nina.getByRole("link", { name: "How do we share build caches?" }).waitFor();
+  await keep(nina, "front-page");
 
   // A form sent without its token, or from another site, changes nothing.
   const forged = await nina.request.post("/c/platform/leave", { form: {} });
@@ -70,7 +72,7 @@ test("a new member signs up, joins and starts a thread", async () => {
     headers: { origin: "https://evil.example" },
   });
   assert.equal(elsewhere.status(), 403);
-  await nina.reload();
+  await nina.goto("/c/platform");
   assert.ok(await nina.getByRole("button", { name: "Leave" }).isVisible(), "still a member");
 
   // A members-only community shows her nothing of its threads.
@@ -112,4 +114,15 @@ test("a second person replies without JavaScript, and a moderator removes the re
     await reader.getByRole("heading", { name: "How do we share build caches?" }).waitFor();
     assert.equal(await reader.getByText("We use a shared bucket").count(), 0);
   }
+});
+
+test("pages fit a phone's screen", async () => {
+  const phone = await person({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  for (const path of ["/", "/c/platform", new URL(threadUrl).pathname, "/sign-in", "/sign-up"]) {
+    await phone.goto(path);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${path} is ${width} px wide on a 360 px screen`);
+  }
+  await phone.goto(new URL(threadUrl).pathname);
+  await keep(phone, "thread-on-a-phone");
 });
