@@ -35,10 +35,40 @@ pub struct PagePost {
     pub removable: bool,
     /// Shown because this person boosted it.
     pub boosted_by: Option<String>,
+    pub attachments: Vec<PageAttachment>,
     /// The reader favourited it, boosted it, may boost it (public and unlisted posts).
     pub favourited: bool,
     pub boosted: bool,
     pub boostable: bool,
+}
+
+/// An attachment as a page shows it: images inline with their alt text, other files as links.
+pub struct PageAttachment {
+    pub url: String,
+    pub preview_url: Option<String>,
+    pub description: String,
+}
+
+/// The attachments of `ids`, by post, from one query.
+fn attachments_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<PageAttachment>>, Error> {
+    let served = |key: &Option<String>| key.as_ref().map(|k| format!("/media/{k}"));
+    let mut by_post: HashMap<i64, Vec<PageAttachment>> = HashMap::new();
+    for a in crate::store::media::of_statuses(conn, ids)? {
+        let (Some(status_id), Some(url)) = (a.status_id, served(&a.file_key).or(a.remote_url))
+        else {
+            continue;
+        };
+        let is_image = a.kind == crate::domain::MediaKind::Image;
+        by_post.entry(status_id).or_default().push(PageAttachment {
+            preview_url: is_image.then(|| served(&a.preview_key).unwrap_or(url.clone())),
+            url,
+            description: a.description.unwrap_or_default(),
+        });
+    }
+    Ok(by_post)
 }
 
 /// Where a browser sees an account here: the pages of local people and communities, and a
@@ -94,6 +124,7 @@ pub fn page_posts(
         ),
         None => Default::default(),
     };
+    let mut attachments = attachments_of(conn, &ids)?;
     let posts = rows
         .into_iter()
         .filter_map(|(status, depth, booster)| {
@@ -123,6 +154,7 @@ pub fn page_posts(
                 favourited: favourited.contains(&status.id),
                 boosted: boosted.contains(&status.id),
                 boostable: status.visibility.is_open(),
+                attachments: attachments.remove(&status.id).unwrap_or_default(),
             })
         })
         .collect();

@@ -24,7 +24,6 @@ use serde::Deserialize;
 struct ThreadPage {
     frame: Frame,
     root: PagePost,
-    attachments: Vec<PageAttachment>,
     card: Option<crate::store::cards::Card>,
     poll: Option<PagePoll>,
     replies: Vec<PagePost>,
@@ -33,13 +32,6 @@ struct ThreadPage {
     locked: bool,
     pinned: bool,
     signed_in: bool,
-}
-
-/// An attachment as a page shows it: images inline with their alt text, other files as links.
-struct PageAttachment {
-    url: String,
-    preview_url: Option<String>,
-    description: String,
 }
 
 struct PagePoll {
@@ -52,26 +44,12 @@ struct PagePoll {
 
 /// What a page shows of a post besides its text.
 struct Extras {
-    attachments: Vec<PageAttachment>,
     card: Option<crate::store::cards::Card>,
     poll: Option<PagePoll>,
 }
 
-/// A post's attachments, link card and poll, for its page.
+/// A thread's link card and poll, for its page.
 fn extras(conn: &mut crate::db::DbConn, status_id: i64) -> Result<Extras, Error> {
-    let served = |key: &Option<String>| key.as_ref().map(|k| format!("/media/{k}"));
-    let attachments = crate::store::media::of_statuses(conn, &[status_id])?
-        .into_iter()
-        .filter_map(|a| {
-            let url = served(&a.file_key).or(a.remote_url.clone())?;
-            let is_image = a.kind == crate::domain::MediaKind::Image;
-            Some(PageAttachment {
-                preview_url: is_image.then(|| served(&a.preview_key).unwrap_or(url.clone())),
-                url,
-                description: a.description.unwrap_or_default(),
-            })
-        })
-        .collect();
     let (links, fetched) = crate::store::cards::of_statuses(conn, &[status_id])?;
     let card = links
         .first()
@@ -98,11 +76,7 @@ fn extras(conn: &mut crate::db::DbConn, status_id: i64) -> Result<Extras, Error>
         }
         None => None,
     };
-    Ok(Extras {
-        attachments,
-        card,
-        poll,
-    })
+    Ok(Extras { card, poll })
 }
 
 /// `GET /statuses/{id}` for browsers: the thread the post is in, as the reader may see it.
@@ -144,7 +118,6 @@ pub async fn thread(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpRes
             Ok(ThreadPage {
                 frame,
                 root: root_post,
-                attachments: extras.attachments,
                 card: extras.card,
                 poll: extras.poll,
                 replies: posts.collect(),
