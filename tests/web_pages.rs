@@ -408,11 +408,34 @@ async fn moderation_on(backend: &Backend) {
 
     // An invite link is shown once and works.
     let invited = ann
-        .submit("/c/platform/moderation/invite", &[("max_uses", "1")])
+        .submit("/c/platform/moderation/invite", &[("max_uses", "2")])
         .await;
     let link = between(&invited.body, "shown this once: <code>", "</code>");
     let path = link.strip_prefix(&server.base).unwrap().to_string();
     assert!(anonymous.get(&path).await.body.contains("You are invited"));
+    // Someone new signs up through it, without waiting for approval (registrations need it
+    // here), and is a member at once; a person signed in here joins with a button.
+    let newcomer = FormClient::new(&server);
+    newcomer.get(&path).await;
+    let fields = [
+        ("username", "nell"),
+        ("email", "nell@example.org"),
+        ("password", "long enough"),
+    ];
+    let joined = newcomer.submit(&format!("{path}/sign-up"), &fields).await;
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    assert_eq!(joined.location.as_deref(), Some("/c/platform"));
+    assert!(newcomer.get("/c/platform").await.body.contains(">Leave<"));
+    server.create_user("dan", false).await;
+    let dan = signed_in(&server, "dan").await;
+    let button = dan.get(&path).await.body;
+    assert!(button.contains("Join platform as @dan"), "{button}");
+    let joined = dan.submit(&path, &[("acct", "dan")]).await;
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    assert!(dan.get("/c/platform").await.body.contains(">Leave<"));
+    // Both uses are spent.
+    let spent = FormClient::new(&server);
+    assert_eq!(spent.get(&path).await.status, 404);
 
     // The log tells what happened, and a removed reply can be restored from it.
     ann.submit(&format!("/statuses/{id}/unlock"), &[]).await;

@@ -105,13 +105,13 @@ fn ensure_name_free(conn: &mut DbConn, username: &str) -> Result<(), Error> {
 }
 
 /// A person signing themselves up, following the registration mode: approved at once when
-/// registrations are open, waiting for an administrator when they need approval.
+/// registrations are open or an invite vouches for them, waiting for an administrator when
+/// they need approval, refused when registrations are closed.
 pub fn register(
     conn: &mut DbConn,
     config: &Config,
-    username: &str,
-    email: &str,
-    password: &str,
+    (username, email, password): (&str, &str, &str),
+    invited: bool,
 ) -> Result<(Account, User), Error> {
     use crate::config::Registrations;
     if config.registrations == Registrations::Closed {
@@ -124,7 +124,7 @@ pub fn register(
         email,
         password,
         admin: false,
-        approved: config.registrations == Registrations::Open,
+        approved: invited || config.registrations == Registrations::Open,
     };
     create_user(conn, config, &new).map_err(|e| match e {
         Error::Conflict(why) => Error::Unprocessable(why),

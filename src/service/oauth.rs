@@ -369,7 +369,7 @@ pub fn register(
 ) -> Result<Issued, Error> {
     crate::db::transaction(conn, |conn| {
         let (_, user) =
-            crate::service::accounts::register(conn, config, username, email, password)?;
+            crate::service::accounts::register(conn, config, (username, email, password), false)?;
         issue_token(conn, app, Some(&user), app.scopes.clone())
     })
 }

@@ -126,12 +126,29 @@ pub fn sign_up(
     email: &str,
     password: &str,
 ) -> Result<SignedUp, Error> {
-    let (account, user) = accounts::register(conn, config, username, email, password)?;
+    let (account, user) = accounts::register(conn, config, (username, email, password), false)?;
     if !user.approved {
         return Ok(SignedUp::AwaitingApproval);
     }
     let (token, _) = start(conn, user, account)?;
     Ok(SignedUp::SignedIn(token))
+}
+
+/// Sign up through a community's invite link: the invite vouches for the newcomer, so the
+/// account needs no approval, and they are in the community at once. Not while registrations
+/// are closed: then nobody new signs up.
+pub fn sign_up_invited(
+    conn: &mut DbConn,
+    config: &Config,
+    token: &str,
+    (username, email, password): (&str, &str, &str),
+) -> Result<String, Error> {
+    crate::service::communities::usable_invite(conn, token)?;
+    crate::db::transaction(conn, |conn| {
+        let (account, user) = accounts::register(conn, config, (username, email, password), true)?;
+        crate::service::communities::redeem_invite(conn, config, token, &account, true)?;
+        Ok(start(conn, user, account)?.0)
+    })
 }
 
 /// Whether people may sign up here at all.

@@ -1,11 +1,12 @@
-//! Invite links: `/invite/{token}` shows the community and takes the handle of the person
-//! invited, who then joins from their own app. The token in the path is the form's authority.
+//! Invite links: `/invite/{token}` shows the community. A person signed in here joins with a
+//! button; someone new signs up there and is in; a person elsewhere gives their handle and
+//! then joins from their own app. The token in the path is the form's authority.
 
 use super::visitor::{Frame, Visitor};
 use super::{message, PageError};
 use crate::error::Error;
 use crate::federation::resolve;
-use crate::service::communities;
+use crate::service::{communities, web_sessions};
 use crate::state::Ctx;
 use crate::store::accounts;
 use actix_web::{
@@ -25,6 +26,8 @@ struct InvitePage<'a> {
     description: &'a str,
     token: &'a str,
     handle: &'a str,
+    /// Someone new may sign up through the invite.
+    sign_up: bool,
     error: Option<String>,
 }
 
@@ -59,6 +62,8 @@ fn invite_page(
             description: &community.note,
             token,
             handle,
+            sign_up: visitor.signed_in.is_none()
+                && crate::service::web_sessions::sign_up_open(&ctx.config),
             error,
         },
     )
@@ -129,16 +134,24 @@ pub async fn invite_submit(
             Some(why),
         )
     };
-    let account = match resolve::account(&ctx, &handle).await {
+    // A person signed in here joins at once, as following the community would.
+    let me = visitor.signed_in.as_ref().map(|s| s.account.clone());
+    let joins = me.as_ref().is_some_and(|me| me.username == handle);
+    let account = match me.filter(|_| joins) {
+        Some(me) => Ok(me),
+        None => resolve::account(&ctx, &handle).await,
+    };
+    let account = match account {
         Ok(account) => account,
         Err(_) => return Ok(refused(format!("No account {handle:?} could be found."))?),
     };
     let (config, secret) = (ctx.config.clone(), token.to_string());
     let result = ctx
         .db
-        .run(move |conn| communities::redeem_invite(conn, &config, &secret, &account, false))
+        .run(move |conn| communities::redeem_invite(conn, &config, &secret, &account, joins))
         .await;
     let page = match result {
+        Ok(community) if joins => Ok(visitor.see_other(&format!("/c/{}", community.username))),
         Ok(_) => message(
             &ctx,
             &visitor,
@@ -154,4 +167,55 @@ pub async fn invite_submit(
         Err(e) => Err(e),
     };
     Ok(page?)
+}
+
+#[derive(Deserialize)]
+pub struct InvitedSignUp {
+    #[serde(default)]
+    csrf: String,
+    username: String,
+    email: String,
+    password: String,
+}
+
+/// `POST /invite/{token}/sign-up`: someone new signs up through the invite and is in.
+pub async fn sign_up(
+    ctx: Ctx,
+    visitor: Visitor,
+    token: Path<String>,
+    Form(form): Form<InvitedSignUp>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let Some(community) = community_of(&ctx, &token).await? else {
+        return Ok(unusable(&ctx, &visitor)?);
+    };
+    let (config, secret) = (ctx.config.clone(), token.to_string());
+    let (username, email) = (
+        form.username.trim().to_string(),
+        form.email.trim().to_string(),
+    );
+    let who = (username.clone(), email, form.password);
+    let result = ctx
+        .db
+        .run(move |conn| {
+            let (name, email, password) = &who;
+            web_sessions::sign_up_invited(conn, &config, &secret, (name, email, password))
+        })
+        .await;
+    match result {
+        Ok(session) => {
+            let home = visitor.see_other(&format!("/c/{}", community.username));
+            Ok(visitor.signed_in_as(home, session))
+        }
+        Err(Error::Unprocessable(why) | Error::Forbidden(why)) => Ok(invite_page(
+            &ctx,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &community,
+            (&token, &username),
+            Some(why),
+        )?),
+        Err(Error::Gone | Error::NotFound) => Ok(unusable(&ctx, &visitor)?),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -51,6 +51,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/setup", aw::post().to(setup_submit))
         .route("/invite/{token}", aw::get().to(invites::invite_form))
         .route("/invite/{token}", aw::post().to(invites::invite_submit))
+        .route("/invite/{token}/sign-up", aw::post().to(invites::sign_up))
         .route("/oauth/authorize", aw::get().to(oauth::authorize_form))
         .route("/oauth/authorize", aw::post().to(oauth::authorize))
         .service(
