@@ -358,6 +358,24 @@ async fn moderation_on(backend: &Backend) {
         .body
         .contains("Start the thread"));
 
+    // Ann appoints bob a moderator, and takes it back; the last moderator cannot step down.
+    let appointed = ann
+        .submit("/c/platform/moderation/appoint", &[("handle", "bob")])
+        .await;
+    assert_eq!(appointed.status, 200, "{}", appointed.body);
+    assert_eq!(bob.get("/c/platform/moderation").await.status, 200);
+    let dismissed = ann
+        .submit(&format!("/c/platform/moderation/dismiss/{bob_id}"), &[])
+        .await;
+    assert_eq!(dismissed.status, 200, "{}", dismissed.body);
+    assert_eq!(bob.get("/c/platform/moderation").await.status, 403);
+    let ann_id = between(&dismissed.body, "/c/platform/moderation/dismiss/", "\"");
+    let last = ann
+        .submit(&format!("/c/platform/moderation/dismiss/{ann_id}"), &[])
+        .await;
+    assert_eq!(last.status, 422, "{}", last.body);
+    assert_eq!(ann.get("/c/platform/moderation").await.status, 200);
+
     // Lock and pin a thread from its page.
     let thread = bob
         .submit(

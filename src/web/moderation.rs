@@ -69,6 +69,8 @@ struct ModerationPage {
     reports: Vec<PageReport>,
     bans: Vec<PageBan>,
     invites: Vec<PageInvite>,
+    /// Id and handle of each moderator.
+    moderators: Vec<(i64, String)>,
     /// The link of an invite just made, shown this once.
     new_invite: Option<String>,
     settings: SettingsForm,
@@ -127,7 +129,12 @@ fn moderation_page(
         follow_store::page_account_ids(conn, community.id, true, FollowState::Pending, first)?;
     let open_reports = moderation_store::reports(conn, community.id, false, None, LISTED)?;
     let bans = moderation_store::bans(conn, community.id, crate::time::now())?;
+    let moderator_ids: Vec<i64> = community_store::moderators_of(conn, &[community.id])?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
     let mut ids: Vec<i64> = requests.iter().map(|(_, a)| *a).collect();
+    ids.extend(&moderator_ids);
     ids.extend(
         open_reports
             .iter()
@@ -182,6 +189,7 @@ fn moderation_page(
             })
             .collect(),
         invites,
+        moderators: moderator_ids.iter().map(|id| (*id, name(id))).collect(),
         new_invite,
         settings: SettingsForm {
             description: crate::service::text::plain(&community.note),
@@ -280,9 +288,10 @@ pub async fn decide(
 ) -> Result<HttpResponse, PageError> {
     visitor.check_form(&form.csrf)?;
     let DecisionPath { name, what, id } = path.into_inner();
-    // A ban names a person by handle, who may have to be looked up on their server.
-    let banned = match what.as_str() {
-        "ban" => Some(crate::federation::resolve::account(&ctx, &form.handle).await?),
+    // A ban or an appointment names a person by handle, who may have to be looked up on
+    // their server.
+    let named = match what.as_str() {
+        "ban" | "appoint" => Some(crate::federation::resolve::account(&ctx, &form.handle).await?),
         _ => None,
     };
     let (config, signed) = (ctx.config.clone(), visitor.person()?.clone());
@@ -310,12 +319,20 @@ pub async fn decide(
                 }
                 "ban" => {
                     let order = moderation::BanOrder {
-                        account: banned.ok_or(Error::NotFound)?,
+                        account: named.ok_or(Error::NotFound)?,
                         reason: form.reason.trim().to_string(),
                         expires_at: days_from_now(&form.days)?,
                         remove_content: form.remove_content.is_some(),
                     };
                     act(conn, moderation::Action::Ban(order))?;
+                }
+                "appoint" => {
+                    let account = named.ok_or(Error::NotFound)?;
+                    act(conn, moderation::Action::AddModerator { account })?;
+                }
+                "dismiss" => {
+                    let account = target(conn)?;
+                    act(conn, moderation::Action::RemoveModerator { account })?;
                 }
                 "unban" => {
                     let account = target(conn)?;
