@@ -1,6 +1,6 @@
 //! Signing in and out, signing up, and changing one's password in a browser.
 
-use super::visitor::{Frame, Visitor};
+use super::visitor::{CsrfOnly, Frame, Visitor};
 use super::PageError;
 use crate::config::Registrations;
 use crate::error::Error;
@@ -112,12 +112,6 @@ pub async fn sign_in(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /sign-out`
 pub async fn sign_out(
     ctx: Ctx,
@@ -175,13 +169,14 @@ pub async fn sign_up_form(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, Pa
     sign_up_page(&ctx, &visitor, StatusCode::OK, ("", ""), None)
 }
 
+/// The sign-up form, here and on invite pages.
 #[derive(Deserialize)]
 pub struct SignUp {
     #[serde(default)]
-    csrf: String,
-    username: String,
-    email: String,
-    password: String,
+    pub(super) csrf: String,
+    pub(super) username: String,
+    pub(super) email: String,
+    pub(super) password: String,
 }
 
 /// `POST /sign-up`: the new person is signed in at once where registrations are open.

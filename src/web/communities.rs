@@ -2,7 +2,7 @@
 //! leaving and starting a thread, through the same services as the client API.
 
 use super::posts::{page_posts, PagePost};
-use super::visitor::{Frame, Visitor};
+use super::visitor::{CsrfOnly, Frame, Visitor};
 use super::PageError;
 use crate::domain::{AccountKind, CommunityVisibility, FollowState, Visibility};
 use crate::error::Error;
@@ -277,12 +277,6 @@ pub async fn community(
         })
         .await?;
     Ok(visitor.ok(&page)?)
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /c/{name}/join` and `POST /c/{name}/leave`

@@ -2,26 +2,19 @@
 
 use super::posts::{acct, page_posts, PagePost};
 use super::visitor::{Frame, Visitor};
-use super::PageError;
+use super::{Older, PageError};
 use crate::domain::NotificationKind;
 use crate::service::{timelines, visibility};
 use crate::state::Ctx;
 use crate::store::{accounts, notifications, statuses};
 use actix_web::{web::Query, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
 /// Posts or notifications on one page.
 const PER_PAGE: i64 = 20;
 
-#[derive(Deserialize)]
-pub struct Paging {
-    #[serde(default)]
-    max_id: Option<i64>,
-}
-
-fn page_of(paging: &Paging) -> statuses::Page {
+fn page_of(paging: &Older) -> statuses::Page {
     statuses::Page {
         max_id: paging.max_id,
         since_id: None,
@@ -42,7 +35,7 @@ struct HomeFeedPage {
 pub async fn feed(
     ctx: Ctx,
     visitor: Visitor,
-    Query(paging): Query<Paging>,
+    Query(paging): Query<Older>,
 ) -> Result<HttpResponse, PageError> {
     let me = visitor.person()?.account.clone();
     let (config, frame) = (ctx.config.clone(), visitor.frame(&ctx));
@@ -112,7 +105,7 @@ fn gist(html: &str) -> String {
 pub async fn notifications(
     ctx: Ctx,
     visitor: Visitor,
-    Query(paging): Query<Paging>,
+    Query(paging): Query<Older>,
 ) -> Result<HttpResponse, PageError> {
     let me = visitor.person()?.account.clone();
     let (config, frame) = (ctx.config.clone(), visitor.frame(&ctx));

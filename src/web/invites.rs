@@ -169,21 +169,12 @@ pub async fn invite_submit(
     Ok(page?)
 }
 
-#[derive(Deserialize)]
-pub struct InvitedSignUp {
-    #[serde(default)]
-    csrf: String,
-    username: String,
-    email: String,
-    password: String,
-}
-
 /// `POST /invite/{token}/sign-up`: someone new signs up through the invite and is in.
 pub async fn sign_up(
     ctx: Ctx,
     visitor: Visitor,
     token: Path<String>,
-    Form(form): Form<InvitedSignUp>,
+    Form(form): Form<super::account::SignUp>,
 ) -> Result<HttpResponse, PageError> {
     visitor.check_form(&form.csrf)?;
     let Some(community) = community_of(&ctx, &token).await? else {

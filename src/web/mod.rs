@@ -225,6 +225,13 @@ pub fn code_page(ctx: &Ctx, visitor: &Visitor, code: &str) -> Result<HttpRespons
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src * data:; \
      media-src *; frame-ancestors 'none'; base-uri 'none'";
 
+/// The cursor of a page further down a list: items older than `max_id`.
+#[derive(Deserialize)]
+pub struct Older {
+    #[serde(default)]
+    pub max_id: Option<i64>,
+}
+
 /// A failed page, shown as a page (the API's errors are JSON).
 #[derive(Debug)]
 pub struct PageError(Error);

@@ -447,18 +447,12 @@ fn described(action: LogAction) -> &'static str {
     }
 }
 
-#[derive(Deserialize)]
-pub struct LogPaging {
-    #[serde(default)]
-    max_id: Option<i64>,
-}
-
 /// `GET /c/{name}/log`: the community's moderation log, for everyone who sees inside it.
 pub async fn log(
     ctx: Ctx,
     visitor: Visitor,
     name: Path<String>,
-    actix_web::web::Query(paging): actix_web::web::Query<LogPaging>,
+    actix_web::web::Query(paging): actix_web::web::Query<super::Older>,
 ) -> Result<HttpResponse, PageError> {
     let reader = visitor.signed_in.as_ref().map(|s| s.account.clone());
     let (config, frame) = (ctx.config.clone(), visitor.frame(&ctx));

@@ -2,7 +2,7 @@
 //! search, which opens accounts on other servers by handle or URL.
 
 use super::posts::{acct, page_posts, PagePost};
-use super::visitor::{Frame, Visitor};
+use super::visitor::{CsrfOnly, Frame, Visitor};
 use super::PageError;
 use crate::domain::{AccountKind, FollowState};
 use crate::error::Error;
@@ -154,12 +154,6 @@ pub async fn account(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpRe
         Ok(page) => Ok(visitor.ok(&page)?),
         Err(local) => Ok(visitor.see_other(&local)),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /accounts/{id}/follow` and `.../unfollow`: follow or join, unfollow or leave.

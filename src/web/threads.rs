@@ -3,7 +3,7 @@
 //! the same services as the client API.
 
 use super::posts::{page_posts, PagePost};
-use super::visitor::{Frame, Visitor};
+use super::visitor::{CsrfOnly, Frame, Visitor};
 use super::PageError;
 use crate::domain::Visibility;
 use crate::error::Error;
@@ -170,12 +170,6 @@ pub async fn reply(
         .await?;
     let root = made.thread_root_id.unwrap_or(made.id);
     Ok(visitor.see_other(&format!("/statuses/{root}#s{}", made.id)))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// What a reader may do to one post from its page.

@@ -23,6 +23,13 @@ use futures::future::LocalBoxFuture;
 /// How long a browser keeps the session cookie; the session itself ends sooner when unused.
 const SESSION_COOKIE_DAYS: i64 = 30;
 
+/// A form that carries nothing but its token: a button.
+#[derive(serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 pub struct Visitor {
     pub signed_in: Option<SignedIn>,
     csrf: String,
