@@ -35,6 +35,17 @@ async fn following_across_servers_in_the_browser() {
 }
 
 #[actix_web::test]
+async fn private_posts_stay_private_on_every_page() {
+    for backend in backends() {
+        eprintln!(
+            "private_posts_stay_private_on_every_page on {}",
+            backend.name()
+        );
+        privacy_on(&backend).await;
+    }
+}
+
+#[actix_web::test]
 async fn communities_in_the_browser() {
     for backend in backends() {
         eprintln!("communities_in_the_browser on {}", backend.name());
@@ -693,4 +704,91 @@ async fn across_on(backend: &Backend) {
     );
     alpha.stop().await;
     beta.stop().await;
+}
+
+async fn privacy_on(backend: &Backend) {
+    let server = TestServer::start_with(backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
+    for name in ["ann", "bob", "cid"] {
+        server.create_user(name, false).await;
+    }
+    let (bob, cid) = (
+        signed_in(&server, "bob").await,
+        signed_in(&server, "cid").await,
+    );
+    let anonymous = FormClient::new(&server);
+    let ann_id = server
+        .with_db(|conn, _| guild::store::accounts::local_by_username(conn, "ann"))
+        .await
+        .unwrap()
+        .id;
+    // Bob follows ann; cid does not.
+    assert_eq!(
+        bob.submit(&format!("/accounts/{ann_id}/follow"), &[])
+            .await
+            .status,
+        303
+    );
+    let ann = Client::password(&server, "ann").await;
+    let mut paths = Vec::new();
+    for (text, visibility) in [
+        ("Open for all", "public"),
+        ("Quietly public", "unlisted"),
+        ("Followers hear this", "private"),
+        ("Only for @cid", "direct"),
+    ] {
+        let post = ann
+            .post(
+                "/api/v1/statuses",
+                json!({"status": text, "visibility": visibility}),
+            )
+            .await;
+        paths.push(format!("/statuses/{}", post["id"].as_str().unwrap()));
+    }
+    let (followers_only, direct) = (&paths[2], &paths[3]);
+    // Who may see what, page by page: the profile, the post's own page, home, notifications.
+    let anyone = anonymous.get("/users/ann").await.body;
+    assert!(
+        anyone.contains("Open for all") && anyone.contains("Quietly public"),
+        "{anyone}"
+    );
+    assert!(!anyone.contains("Followers hear this") && !anyone.contains("Only for"));
+    let follower = bob.get("/users/ann").await.body;
+    assert!(follower.contains("Followers hear this") && !follower.contains("Only for"));
+    let mentioned = cid.get("/users/ann").await.body;
+    assert!(!mentioned.contains("Followers hear this"), "{mentioned}");
+    for (who, may_see_followers, may_see_direct) in [
+        (&anonymous, false, false),
+        (&bob, true, false),
+        (&cid, false, true),
+    ] {
+        let followers_page = who.get(followers_only).await.status;
+        assert_eq!(followers_page == 200, may_see_followers);
+        assert_eq!(who.get(direct).await.status == 200, may_see_direct);
+    }
+    assert!(bob.get("/home").await.body.contains("Followers hear this"));
+    assert!(!bob.get("/home").await.body.contains("Only for"));
+    assert!(!cid.get("/home").await.body.contains("Followers hear this"));
+    let told = cid.get("/notifications").await.body;
+    assert!(
+        told.contains("mentioned you") && told.contains(direct.as_str()),
+        "{told}"
+    );
+    assert!(!bob
+        .get("/notifications")
+        .await
+        .body
+        .contains(direct.as_str()));
+    // Nobody answers, favourites or boosts what they may not see.
+    for (verb, fields) in [
+        ("reply", vec![("text", "hm")]),
+        ("favourite", vec![]),
+        ("boost", vec![]),
+    ] {
+        let refused = bob.submit(&format!("{direct}/{verb}"), &fields).await;
+        assert_eq!(refused.status, 404, "{verb}");
+    }
+    // Followers-only posts are not boosted, even by followers.
+    let boost = bob.submit(&format!("{followers_only}/boost"), &[]).await;
+    assert_ne!(boost.status, 303, "{}", boost.body);
+    server.stop().await;
 }
