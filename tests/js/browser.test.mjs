@@ -7,6 +7,7 @@
 
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 const base = process.env.GUILD_URL;
@@ -125,4 +126,33 @@ test("pages fit a phone's screen", async () => {
   }
   await phone.goto(new URL(threadUrl).pathname);
   await keep(phone, "thread-on-a-phone");
+});
+
+test("pages have no serious accessibility faults (axe-core)", async () => {
+  // axe runs as a script in the page, which Guild's Content-Security-Policy forbids.
+  const reader = await person({ bypassCSP: true });
+  await reader.goto("/sign-in");
+  await reader.getByLabel("Username or email").fill("ann");
+  await reader.getByLabel("Password").fill("password123");
+  await reader.getByRole("button", { name: "Sign in" }).click();
+  await reader.waitForURL(`${base}/`);
+  const axe = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+  const pages = ["/", "/c/platform", new URL(threadUrl).pathname, "/home", "/notifications",
+    "/users/ann", "/search?q=a", "/c/platform/moderation", "/c/platform/log", "/settings/password"];
+  for (const path of pages) {
+    await reader.goto(path);
+    await reader.addScriptTag({ path: axe });
+    const found = await reader.evaluate(() => window.axe.run());
+    assert.ok(found.passes.length > 10, `axe checked ${path}`);
+    const serious = found.violations.filter((v) => ["serious", "critical"].includes(v.impact));
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes[0].html}`), [], `on ${path}`);
+  }
+  const signedOut = await person({ bypassCSP: true });
+  for (const path of ["/sign-in", "/sign-up", "/"]) {
+    await signedOut.goto(path);
+    await signedOut.addScriptTag({ path: axe });
+    const found = await signedOut.evaluate(() => window.axe.run());
+    const serious = found.violations.filter((v) => ["serious", "critical"].includes(v.impact));
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes[0].html}`), [], `on ${path}`);
+  }
 });
