@@ -46,6 +46,17 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Check `password` against a hash that belongs to nobody and matches nothing, at the cost of
+/// checking a real one: a sign-in with an unknown name then takes as long as one with a known
+/// name, so timing does not tell which names exist.
+pub fn verify_nobody(password: &str) {
+    verify_password(password, &NOBODY);
+}
+
+/// The hash of a random password nobody knows, made as every password's is.
+static NOBODY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
+
 /// A random secret of 32 bytes, URL-safe (tokens, setup links, client secrets).
 pub fn random_token() -> String {
     hex(&rand::random::<[u8; 32]>())
@@ -71,6 +82,18 @@ mod tests {
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
+    }
+
+    #[test]
+    fn nobody_has_a_real_hash_to_check_against() {
+        verify_nobody("anything");
+        let nobody = PasswordHash::new(&NOBODY).unwrap();
+        let real = hash_password("a real one").unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(
+            (nobody.algorithm, &nobody.params),
+            (real.algorithm, &real.params)
+        );
     }
 
     #[test]

@@ -152,7 +152,10 @@ pub fn check_redirect(app: &App, redirect_uri: &str) -> Result<(), Error> {
 /// A person signing in with username or email and password.
 pub fn sign_in(conn: &mut DbConn, login: &str, password: &str) -> Result<(User, Account), Error> {
     let refused = || Error::Unauthorized("invalid username or password".into());
-    let (user, account) = user_store::by_login(conn, login)?.ok_or_else(refused)?;
+    let Some((user, account)) = user_store::by_login(conn, login)? else {
+        crate::crypto::verify_nobody(password);
+        return Err(refused());
+    };
     if !verify_password(password, &user.password_hash) {
         return Err(refused());
     }
