@@ -46,6 +46,9 @@ pub enum Error {
     Unavailable(String),
     #[error("Too many requests")]
     TooManyRequests,
+    /// 429 with `Retry-After`: too many failed sign-ins; seconds to wait.
+    #[error("Too many failed sign-ins: try again in {0} seconds")]
+    SlowDown(u64),
     /// 500: a fault of ours. The cause, with what caused it in turn, is logged, not shown.
     #[error("{0:#}")]
     Internal(anyhow::Error),
@@ -146,7 +149,7 @@ impl ResponseError for Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Gone => StatusCode::GONE,
-            Error::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyRequests | Error::SlowDown(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -164,7 +167,11 @@ impl ResponseError for Error {
             }
             e => e.to_string(),
         };
-        HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": message }))
+        let mut response = HttpResponse::build(self.status_code());
+        if let Error::SlowDown(seconds) = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(serde_json::json!({ "error": message }))
     }
 }
 

@@ -22,3 +22,10 @@ pub mod store;
 mod testing;
 pub mod time;
 pub mod web;
+
+/// The address of the client that sent `req`, as the connection shows it.
+pub fn request_address(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -10,7 +10,65 @@ async fn browser_sessions() {
     for backend in backends() {
         eprintln!("browser_sessions on {}", backend.name());
         sessions_on(&backend).await;
+        throttled_on(&backend).await;
     }
+}
+
+/// Guessing passwords slows down after five failures for a name, known or not, whichever
+/// door the guesses come by; waiting out the pause lets the right password in.
+async fn throttled_on(backend: &Backend) {
+    let server = TestServer::start_with(backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
+    server.create_user("alice", false).await;
+    let browser = FormClient::new(&server);
+    browser.get("/sign-in").await;
+    for name in ["alice", "nobody"] {
+        for _ in 0..5 {
+            let wrong = browser
+                .submit("/sign-in", &[("username", name), ("password", "guess")])
+                .await;
+            assert_eq!(wrong.status, 401, "{name}");
+        }
+        let paused = browser
+            .submit(
+                "/sign-in",
+                &[("username", name), ("password", "password123")],
+            )
+            .await;
+        assert_eq!(paused.status, 429, "{name}: {}", paused.body);
+        assert!(
+            paused.body.contains("try again in 1 seconds"),
+            "{}",
+            paused.body
+        );
+    }
+    // The API's password grant counts and waits the same.
+    let app: serde_json::Value = server
+        .http
+        .post(server.url("/api/v1/apps"))
+        .json(
+            &serde_json::json!({"client_name": "x", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let grant = |password: &'static str| {
+        let body = serde_json::json!({"grant_type": "password", "client_id": app["client_id"],
+            "client_secret": app["client_secret"], "username": "alice", "password": password});
+        server
+            .http
+            .post(server.url("/oauth/token"))
+            .json(&body)
+            .send()
+    };
+    let paused = grant("password123").await.unwrap();
+    assert_eq!(paused.status().as_u16(), 429);
+    assert_eq!(paused.headers()["retry-after"], "1");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(grant("password123").await.unwrap().status().as_u16(), 200);
+    server.stop().await;
 }
 
 async fn sessions_on(backend: &Backend) {

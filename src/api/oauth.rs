@@ -130,6 +130,7 @@ pub async fn token(
 ) -> Result<HttpResponse, Error> {
     let (client_id, secret) = client_credentials(&req, &body)?;
     let config = ctx.config.clone();
+    let address = crate::request_address(&req);
     let issued = ctx
         .db
         .run(move |conn| {
@@ -171,8 +172,11 @@ pub async fn token(
                     conn,
                     &config,
                     &app,
-                    body.username.as_deref().unwrap_or_default(),
-                    body.password.as_deref().unwrap_or_default(),
+                    (
+                        body.username.as_deref().unwrap_or_default(),
+                        body.password.as_deref().unwrap_or_default(),
+                        &address,
+                    ),
                     body.scope.as_deref(),
                 ),
                 other => Err(Error::BadRequest(format!(

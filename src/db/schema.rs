@@ -189,6 +189,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_failures (key) {
+        key -> Text,
+        failures -> Integer,
+        last_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     web_sessions (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -521,6 +529,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_apps,
     oauth_tokens,
     web_sessions,
+    sign_in_failures,
     thread_activity,
     oauth_codes,
     activities,

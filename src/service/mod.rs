@@ -26,6 +26,7 @@ pub mod statuses;
 pub mod tags;
 pub mod text;
 pub mod threads;
+pub mod throttle;
 pub mod timelines;
 pub mod visibility;
 pub mod web_sessions;

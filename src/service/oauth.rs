@@ -6,6 +6,7 @@ use crate::crypto::{hash_token, random_token, verify_password};
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::ids::next_id;
+use crate::service::throttle;
 use crate::store::{
     accounts::Account,
     oauth::{self as oauth_store, App, Code, Token},
@@ -149,16 +150,30 @@ pub fn check_redirect(app: &App, redirect_uri: &str) -> Result<(), Error> {
     }
 }
 
-/// A person signing in with username or email and password.
-pub fn sign_in(conn: &mut DbConn, login: &str, password: &str) -> Result<(User, Account), Error> {
+/// A person signing in with username or email and password, from the client `address`.
+/// Failures slow down further tries (see `throttle`); they are written as they happen, so this
+/// must not run inside a transaction that a refusal rolls back.
+pub fn sign_in(
+    conn: &mut DbConn,
+    (login, password): (&str, &str),
+    address: &str,
+) -> Result<(User, Account), Error> {
     let refused = || Error::Unauthorized("invalid username or password".into());
-    let Some((user, account)) = user_store::by_login(conn, login)? else {
-        crate::crypto::verify_nobody(password);
+    let (keys, now) = (throttle::keys(login, address), crate::time::now());
+    throttle::check(conn, &keys, now)?;
+    let found = user_store::by_login(conn, login)?;
+    let matches = match &found {
+        Some((user, _)) => verify_password(password, &user.password_hash),
+        None => {
+            crate::crypto::verify_nobody(password);
+            false
+        }
+    };
+    let Some((user, account)) = found.filter(|_| matches) else {
+        throttle::failed(conn, &keys, now)?;
         return Err(refused());
     };
-    if !verify_password(password, &user.password_hash) {
-        return Err(refused());
-    }
+    throttle::succeeded(conn, &keys)?;
     if !user.approved {
         return Err(Error::Forbidden(
             "this account is waiting for approval".into(),
@@ -346,8 +361,7 @@ pub fn password_grant(
     conn: &mut DbConn,
     config: &Config,
     app: &App,
-    username: &str,
-    password: &str,
+    (username, password, address): (&str, &str, &str),
     scopes: Option<&str>,
 ) -> Result<Issued, Error> {
     if !config.oauth_password_grant {
@@ -355,7 +369,7 @@ pub fn password_grant(
             "unsupported_grant_type: the password grant is off on this instance".into(),
         ));
     }
-    let (user, _) = sign_in(conn, username, password)?;
+    let (user, _) = sign_in(conn, (username, password), address)?;
     let scopes = scopes_for(app, scopes)?;
     issue_token(conn, app, Some(&user), scopes)
 }

@@ -23,13 +23,14 @@ pub struct SignedIn {
     pub account: Account,
 }
 
-/// Sign in with name or email and password; the new session's secret token for the cookie.
+/// Sign in with name or email and password from the client `address`; the new session's
+/// secret token for the cookie.
 pub fn sign_in(
     conn: &mut DbConn,
-    login: &str,
-    password: &str,
+    credentials: (&str, &str),
+    address: &str,
 ) -> Result<(String, SignedIn), Error> {
-    let (user, account) = oauth::sign_in(conn, login, password)?;
+    let (user, account) = oauth::sign_in(conn, credentials, address)?;
     start(conn, user, account)
 }
 

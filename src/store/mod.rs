@@ -86,6 +86,7 @@ pub mod oauth;
 pub mod policies;
 pub mod polls;
 pub mod settings;
+pub mod sign_in_failures;
 pub mod stats;
 pub mod status_counts;
 pub mod statuses;

@@ -92,9 +92,10 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, PageError> {
     visitor.check_form(&form.csrf)?;
     let (login, password) = (form.username.trim().to_string(), form.password);
+    let address = visitor.address.clone();
     let result = ctx
         .db
-        .run(move |conn| web_sessions::sign_in(conn, &login, &password))
+        .run(move |conn| web_sessions::sign_in(conn, (&login, &password), &address))
         .await;
     match result {
         Ok((token, _)) => {

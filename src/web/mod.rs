@@ -279,6 +279,7 @@ impl actix_web::ResponseError for PageError {
             StatusCode::NOT_FOUND | StatusCode::GONE => "Not found",
             StatusCode::UNAUTHORIZED => "Sign in",
             StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::TOO_MANY_REQUESTS => "Wait a moment",
             s if s.is_server_error() => "Error",
             _ => "Cannot do that",
         };
@@ -287,7 +288,13 @@ impl actix_web::ResponseError for PageError {
             message: &message,
             sign_in: status == StatusCode::UNAUTHORIZED,
         };
-        html(status, &page).unwrap_or_else(|e| e.error_response())
+        let mut response = html(status, &page).unwrap_or_else(|e| e.error_response());
+        if let Error::SlowDown(seconds) = &self.0 {
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 

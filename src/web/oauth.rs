@@ -146,13 +146,15 @@ pub async fn authorize(
             )?);
         }
     };
+    let address = visitor.address.clone();
     let issued = ctx
         .db
         .run(move |conn| {
             let (user, session) = match (session_user, credentials) {
                 (Some(user), _) => (user, None),
                 (None, Some((login, password))) => {
-                    let (token, signed_in) = web_sessions::sign_in(conn, &login, &password)?;
+                    let (token, signed_in) =
+                        web_sessions::sign_in(conn, (&login, &password), &address)?;
                     (signed_in.user, Some(token))
                 }
                 (None, None) => return Err(Error::Unauthorized("not signed in".into())),

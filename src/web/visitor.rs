@@ -32,6 +32,8 @@ pub struct CsrfOnly {
 
 pub struct Visitor {
     pub signed_in: Option<SignedIn>,
+    /// The client's address, which failed sign-ins are counted under.
+    pub address: String,
     csrf: String,
     /// The browser had no CSRF cookie: the response sets one.
     new_csrf: bool,
@@ -110,6 +112,7 @@ impl Visitor {
             .filter(|v| v.len() == 64);
         Ok(Visitor {
             signed_in,
+            address: crate::request_address(&req),
             new_csrf: existing.is_none(),
             csrf: existing.unwrap_or_else(crate::crypto::random_token),
             cross_site: from_another_site(&req, &ctx.config.base_url()),
