@@ -190,6 +190,10 @@ async fn pages_on(backend: &Backend) {
         let thread = browser.get(&thread_path).await.body;
         assert!(thread.contains("Use the shared bucket."));
         assert!(!thread.contains("Which bucket?"), "{thread}");
+        assert!(
+            thread.contains(">1 reply ·"),
+            "counts what is shown: {thread}"
+        );
         assert_eq!(
             browser.get(&format!("/statuses/{cid_reply}")).await.status,
             404

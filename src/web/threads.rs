@@ -23,6 +23,7 @@ use serde::Deserialize;
 #[template(path = "thread.html", config = "src/web/askama.toml")]
 struct ThreadPage {
     frame: Frame,
+    /// The thread's first post; its reply count is of what the reader sees below it.
     root: PagePost,
     card: Option<crate::store::cards::Card>,
     poll: Option<PagePoll>,
