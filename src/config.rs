@@ -45,6 +45,8 @@ pub struct Config {
     pub registrations: Registrations,
     /// Plain http and loopback/private addresses allowed: development and tests only.
     pub insecure_federation: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub instance_name: String,
     pub instance_description: String,
     pub contact_email: String,
@@ -132,6 +134,7 @@ const KEYS: &[Key] = &[
     Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
     Key { name: "authorized_fetch", default: || "false".into(), accepts: "true or false" },
     Key { name: "oauth_password_grant", default: || "false".into(), accepts: "true or false" },
+    Key { name: "trusted_proxies", default: || "127.0.0.1, ::1".into(), accepts: "a comma-separated list of IP addresses of reverse proxies whose X-Forwarded-For header names the client, or empty for none" },
     Key { name: "federation_mode", default: || "open".into(), accepts: "one of open, blocklist, allowlist" },
     Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
     Key { name: "community_creation", default: || "any".into(), accepts: "any (every user may create communities) or admins" },
@@ -299,7 +302,19 @@ impl Config {
             max: number(raw, "streaming_max_connections", 1, 1_000_000)? as usize,
         };
         let api_rate_limit = number(raw, "api_rate_limit", 1, 1_000_000)? as u32;
+        let trusted_proxies = raw
+            .get("trusted_proxies")
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<std::net::IpAddr>().map_err(|_| {
+                    raw.invalid("trusted_proxies", &format!("{a:?} is not an IP address"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
+            trusted_proxies,
             api_rate_limit,
             streaming,
             media,

@@ -1,6 +1,7 @@
 //! Guild: a federated ActivityPub community server with a Mastodon-compatible client API.
 
 pub mod api;
+pub mod client_address;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -22,10 +23,3 @@ pub mod store;
 mod testing;
 pub mod time;
 pub mod web;
-
-/// The address of the client that sent `req`, as the connection shows it.
-pub fn request_address(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}

@@ -174,6 +174,9 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let federation = federation_config(state.clone()).await?;
     let bind = state.config.bind;
     let limiter = aw::Data::new(api::rate_limit::Limiter::new(state.config.api_rate_limit));
+    let proxies = aw::Data::new(crate::client_address::TrustedProxies(
+        state.config.trusted_proxies.clone(),
+    ));
     let idempotency = aw::Data::new(api::statuses::IdempotencyKeys::default());
     let media = &state.config.media;
     let upload_limit = aw::Data::new(api::params::UploadLimit(
@@ -185,6 +188,7 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let factory = move || {
         App::new()
             .app_data(limiter.clone())
+            .app_data(proxies.clone())
             .app_data(idempotency.clone())
             .app_data(upload_limit.clone())
             .app_data(streams.clone())

@@ -68,6 +68,27 @@ async fn throttled_on(backend: &Backend) {
     assert_eq!(paused.headers()["retry-after"], "1");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(grant("password123").await.unwrap().status().as_u16(), 200);
+
+    // Behind the reverse proxy on the same host, each client is counted by the address the
+    // proxy names: twenty failures from one slow down that one only.
+    let from = |client: &'static str, name: String| {
+        let body = serde_json::json!({"grant_type": "password", "client_id": app["client_id"],
+            "client_secret": app["client_secret"], "username": name, "password": "guess"});
+        let request = server.http.post(server.url("/oauth/token")).json(&body);
+        async move {
+            let answer = request
+                .header("x-forwarded-for", client)
+                .send()
+                .await
+                .unwrap();
+            answer.status().as_u16()
+        }
+    };
+    for n in 0..20 {
+        assert_eq!(from("198.51.100.1", format!("name{}", n / 4)).await, 401);
+    }
+    assert_eq!(from("198.51.100.1", "fresh".into()).await, 429);
+    assert_eq!(from("198.51.100.2", "fresh".into()).await, 401);
     server.stop().await;
 }
 

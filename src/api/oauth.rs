@@ -130,7 +130,7 @@ pub async fn token(
 ) -> Result<HttpResponse, Error> {
     let (client_id, secret) = client_credentials(&req, &body)?;
     let config = ctx.config.clone();
-    let address = crate::request_address(&req);
+    let address = crate::client_address::of(&req);
     let issued = ctx
         .db
         .run(move |conn| {

@@ -66,9 +66,7 @@ fn caller(req: &ServiceRequest) -> String {
     };
     match token.filter(|_| !req.path().starts_with("/oauth/")) {
         Some(token) => crate::crypto::hash_token(&token),
-        None => req
-            .peer_addr()
-            .map_or("unknown".to_string(), |a| a.ip().to_string()),
+        None => crate::client_address::of(req.request()),
     }
 }
 

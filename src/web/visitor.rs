@@ -112,7 +112,7 @@ impl Visitor {
             .filter(|v| v.len() == 64);
         Ok(Visitor {
             signed_in,
-            address: crate::request_address(&req),
+            address: crate::client_address::of(&req),
             new_csrf: existing.is_none(),
             csrf: existing.unwrap_or_else(crate::crypto::random_token),
             cross_site: from_another_site(&req, &ctx.config.base_url()),
