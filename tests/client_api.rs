@@ -404,3 +404,41 @@ async fn registration_follows_the_instance_mode() {
     assert!(body["error"].as_str().unwrap().contains("closed"));
     closed.stop().await;
 }
+
+/// Made-up bearer tokens share one count per address, so they buy no fresh allowance each;
+/// a token already seen valid keeps its own count, and requests without a token theirs.
+#[actix_web::test]
+async fn made_up_tokens_share_one_count() {
+    let server = TestServer::start_with(
+        &Backend::Sqlite,
+        &[
+            ("GUILD_API_RATE_LIMIT", "5"),
+            ("GUILD_OAUTH_PASSWORD_GRANT", "true"),
+        ],
+    )
+    .await;
+    server.create_user("alice", false).await;
+    let alice = Client::password(&server, "alice").await;
+    alice.get("/api/v1/accounts/verify_credentials").await;
+    let status = |token: Option<String>| {
+        let mut request = server
+            .http
+            .get(server.url("/api/v1/accounts/verify_credentials"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Alice's first request, before her token was seen valid, was the first of the five.
+    for n in 0..4 {
+        assert_eq!(status(Some(format!("made-up-{n}"))).await, 401);
+    }
+    assert_eq!(status(Some("made-up-4".into())).await, 429);
+    assert_eq!(status(alice.token.clone()).await, 200);
+    assert_eq!(
+        status(None).await,
+        401,
+        "no token: counted apart, and refused by the API"
+    );
+    server.stop().await;
+}

@@ -46,7 +46,8 @@ impl MaybeAuth {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+/// The token of an `Authorization: Bearer` header.
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value
         .strip_prefix("Bearer ")
@@ -61,11 +62,25 @@ async fn authenticate(req: HttpRequest) -> Result<Option<Authenticated>, Error> 
     let ctx = Data::<AppState>::extract(&req)
         .await
         .map_err(|e| Error::internal(format!("no app state: {e}")))?;
+    Ok(Some(check_token(&ctx, &req, token).await?))
+}
+
+/// Who `token` speaks for; a valid token is noted by the rate limiter, which from then on
+/// counts it on its own.
+pub(crate) async fn check_token(
+    ctx: &crate::state::Ctx,
+    req: &HttpRequest,
+    token: String,
+) -> Result<Authenticated, Error> {
+    let hash = crate::crypto::hash_token(&token);
     let auth = ctx
         .db
         .run(move |conn| oauth::authenticate(conn, &token))
         .await?;
-    Ok(Some(auth))
+    if let Some(limiter) = req.app_data::<actix_web::web::Data<super::rate_limit::Limiter>>() {
+        limiter.know(hash);
+    }
+    Ok(auth)
 }
 
 impl FromRequest for Auth {

@@ -1,4 +1,4 @@
-//! Request limits for the client API, per access token (or per address without one), in
+//! Request limits for the client API, per access token (or per address without a valid one), in
 //! fixed five-minute windows as Mastodon counts them, with `X-RateLimit-*` headers on every
 //! answer and 429 past the limit. Counted per process.
 
@@ -6,12 +6,12 @@ use crate::error::Error;
 use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
-    http::header::{HeaderName, HeaderValue, AUTHORIZATION},
+    http::header::{HeaderName, HeaderValue},
     middleware::Next,
     ResponseError,
 };
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -23,15 +23,36 @@ const WINDOW: Duration = Duration::from_secs(300);
 #[derive(Clone)]
 pub struct Limiter {
     counts: Arc<Mutex<HashMap<String, (u64, u32)>>>,
+    /// Hashes of tokens seen to be valid: only those get a count of their own, so made-up
+    /// tokens share their address's count instead of each buying a fresh allowance.
+    known: Arc<Mutex<HashSet<String>>>,
     limit: u32,
 }
+
+/// The most callers, and known tokens, kept at once; past it, the past is forgotten.
+const KEPT: usize = 100_000;
 
 impl Limiter {
     pub fn new(limit: u32) -> Limiter {
         Limiter {
             counts: Arc::default(),
+            known: Arc::default(),
             limit,
         }
+    }
+
+    /// Note that the token with this hash is valid (the API's authentication says so).
+    pub fn know(&self, token_hash: String) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= KEPT {
+            known.clear();
+        }
+        known.insert(token_hash);
+    }
+
+    fn knows(&self, token_hash: &str) -> bool {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.contains(token_hash)
     }
 
     /// Count one request; returns (remaining, window end in seconds since the epoch), or
@@ -40,7 +61,7 @@ impl Limiter {
         let window = now - now % WINDOW.as_secs();
         let reset = window + WINDOW.as_secs();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() > 100_000 {
+        if counts.len() > KEPT {
             counts.retain(|_, (w, _)| *w == window); // forget callers of past windows
         }
         let entry = counts.entry(caller).or_insert((window, 0));
@@ -52,21 +73,22 @@ impl Limiter {
     }
 }
 
-/// Who is counted: the token for API calls that carry one, else the address. Sign-in and
-/// token endpoints always count by address, so made-up tokens do not buy more guesses.
+/// Who is counted: the token for API calls that carry a valid one, else the address. Sign-in
+/// and token endpoints always count by address, so made-up tokens do not buy more guesses.
 /// Streaming connections may carry their token in the query or the subprotocol instead.
-fn caller(req: &ServiceRequest) -> String {
+fn caller(limiter: &Limiter, req: &ServiceRequest) -> String {
     let token = match req.path().starts_with("/api/v1/streaming") {
         true => super::streaming::token_of(req.request()),
-        false => req
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+        false => super::auth::bearer(req.request()),
     };
-    match token.filter(|_| !req.path().starts_with("/oauth/")) {
-        Some(token) => crate::crypto::hash_token(&token),
-        None => crate::client_address::of(req.request()),
+    let token = token.filter(|_| !req.path().starts_with("/oauth/"));
+    let address = || crate::client_address::of(req.request());
+    match token.map(|t| crate::crypto::hash_token(&t)) {
+        Some(hash) if limiter.knows(&hash) => hash,
+        // Tokens not seen valid yet (a new one, or made-up ones) share one count per address,
+        // apart from the address's requests without a token.
+        Some(_) => format!("unknown token from {}", address()),
+        None => address(),
     }
 }
 
@@ -95,7 +117,7 @@ pub async fn limit(
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let (remaining, reset) = limiter.count(caller(&req), now);
+    let (remaining, reset) = limiter.count(caller(&limiter, &req), now);
     let reset_at = chrono::DateTime::from_timestamp(reset as i64, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default();

@@ -105,10 +105,7 @@ impl Stream {
 /// Streams need a user token, as in Mastodon since 4.2.
 async fn authenticate(ctx: &Ctx, req: &HttpRequest) -> Result<Authenticated, Error> {
     let token = token_of(req).ok_or_else(|| Error::Unauthorized("Missing access token".into()))?;
-    let auth = ctx
-        .db
-        .run(move |conn| oauth::authenticate(conn, &token))
-        .await?;
+    let auth = crate::api::auth::check_token(ctx, req, token).await?;
     if auth.account.is_none() {
         return Err(Error::Unauthorized("Streams need a user token".into()));
     }
