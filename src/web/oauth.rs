@@ -130,22 +130,8 @@ pub async fn authorize(
     let (app, scopes) = checked_app(&ctx, &query).await?;
     let challenge = query.code_challenge.clone().filter(|c| !c.is_empty());
     let (redirect, granted, for_app) = (query.redirect_uri.clone(), scopes.clone(), app.clone());
-    let (session_user, credentials) = match (&visitor.signed_in, consent.username, consent.password)
-    {
-        (Some(me), _, _) => (Some(me.user.clone()), None),
-        (None, Some(login), Some(password)) => (None, Some((login, password))),
-        (None, _, _) => {
-            let why = "Sign in to authorize the app.".to_string();
-            return Ok(authorize_page(
-                &ctx,
-                &visitor,
-                &app,
-                &scopes,
-                &query,
-                Some(why),
-            )?);
-        }
-    };
+    let session_user = visitor.signed_in.as_ref().map(|me| me.user.clone());
+    let credentials = consent.username.zip(consent.password);
     let address = visitor.address.clone();
     let issued = ctx
         .db
@@ -157,7 +143,9 @@ pub async fn authorize(
                         web_sessions::sign_in(conn, (&login, &password), &address)?;
                     (signed_in.user, Some(token))
                 }
-                (None, None) => return Err(Error::Unauthorized("not signed in".into())),
+                (None, None) => {
+                    return Err(Error::Unauthorized("Sign in to authorize the app.".into()))
+                }
             };
             let code = oauth::issue_code(conn, &for_app, &user, &redirect, &granted, challenge)?;
             Ok((code, session))
