@@ -19,6 +19,13 @@ async fn browser_sessions() {
 async fn throttled_on(backend: &Backend) {
     let server = TestServer::start_with(backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
     server.create_user("alice", false).await;
+    // A count two days old, which the next failure sweeps away.
+    server
+        .with_db(|conn, _| {
+            let old = guild::time::now() - chrono::TimeDelta::days(2);
+            guild::store::sign_in_failures::set(conn, "address:192.0.2.9", 30, old)
+        })
+        .await;
     let browser = FormClient::new(&server);
     browser.get("/sign-in").await;
     for name in ["alice", "nobody"] {
@@ -41,6 +48,10 @@ async fn throttled_on(backend: &Backend) {
             paused.body
         );
     }
+    let swept = server
+        .with_db(|conn, _| guild::store::sign_in_failures::get(conn, "address:192.0.2.9"))
+        .await;
+    assert_eq!(swept, None);
     // The API's password grant counts and waits the same.
     let app: serde_json::Value = server
         .http

@@ -1,7 +1,7 @@
 //! Slowing down password guessing: after a few failed sign-ins for one name, or from one
 //! address, each further try must wait, twice as long after each failure, up to a quarter of
 //! an hour. Counts are kept in the database, so every node of an instance applies them, and
-//! they lapse a day after the last failure.
+//! they lapse (and are swept away) a day after the last failure.
 
 use crate::db::DbConn;
 use crate::error::Error;
@@ -58,8 +58,10 @@ pub fn check(conn: &mut DbConn, keys: &[(String, i32)], now: NaiveDateTime) -> R
     Ok(())
 }
 
-/// Count a failure under every key.
+/// Count a failure under every key, and sweep away counts that have lapsed, so that the table
+/// holds only the last day's failures.
 pub fn failed(conn: &mut DbConn, keys: &[(String, i32)], now: NaiveDateTime) -> Result<(), Error> {
+    store::forget_before(conn, now - FORGOTTEN_AFTER)?;
     for (key, _) in keys {
         let before = match store::get(conn, key)? {
             Some((failures, last)) if now - last <= FORGOTTEN_AFTER => failures,

@@ -38,3 +38,10 @@ pub fn clear(conn: &mut DbConn, key: &str) -> Result<(), Error> {
     diesel::delete(sign_in_failures::table.find(key)).execute(conn)?;
     Ok(())
 }
+
+/// Forget every count last added to before `before`.
+pub fn forget_before(conn: &mut DbConn, before: NaiveDateTime) -> Result<(), Error> {
+    diesel::delete(sign_in_failures::table.filter(sign_in_failures::last_at.lt(before)))
+        .execute(conn)?;
+    Ok(())
+}

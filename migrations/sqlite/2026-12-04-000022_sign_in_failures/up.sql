@@ -5,3 +5,5 @@ CREATE TABLE sign_in_failures (
     failures INTEGER NOT NULL,
     last_at TIMESTAMP NOT NULL
 );
+-- Lapsed counts are swept by age.
+CREATE INDEX sign_in_failures_age ON sign_in_failures (last_at);
