@@ -11,6 +11,7 @@ pub mod health;
 pub mod inbound;
 pub mod instance_stats;
 pub mod interactions;
+pub mod invites;
 pub mod lists;
 pub mod markers;
 pub mod media;

@@ -144,10 +144,10 @@ pub fn sign_up_invited(
     token: &str,
     (username, email, password): (&str, &str, &str),
 ) -> Result<String, Error> {
-    crate::service::communities::usable_invite(conn, token)?;
+    crate::service::invites::usable(conn, token)?;
     crate::db::transaction(conn, |conn| {
         let (account, user) = accounts::register(conn, config, (username, email, password), true)?;
-        crate::service::communities::redeem_invite(conn, config, token, &account, true)?;
+        crate::service::invites::redeem(conn, config, token, &account, true)?;
         Ok(start(conn, user, account)?.0)
     })
 }

@@ -6,7 +6,7 @@ use super::visitor::{Frame, Visitor};
 use super::{message, PageError};
 use crate::error::Error;
 use crate::federation::resolve;
-use crate::service::{communities, web_sessions};
+use crate::service::{invites, web_sessions};
 use crate::state::Ctx;
 use crate::store::accounts;
 use actix_web::{
@@ -34,11 +34,7 @@ struct InvitePage<'a> {
 /// The community an invite token admits to, if the invite can still be used.
 async fn community_of(ctx: &Ctx, token: &str) -> Result<Option<accounts::Account>, Error> {
     let token = token.to_string();
-    match ctx
-        .db
-        .run(move |conn| communities::usable_invite(conn, &token))
-        .await
-    {
+    match ctx.db.run(move |conn| invites::usable(conn, &token)).await {
         Ok((_, community)) => Ok(Some(community)),
         Err(Error::NotFound | Error::Gone) => Ok(None),
         Err(e) => Err(e),
@@ -148,7 +144,7 @@ pub async fn invite_submit(
     let (config, secret) = (ctx.config.clone(), token.to_string());
     let result = ctx
         .db
-        .run(move |conn| communities::redeem_invite(conn, &config, &secret, &account, joins))
+        .run(move |conn| invites::redeem(conn, &config, &secret, &account, joins))
         .await;
     let page = match result {
         Ok(community) if joins => Ok(visitor.see_other(&format!("/c/{}", community.username))),

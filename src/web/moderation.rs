@@ -8,7 +8,7 @@ use super::visitor::{Frame, Visitor};
 use super::PageError;
 use crate::domain::{CommunityVisibility, FollowState, LogAction, MembershipPolicy, PostingPolicy};
 use crate::error::Error;
-use crate::service::{communities, health, moderation, reports};
+use crate::service::{communities, health, invites, moderation, reports};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self, Account},
@@ -346,13 +346,12 @@ pub async fn decide(
                         })?),
                     };
                     let expires = days_from_now(&form.days)?;
-                    let (_, token) =
-                        communities::create_invite(conn, me, &community, max_uses, expires)?;
+                    let (_, token) = invites::create(conn, me, &community, max_uses, expires)?;
                     return Ok(Some(format!("{}/invite/{token}", config.base_url())));
                 }
                 "revoke" => {
                     let invite = id.ok_or(Error::NotFound)?;
-                    communities::revoke_invite(conn, me, &community, invite)?;
+                    invites::revoke(conn, me, &community, invite)?;
                 }
                 "settings" => {
                     moderation::require_moderator(conn, &community, me)?;

@@ -9,7 +9,7 @@ use crate::api::params::{flexible_i64, parse_id, Params};
 use crate::domain::FollowState;
 use crate::error::Error;
 use crate::federation::resolve;
-use crate::service::communities;
+use crate::service::{communities, invites};
 use crate::state::Ctx;
 use crate::store::{follows, moderation as moderation_store};
 use actix_web::{web::Path, HttpResponse};
@@ -84,8 +84,7 @@ pub async fn create_invite(
         .db
         .run(move |conn| {
             let community = community_by_id(conn, &id)?;
-            let (invite, token) =
-                communities::create_invite(conn, &me, &community, max_uses, expires_at)?;
+            let (invite, token) = invites::create(conn, &me, &community, max_uses, expires_at)?;
             Ok(entity::invite_json(&base, &invite, Some(&token)))
         })
         .await?;
@@ -124,7 +123,7 @@ pub async fn revoke_invite(
         "write:follows",
         id,
         move |conn, community, me| {
-            communities::revoke_invite(conn, me, community, parse_id(&invite_id)?)?;
+            invites::revoke(conn, me, community, parse_id(&invite_id)?)?;
             Ok(json!({}))
         },
     )
@@ -167,7 +166,7 @@ pub async fn redeem_invite(
     let body = ctx
         .db
         .run(move |conn| {
-            let community = communities::redeem_invite(conn, &config, &token, &account, joins)?;
+            let community = invites::redeem(conn, &config, &token, &account, joins)?;
             community_json(conn, &base, &community, Some(&account))
         })
         .await?;
