@@ -438,6 +438,15 @@ async fn moderation_on(backend: &Backend) {
         .await;
     assert_eq!(bad_days.status, 422);
     assert!(bad_days.body.contains("whole number"));
+    let nobody = ann
+        .submit("/c/platform/moderation/ban", &[("handle", "nobody_here")])
+        .await;
+    assert_eq!(nobody.status, 422);
+    assert!(nobody.body.contains("No account"), "{}", nobody.body);
+    let not_theirs = cid
+        .submit("/c/platform/moderation/ban", &[("handle", "ann")])
+        .await;
+    assert_eq!(not_theirs.status, 403, "{}", not_theirs.body);
 
     // An invite link is shown once and works.
     let invited = ann

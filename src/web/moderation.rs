@@ -288,18 +288,33 @@ pub async fn decide(
 ) -> Result<HttpResponse, PageError> {
     visitor.check_form(&form.csrf)?;
     let DecisionPath { name, what, id } = path.into_inner();
-    // A ban or an appointment names a person by handle, who may have to be looked up on
-    // their server.
+    let signed = visitor.person()?.clone();
+    // Only moderators get further, before anything is looked up on other servers.
+    let (me, wanted) = (signed.account.clone(), name.clone());
+    let community = ctx
+        .db
+        .run(move |conn| {
+            let community = local_community(conn, &wanted)?;
+            moderation::require_moderator(conn, &community, &me)?;
+            Ok(community)
+        })
+        .await?;
+    // A ban or an appointment names a person by handle, who may be on another server.
     let named = match what.as_str() {
-        "ban" | "appoint" => Some(crate::federation::resolve::account(&ctx, &form.handle).await?),
+        "ban" | "appoint" => {
+            let handle = form.handle.trim().to_string();
+            let found = crate::federation::resolve::account(&ctx, &handle).await;
+            Some(found.map_err(|_| {
+                Error::Unprocessable(format!("No account {handle:?} could be found."))
+            }))
+        }
         _ => None,
     };
-    let (config, signed) = (ctx.config.clone(), visitor.person()?.clone());
+    let config = ctx.config.clone();
     let page_name = name.clone();
     let new_invite = ctx
         .db
         .run(move |conn| {
-            let community = local_community(conn, &name)?;
             let me = &signed.account;
             let target = |conn: &mut crate::db::DbConn| {
                 let id = id.ok_or(Error::NotFound)?;
@@ -319,7 +334,7 @@ pub async fn decide(
                 }
                 "ban" => {
                     let order = moderation::BanOrder {
-                        account: named.ok_or(Error::NotFound)?,
+                        account: named.ok_or(Error::NotFound)??,
                         reason: form.reason.trim().to_string(),
                         expires_at: days_from_now(&form.days)?,
                         remove_content: form.remove_content.is_some(),
@@ -327,7 +342,7 @@ pub async fn decide(
                     act(conn, moderation::Action::Ban(order))?;
                 }
                 "appoint" => {
-                    let account = named.ok_or(Error::NotFound)?;
+                    let account = named.ok_or(Error::NotFound)??;
                     act(conn, moderation::Action::AddModerator { account })?;
                 }
                 "dismiss" => {
@@ -354,7 +369,6 @@ pub async fn decide(
                     invites::revoke(conn, me, &community, invite)?;
                 }
                 "settings" => {
-                    moderation::require_moderator(conn, &community, me)?;
                     let change = communities::SettingsChange {
                         description: Some(form.description),
                         rules: Some(
@@ -382,19 +396,13 @@ pub async fn decide(
             let notice = Some("Done.".to_string());
             show(&ctx, &visitor, page_name, (link, notice)).await
         }
-        // A refusal is shown on the page, with the forms as they were.
-        Err(Error::Unprocessable(why) | Error::Forbidden(why)) if what_is_form(&why) => {
+        // A refusal of what the form asked is shown on the page, with the forms as they were.
+        Err(Error::Unprocessable(why) | Error::Forbidden(why)) => {
             let page = show(&ctx, &visitor, page_name, (None, Some(why))).await?;
             Ok(with_status(page, StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Whether a refusal is about what the form said (shown on the page) rather than about who
-/// sent it (an error page).
-fn what_is_form(why: &str) -> bool {
-    !why.starts_with("only moderators")
 }
 
 fn with_status(mut response: HttpResponse, status: StatusCode) -> HttpResponse {
