@@ -173,15 +173,6 @@ pub async fn reply(
     Ok(visitor.see_other(&format!("/statuses/{root}#s{}", made.id)))
 }
 
-/// What a reader may do to one post from its page.
-enum PostAction {
-    /// Favourite, unfavourite, boost, unboost.
-    Interact(&'static str),
-    Delete,
-    /// A moderator's action on a post in their community.
-    Moderate(&'static str),
-}
-
 /// `POST /statuses/{id}/{verb}`: favourite, unfavourite, boost, unboost, delete; for
 /// moderators remove, restore, lock, unlock, pin, unpin.
 pub async fn act(
@@ -193,68 +184,61 @@ pub async fn act(
     visitor.check_form(&form.csrf)?;
     let me = visitor.person()?.account.clone();
     let (id, verb) = path.into_inner();
-    let action = match verb.as_str() {
-        "favourite" => PostAction::Interact("favourite"),
-        "unfavourite" => PostAction::Interact("unfavourite"),
-        "boost" => PostAction::Interact("boost"),
-        "unboost" => PostAction::Interact("unboost"),
-        "delete" => PostAction::Delete,
-        "remove" => PostAction::Moderate("remove"),
-        "restore" => PostAction::Moderate("restore"),
-        "lock" => PostAction::Moderate("lock"),
-        "unlock" => PostAction::Moderate("unlock"),
-        "pin" => PostAction::Moderate("pin"),
-        "unpin" => PostAction::Moderate("unpin"),
-        _ => return Err(Error::NotFound.into()),
-    };
     let config = ctx.config.clone();
     let back = ctx
         .db
         .run(move |conn| {
             let status = statuses::by_id(conn, id)?.ok_or(Error::NotFound)?;
             let thread = format!("/statuses/{}", status.thread_root_id.unwrap_or(status.id));
-            match action {
-                PostAction::Interact(verb) => {
-                    match verb {
-                        "favourite" => interactions::favourite(conn, &config, &me, status.id)?,
-                        "unfavourite" => interactions::unfavourite(conn, &config, &me, status.id)?,
-                        "boost" => interactions::reblog(conn, &config, &me, status.id)?,
-                        _ => {
-                            interactions::unreblog(conn, &config, &me, status.id)?;
-                            status.clone()
-                        }
-                    };
-                    Ok(format!("{thread}#s{}", status.id))
+            let here = format!("{thread}#s{}", status.id);
+            match verb.as_str() {
+                "favourite" => interactions::favourite(conn, &config, &me, status.id).map(|_| here),
+                "unfavourite" => {
+                    interactions::unfavourite(conn, &config, &me, status.id).map(|_| here)
                 }
-                PostAction::Delete => {
+                "boost" => interactions::reblog(conn, &config, &me, status.id).map(|_| here),
+                "unboost" => interactions::unreblog(conn, &config, &me, status.id).map(|_| here),
+                "delete" => {
                     status_service::delete(conn, &config, &me, status.id)?;
-                    Ok(after_removal(conn, &status, thread)?)
+                    after_removal(conn, &status, thread)
                 }
-                PostAction::Moderate(verb) => {
-                    let community_id = status.community_id.ok_or(Error::NotFound)?;
-                    let community = accounts::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
-                    let back = match verb {
+                _ => {
+                    let back = match verb.as_str() {
                         "remove" => after_removal(conn, &status, thread)?,
-                        _ => format!("{thread}#s{}", status.id),
+                        _ => here,
                     };
-                    let action = match verb {
-                        "remove" => moderation::Action::Remove {
-                            status,
-                            reason: String::new(),
-                        },
-                        "restore" => moderation::Action::Restore { status },
-                        "lock" => moderation::Action::Lock { status },
-                        "unlock" => moderation::Action::Unlock { status },
-                        "pin" => moderation::Action::Pin { status },
-                        _ => moderation::Action::Unpin { status },
-                    };
-                    moderation::act(conn, &config, &community, &me, &action)?;
+                    moderate(conn, &config, &me, status, &verb)?;
                     Ok(back)
                 }
             }
         })
         .await?;
     Ok(visitor.see_other(&back))
+}
+
+/// A moderator's action on a post in their community, by its name.
+fn moderate(
+    conn: &mut crate::db::DbConn,
+    config: &crate::config::Config,
+    me: &accounts::Account,
+    status: statuses::Status,
+    verb: &str,
+) -> Result<(), Error> {
+    let community_id = status.community_id.ok_or(Error::NotFound)?;
+    let community = accounts::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
+    let action = match verb {
+        "remove" => moderation::Action::Remove {
+            status,
+            reason: String::new(),
+        },
+        "restore" => moderation::Action::Restore { status },
+        "lock" => moderation::Action::Lock { status },
+        "unlock" => moderation::Action::Unlock { status },
+        "pin" => moderation::Action::Pin { status },
+        "unpin" => moderation::Action::Unpin { status },
+        _ => return Err(Error::NotFound),
+    };
+    moderation::act(conn, config, &community, me, &action)
 }
 
 /// Where a browser goes once a post is gone: its thread, or the community or profile when
