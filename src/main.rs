@@ -234,6 +234,8 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn media(config: Config, command: MediaCommand) -> Result<(), String> {
     let db = Db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
     db.migrate().map_err(|e| e.to_string())?;
+    service::setup::claim_domain(&mut *db.conn().map_err(|e| e.to_string())?, &config)
+        .map_err(|e| e.to_string())?;
     let files = FileStore::open(&config).map_err(|e| e.to_string())?;
     match command {
         MediaCommand::Usage => {
@@ -271,6 +273,7 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
     db.migrate().map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let conn = &mut *conn;
+    service::setup::claim_domain(conn, &config).map_err(|e| e.to_string())?;
     match command {
         Command::Serve | Command::Media(_) => unreachable!("handled by main"),
         Command::Migrate => println!("database is up to date"),

@@ -81,6 +81,11 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
         );
     }
     let config = state.config.clone();
+    state
+        .db
+        .run(move |conn| service::setup::claim_domain(conn, &config))
+        .await?;
+    let config = state.config.clone();
     let link = state
         .db
         .run(move |conn| service::setup::setup_link_if_needed(conn, &config))

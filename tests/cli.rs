@@ -173,6 +173,9 @@ fn admin_commands_on(dir: &std::path::Path, database_url: &str) {
         ("GUILD_DOMAIN", "guild.example"),
         ("GUILD_DATABASE_URL", database_url),
     ];
+    // Forgetting the domain before anyone exists costs nothing: the database takes the next.
+    let (code, text) = run(guild(dir, &[("GUILD_DATABASE_URL", database_url)]).arg("migrate"));
+    assert_eq!(code, 0, "{text}");
     let (code, text) = run(guild(dir, &env).arg("migrate"));
     assert_eq!(code, 0, "{text}");
     let create = |args: &[&str]| run(guild(dir, &env).args(args));
@@ -253,4 +256,46 @@ fn admin_commands_on(dir: &std::path::Path, database_url: &str) {
     let (code, text) = create(&["media", "prune", "--older-than", "2"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("removed 0 attachments"), "{text}");
+    refuses_another_domain(dir, database_url);
+}
+
+/// Once the database has people, every command run with another domain stops and says how
+/// to fix the setting, before it makes anyone under the wrong name.
+fn refuses_another_domain(dir: &std::path::Path, database_url: &str) {
+    let wrong = [
+        ("GUILD_DATABASE_URL", database_url),
+        ("GUILD_BIND", "127.0.0.1:0"),
+    ];
+    let refused = |args: &[&str]| {
+        let (code, text) = run(guild(dir, &wrong).args(args));
+        assert_ne!(code, 0, "guild {args:?} ran with the wrong domain: {text}");
+        assert!(
+            text.contains("belongs to the domain guild.example")
+                && text.contains("GUILD_DOMAIN=guild.example"),
+            "{text}"
+        );
+    };
+    let carol = [
+        "user",
+        "create",
+        "carol",
+        "--email",
+        "c@example.org",
+        "--password",
+        "password123",
+    ];
+    refused(&carol);
+    refused(&["serve"]);
+    refused(&["media", "usage"]);
+    // A database from before the domain was recorded is known by its people's ids.
+    let db = guild::db::Db::connect(database_url, 1).unwrap();
+    let forgot = guild::store::settings::remove(&mut db.conn().unwrap(), "domain").unwrap();
+    assert!(forgot);
+    refused(&carol);
+    let env = [
+        ("GUILD_DOMAIN", "guild.example"),
+        ("GUILD_DATABASE_URL", database_url),
+    ];
+    let (code, text) = run(guild(dir, &env).args(carol));
+    assert_eq!(code, 0, "carol was made before: {text}");
 }

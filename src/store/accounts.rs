@@ -113,6 +113,16 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<Account>, Error> {
         .optional()?)
 }
 
+/// The id of the oldest local actor (person or community), if there is one.
+pub fn first_local_ap_id(conn: &mut DbConn) -> Result<Option<String>, Error> {
+    Ok(accounts::table
+        .filter(accounts::domain.is_null())
+        .order(accounts::id)
+        .select(accounts::ap_id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Account>, Error> {
     Ok(accounts::table
         .filter(accounts::ap_id.eq(ap_id))
