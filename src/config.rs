@@ -64,6 +64,15 @@ pub struct Config {
     pub streaming: StreamingLimits,
     /// Client API requests per caller in a five-minute window.
     pub api_rate_limit: u32,
+    pub metrics: MetricsAccess,
+}
+
+/// Where Prometheus reads `/metrics`: on an address of its own, on the public port with a
+/// token, both, or (neither set) nowhere.
+#[derive(Clone, Debug)]
+pub struct MetricsAccess {
+    pub bind: Option<SocketAddr>,
+    pub token: Option<Secret>,
 }
 
 /// How many streaming connections are taken.
@@ -152,6 +161,8 @@ const KEYS: &[Key] = &[
     Key { name: "s3_access_key_id", default: String::new, accepts: "the access key id of a key that may read, write, list and delete in the bucket" },
     Key { name: "s3_secret_access_key", default: String::new, accepts: "that key's secret" },
     Key { name: "api_rate_limit", default: || "300".into(), accepts: "a number of client API requests one access token (or one address without a token) may make in five minutes, from 1 to 1000000 (300 by default, as Mastodon)" },
+    Key { name: "metrics_bind", default: String::new, accepts: "an address and port where Prometheus reads /metrics without a token, such as 127.0.0.1:9464, or empty for none" },
+    Key { name: "metrics_token", default: String::new, accepts: "a secret of at least 16 characters that Prometheus sends as `Authorization: Bearer` to read /metrics on the public port, or empty for none" },
     Key { name: "media_workers", default: || "2".into(), accepts: "a number of uploads processed at once, from 1 to 64" },
 ];
 
@@ -313,7 +324,9 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let metrics = metrics_access(raw)?;
         Ok(Config {
+            metrics,
             trusted_proxies,
             api_rate_limit,
             streaming,
@@ -457,6 +470,25 @@ fn read_file(path: &PathBuf, raw: &mut Raw) -> Result<(), ConfigError> {
             .insert(key.name, (text, Source::File(path.clone())));
     }
     Ok(())
+}
+
+fn metrics_access(raw: &Raw) -> Result<MetricsAccess, ConfigError> {
+    let bind = match raw.get("metrics_bind").trim() {
+        "" => None,
+        address => Some(
+            address
+                .parse::<SocketAddr>()
+                .map_err(|_| raw.invalid("metrics_bind", "not an address:port"))?,
+        ),
+    };
+    let token = match raw.get("metrics_token").trim() {
+        "" => None,
+        short if short.chars().count() < 16 => {
+            return Err(raw.invalid("metrics_token", "shorter than 16 characters"))
+        }
+        token => Some(Secret(token.to_string())),
+    };
+    Ok(MetricsAccess { bind, token })
 }
 
 /// A domain is `host[:port]`: what peers put in URLs and what signatures cover in `Host`.

@@ -12,6 +12,7 @@ pub mod events;
 pub mod federation;
 pub mod files;
 pub mod ids;
+pub mod metrics;
 pub mod policy;
 pub mod protocol;
 pub mod request_log;

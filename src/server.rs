@@ -64,6 +64,7 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
         config: Arc::new(config),
         db,
         stats: Default::default(),
+        metrics: Default::default(),
     };
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || db.migrate())
@@ -190,8 +191,15 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let limits = &state.config.streaming;
     let hub = aw::Data::new(api::streaming::Hub::new(limits.clone()));
     let streams = hub.clone();
+    let scrape = aw::Data::new(crate::metrics::Scrape {
+        metrics: state.metrics.clone(),
+        db: state.db.clone(),
+        token: state.config.metrics.token.clone(),
+    });
+    let metrics_on_public_port = scrape.token.is_some();
     let factory = move || {
         App::new()
+            .app_data(scrape.clone())
             .app_data(limiter.clone())
             .app_data(proxies.clone())
             .app_data(idempotency.clone())
@@ -208,6 +216,12 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
             .wrap(tracing_actix_web::TracingLogger::<
                 crate::request_log::RequestLog,
             >::new())
+            .wrap(actix_web::middleware::from_fn(crate::metrics::time_request))
+            .configure(|cfg| {
+                if metrics_on_public_port {
+                    cfg.route("/metrics", aw::get().to(crate::metrics::serve));
+                }
+            })
             .configure(routes)
     };
     // Each worker's blocking pool runs database work and uploads: more threads than
@@ -232,10 +246,17 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
+    if let Some(bind) = state.config.metrics.bind {
+        tokio::spawn(metrics_server(bind, &state)?);
+    }
     tokio::spawn(stop_on_signal(server.handle(), hub.clone()));
     state.db.listen_for_events();
     let dispatcher = api::streaming::dispatch::run(hub.clone(), state.clone());
-    let deliveries = delivery::run_worker(state.config.clone(), state.db.clone());
+    let deliveries = delivery::run_worker(
+        state.config.clone(),
+        state.db.clone(),
+        state.metrics.clone(),
+    );
     let cards = service::cards::run_worker(state.config.clone(), state.db.clone());
     let worker = tokio::spawn(async move {
         tokio::join!(
@@ -254,6 +275,34 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         worker,
         streams: hub,
     })
+}
+
+/// `/metrics` alone on its own address (`metrics_bind`), for a Prometheus inside the network;
+/// it stops with the process.
+fn metrics_server(
+    bind: std::net::SocketAddr,
+    state: &AppState,
+) -> Result<actix_web::dev::Server, Error> {
+    let scrape = aw::Data::new(crate::metrics::Scrape {
+        metrics: state.metrics.clone(),
+        db: state.db.clone(),
+        token: None,
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(scrape.clone())
+            .route("/metrics", aw::get().to(crate::metrics::serve))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(bind)
+    .map_err(|e| {
+        Error::internal(format!(
+            "cannot listen for metrics on {bind}: {e}. Stop the other program on that port \
+             or set GUILD_METRICS_BIND (metrics_bind) to another address."
+        ))
+    })?;
+    Ok(server.run())
 }
 
 /// On SIGINT or SIGTERM, refuse new streams and close the open ones (they would otherwise

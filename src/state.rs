@@ -15,6 +15,7 @@ pub struct AppState {
     pub files: FileStore,
     /// The instance's figures, counted at most once a minute.
     pub stats: crate::service::instance_stats::Cached,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Handler context: app state plus the federation library's per-request data.

@@ -186,6 +186,16 @@ impl Db {
         }
     }
 
+    /// Connections open and, of those, idle; and the most the pool opens.
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -194,13 +194,14 @@ fn is_public(ip: std::net::IpAddr) -> bool {
 struct Worker {
     config: Arc<Config>,
     db: Db,
+    metrics: Arc<crate::metrics::Metrics>,
     client: reqwest::Client,
     keys: KeyCache,
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 /// Run this process's delivery worker until its task is aborted.
-pub async fn run_worker(config: Arc<Config>, db: Db) {
+pub async fn run_worker(config: Arc<Config>, db: Db, metrics: Arc<crate::metrics::Metrics>) {
     let client = match http_client(&config) {
         Ok(client) => client,
         Err(e) => {
@@ -211,6 +212,7 @@ pub async fn run_worker(config: Arc<Config>, db: Db) {
     let worker = Worker {
         config,
         db,
+        metrics,
         client,
         keys: KeyCache::default(),
         in_flight: Arc::default(),
@@ -323,23 +325,27 @@ impl Worker {
             })
         );
         let domain = delivery.domain.clone();
-        self.db
+        let result = self
+            .db
             .run(move |conn| {
                 let now = crate::time::now();
                 instances::record(conn, &domain, answered, now)?;
                 match outcome {
-                    Ok(()) => queue::mark_delivered(conn, id, now),
+                    Ok(()) => queue::mark_delivered(conn, id, now).map(|()| "delivered"),
                     Err(Failure { reason, permanent }) => {
                         tracing::info!(delivery = id, attempts, "delivery failed: {reason}");
                         let retry = match permanent {
                             true => None,
                             false => next_attempt(attempts, first_retry, now),
                         };
-                        queue::mark_attempt_failed(conn, id, &reason, retry, now)
+                        queue::mark_attempt_failed(conn, id, &reason, retry, now)?;
+                        Ok(if retry.is_some() { "retry" } else { "failed" })
                     }
                 }
             })
-            .await
+            .await?;
+        self.metrics.delivery(result);
+        Ok(())
     }
 }
 

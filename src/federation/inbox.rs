@@ -16,16 +16,50 @@ use actix_web::{web::Bytes, HttpRequest, HttpResponse};
 use serde_json::Value;
 use url::Url;
 
+/// What became of an activity that was let in.
+enum Received {
+    Processed,
+    /// Seen before: acknowledged, not processed again.
+    Duplicate,
+    /// A type Guild does not act on.
+    Ignored,
+}
+
 /// `POST /inbox`, `/users/{name}/inbox`, `/c/{name}/inbox`.
 pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpResponse, Error> {
-    let envelope: Value = serde_json::from_slice(&body)
-        .map_err(|e| Error::BadRequest(format!("activity is not valid JSON: {e}")))?;
+    let envelope = serde_json::from_slice::<Value>(&body)
+        .map_err(|e| Error::BadRequest(format!("activity is not valid JSON: {e}")));
+    let kind = envelope.as_ref().ok().and_then(|e| e["type"].as_str());
+    let kind = kind.and_then(Kind::parse).map_or("other", Kind::as_str);
+    let outcome = match envelope {
+        Ok(envelope) => receive(&ctx, &req, &body, envelope).await,
+        Err(e) => Err(e),
+    };
+    let result = match &outcome {
+        Ok(Received::Processed) => "processed",
+        Ok(Received::Duplicate) => "duplicate",
+        Ok(Received::Ignored) => "ignored",
+        Err(Error::BadRequest(_)) => "invalid",
+        Err(Error::Unauthorized(_)) => "unauthorized",
+        Err(Error::Forbidden(_)) => "refused",
+        Err(_) => "error",
+    };
+    ctx.metrics.inbound(kind, result);
+    outcome.map(|_| HttpResponse::Accepted().finish())
+}
+
+async fn receive(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    body: &Bytes,
+    envelope: Value,
+) -> Result<Received, Error> {
     let (Some(id), Some(kind)) = (envelope["id"].as_str(), envelope["type"].as_str()) else {
         return Err(Error::BadRequest("activity needs an id and a type".into()));
     };
     let base_url = ctx.config.base_url();
-    let target = sent_target(&req);
-    let signature = Signature::of(&Request::of(&req, &target, &base_url, true))?
+    let target = sent_target(req);
+    let signature = Signature::of(&Request::of(req, &target, &base_url, true))?
         .ok_or_else(|| Error::Unauthorized("the request has no HTTP signature".into()))?;
     if let Some(actor) = id_of(&envelope["actor"]).and_then(|a| Url::parse(a).ok()) {
         let (domain, config) = (crate::protocol::domain_of(&actor), ctx.config.clone());
@@ -39,9 +73,9 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     }
     if Kind::parse(kind).is_none() {
         tracing::debug!(activity = id, kind, "ignored activity of unhandled type");
-        return Ok(HttpResponse::Accepted().finish());
+        return Ok(Received::Ignored);
     }
-    check_digest(req.headers(), &body)?;
+    check_digest(req.headers(), body)?;
     let activity: Incoming = serde_json::from_value(envelope)
         .map_err(|e| Error::BadRequest(format!("unreadable activity: {e}")))?;
     let actor = activity.actor().clone();
@@ -51,10 +85,10 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
             "an activity of this instance's own".into(),
         ));
     }
-    let signer = ObjectId::<ApAccount>::from(actor).dereference(&ctx).await?;
+    let signer = ObjectId::<ApAccount>::from(actor).dereference(ctx).await?;
     // The actor may have rotated its key: fetch it again, once, and check again.
     if !signature.verify(&signer.row.public_key_pem)? {
-        let rotated = refresh_stale_actor(&ctx, &signer).await;
+        let rotated = refresh_stale_actor(ctx, &signer).await;
         if !rotated.is_some_and(|key| signature.verify(&key).unwrap_or(false)) {
             return Err(Error::Unauthorized(
                 "HTTP signature does not verify with the actor's key".into(),
@@ -65,9 +99,9 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
     let id = activity.id().to_string();
     let claim = id.clone();
     if !ctx.db.run(move |conn| inbound::claim(conn, &claim)).await? {
-        return Ok(HttpResponse::Accepted().finish());
+        return Ok(Received::Duplicate);
     }
-    if let Err(e) = activity.handle(&ctx).await {
+    if let Err(e) = activity.handle(ctx).await {
         ctx.db.run(move |conn| inbound::release(conn, &id)).await?;
         return Err(e);
     }
@@ -78,7 +112,7 @@ pub async fn inbox(ctx: Ctx, req: HttpRequest, body: Bytes) -> Result<HttpRespon
         .await?;
     let origin = signer.id().clone();
     tokio::spawn(super::software::learn(ctx.app_data().clone(), origin));
-    Ok(HttpResponse::Accepted().finish())
+    Ok(Received::Processed)
 }
 
 /// Refetch a stored remote actor whose copy is over a minute old; its new key, if it

@@ -173,6 +173,25 @@ pub fn counts(conn: &mut DbConn) -> Result<(i64, i64, i64), Error> {
     Ok((queued, delivered, failed))
 }
 
+/// Deliveries still to make: (never tried, tried and to be tried again). Both are counted
+/// on the front of the due index, so the cost is that of the queue, not of its history.
+pub fn waiting(conn: &mut DbConn) -> Result<(i64, i64), Error> {
+    let pending = || {
+        deliveries::table
+            .filter(deliveries::delivered_at.is_null())
+            .filter(deliveries::failed_at.is_null())
+    };
+    let queued = pending()
+        .filter(deliveries::attempts.eq(0))
+        .count()
+        .get_result(conn)?;
+    let retrying = pending()
+        .filter(deliveries::attempts.gt(0))
+        .count()
+        .get_result(conn)?;
+    Ok((queued, retrying))
+}
+
 /// Claim an inbound activity id for processing; false if it was claimed before. The unique
 /// key decides, so two copies arriving at once are processed once.
 pub fn mark_received(conn: &mut DbConn, ap_id: &str, now: NaiveDateTime) -> Result<bool, Error> {
