@@ -166,6 +166,24 @@ async fn inbox_on(backend: &Backend) {
     let undo = json!({"id": alpha.url("/activities/10"), "type": "Undo", "actor": alice.ap_id, "object": follow("/activities/8")});
     assert_eq!(signed(&beta, "/inbox/", &undo, &rotated).await, 202);
     assert_eq!(follows_on_beta().await, 0);
+    // An account beta's administrators suspended is refused, however well it signs.
+    let suspend = |suspended: bool| {
+        let alice_id = alice.ap_id.clone();
+        beta.with_db(move |conn, _| {
+            let alice = accounts::by_ap_id(conn, &alice_id)?;
+            accounts::set_suspended(conn, alice.unwrap().id, suspended)
+        })
+    };
+    suspend(true).await;
+    let follow_again = follow("/activities/11");
+    assert_eq!(
+        signed(&beta, "/inbox", &follow_again, &rotated).await,
+        403,
+        "suspended actor"
+    );
+    suspend(false).await;
+    assert_eq!(signed(&beta, "/inbox", &follow_again, &rotated).await, 202);
+    assert_eq!(follows_on_beta().await, 1);
 
     alpha.stop().await;
     beta.stop().await;

@@ -22,6 +22,7 @@ async fn mastodon_py_session() {
         TestServer::start_with(&Backend::Sqlite, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
     alpha.create_user("alice", false).await;
     alpha.create_user("carol", false).await;
+    alpha.create_user("ada", true).await;
     beta.create_user("bob", false).await;
     beta.create_community("practice", "bob").await;
 

@@ -24,6 +24,13 @@ impl Auth {
         }
     }
 
+    /// The signed-in administrator, if the token's scopes cover `scope` (an `admin:` one).
+    pub fn admin(&self, scope: &str) -> Result<(&User, &Account), Error> {
+        let (user, account) = self.user(scope)?;
+        crate::service::admin::require_admin(user)?;
+        Ok((user, account))
+    }
+
     /// 403 unless the token's scopes cover `scope`.
     pub fn scope(&self, scope: &str) -> Result<(), Error> {
         if oauth::has_scope(&self.0.token.scopes, scope) {

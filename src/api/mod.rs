@@ -2,6 +2,7 @@
 //! in one file per resource; the routes of them all are listed here.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod communities;
 pub mod conversations;
@@ -52,6 +53,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))
         .route("/api/v2/search", aw::get().to(accounts::search))
         .route("/api/v1/directory", aw::get().to(directory::directory))
+        .route("/api/v2/admin/accounts", aw::get().to(admin::accounts))
         .route("/api/{v:v1|v2}/media", aw::post().to(media::upload))
         .route("/api/v1/media/{id:\\d+}", aw::get().to(media::show))
         .route("/api/v1/media/{id:\\d+}", aw::put().to(media::update))
@@ -176,5 +178,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/follow", aw::post().to(tags::follow))
                 .route("/unfollow", aw::post().to(tags::unfollow)),
         )
-        .service(communities::routes());
+        .service(communities::routes())
+        .service(admin::routes());
 }

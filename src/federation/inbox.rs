@@ -95,6 +95,11 @@ async fn receive(
             ));
         }
     }
+    if signer.row.suspended {
+        return Err(Error::Forbidden(
+            "the actor is suspended by this instance's administrators".into(),
+        ));
+    }
     // Claimed only now: a forged copy that raced the real one cannot make it be skipped.
     let id = activity.id().to_string();
     let claim = id.clone();

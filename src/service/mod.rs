@@ -1,6 +1,7 @@
 //! Use-cases: the business rules that the client API, web pages, CLI and federation share.
 
 pub mod accounts;
+pub mod admin;
 pub mod blocks;
 pub mod bookmarks;
 pub mod cards;

@@ -20,6 +20,16 @@ const CODE_LIFETIME_MINUTES: i64 = 10;
 
 const TOP_SCOPES: &[&str] = &["read", "write", "follow", "push", "profile"];
 const GRANULAR: &[&str] = &[
+    "admin:read",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:read:domain_allows",
+    "admin:read:domain_blocks",
+    "admin:write",
+    "admin:write:accounts",
+    "admin:write:reports",
+    "admin:write:domain_allows",
+    "admin:write:domain_blocks",
     "read:accounts",
     "read:blocks",
     "read:bookmarks",

@@ -325,3 +325,115 @@ pub fn search(conn: &mut DbConn, prefix: &str, limit: i64) -> Result<Vec<Account
     found.sort_by_key(|a| !a.is_local());
     Ok(found)
 }
+
+/// Which accounts an administrator lists (Mastodon's admin account filters).
+#[derive(Clone, Debug, Default)]
+pub struct AdminFilter {
+    /// `Some(true)`: this instance's only; `Some(false)`: other servers' only.
+    pub local: Option<bool>,
+    pub standing: Option<Standing>,
+    /// Administrators only.
+    pub staff: bool,
+    /// Usernames starting with this (any case).
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    /// On this domain (other servers').
+    pub domain: Option<String>,
+    /// Local people with exactly this email (any case).
+    pub email: Option<String>,
+}
+
+/// Where an account stands with the instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Not suspended, and (if local) approved and not disabled.
+    Active,
+    /// Signed up, waiting for approval.
+    Pending,
+    /// A local login turned off.
+    Disabled,
+    Suspended,
+}
+
+/// A keyset page of people (not communities or the instance actor) by `filter`, newest
+/// first. Conditions on logins are asked of `users` by subquery.
+pub fn admin_page(
+    conn: &mut DbConn,
+    filter: &AdminFilter,
+    page: crate::store::statuses::Page,
+) -> Result<Vec<(i64, Account)>, Error> {
+    use crate::db::schema::users;
+    use crate::domain::Role;
+    let mut query = accounts::table
+        .filter(accounts::kind.eq(AccountKind::Person))
+        .select((accounts::id, Account::as_select()))
+        .into_boxed();
+    match filter.local {
+        Some(true) => query = query.filter(accounts::domain.is_null()),
+        Some(false) => query = query.filter(accounts::domain.is_not_null()),
+        None => {}
+    }
+    let login = users::account_id;
+    query = match filter.standing {
+        None => query,
+        Some(Standing::Suspended) => query.filter(accounts::suspended.eq(true)),
+        Some(Standing::Disabled) => query.filter(
+            accounts::id.eq_any(users::table.filter(users::disabled.eq(true)).select(login)),
+        ),
+        Some(Standing::Pending) => query.filter(
+            accounts::id.eq_any(
+                users::table
+                    .filter(users::approved.eq(false))
+                    .filter(users::disabled.eq(false))
+                    .select(login),
+            ),
+        ),
+        Some(Standing::Active) => query.filter(accounts::suspended.eq(false)).filter(
+            accounts::domain.is_not_null().or(accounts::id.eq_any(
+                users::table
+                    .filter(users::approved.eq(true))
+                    .filter(users::disabled.eq(false))
+                    .select(login),
+            )),
+        ),
+    };
+    if filter.staff {
+        query = query.filter(
+            accounts::id.eq_any(
+                users::table
+                    .filter(users::role.eq(Role::Admin))
+                    .select(login),
+            ),
+        );
+    }
+    if let Some(email) = &filter.email {
+        let email = email.to_lowercase();
+        query = query.filter(
+            accounts::id.eq_any(
+                users::table
+                    .filter(lower(users::email).eq(email))
+                    .select(login),
+            ),
+        );
+    }
+    if let Some(name) = &filter.username {
+        let pattern = super::starts_with(&name.to_lowercase());
+        query = query.filter(lower(accounts::username).like(pattern).escape('\\'));
+    }
+    if let Some(name) = &filter.display_name {
+        let pattern = super::starts_with(&name.to_lowercase());
+        query = query.filter(lower(accounts::display_name).like(pattern).escape('\\'));
+    }
+    if let Some(domain) = &filter.domain {
+        query = query.filter(accounts::domain.eq(domain.to_lowercase()));
+    }
+    Ok(load_page!(conn, query, accounts::id, page))
+}
+
+/// Suspend or reinstate an account (an administrator's decision).
+pub fn set_suspended(conn: &mut DbConn, id: i64, suspended: bool) -> Result<(), Error> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::suspended.eq(suspended))
+        .execute(conn)?;
+    Ok(())
+}

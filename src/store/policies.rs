@@ -49,6 +49,34 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<(String, DomainPolicy, String)>, Er
         .load(conn)?)
 }
 
+/// A policy as the admin API shows it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = instance_policies)]
+pub struct PolicyRow {
+    pub domain: String,
+    pub policy: DomainPolicy,
+    pub reason: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// The policy set on exactly `domain`, if any.
+pub fn get(conn: &mut DbConn, domain: &str) -> Result<Option<PolicyRow>, Error> {
+    Ok(instance_policies::table
+        .find(domain)
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every policy in `policies`, by domain.
+pub fn rows(conn: &mut DbConn, policies: &[DomainPolicy]) -> Result<Vec<PolicyRow>, Error> {
+    Ok(instance_policies::table
+        .filter(instance_policies::policy.eq_any(policies))
+        .order(instance_policies::domain.asc())
+        .select(PolicyRow::as_select())
+        .load(conn)?)
+}
+
 /// Domains under `policy`.
 pub fn domains_with(conn: &mut DbConn, policy: DomainPolicy) -> Result<Vec<String>, Error> {
     Ok(instance_policies::table

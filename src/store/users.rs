@@ -122,3 +122,25 @@ pub fn delete_unapproved(conn: &mut DbConn, user_id: i64) -> Result<bool, Error>
     };
     Ok(diesel::delete(accounts::table.find(user.account_id)).execute(conn)? > 0)
 }
+
+/// The logins of `account_ids` (local people among them).
+pub fn by_accounts(conn: &mut DbConn, account_ids: &[i64]) -> Result<Vec<User>, Error> {
+    Ok(users::table
+        .filter(users::account_id.eq_any(account_ids))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+pub fn set_disabled(conn: &mut DbConn, user_id: i64, disabled: bool) -> Result<(), Error> {
+    diesel::update(users::table.find(user_id))
+        .set(users::disabled.eq(disabled))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_role(conn: &mut DbConn, user_id: i64, role: Role) -> Result<(), Error> {
+    diesel::update(users::table.find(user_id))
+        .set(users::role.eq(role))
+        .execute(conn)?;
+    Ok(())
+}

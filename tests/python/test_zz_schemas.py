@@ -66,6 +66,16 @@ SHAPES = [
     ("GET", r"/api/v1/polls/\d+", "Poll", False),
     ("POST", r"/api/v1/polls/\d+/votes", "Poll", False),
     ("POST", r"/api/v1/markers", "Marker", "values"),
+    ("GET", r"/api/v[12]/admin/accounts", "AdminAccount", True),
+    ("GET", r"/api/v1/admin/accounts/\d+", "AdminAccount", False),
+    ("POST", r"/api/v1/admin/accounts/\d+/(approve|reject|enable|unsuspend|role)", "AdminAccount", False),
+    ("GET", r"/api/v1/admin/domain_blocks/?", "AdminDomainBlock", True),
+    ("GET", r"/api/v1/admin/domain_blocks/[^/]+", "AdminDomainBlock", False),
+    ("POST", r"/api/v1/admin/domain_blocks/?", "AdminDomainBlock", False),
+    ("PUT", r"/api/v1/admin/domain_blocks/[^/]+", "AdminDomainBlock", False),
+    ("GET", r"/api/v1/admin/domain_allows/?", "AdminDomainAllow", True),
+    ("GET", r"/api/v1/admin/domain_allows/[^/]+", "AdminDomainAllow", False),
+    ("POST", r"/api/v1/admin/domain_allows/?", "AdminDomainAllow", False),
 ]
 
 # Known mistakes of the description, each explained. None so far.

@@ -1,6 +1,7 @@
 //! JSON shapes of the Mastodon client API, built from store rows.
 
 pub mod account;
+pub mod admin;
 pub mod community;
 pub mod instance;
 pub mod media;

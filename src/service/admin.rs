@@ -1,0 +1,196 @@
+//! What the instance's administrators do to people through the admin API: look them up,
+//! approve or turn away sign-ups, turn logins off, suspend, and change roles. Every function
+//! is for an administrator; handlers check that first with [`require_admin`].
+
+use crate::db::DbConn;
+use crate::domain::{LogAction, Role};
+use crate::error::Error;
+use crate::store::{
+    accounts::{self as account_store, Account, AdminFilter},
+    moderation as moderation_store,
+    statuses::Page,
+    users::{self as user_store, User},
+};
+
+/// 403 unless `user` administers the instance.
+pub fn require_admin(user: &User) -> Result<(), Error> {
+    match user.role {
+        Role::Admin => Ok(()),
+        Role::User => Err(Error::Forbidden(
+            "only the instance's administrators may do this".into(),
+        )),
+    }
+}
+
+/// An account with its login, when it is a local person's.
+pub struct Managed {
+    pub account: Account,
+    pub user: Option<User>,
+}
+
+/// A page of people matching `filter`, newest first, with their logins (one query for all).
+pub fn accounts(
+    conn: &mut DbConn,
+    filter: &AdminFilter,
+    page: Page,
+) -> Result<Vec<(i64, Managed)>, Error> {
+    let rows = account_store::admin_page(conn, filter, page)?;
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let mut users = user_store::by_accounts(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, account)| {
+            let user = users
+                .iter()
+                .position(|u| u.account_id == id)
+                .map(|i| users.swap_remove(i));
+            (id, Managed { account, user })
+        })
+        .collect())
+}
+
+/// One person, local or remote (not communities or the instance actor).
+pub fn account(conn: &mut DbConn, id: i64) -> Result<Managed, Error> {
+    let account = account_store::by_id(conn, id)?
+        .filter(|a| a.kind == crate::domain::AccountKind::Person)
+        .ok_or(Error::NotFound)?;
+    let user = user_store::by_account(conn, id)?;
+    Ok(Managed { account, user })
+}
+
+/// What an administrator may do to an account in one step (Mastodon's account actions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to the account; with a report, resolves it.
+    Nothing,
+    /// The local person may no longer sign in; their posts stay.
+    Disable,
+    /// The account is shut out: it cannot sign in, its profile is gone from this instance
+    /// and, for another server's account, what it sends is refused.
+    Suspend,
+}
+
+impl Action {
+    /// Mastodon's `type`; `silence` and `sensitive` have no counterpart in Guild.
+    pub fn parse(name: &str) -> Result<Action, Error> {
+        match name {
+            "none" => Ok(Action::Nothing),
+            "disable" => Ok(Action::Disable),
+            "suspend" => Ok(Action::Suspend),
+            "silence" | "sensitive" => Err(Error::Unprocessable(format!(
+                "Guild does not {name} single accounts; disable or suspend the account, or \
+                 set a domain policy for a whole server"
+            ))),
+            other => Err(Error::Unprocessable(format!(
+                "type must be one of none, disable, suspend, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Take `action` on account `id`, and resolve `report_id` (a report about it) if given.
+pub fn act(
+    conn: &mut DbConn,
+    admin: &Account,
+    id: i64,
+    action: Action,
+    report_id: Option<i64>,
+) -> Result<Managed, Error> {
+    crate::db::transaction(conn, |conn| {
+        let target = account(conn, id)?;
+        match action {
+            Action::Nothing => {}
+            Action::Disable => set_disabled(conn, admin, &target, true)?,
+            Action::Suspend => set_suspended(conn, admin, &target, true)?,
+        }
+        if let Some(report_id) = report_id {
+            resolve_report(conn, admin, report_id, id)?;
+        }
+        account(conn, id)
+    })
+}
+
+/// Turn a local person's login off or on again.
+pub fn set_disabled(
+    conn: &mut DbConn,
+    admin: &Account,
+    target: &Managed,
+    disabled: bool,
+) -> Result<(), Error> {
+    not_oneself(admin, target)?;
+    let user = target
+        .user
+        .as_ref()
+        .ok_or_else(|| Error::Unprocessable("only this instance's people have a login".into()))?;
+    user_store::set_disabled(conn, user.id, disabled)
+}
+
+/// Suspend an account, or lift the suspension.
+pub fn set_suspended(
+    conn: &mut DbConn,
+    admin: &Account,
+    target: &Managed,
+    suspended: bool,
+) -> Result<(), Error> {
+    not_oneself(admin, target)?;
+    account_store::set_suspended(conn, target.account.id, suspended)
+}
+
+/// Make a local person an administrator, or an administrator a person like any other.
+pub fn set_role(conn: &mut DbConn, admin: &Account, id: i64, role: Role) -> Result<Managed, Error> {
+    let target = account(conn, id)?;
+    not_oneself(admin, &target)?;
+    let user = target
+        .user
+        .as_ref()
+        .ok_or_else(|| Error::Unprocessable("only this instance's people have a role".into()))?;
+    user_store::set_role(conn, user.id, role)?;
+    account(conn, id)
+}
+
+/// Let a person waiting for approval sign in.
+pub fn approve(conn: &mut DbConn, id: i64) -> Result<Managed, Error> {
+    let target = account(conn, id)?;
+    let user = target.user.as_ref().ok_or(Error::NotFound)?;
+    user_store::set_approved(conn, user.id, true)?;
+    account(conn, id)
+}
+
+/// Turn away a person waiting for approval; their account goes. Returns it as it was.
+pub fn reject(conn: &mut DbConn, id: i64) -> Result<Managed, Error> {
+    let target = account(conn, id)?;
+    crate::service::accounts::reject_user(conn, &target.account.username)?;
+    Ok(target)
+}
+
+/// Administrators act on others: one who locked themselves out would need the command
+/// line to get back in.
+fn not_oneself(admin: &Account, target: &Managed) -> Result<(), Error> {
+    if admin.id == target.account.id {
+        return Err(Error::Unprocessable(
+            "administrators cannot do this to their own account".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Mark a report about `target_id` dealt with, in its community's log under the admin's name.
+fn resolve_report(
+    conn: &mut DbConn,
+    admin: &Account,
+    report_id: i64,
+    target_id: i64,
+) -> Result<(), Error> {
+    let report = moderation_store::reports_by_ids(conn, &[report_id])?
+        .pop()
+        .filter(|r| r.target_account_id == target_id)
+        .ok_or_else(|| Error::Unprocessable("no such report about this account".into()))?;
+    let now = crate::time::now();
+    moderation_store::resolve_report(conn, report.community_id, report.id, now)?;
+    let entry = moderation_store::LogEntry::new(
+        report.community_id,
+        Some(admin.id),
+        LogAction::ResolveReport,
+    );
+    moderation_store::insert_log(conn, &entry)
+}
