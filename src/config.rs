@@ -46,7 +46,7 @@ pub struct Config {
     /// Plain http and loopback/private addresses allowed: development and tests only.
     pub insecure_federation: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<crate::client_address::Network>,
     pub instance_name: String,
     pub instance_description: String,
     pub contact_email: String,
@@ -143,7 +143,7 @@ const KEYS: &[Key] = &[
     Key { name: "contact_email", default: String::new, accepts: "an email address, or empty" },
     Key { name: "authorized_fetch", default: || "false".into(), accepts: "true or false" },
     Key { name: "oauth_password_grant", default: || "false".into(), accepts: "true or false" },
-    Key { name: "trusted_proxies", default: || "127.0.0.1, ::1".into(), accepts: "a comma-separated list of IP addresses of reverse proxies whose X-Forwarded-For header names the client, or empty for none" },
+    Key { name: "trusted_proxies", default: || "127.0.0.1, ::1".into(), accepts: "a comma-separated list of IP addresses or ranges (such as 10.0.0.0/8) of reverse proxies whose X-Forwarded-For header names the client, or empty for none" },
     Key { name: "federation_mode", default: || "open".into(), accepts: "one of open, blocklist, allowlist" },
     Key { name: "federation_domains", default: String::new, accepts: "a comma-separated list of domains, such as hr.example.org, eng.example.org (the blocklist or allowlist)" },
     Key { name: "community_creation", default: || "any".into(), accepts: "any (every user may create communities) or admins" },
@@ -319,9 +319,8 @@ impl Config {
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .map(|a| {
-                a.parse::<std::net::IpAddr>().map_err(|_| {
-                    raw.invalid("trusted_proxies", &format!("{a:?} is not an IP address"))
-                })
+                a.parse::<crate::client_address::Network>()
+                    .map_err(|why| raw.invalid("trusted_proxies", &why))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let metrics = metrics_access(raw)?;
@@ -568,6 +567,9 @@ mod tests {
             ("GUILD_BIND", "nowhere"),
             ("GUILD_DATABASE_URL", "mysql://x"),
             ("GUILD_INSECURE_FEDERATION", "perhaps"),
+            ("GUILD_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("GUILD_METRICS_BIND", "everywhere"),
+            ("GUILD_METRICS_TOKEN", "short"),
         ] {
             let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
