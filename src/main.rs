@@ -37,6 +37,20 @@ enum Command {
     /// Uploaded files.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// The database itself.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy everything from this instance's SQLite database into an empty PostgreSQL
+    /// database (docs/OPERATIONS.md has the switch-over steps).
+    Copy {
+        /// The target, such as postgres://guild@db.internal/guild
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -277,6 +291,7 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
     match command {
         Command::Serve | Command::Media(_) => unreachable!("handled by main"),
         Command::Migrate => println!("database is up to date"),
+        Command::Db(DbCommand::Copy { to }) => copy_database(&config, &to)?,
         Command::User(UserCommand::Create {
             name,
             email,
@@ -363,5 +378,28 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
     }
     // What changed reaches the streams of servers on the same PostgreSQL database.
     db.publish_ready(conn);
+    Ok(())
+}
+
+/// `guild db copy --to`: a line per table as it is copied, and the totals at the end.
+fn copy_database(config: &Config, target: &str) -> Result<(), String> {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let show = |table: &str, copied: i64, total: i64| {
+        eprint!("\r{table:<24} {copied:>10} / {total}");
+        if copied == total {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    };
+    let tables =
+        guild::db::copy::copy(&config.database_url, target, show).map_err(|e| e.to_string())?;
+    let rows: i64 = tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "copied {rows} rows in {} tables in {:.1} s; every table's count matches. Set \
+         database_url to the new database and start Guild.",
+        tables.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, a pool, embedded
 //! migrations, and [`Db::run`], which keeps synchronous diesel calls off the async reactor.
 
+pub mod copy;
 pub mod schema;
 
 use crate::error::Error;

@@ -186,9 +186,20 @@ impl TestServer {
 
     /// Serve again on the same port and database after [`TestServer::pause`].
     pub async fn resume(&mut self) {
+        let config = (*self.state.config).clone();
+        self.resume_with(config).await;
+    }
+
+    /// Serve again on the same port, from another database (one the old was copied to).
+    pub async fn resume_on(&mut self, database_url: &str) {
+        let mut config = (*self.state.config).clone();
+        config.database_url = database_url.to_string();
+        self.resume_with(config).await;
+    }
+
+    async fn resume_with(&mut self, config: Config) {
         let listener =
             std::net::TcpListener::bind(("127.0.0.1", self.port)).expect("same port again");
-        let config = (*self.state.config).clone();
         let (state, running) = launch(config, listener).await;
         (self.state, self.handle, self.worker) = (state, running.handle, running.worker);
         self.streams = running.streams;
