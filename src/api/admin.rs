@@ -1,20 +1,23 @@
-//! Mastodon's admin API (`/api/v1/admin/…`, `/api/v2/admin/accounts`): people, and domain
-//! blocks and allows backed by Guild's federation policies. Every call needs an
+//! Mastodon's admin API (`/api/v1/admin/…`, `/api/v2/admin/accounts`): people, every
+//! community's reports, and domain blocks and allows backed by Guild's federation policies. Every call needs an
 //! administrator's token with the matching `admin:read` or `admin:write` scope.
 
 use super::auth::Auth;
-use super::entities::admin as entity;
-use super::pagination::paged_response;
+use super::entities::{admin as entity, status as status_entity};
+use super::pagination::{paged_response, PageParams};
 use super::params::{flexible_bool, flexible_i64, parse_id, Params, Query};
+use crate::db::DbConn;
 use crate::domain::{DomainPolicy, Role};
 use crate::error::Error;
 use crate::service::{admin, policy};
 use crate::state::Ctx;
-use crate::store::accounts::{AdminFilter, Standing};
+use crate::store::accounts::{Account, AdminFilter, Standing};
+use crate::store::moderation::{self, Report};
 use crate::store::statuses::Page;
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Filters of `GET /api/v1/admin/accounts` (flags) and `/api/v2/admin/accounts` (choices).
 #[derive(Deserialize, Default)]
@@ -397,6 +400,117 @@ pub async fn add_domain_allow(
     Ok(HttpResponse::Ok().json(entity::domain_allow(&row)))
 }
 
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    #[serde(default, deserialize_with = "flexible_bool")]
+    resolved: Option<bool>,
+    account_id: Option<String>,
+    target_account_id: Option<String>,
+    #[serde(flatten)]
+    page: PageParams,
+}
+
+/// Reports as `Admin::Report`, with their people and posts loaded once for all.
+fn render_reports(
+    conn: &mut DbConn,
+    base_url: &str,
+    admin: &Account,
+    reports: &[Report],
+) -> Result<Vec<Value>, Error> {
+    let mut ids: Vec<i64> = reports
+        .iter()
+        .flat_map(|r| [Some(r.reporter_id), Some(r.target_account_id)])
+        .chain(reports.iter().map(|r| r.assigned_account_id))
+        .chain(reports.iter().map(|r| r.resolved_by_id))
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people = admin::managed_by_ids(conn, &ids)?;
+    let status_ids: Vec<i64> = reports.iter().filter_map(|r| r.status_id).collect();
+    let rows = crate::store::statuses::by_ids(conn, &status_ids)?;
+    // Administrators see what was reported whatever its visibility.
+    let statuses = status_entity::render(conn, base_url, Some(admin), &rows)?
+        .into_iter()
+        .map(|s| Ok((s.id.clone(), serde_json::to_value(s)?)))
+        .collect::<Result<HashMap<_, _>, serde_json::Error>>()
+        .map_err(|e| Error::caused_by("rendering reported posts", e))?;
+    Ok(reports
+        .iter()
+        .map(|r| entity::report(r, &people, &statuses, base_url))
+        .collect())
+}
+
+/// `GET /api/v1/admin/reports`: every community's open reports (resolved ones with
+/// `resolved=true`), newest first.
+pub async fn reports(
+    ctx: Ctx,
+    auth: Auth,
+    req: HttpRequest,
+    Query(query): Query<ReportQuery>,
+) -> Result<HttpResponse, Error> {
+    let me = auth.admin("admin:read:reports")?.1.clone();
+    let reporter = query.account_id.as_deref().map(parse_id).transpose()?;
+    let target = query
+        .target_account_id
+        .as_deref()
+        .map(parse_id)
+        .transpose()?;
+    let (page, base) = (query.page.page(), ctx.config.base_url());
+    let resolved = query.resolved.unwrap_or(false);
+    let base_for_render = base.clone();
+    let (ids, body) = ctx
+        .db
+        .run(move |conn| {
+            let rows = moderation::all_reports(conn, resolved, reporter, target, page)?;
+            let (ids, reports): (Vec<i64>, Vec<Report>) = rows.into_iter().unzip();
+            Ok((ids, render_reports(conn, &base_for_render, &me, &reports)?))
+        })
+        .await?;
+    Ok(paged_response(&req, &base, page, &ids).json(body))
+}
+
+/// `GET /api/v1/admin/reports/{id}`
+pub async fn report(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let me = auth.admin("admin:read:reports")?.1.clone();
+    let id = parse_id(&id)?;
+    let base = ctx.config.base_url();
+    let body = ctx
+        .db
+        .run(move |conn| {
+            let found = admin::report(conn, id)?;
+            render_reports(conn, &base, &me, &[found])
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(&body[0]))
+}
+
+/// `POST /api/v1/admin/reports/{id}/{assign_to_self|unassign|resolve|reopen}`
+pub async fn handle_report(
+    ctx: Ctx,
+    auth: Auth,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    let me = auth.admin("admin:write:reports")?.1.clone();
+    let (id, what) = path.into_inner();
+    let id = parse_id(&id)?;
+    let base = ctx.config.base_url();
+    let body = ctx
+        .db
+        .run(move |conn| {
+            let changed = match what.as_str() {
+                "assign_to_self" => admin::assign_report(conn, id, Some(&me))?,
+                "unassign" => admin::assign_report(conn, id, None)?,
+                "resolve" => admin::resolve_report(conn, &me, id)?,
+                "reopen" => admin::reopen_report(conn, id)?,
+                _ => return Err(Error::NotFound),
+            };
+            render_reports(conn, &base, &me, &[changed])
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(&body[0]))
+}
+
 /// The admin API's routes.
 pub fn routes() -> actix_web::Scope {
     use actix_web::web as aw;
@@ -409,6 +523,12 @@ pub fn routes() -> actix_web::Scope {
         .route(
             &format!("{account}/{{what:approve|reject|enable|unsuspend|unsilence|unsensitive}}"),
             aw::post().to(decide),
+        )
+        .route("/reports", aw::get().to(reports))
+        .route("/reports/{id:\\d+}", aw::get().to(report))
+        .route(
+            "/reports/{id:\\d+}/{what:assign_to_self|unassign|resolve|reopen}",
+            aw::post().to(handle_report),
         )
         .route("/domain_blocks", aw::get().to(domain_blocks))
         .route("/domain_blocks", aw::post().to(add_domain_block))

@@ -302,6 +302,8 @@ diesel::table! {
         ap_id -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        assigned_account_id -> Nullable<BigInt>,
+        resolved_by_id -> Nullable<BigInt>,
     }
 }
 

@@ -7,10 +7,11 @@ use crate::domain::{LogAction, Role};
 use crate::error::Error;
 use crate::store::{
     accounts::{self as account_store, Account, AdminFilter},
-    moderation as moderation_store,
+    moderation::{self as moderation_store, Report},
     statuses::Page,
     users::{self as user_store, User},
 };
+use std::collections::HashMap;
 
 /// 403 unless `user` administers the instance.
 pub fn require_admin(user: &User) -> Result<(), Error> {
@@ -45,6 +46,21 @@ pub fn accounts(
                 .position(|u| u.account_id == id)
                 .map(|i| users.swap_remove(i));
             (id, Managed { account, user })
+        })
+        .collect())
+}
+
+/// The accounts `ids` with their logins, by id (one query each for all).
+pub fn managed_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Managed>, Error> {
+    let mut users: HashMap<i64, User> = user_store::by_accounts(conn, ids)?
+        .into_iter()
+        .map(|u| (u.account_id, u))
+        .collect();
+    Ok(account_store::by_ids(conn, ids)?
+        .into_iter()
+        .map(|account| {
+            let user = users.remove(&account.id);
+            (account.id, Managed { account, user })
         })
         .collect())
 }
@@ -104,7 +120,12 @@ pub fn act(
             Action::Suspend => set_suspended(conn, admin, &target, true)?,
         }
         if let Some(report_id) = report_id {
-            resolve_report(conn, admin, report_id, id)?;
+            if report(conn, report_id)?.target_account_id != id {
+                return Err(Error::Unprocessable(
+                    "the report is about another account".into(),
+                ));
+            }
+            resolve_report(conn, admin, report_id)?;
         }
         account(conn, id)
     })
@@ -174,23 +195,38 @@ fn not_oneself(admin: &Account, target: &Managed) -> Result<(), Error> {
     Ok(())
 }
 
-/// Mark a report about `target_id` dealt with, in its community's log under the admin's name.
-fn resolve_report(
-    conn: &mut DbConn,
-    admin: &Account,
-    report_id: i64,
-    target_id: i64,
-) -> Result<(), Error> {
-    let report = moderation_store::reports_by_ids(conn, &[report_id])?
+/// Any community's report (administrators see them all).
+pub fn report(conn: &mut DbConn, id: i64) -> Result<Report, Error> {
+    moderation_store::reports_by_ids(conn, &[id])?
         .pop()
-        .filter(|r| r.target_account_id == target_id)
-        .ok_or_else(|| Error::Unprocessable("no such report about this account".into()))?;
-    let now = crate::time::now();
-    moderation_store::resolve_report(conn, report.community_id, report.id, now)?;
-    let entry = moderation_store::LogEntry::new(
-        report.community_id,
-        Some(admin.id),
-        LogAction::ResolveReport,
-    );
-    moderation_store::insert_log(conn, &entry)
+        .ok_or(Error::NotFound)
+}
+
+/// Mark a report dealt with, in its community's log under the administrator's name.
+pub fn resolve_report(conn: &mut DbConn, admin: &Account, id: i64) -> Result<Report, Error> {
+    crate::db::transaction(conn, |conn| {
+        let found = report(conn, id)?;
+        moderation_store::resolve_report(conn, id, admin.id, crate::time::now())?;
+        let entry = moderation_store::LogEntry::new(
+            found.community_id,
+            Some(admin.id),
+            LogAction::ResolveReport,
+        );
+        moderation_store::insert_log(conn, &entry)?;
+        report(conn, id)
+    })
+}
+
+/// Open a resolved report again.
+pub fn reopen_report(conn: &mut DbConn, id: i64) -> Result<Report, Error> {
+    report(conn, id)?;
+    moderation_store::reopen_report(conn, id)?;
+    report(conn, id)
+}
+
+/// Take a report on (`Some` of the administrator themselves) or let it go (`None`).
+pub fn assign_report(conn: &mut DbConn, id: i64, to: Option<&Account>) -> Result<Report, Error> {
+    report(conn, id)?;
+    moderation_store::assign_report(conn, id, to.map(|a| a.id))?;
+    report(conn, id)
 }

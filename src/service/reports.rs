@@ -26,9 +26,11 @@ pub fn resolve(
     crate::db::transaction(conn, |conn| {
         super::moderation::require_moderator(conn, community, moderator)?;
         let now = crate::time::now();
-        if !moderation_store::resolve_report(conn, community.id, report_id, now)? {
-            return Err(Error::NotFound);
-        }
+        let report = moderation_store::reports_by_ids(conn, &[report_id])?
+            .pop()
+            .filter(|r| r.community_id == community.id)
+            .ok_or(Error::NotFound)?;
+        moderation_store::resolve_report(conn, report.id, moderator.id, now)?;
         let entry = LogEntry::new(community.id, Some(moderator.id), LogAction::ResolveReport);
         moderation_store::insert_log(conn, &entry)
     })
@@ -67,6 +69,8 @@ pub fn report(
             ap_id: ap_id.clone(),
             resolved_at: None,
             created_at: crate::time::now(),
+            assigned_account_id: None,
+            resolved_by_id: None,
         };
         moderation_store::insert_report(conn, &report)?;
         if community.is_local() {
@@ -156,6 +160,8 @@ pub fn receive_flag(
                 ap_id,
                 resolved_at: None,
                 created_at: crate::time::now(),
+                assigned_account_id: None,
+                resolved_by_id: None,
             };
             moderation_store::insert_report(conn, &report)?;
             if community.is_local() {

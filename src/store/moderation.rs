@@ -140,6 +140,10 @@ pub struct Report {
     pub ap_id: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The administrator who took the report on.
+    pub assigned_account_id: Option<i64>,
+    /// Who resolved it: a moderator of its community or an administrator.
+    pub resolved_by_id: Option<i64>,
 }
 
 pub fn insert_report(conn: &mut DbConn, report: &Report) -> Result<(), Error> {
@@ -187,20 +191,61 @@ pub fn reports(
     Ok(query.load(conn)?)
 }
 
+/// Mark report `id` resolved by `by`.
 pub fn resolve_report(
     conn: &mut DbConn,
-    community_id: i64,
     id: i64,
+    by: i64,
     now: NaiveDateTime,
-) -> Result<bool, Error> {
-    let n = diesel::update(
-        reports::table
-            .find(id)
-            .filter(reports::community_id.eq(community_id)),
-    )
-    .set(reports::resolved_at.eq(now))
-    .execute(conn)?;
-    Ok(n > 0)
+) -> Result<(), Error> {
+    diesel::update(reports::table.find(id))
+        .set((reports::resolved_at.eq(now), reports::resolved_by_id.eq(by)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Open report `id` again.
+pub fn reopen_report(conn: &mut DbConn, id: i64) -> Result<(), Error> {
+    diesel::update(reports::table.find(id))
+        .set((
+            reports::resolved_at.eq(None::<NaiveDateTime>),
+            reports::resolved_by_id.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Give report `id` to an administrator, or to nobody.
+pub fn assign_report(conn: &mut DbConn, id: i64, to: Option<i64>) -> Result<(), Error> {
+    diesel::update(reports::table.find(id))
+        .set(reports::assigned_account_id.eq(to))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Reports of every community, newest first, for administrators: resolved or open, and
+/// optionally by reporter or about an account.
+pub fn all_reports(
+    conn: &mut DbConn,
+    resolved: bool,
+    reporter_id: Option<i64>,
+    target_id: Option<i64>,
+    page: crate::store::statuses::Page,
+) -> Result<Vec<(i64, Report)>, Error> {
+    let mut query = reports::table
+        .select((reports::id, Report::as_select()))
+        .into_boxed();
+    query = match resolved {
+        true => query.filter(reports::resolved_at.is_not_null()),
+        false => query.filter(reports::resolved_at.is_null()),
+    };
+    if let Some(reporter) = reporter_id {
+        query = query.filter(reports::reporter_id.eq(reporter));
+    }
+    if let Some(target) = target_id {
+        query = query.filter(reports::target_account_id.eq(target));
+    }
+    Ok(load_page!(conn, query, reports::id, page))
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]

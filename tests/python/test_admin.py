@@ -120,3 +120,27 @@ def test_domain_blocks_and_allows(alpha):
     refused(lambda: ada.admin_delete_domain_block(allow.id), 404)
     ada.admin_delete_domain_allow(allow.id)
     assert ada.admin_domain_allows() == []
+
+
+def test_reports_of_every_community(alpha, beta, alice, carol):
+    ada = admin_login(alpha, "ada")
+    domain = urlparse(beta).netloc
+    post = alice.status_post(f"@practice@{domain} Cheap watches, today only")
+    carol.report(alice.me().id, status_ids=[post.id], comment="watch spam")
+    report = next(r for r in ada.admin_reports() if r.comment == "watch spam")
+    assert report.account.username == "carol" and report.target_account.username == "alice"
+    assert [s.id for s in report.statuses] == [post.id]
+    assert report.forwarded and not report.action_taken
+    refused(lambda: carol.admin_reports(), 403)
+
+    assert ada.admin_report_assign(report.id).assigned_account.username == "ada"
+    assert ada.admin_report_unassign(report.id).assigned_account is None
+    resolved = ada.admin_report_resolve(report.id)
+    assert resolved.action_taken and resolved.action_taken_by_account.username == "ada"
+    assert report.id not in [r.id for r in ada.admin_reports()]
+    assert report.id in [r.id for r in ada.admin_reports(resolved=True)]
+    assert not ada.admin_report_reopen(report.id).action_taken
+    assert [r.id for r in ada.admin_reports(target_account_id=alice.me().id)] == [report.id]
+    # An action on the account can close the report it answers.
+    ada.admin_account_moderate(alice.me().id, "none", report_id=report.id)
+    assert ada.admin_report(report.id).action_taken

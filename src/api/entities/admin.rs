@@ -4,8 +4,9 @@
 use super::{account::Account, time};
 use crate::domain::{DomainPolicy, Role};
 use crate::service::admin::Managed;
-use crate::store::policies::PolicyRow;
+use crate::store::{moderation::Report, policies::PolicyRow};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Mastodon's role ids and permission bits for the two roles Guild has: everyone (-99, may
 /// invite) and administrator (all permissions).
@@ -78,5 +79,41 @@ pub fn domain_allow(row: &PolicyRow) -> Value {
         "id": row.domain,
         "domain": row.domain,
         "created_at": time(row.created_at),
+    })
+}
+
+/// `Admin::Report`. Reports in Guild name one post in a community and carry a comment:
+/// `category` is `other`, `rules` empty, and `statuses` the post when it still exists.
+/// `forwarded` says the report crossed servers (sent to, or received from, another).
+pub fn report(
+    report: &Report,
+    people: &HashMap<i64, Managed>,
+    statuses: &HashMap<String, Value>,
+    base_url: &str,
+) -> Value {
+    let person = |id: Option<i64>| {
+        id.and_then(|id| people.get(&id))
+            .map(|m| account(m, base_url))
+    };
+    let status: Vec<&Value> = report
+        .status_id
+        .and_then(|id| statuses.get(&id.to_string()))
+        .into_iter()
+        .collect();
+    json!({
+        "id": report.id.to_string(),
+        "action_taken": report.resolved_at.is_some(),
+        "action_taken_at": report.resolved_at.map(time),
+        "category": "other",
+        "comment": report.comment,
+        "forwarded": report.ap_id.is_some(),
+        "created_at": time(report.created_at),
+        "updated_at": time(report.resolved_at.unwrap_or(report.created_at)),
+        "account": person(Some(report.reporter_id)),
+        "target_account": person(Some(report.target_account_id)),
+        "assigned_account": person(report.assigned_account_id),
+        "action_taken_by_account": person(report.resolved_by_id),
+        "statuses": status,
+        "rules": [],
     })
 }
