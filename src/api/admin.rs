@@ -184,6 +184,18 @@ pub async fn decide(
     Ok(HttpResponse::Ok().json(entity::account(&managed, &ctx.config.base_url())))
 }
 
+/// `DELETE /api/v1/admin/accounts/{id}`: the account is closed for good.
+pub async fn delete_account(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let admin_account = auth.admin("admin:write:accounts")?.1.clone();
+    let id = parse_id(&id)?;
+    let config = ctx.config.clone();
+    let managed = ctx
+        .db
+        .run(move |conn| admin::delete(conn, &config, &admin_account, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(entity::account(&managed, &ctx.config.base_url())))
+}
+
 #[derive(Deserialize)]
 pub struct ActionForm {
     #[serde(rename = "type")]
@@ -518,6 +530,7 @@ pub fn routes() -> actix_web::Scope {
     aw::scope("/api/v1/admin")
         .route("/accounts", aw::get().to(accounts))
         .route(account, aw::get().to(self::account))
+        .route(account, aw::delete().to(delete_account))
         .route(&format!("{account}/action"), aw::post().to(action))
         .route(&format!("{account}/role"), aw::post().to(role))
         .route(

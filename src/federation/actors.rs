@@ -136,8 +136,14 @@ pub(crate) async fn local_actor(
     ctx.db
         .run(move |conn| account_store::local_by_username(conn, &name))
         .await?
-        .filter(|a| a.kind == kind && !a.suspended)
+        .filter(|a| a.kind == kind)
         .ok_or(Error::NotFound)
+        .and_then(|a| match (a.deleted_at, a.suspended) {
+            // Closed for good: peers that ask are told so, and drop their copy.
+            (Some(_), _) => Err(Error::Gone),
+            (None, true) => Err(Error::NotFound),
+            (None, false) => Ok(a),
+        })
 }
 
 async fn actor_response(

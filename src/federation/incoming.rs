@@ -120,6 +120,13 @@ impl Incoming {
                     self.relay_if_local_community(data, status).await?;
                 }
             }
+            // The actor closed its own account: drop it and what it posted.
+            Kind::Delete if self.object_id()? == self.actor.inner().as_str() => {
+                let config = data.config.clone();
+                data.db
+                    .run(move |conn| crate::service::accounts::delete(conn, &config, &sender))
+                    .await?;
+            }
             Kind::Delete => {
                 let id = self.object_id()?.to_string();
                 let deleted = data

@@ -60,6 +60,19 @@ pub fn wrap(config: &Config, id: i64, kind: &str, actor: &str, mut object: Value
     activity
 }
 
+/// `Delete` of an actor by itself: the account is closed, and servers that know it drop it
+/// and what it posted.
+pub fn delete_actor(config: &Config, id: i64, actor: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": "Delete",
+        "actor": actor,
+        "object": actor,
+        "to": [PUBLIC],
+    })
+}
+
 /// `Update` of an actor's own document, to the public and its followers as Mastodon sends
 /// it: servers drop activities that are addressed to no one.
 pub fn update_actor(

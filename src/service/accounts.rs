@@ -1,4 +1,5 @@
-//! Creating local people and communities: names, credentials, keys and actor URLs.
+//! Local people and communities: creating them (names, credentials, keys and actor URLs),
+//! their profiles, and closing a person's account for good.
 
 use crate::config::Config;
 use crate::crypto;
@@ -227,6 +228,67 @@ pub fn reject_user(conn: &mut DbConn, username: &str) -> Result<(), Error> {
     }
     user_store::delete_unapproved(conn, user.id)?;
     Ok(())
+}
+
+/// Close a person's account for good: they asked (with their password), an administrator
+/// did, or, for another server's account, its server sent `Delete` of it. Its posts are
+/// deleted (their files go at the next sweep), its follows both ways end, and a local
+/// person's login goes with its sessions and tokens; servers that know a local person are
+/// sent `Delete` of the actor. The account row stays, emptied and shut out, so the name is
+/// never given again.
+pub fn delete(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(), Error> {
+    if account.kind != AccountKind::Person {
+        return Err(Error::Unprocessable(
+            "only people's accounts can be deleted".into(),
+        ));
+    }
+    if account.deleted_at.is_some() {
+        return Ok(());
+    }
+    crate::db::transaction(conn, |conn| {
+        if account.is_local() {
+            announce_deletion(conn, config, account)?;
+            if let Some(user) = user_store::by_account(conn, account.id)? {
+                user_store::delete(conn, user.id)?;
+            }
+        }
+        for status in crate::store::statuses::live_of_author(conn, account.id)? {
+            crate::store::statuses::mark_deleted(conn, status.id, crate::time::now())?;
+            crate::store::status_counts::count_post(conn, &status, false)?;
+        }
+        for other in crate::store::follows::remove_all_of(conn, account.id)? {
+            account_store::refresh_follow_counts(conn, other)?;
+        }
+        account_store::mark_deleted(conn, account.id, crate::time::now())
+    })
+}
+
+/// `Delete` of a local actor to every server that knows it: its followers', its
+/// communities' and those of whom it follows.
+fn announce_deletion(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(), Error> {
+    let activity = crate::protocol::activity::delete_actor(config, next_id(), &account.ap_id);
+    let mut inboxes = crate::store::follows::remote_follower_inboxes(conn, account.id)?;
+    inboxes.extend(crate::store::follows::remote_followed_inboxes(
+        conn, account.id,
+    )?);
+    inboxes.sort();
+    inboxes.dedup();
+    let inboxes: Vec<&str> = inboxes.iter().map(String::as_str).collect();
+    crate::delivery::enqueue(conn, config, account, &activity, &inboxes)
+}
+
+/// A person closes their own account, confirming with their password.
+pub fn delete_own(
+    conn: &mut DbConn,
+    config: &Config,
+    user: &User,
+    account: &Account,
+    password: &str,
+) -> Result<(), Error> {
+    if !crypto::verify_password(password, &user.password_hash) {
+        return Err(Error::Unprocessable("the password is not right".into()));
+    }
+    delete(conn, config, account)
 }
 
 /// Profile changes a person asks for; `None` leaves a field as it is.

@@ -169,6 +169,20 @@ pub fn set_role(conn: &mut DbConn, admin: &Account, id: i64, role: Role) -> Resu
     account(conn, id)
 }
 
+/// Close an account for good (see `service::accounts::delete`): a person here, or another
+/// server's account, whose posts are then dropped here.
+pub fn delete(
+    conn: &mut DbConn,
+    config: &crate::config::Config,
+    admin: &Account,
+    id: i64,
+) -> Result<Managed, Error> {
+    let target = account(conn, id)?;
+    not_oneself(admin, &target)?;
+    crate::service::accounts::delete(conn, config, &target.account)?;
+    account(conn, id)
+}
+
 /// Let a person waiting for approval sign in.
 pub fn approve(conn: &mut DbConn, id: i64) -> Result<Managed, Error> {
     let target = account(conn, id)?;

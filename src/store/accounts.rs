@@ -40,6 +40,8 @@ pub struct Account {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub fetched_at: Option<NaiveDateTime>,
+    /// Closed for good (see `service::accounts::delete`).
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 impl Account {
@@ -434,6 +436,25 @@ pub fn admin_page(
 pub fn set_suspended(conn: &mut DbConn, id: i64, suspended: bool) -> Result<(), Error> {
     diesel::update(accounts::table.find(id))
         .set(accounts::suspended.eq(suspended))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Close an account for good: its profile emptied and shut out as a suspended one is. The
+/// row stays, so the name is never given again and the key can still sign the `Delete`.
+pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), Error> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::deleted_at.eq(now),
+            accounts::suspended.eq(true),
+            accounts::discoverable.eq(false),
+            accounts::display_name.eq(""),
+            accounts::note.eq(""),
+            accounts::fields.eq("[]"),
+            accounts::avatar_url.eq(None::<String>),
+            accounts::header_url.eq(None::<String>),
+            accounts::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }

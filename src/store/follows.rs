@@ -141,6 +141,36 @@ fn delivery_inboxes(rows: Vec<(String, Option<String>)>) -> Vec<String> {
     inboxes
 }
 
+/// Delivery inboxes of the remote accounts (people and communities) an account follows.
+pub fn remote_followed_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec<String>, Error> {
+    let rows: Vec<(String, Option<String>)> = follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
+        .filter(follows::account_id.eq(account_id))
+        .filter(accounts::domain.is_not_null())
+        .select((accounts::inbox_url, accounts::shared_inbox_url))
+        .load(conn)?;
+    Ok(delivery_inboxes(rows))
+}
+
+/// End every follow from or of an account; returns the accounts on the other side.
+pub fn remove_all_of(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
+    let mine = follows::account_id
+        .eq(account_id)
+        .or(follows::target_account_id.eq(account_id));
+    let pairs: Vec<(i64, i64)> = follows::table
+        .filter(mine)
+        .select((follows::account_id, follows::target_account_id))
+        .load(conn)?;
+    diesel::delete(follows::table.filter(mine)).execute(conn)?;
+    let mut others: Vec<i64> = pairs
+        .into_iter()
+        .map(|(a, b)| if a == account_id { b } else { a })
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    Ok(others)
+}
+
 /// Follows of remote accounts still waiting for an answer, asked since `since`.
 pub fn pending_remote(conn: &mut DbConn, since: NaiveDateTime) -> Result<Vec<Follow>, Error> {
     Ok(follows::table

@@ -157,6 +157,15 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
     Ok(())
 }
 
+/// Every status of an account not yet deleted (its boosts included).
+pub fn live_of_author(conn: &mut DbConn, account_id: i64) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
 /// A page of public and unlisted statuses, newest first (keyset on id): those of an account
 /// (boosts included), or those in a community when `in_community`.
 pub fn public_page(

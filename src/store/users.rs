@@ -144,3 +144,9 @@ pub fn set_role(conn: &mut DbConn, user_id: i64, role: Role) -> Result<(), Error
         .execute(conn)?;
     Ok(())
 }
+
+/// Remove a login; its sessions, app tokens and codes go with it.
+pub fn delete(conn: &mut DbConn, user_id: i64) -> Result<(), Error> {
+    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    Ok(())
+}

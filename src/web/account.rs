@@ -221,6 +221,8 @@ struct PasswordPage {
     frame: Frame,
     changed: bool,
     error: Option<String>,
+    /// Why closing the account was refused.
+    delete_error: Option<String>,
 }
 
 /// `GET /settings/password`
@@ -230,6 +232,7 @@ pub async fn password_form(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, P
         frame: visitor.frame(&ctx),
         changed: false,
         error: None,
+        delete_error: None,
     };
     Ok(visitor.ok(&page)?)
 }
@@ -263,6 +266,47 @@ pub async fn change_password(
         frame: visitor.frame(&ctx),
         changed: error.is_none(),
         error,
+        delete_error: None,
     };
     Ok(visitor.page(status, &page)?)
+}
+
+#[derive(Deserialize)]
+pub struct AccountDeletion {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /settings/delete`: a person closes their account for good, with their password.
+/// Their session ends with their login; they land on the front page, signed out.
+pub async fn delete_account(
+    ctx: Ctx,
+    visitor: Visitor,
+    Form(form): Form<AccountDeletion>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let signed_in = visitor.person()?.clone();
+    let config = ctx.config.clone();
+    let result = ctx
+        .db
+        .run(move |conn| {
+            let (user, account) = (&signed_in.user, &signed_in.account);
+            crate::service::accounts::delete_own(conn, &config, user, account, &form.password)
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(visitor.signed_out(visitor.see_other("/"))),
+        Err(Error::Unprocessable(why)) => {
+            let page = PasswordPage {
+                frame: visitor.frame(&ctx),
+                changed: false,
+                error: None,
+                delete_error: Some(why),
+            };
+            Ok(visitor.page(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -47,6 +47,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             "/settings/password",
             aw::post().to(account::change_password),
         )
+        .route("/settings/delete", aw::post().to(account::delete_account))
         .route("/setup", aw::get().to(setup_form))
         .route("/setup", aw::post().to(setup_submit))
         .route("/invite/{token}", aw::get().to(invites::invite_form))

@@ -89,6 +89,12 @@ def test_sign_ups_logins_and_roles(alpha):
     requests.post(url, data={"role": "user"}, headers=headers).raise_for_status()
     assert ada.admin_account(dora.id).role.permissions == "65536"
 
+    # Closed for good: no login, no profile, and the name stays taken.
+    gone = ada.admin_account_delete(dora.id)
+    assert gone.suspended and gone.account.display_name == ""
+    cannot_sign_in(alpha, "dora", "password")
+    refused(lambda: ada.admin_account_delete(ada_id), 422)
+
 
 def test_suspending_an_account_from_another_server(alpha, beta, alice):
     ada = admin_login(alpha, "ada")

@@ -68,6 +68,7 @@ SHAPES = [
     ("POST", r"/api/v1/markers", "Marker", "values"),
     ("GET", r"/api/v[12]/admin/accounts", "AdminAccount", True),
     ("GET", r"/api/v1/admin/accounts/\d+", "AdminAccount", False),
+    ("DELETE", r"/api/v1/admin/accounts/\d+", "AdminAccount", False),
     ("POST", r"/api/v1/admin/accounts/\d+/(approve|reject|enable|unsuspend|role)", "AdminAccount", False),
     ("GET", r"/api/v1/admin/domain_blocks/?", "AdminDomainBlock", True),
     ("GET", r"/api/v1/admin/domain_blocks/[^/]+", "AdminDomainBlock", False),
