@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod bookmarks;
 pub mod cards;
 pub mod communities;
+pub mod export;
 pub mod filters;
 pub mod follows;
 pub mod health;

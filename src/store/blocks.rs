@@ -193,3 +193,21 @@ pub fn mutes_among(
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// Whom an account blocks, oldest first.
+pub fn blocked_ids(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
+    Ok(blocks::table
+        .filter(blocks::account_id.eq(account_id))
+        .order(blocks::id.asc())
+        .select(blocks::target_account_id)
+        .load(conn)?)
+}
+
+/// Whom an account mutes, and whether their notifications are muted too, oldest first.
+pub fn muted(conn: &mut DbConn, account_id: i64) -> Result<Vec<(i64, bool)>, Error> {
+    Ok(mutes::table
+        .filter(mutes::account_id.eq(account_id))
+        .order(mutes::id.asc())
+        .select((mutes::target_account_id, mutes::notifications))
+        .load(conn)?)
+}

@@ -54,3 +54,12 @@ pub fn page(conn: &mut DbConn, account_id: i64, page: Page) -> Result<Vec<(i64, 
         .into_boxed();
     Ok(load_page!(conn, query, bookmarks::id, page))
 }
+
+/// The statuses an account bookmarked, oldest first.
+pub fn status_ids(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
+    Ok(bookmarks::table
+        .filter(bookmarks::account_id.eq(account_id))
+        .order(bookmarks::id.asc())
+        .select(bookmarks::status_id)
+        .load(conn)?)
+}

@@ -152,6 +152,16 @@ pub fn remote_followed_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec
     Ok(delivery_inboxes(rows))
 }
 
+/// Whom an account follows (accepted follows), oldest first.
+pub fn followed_ids(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
+    Ok(follows::table
+        .filter(follows::account_id.eq(account_id))
+        .filter(follows::state.eq(FollowState::Accepted))
+        .order(follows::id.asc())
+        .select(follows::target_account_id)
+        .load(conn)?)
+}
+
 /// End every follow from or of an account; returns the accounts on the other side.
 pub fn remove_all_of(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
     let mine = follows::account_id

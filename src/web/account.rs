@@ -219,6 +219,8 @@ pub async fn sign_up(
 #[template(path = "password.html", config = "src/web/askama.toml")]
 struct PasswordPage {
     frame: Frame,
+    /// The files a person can download.
+    exports: [crate::service::export::File; 6],
     changed: bool,
     error: Option<String>,
     /// Why closing the account was refused.
@@ -229,6 +231,7 @@ struct PasswordPage {
 pub async fn password_form(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, PageError> {
     visitor.person()?;
     let page = PasswordPage {
+        exports: crate::service::export::File::ALL,
         frame: visitor.frame(&ctx),
         changed: false,
         error: None,
@@ -263,6 +266,7 @@ pub async fn change_password(
         Err(e) => return Err(e.into()),
     };
     let page = PasswordPage {
+        exports: crate::service::export::File::ALL,
         frame: visitor.frame(&ctx),
         changed: error.is_none(),
         error,
@@ -300,6 +304,7 @@ pub async fn delete_account(
         Ok(()) => Ok(visitor.signed_out(visitor.see_other("/"))),
         Err(Error::Unprocessable(why)) => {
             let page = PasswordPage {
+                exports: crate::service::export::File::ALL,
                 frame: visitor.frame(&ctx),
                 changed: false,
                 error: None,
@@ -309,4 +314,26 @@ pub async fn delete_account(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /settings/export/{file}`: one of the person's files to take elsewhere, as a download.
+pub async fn export(
+    ctx: Ctx,
+    visitor: Visitor,
+    name: actix_web::web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    use crate::service::export::{self, File};
+    let file = File::parse(&name).ok_or(Error::NotFound)?;
+    let signed_in = visitor.person()?.clone();
+    let config = ctx.config.clone();
+    let body = ctx
+        .db
+        .run(move |conn| export::export(conn, &config, &signed_in.account, file))
+        .await?;
+    let disposition = format!("attachment; filename=\"{}\"", file.name());
+    Ok(HttpResponse::Ok()
+        .content_type(file.media_type())
+        .insert_header(("Content-Disposition", disposition))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(body))
 }

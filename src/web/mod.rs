@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::post().to(account::change_password),
         )
         .route("/settings/delete", aw::post().to(account::delete_account))
+        .route("/settings/export/{file}", aw::get().to(account::export))
         .route("/setup", aw::get().to(setup_form))
         .route("/setup", aw::post().to(setup_submit))
         .route("/invite/{token}", aw::get().to(invites::invite_form))
