@@ -59,6 +59,7 @@ pub struct Metrics {
     queue: Family<StateLabel, Gauge>,
     pool: Family<StateLabel, Gauge>,
     pool_max: Gauge,
+    streams: Gauge,
     resident: Gauge,
 }
 
@@ -108,6 +109,12 @@ impl Default for Metrics {
             "The most database connections this node opens (db_pool_size)",
             pool_max.clone(),
         );
+        let streams = Gauge::default();
+        registry.register(
+            "streaming_connections",
+            "Streaming connections (WebSocket and server-sent events) open on this node",
+            streams.clone(),
+        );
         let resident = Gauge::default();
         registry.register_with_unit(
             "resident_memory",
@@ -123,6 +130,7 @@ impl Default for Metrics {
             queue,
             pool,
             pool_max,
+            streams,
             resident,
         }
     }
@@ -150,7 +158,7 @@ impl Metrics {
     }
 
     /// Everything, in the text format, with the figures read now.
-    pub async fn render(&self, db: &Db) -> Result<String, Error> {
+    pub async fn render(&self, db: &Db, streams: usize) -> Result<String, Error> {
         let (queued, retrying) = db.run(crate::store::deliveries::waiting).await?;
         self.queue
             .get_or_create(&StateLabel { state: "queued" })
@@ -167,6 +175,7 @@ impl Metrics {
             .get_or_create(&StateLabel { state: "idle" })
             .set(i64::from(idle));
         self.pool_max.set(i64::from(max));
+        self.streams.set(streams as i64);
         self.resident.set(resident_bytes().unwrap_or(0));
         let mut out = String::new();
         text::encode(&mut out, &self.registry)
@@ -212,6 +221,7 @@ pub async fn time_request(
 pub struct Scrape {
     pub metrics: Arc<Metrics>,
     pub db: Db,
+    pub streams: web::Data<crate::api::streaming::Hub>,
     pub token: Option<Secret>,
 }
 
@@ -231,7 +241,10 @@ pub async fn serve(scrape: web::Data<Scrape>, req: HttpRequest) -> Result<HttpRe
             ));
         }
     }
-    let body = scrape.metrics.render(&scrape.db).await?;
+    let body = scrape
+        .metrics
+        .render(&scrape.db, scrape.streams.count())
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(body))

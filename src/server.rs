@@ -116,7 +116,8 @@ fn cors() -> actix_cors::Cors {
 }
 
 /// Every hour, follows that had no answer are sent again (`service::follows::ask_again`),
-/// and files no post keeps are removed (`service::media::sweep`).
+/// files no post keeps are removed (`service::media::sweep`), and idle browser sessions end
+/// (`service::web_sessions::sweep_idle`).
 async fn hourly(state: AppState) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -136,6 +137,11 @@ async fn hourly(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!("asked {n} unanswered follows again"),
             Err(e) => tracing::warn!("asking unanswered follows again: {e}"),
+        }
+        match state.db.run(service::web_sessions::sweep_idle).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("ended {n} idle browser sessions"),
+            Err(e) => tracing::warn!("ending idle browser sessions: {e}"),
         }
     }
 }
@@ -194,6 +200,7 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     let scrape = aw::Data::new(crate::metrics::Scrape {
         metrics: state.metrics.clone(),
         db: state.db.clone(),
+        streams: hub.clone(),
         token: state.config.metrics.token.clone(),
     });
     let metrics_on_public_port = scrape.token.is_some();
@@ -247,7 +254,7 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .ok_or_else(|| Error::internal("server has no address"))?;
     let server = server.run();
     if let Some(bind) = state.config.metrics.bind {
-        tokio::spawn(metrics_server(bind, &state)?);
+        tokio::spawn(metrics_server(bind, &state, hub.clone())?);
     }
     tokio::spawn(stop_on_signal(server.handle(), hub.clone()));
     state.db.listen_for_events();
@@ -282,10 +289,12 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
 fn metrics_server(
     bind: std::net::SocketAddr,
     state: &AppState,
+    streams: aw::Data<api::streaming::Hub>,
 ) -> Result<actix_web::dev::Server, Error> {
     let scrape = aw::Data::new(crate::metrics::Scrape {
         metrics: state.metrics.clone(),
         db: state.db.clone(),
+        streams,
         token: None,
     });
     let server = HttpServer::new(move || {

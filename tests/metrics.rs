@@ -95,6 +95,11 @@ async fn counts(backend: &Backend) {
     assert!(value(&text, waiting).is_some(), "{text}");
     let resident = value(&text, "guild_resident_memory_bytes").unwrap();
     assert!(resident > 1e6, "{text}");
+    assert_eq!(
+        value(&text, "guild_streaming_connections"),
+        Some(0.0),
+        "{text}"
+    );
     let pool = value(&text, "guild_db_connections_max").unwrap();
     assert_eq!(pool, 4.0, "{text}");
 

@@ -289,6 +289,20 @@ async fn sessions_on(backend: &Backend) {
         .await;
     assert_eq!(joined.status, 303, "{}", joined.body);
     assert!(newcomer.get("/").await.body.contains("@dora"));
+    // A session idle past 30 days is swept away even if its browser never comes back.
+    let swept = server
+        .with_db(|conn, _| {
+            use diesel::prelude::*;
+            use guild::db::schema::web_sessions::dsl;
+            let long_ago = guild::time::now() - chrono::Duration::days(31);
+            diesel::update(dsl::web_sessions)
+                .set(dsl::last_used_at.eq(long_ago))
+                .execute(conn)?;
+            guild::service::web_sessions::sweep_idle(conn)
+        })
+        .await;
+    assert!(swept >= 1, "{swept}");
+    assert!(!newcomer.get("/").await.body.contains("@dora"));
     server.stop().await;
 
     // Approval: the account waits, and cannot sign in until approved.

@@ -86,6 +86,12 @@ pub fn current(conn: &mut DbConn, token: &str) -> Result<Option<SignedIn>, Error
     }))
 }
 
+/// End the sessions idle past the limit, which [`current`] would refuse anyway: a browser
+/// that never comes back would otherwise leave its row for good. Run hourly.
+pub fn sweep_idle(conn: &mut DbConn) -> Result<usize, Error> {
+    store::delete_unused_since(conn, crate::time::now() - IDLE_LIMIT)
+}
+
 pub fn sign_out(conn: &mut DbConn, signed_in: &SignedIn) -> Result<(), Error> {
     store::delete(conn, signed_in.session_id)
 }

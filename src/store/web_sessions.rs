@@ -52,3 +52,11 @@ pub fn delete_others(conn: &mut DbConn, user_id: i64, keep: i64) -> Result<(), E
     .execute(conn)?;
     Ok(())
 }
+
+/// End the sessions last used before `before`; how many there were.
+pub fn delete_unused_since(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, Error> {
+    Ok(
+        diesel::delete(web_sessions::table.filter(web_sessions::last_used_at.lt(before)))
+            .execute(conn)?,
+    )
+}
