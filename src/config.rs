@@ -168,6 +168,9 @@ const KEYS: &[Key] = &[
 
 const MIB: u64 = 1024 * 1024;
 
+/// Keys whose values never appear in error messages.
+const SECRET_KEYS: &[&str] = &["metrics_token", "s3_secret_access_key"];
+
 /// A configuration problem, phrased for the operator.
 #[derive(Debug)]
 pub struct ConfigError(String);
@@ -209,8 +212,13 @@ impl Raw {
             Source::File(path) => format!("set in {}", path.display()),
             Source::Env => format!("set by environment variable {env}"),
         };
+        // A secret, even a refused one, is not written where logs may keep it.
+        let shown = match SECRET_KEYS.contains(&key) {
+            true => "(hidden)".to_string(),
+            false => format!("{value:?}"),
+        };
         ConfigError(format!(
-            "`{key}` = {value:?} ({origin}) is not valid: {why}. Expected {accepts}. \
+            "`{key}` = {shown} ({origin}) is not valid: {why}. Expected {accepts}. \
              Fix it in the config file or with {env}."
         ))
     }
@@ -574,6 +582,13 @@ mod tests {
             let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
         }
+        let err = Config::from_sources(None, &env(&[("GUILD_METRICS_TOKEN", "hunter2")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("(hidden)") && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::service::{admin, policy};
 use crate::state::Ctx;
 use crate::store::accounts::{Account, AdminFilter, Standing};
-use crate::store::moderation::{self, Report};
+use crate::store::moderation::Report;
 use crate::store::statuses::Page;
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -474,7 +474,7 @@ pub async fn reports(
     let (ids, body) = ctx
         .db
         .run(move |conn| {
-            let rows = moderation::all_reports(conn, resolved, reporter, target, page)?;
+            let rows = admin::reports(conn, resolved, reporter, target, page)?;
             let (ids, reports): (Vec<i64>, Vec<Report>) = rows.into_iter().unzip();
             Ok((ids, render_reports(conn, &base_for_render, &me, &reports)?))
         })

@@ -209,6 +209,18 @@ fn not_oneself(admin: &Account, target: &Managed) -> Result<(), Error> {
     Ok(())
 }
 
+/// Every community's reports, newest first: open ones or resolved ones, optionally by a
+/// reporter or about an account.
+pub fn reports(
+    conn: &mut DbConn,
+    resolved: bool,
+    reporter_id: Option<i64>,
+    target_id: Option<i64>,
+    page: Page,
+) -> Result<Vec<(i64, Report)>, Error> {
+    moderation_store::all_reports(conn, resolved, reporter_id, target_id, page)
+}
+
 /// Any community's report (administrators see them all).
 pub fn report(conn: &mut DbConn, id: i64) -> Result<Report, Error> {
     moderation_store::reports_by_ids(conn, &[id])?
