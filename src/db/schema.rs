@@ -33,6 +33,14 @@ diesel::table! {
         updated_at -> Timestamp,
         fetched_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        moved_to_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    account_aliases (account_id, alias) {
+        account_id -> BigInt,
+        alias -> Text,
     }
 }
 
@@ -519,6 +527,7 @@ diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(communities -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_aliases,
     accounts,
     users,
     communities,

@@ -11,7 +11,7 @@ use crate::protocol::{
     note::{ApPost, POST_TYPES},
 };
 use crate::service::follows;
-use crate::service::{blocks, communities, interactions, moderation, received, reports};
+use crate::service::{blocks, communities, interactions, moderation, moves, received, reports};
 use crate::state::AppState;
 use crate::store::accounts as account_store;
 use crate::store::accounts::Account;
@@ -120,6 +120,25 @@ impl Incoming {
                     self.relay_if_local_community(data, status).await?;
                 }
             }
+            // The actor moved to another account, which must name it as also its own.
+            Kind::Move if self.object_id()? == self.actor.inner().as_str() => {
+                let target = self
+                    .rest
+                    .get("target")
+                    .and_then(id_of)
+                    .ok_or_else(|| Error::BadRequest("Move without target".into()))?;
+                let new = ObjectId::<ApAccount>::parse(target)?
+                    .dereference(data)
+                    .await?
+                    .row;
+                let new_aliases = super::resolve::aliases(data, &new).await?;
+                data.db
+                    .run(move |conn| {
+                        moves::receive_move(conn, &config, &sender, &new, &new_aliases)
+                    })
+                    .await?;
+            }
+            Kind::Move => return Err(Error::BadRequest("only an account can move itself".into())),
             // The actor closed its own account: drop it and what it posted.
             Kind::Delete if self.object_id()? == self.actor.inner().as_str() => {
                 let config = data.config.clone();

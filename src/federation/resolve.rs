@@ -70,3 +70,36 @@ pub async fn account_by_url(ctx: &Ctx, url: &str, fetch: bool) -> Result<Account
         .await?
         .ok_or(Error::NotFound)
 }
+
+/// The accounts `account` names as also its own (`alsoKnownAs`): ours from the database,
+/// another server's read fresh from its document, since a `Move` is judged by what the
+/// new account says now.
+pub async fn aliases(ctx: &Ctx, account: &Account) -> Result<Vec<String>, Error> {
+    if account.is_local() {
+        let id = account.id;
+        return ctx
+            .db
+            .run(move |conn| crate::store::aliases::of(conn, id))
+            .await;
+    }
+    let url = url::Url::parse(&account.ap_id)?;
+    let fetched = activitypub_federation::fetch::fetch_object_http::<
+        AppState,
+        crate::protocol::actor::ApActor,
+    >(&url, ctx)
+    .await
+    .map_err(|e| Error::Upstream(format!("cannot read {}: {e}", account.ap_id)))?;
+    if fetched.object.id != url {
+        return Err(Error::Upstream(format!(
+            "{} answered with another actor",
+            account.ap_id
+        )));
+    }
+    Ok(fetched
+        .object
+        .also_known_as
+        .unwrap_or_default()
+        .iter()
+        .map(url::Url::to_string)
+        .collect())
+}

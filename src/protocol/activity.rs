@@ -73,6 +73,20 @@ pub fn delete_actor(config: &Config, id: i64, actor: &str) -> Value {
     })
 }
 
+/// `Move` of an account to `target`, to its followers: their servers follow the new account
+/// instead, once it names the old one in `alsoKnownAs`.
+pub fn move_account(config: &Config, id: i64, actor: &str, followers: &str, target: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": activity_id(config, id),
+        "type": "Move",
+        "actor": actor,
+        "object": actor,
+        "target": target,
+        "to": [followers],
+    })
+}
+
 /// `Update` of an actor's own document, to the public and its followers as Mastodon sends
 /// it: servers drop activities that are addressed to no one.
 pub fn update_actor(
@@ -234,10 +248,11 @@ pub enum Kind {
     Remove,
     Block,
     Flag,
+    Move,
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str); 14] = [
+    const ALL: [(Kind, &'static str); 15] = [
         (Kind::Follow, "Follow"),
         (Kind::Accept, "Accept"),
         (Kind::Reject, "Reject"),
@@ -252,6 +267,7 @@ impl Kind {
         (Kind::Remove, "Remove"),
         (Kind::Block, "Block"),
         (Kind::Flag, "Flag"),
+        (Kind::Move, "Move"),
     ];
 
     /// The kind named by an activity's `type`, if Guild acts on it.

@@ -140,6 +140,22 @@ pub struct ApActor {
         skip_serializing_if = "Option::is_none"
     )]
     pub members_only: Option<bool>,
+    /// Other accounts the actor says are also its own (for `Move`).
+    #[serde(
+        default,
+        rename = "alsoKnownAs",
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub also_known_as: Option<Vec<Url>>,
+    /// The account the actor moved to.
+    #[serde(
+        default,
+        rename = "movedTo",
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub moved_to: Option<Url>,
 }
 
 fn parse_url(value: &Option<String>) -> Option<Url> {
@@ -194,6 +210,8 @@ pub fn document(
         posting_restricted_to_mods: community
             .map(|c| c.posting_policy == PostingPolicy::Moderators),
         members_only: community.map(|c| c.visibility == CommunityVisibility::Members),
+        also_known_as: None,
+        moved_to: None,
         id,
     })
 }

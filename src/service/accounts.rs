@@ -356,7 +356,11 @@ pub fn update_profile(
 /// Tell other servers a local account's new profile: `Update` of the actor, addressed as
 /// Mastodon addresses it (public, followers), to the servers of its followers (a community's
 /// members) and of the communities it belongs to (where people read it too).
-fn announce_profile(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(), Error> {
+pub(crate) fn announce_profile(
+    conn: &mut DbConn,
+    config: &Config,
+    account: &Account,
+) -> Result<(), Error> {
     let document = serde_json::to_value(document(conn, config, account)?)?;
     let followers = account.followers_url.clone().unwrap_or_default();
     let update = crate::protocol::activity::update_actor(
@@ -380,7 +384,18 @@ pub fn document(conn: &mut DbConn, config: &Config, account: &Account) -> Result
         true => community_store::by_account(conn, account.id)?,
         false => None,
     };
-    actor::document(config, account, community.as_ref())
+    let mut document = actor::document(config, account, community.as_ref())?;
+    let aliases = crate::store::aliases::of(conn, account.id)?;
+    let aliases: Vec<url::Url> = aliases
+        .iter()
+        .filter_map(|a| url::Url::parse(a).ok())
+        .collect();
+    document.also_known_as = (!aliases.is_empty()).then_some(aliases);
+    if let Some(to) = account.moved_to_id {
+        let target = account_store::by_id(conn, to)?;
+        document.moved_to = target.and_then(|t| url::Url::parse(&t.ap_id).ok());
+    }
+    Ok(document)
 }
 
 /// Keep our copy of a remote actor, as fetched from its origin: its profile HTML sanitised,

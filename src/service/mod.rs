@@ -18,6 +18,7 @@ pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod moderation;
+pub mod moves;
 pub mod notifications;
 pub mod oauth;
 pub mod policy;

@@ -42,6 +42,8 @@ pub struct Account {
     pub fetched_at: Option<NaiveDateTime>,
     /// Closed for good (see `service::accounts::delete`).
     pub deleted_at: Option<NaiveDateTime>,
+    /// The account this one moved to (see `service::moves`).
+    pub moved_to_id: Option<i64>,
 }
 
 impl Account {
@@ -455,6 +457,14 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
             accounts::header_url.eq(None::<String>),
             accounts::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Record that an account moved to another.
+pub fn set_moved_to(conn: &mut DbConn, id: i64, to: i64) -> Result<(), Error> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::moved_to_id.eq(to))
         .execute(conn)?;
     Ok(())
 }

@@ -152,6 +152,16 @@ pub fn remote_followed_inboxes(conn: &mut DbConn, account_id: i64) -> Result<Vec
     Ok(delivery_inboxes(rows))
 }
 
+/// This server's people who follow an account (accepted or waiting).
+pub fn local_follower_ids(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
+    Ok(follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(account_id))
+        .filter(accounts::domain.is_null())
+        .select(follows::account_id)
+        .load(conn)?)
+}
+
 /// Whom an account follows (accepted follows), oldest first.
 pub fn followed_ids(conn: &mut DbConn, account_id: i64) -> Result<Vec<i64>, Error> {
     Ok(follows::table

@@ -66,6 +66,7 @@ pub fn newest_first<T: Keyed>(mut rows: Vec<T>) -> Vec<T> {
 }
 
 pub mod accounts;
+pub mod aliases;
 pub mod blocks;
 pub mod bookmarks;
 pub mod cards;

@@ -4,6 +4,7 @@ use super::visitor::{CsrfOnly, Frame, Visitor};
 use super::PageError;
 use crate::config::Registrations;
 use crate::error::Error;
+use crate::service::moves;
 use crate::service::web_sessions::{self, SignedUp};
 use crate::state::Ctx;
 use actix_web::{
@@ -225,6 +226,8 @@ struct PasswordPage {
     error: Option<String>,
     /// Why closing the account was refused.
     delete_error: Option<String>,
+    /// What became of an alias or a move asked for: done (`Ok`) or why not.
+    moving: Option<Result<String, String>>,
 }
 
 /// `GET /settings/password`
@@ -236,6 +239,7 @@ pub async fn password_form(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, P
         changed: false,
         error: None,
         delete_error: None,
+        moving: None,
     };
     Ok(visitor.ok(&page)?)
 }
@@ -271,6 +275,7 @@ pub async fn change_password(
         changed: error.is_none(),
         error,
         delete_error: None,
+        moving: None,
     };
     Ok(visitor.page(status, &page)?)
 }
@@ -309,6 +314,7 @@ pub async fn delete_account(
                 changed: false,
                 error: None,
                 delete_error: Some(why),
+                moving: None,
             };
             Ok(visitor.page(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
         }
@@ -336,4 +342,86 @@ pub async fn export(
         .insert_header(("Content-Disposition", disposition))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(body))
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /settings/{aliases|move}`: name another account as also one's own, or move this
+/// account to one that names it (with the password).
+pub async fn moving(
+    ctx: Ctx,
+    visitor: Visitor,
+    what: actix_web::web::Path<String>,
+    Form(form): Form<MoveForm>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let signed_in = visitor.person()?.clone();
+    let result = match what.as_str() {
+        "aliases" => add_alias(&ctx, signed_in, form.handle.trim()).await,
+        "move" => move_account(&ctx, signed_in, form.handle.trim(), form.password).await,
+        _ => return Err(Error::NotFound.into()),
+    };
+    let (status, moving) = match result {
+        Ok(done) => (StatusCode::OK, Ok(done)),
+        Err(Error::Unprocessable(why)) | Err(Error::Upstream(why)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Err(why))
+        }
+        Err(Error::NotFound) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Err(format!("No account {} was found.", form.handle.trim())),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = PasswordPage {
+        exports: crate::service::export::File::ALL,
+        frame: visitor.frame(&ctx),
+        changed: false,
+        error: None,
+        delete_error: None,
+        moving: Some(moving),
+    };
+    Ok(visitor.page(status, &page)?)
+}
+
+async fn add_alias(
+    ctx: &Ctx,
+    signed_in: web_sessions::SignedIn,
+    handle: &str,
+) -> Result<String, Error> {
+    let alias = crate::federation::resolve::account(ctx, handle).await?;
+    let (config, acct) = (ctx.config.clone(), alias.acct());
+    ctx.db
+        .run(move |conn| moves::add_alias(conn, &config, &signed_in.account, &alias))
+        .await?;
+    Ok(format!(
+        "{acct} is named as also yours. You can now move it here from its server."
+    ))
+}
+
+async fn move_account(
+    ctx: &Ctx,
+    signed_in: web_sessions::SignedIn,
+    handle: &str,
+    password: String,
+) -> Result<String, Error> {
+    if !crate::crypto::verify_password(&password, &signed_in.user.password_hash) {
+        return Err(Error::Unprocessable("the password is not right".into()));
+    }
+    let target = crate::federation::resolve::account(ctx, handle).await?;
+    let aliases = crate::federation::resolve::aliases(ctx, &target).await?;
+    let (config, acct) = (ctx.config.clone(), target.acct());
+    ctx.db
+        .run(move |conn| moves::move_to(conn, &config, &signed_in.account, &target, &aliases))
+        .await?;
+    Ok(format!(
+        "This account now points to {acct}, and your followers are moving there."
+    ))
 }

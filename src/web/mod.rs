@@ -49,6 +49,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         )
         .route("/settings/delete", aw::post().to(account::delete_account))
         .route("/settings/export/{file}", aw::get().to(account::export))
+        .route(
+            "/settings/{what:aliases|move}",
+            aw::post().to(account::moving),
+        )
         .route("/setup", aw::get().to(setup_form))
         .route("/setup", aw::post().to(setup_submit))
         .route("/invite/{token}", aw::get().to(invites::invite_form))
