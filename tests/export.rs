@@ -113,6 +113,49 @@ async fn export(backend: &Backend) {
         browser.get("/settings/export/passwords.csv").await.status,
         404
     );
+
+    // Frank brings Alice's files to his account: the same accounts and bookmarks, and his
+    // own export then reads the same. A line that names nobody is reported, not fatal.
+    alpha.create_user("frank", false).await;
+    let frank = FormClient::new(&alpha);
+    frank.get("/sign-in").await;
+    let fields = [("username", "frank"), ("password", "password123")];
+    frank.submit("/sign-in", &fields).await;
+    frank.get("/settings/password").await;
+    for name in [
+        "following_accounts.csv",
+        "blocked_accounts.csv",
+        "muted_accounts.csv",
+        "bookmarks.csv",
+    ] {
+        let mut data = file(name).await;
+        if name == "blocked_accounts.csv" {
+            data.push_str(&format!("nobody@{here}\n"));
+        }
+        let done = frank
+            .submit("/settings/import", &[("file", name), ("data", &data)])
+            .await;
+        assert_eq!(done.status, 200, "{name}: {}", done.body);
+        assert!(done.body.contains("Imported "), "{}", done.body);
+        if name == "blocked_accounts.csv" {
+            let missed = format!("Not found or refused: nobody@{here}");
+            assert!(done.body.contains(&missed), "{}", done.body);
+        }
+        // A follow of another server's account counts once that server accepts it.
+        let expected = file(name).await;
+        let frank = &frank;
+        common::eventually(&format!("frank's {name} matches"), || async {
+            frank.get(&format!("/settings/export/{name}")).await.body == expected
+        })
+        .await;
+    }
+    let refused = frank
+        .submit(
+            "/settings/import",
+            &[("file", "outbox.json"), ("data", "{}")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
     alpha.stop().await;
     beta.stop().await;
 }

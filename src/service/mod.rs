@@ -10,6 +10,7 @@ pub mod export;
 pub mod filters;
 pub mod follows;
 pub mod health;
+pub mod import;
 pub mod inbound;
 pub mod instance_stats;
 pub mod interactions;

@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::service::moves;
 use crate::service::web_sessions::{self, SignedUp};
 use crate::state::Ctx;
+use crate::store::accounts::Account;
 use actix_web::{
     http::StatusCode,
     web::{Form, Query},
@@ -226,8 +227,8 @@ struct PasswordPage {
     error: Option<String>,
     /// Why closing the account was refused.
     delete_error: Option<String>,
-    /// What became of an alias or a move asked for: done (`Ok`) or why not.
-    moving: Option<Result<String, String>>,
+    /// What became of an alias, a move or an import asked for: done (`Ok`) or why not.
+    outcome: Option<Result<String, String>>,
 }
 
 /// `GET /settings/password`
@@ -239,7 +240,7 @@ pub async fn password_form(ctx: Ctx, visitor: Visitor) -> Result<HttpResponse, P
         changed: false,
         error: None,
         delete_error: None,
-        moving: None,
+        outcome: None,
     };
     Ok(visitor.ok(&page)?)
 }
@@ -275,7 +276,7 @@ pub async fn change_password(
         changed: error.is_none(),
         error,
         delete_error: None,
-        moving: None,
+        outcome: None,
     };
     Ok(visitor.page(status, &page)?)
 }
@@ -314,7 +315,7 @@ pub async fn delete_account(
                 changed: false,
                 error: None,
                 delete_error: Some(why),
-                moving: None,
+                outcome: None,
             };
             Ok(visitor.page(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
         }
@@ -369,7 +370,7 @@ pub async fn moving(
         "move" => move_account(&ctx, signed_in, form.handle.trim(), form.password).await,
         _ => return Err(Error::NotFound.into()),
     };
-    let (status, moving) = match result {
+    let (status, outcome) = match result {
         Ok(done) => (StatusCode::OK, Ok(done)),
         Err(Error::Unprocessable(why)) | Err(Error::Upstream(why)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Err(why))
@@ -386,7 +387,7 @@ pub async fn moving(
         changed: false,
         error: None,
         delete_error: None,
-        moving: Some(moving),
+        outcome: Some(outcome),
     };
     Ok(visitor.page(status, &page)?)
 }
@@ -424,4 +425,90 @@ async fn move_account(
     Ok(format!(
         "This account now points to {acct}, and your followers are moving there."
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    file: String,
+    #[serde(default)]
+    data: String,
+}
+
+/// `POST /settings/import`: the pasted contents of a file Mastodon (or Guild) exported.
+/// Each line is looked up, on its server if need be, and applied; what could not be is
+/// named on the page.
+pub async fn import(
+    ctx: Ctx,
+    visitor: Visitor,
+    Form(form): Form<ImportForm>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_form(&form.csrf)?;
+    let signed_in = visitor.person()?.clone();
+    let result = import_lines(&ctx, &signed_in.account, &form.file, &form.data).await;
+    let (status, outcome) = match result {
+        Ok(done) => (StatusCode::OK, Ok(done)),
+        Err(Error::Unprocessable(why)) => (StatusCode::UNPROCESSABLE_ENTITY, Err(why)),
+        Err(e) => return Err(e.into()),
+    };
+    let page = PasswordPage {
+        exports: crate::service::export::File::ALL,
+        frame: visitor.frame(&ctx),
+        changed: false,
+        error: None,
+        delete_error: None,
+        outcome: Some(outcome),
+    };
+    Ok(visitor.page(status, &page)?)
+}
+
+async fn import_lines(ctx: &Ctx, me: &Account, file: &str, data: &str) -> Result<String, Error> {
+    use crate::service::import::{self, Kind};
+    let kind = Kind::parse(file)?;
+    let (mut done, mut missed) = (0, Vec::new());
+    for line in import::lines(data)? {
+        let applied = match kind {
+            Kind::Bookmarks => import_bookmark(ctx, me, &line.target).await,
+            _ => import_account(ctx, me, kind, &line).await,
+        };
+        match applied {
+            Ok(()) => done += 1,
+            Err(e) => {
+                tracing::info!("import of {}: {e}", line.target);
+                missed.push(line.target);
+            }
+        }
+    }
+    let mut notice = format!("Imported {done} from {file}.");
+    if !missed.is_empty() {
+        notice.push_str(&format!(" Not found or refused: {}.", missed.join(", ")));
+    }
+    Ok(notice)
+}
+
+async fn import_account(
+    ctx: &Ctx,
+    me: &Account,
+    kind: crate::service::import::Kind,
+    line: &crate::service::import::Line,
+) -> Result<(), Error> {
+    let target = crate::federation::resolve::account(ctx, &line.target).await?;
+    let (config, me, flag) = (ctx.config.clone(), me.clone(), line.flag);
+    ctx.db
+        .run(move |conn| {
+            crate::service::import::apply_to_account(conn, &config, &me, kind, &target, flag)
+        })
+        .await
+}
+
+async fn import_bookmark(ctx: &Ctx, me: &Account, url: &str) -> Result<(), Error> {
+    use activitypub_federation::fetch::object_id::ObjectId;
+    let id = ObjectId::<crate::federation::objects::ApStatus>::parse(url)?;
+    let status = id.dereference(ctx).await?.row;
+    let me = me.clone();
+    ctx.db
+        .run(move |conn| crate::service::import::bookmark(conn, &me, &status))
+        .await
 }

@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         )
         .route("/settings/delete", aw::post().to(account::delete_account))
         .route("/settings/export/{file}", aw::get().to(account::export))
+        .route("/settings/import", aw::post().to(account::import))
         .route(
             "/settings/{what:aliases|move}",
             aw::post().to(account::moving),
