@@ -88,7 +88,8 @@ pub fn receive_move(
 }
 
 /// This server's followers of `old` follow `new` and stop following `old`; `old` points to
-/// `new` from now on.
+/// `new` from now on. A follower who may not follow `new` (a block between them) keeps
+/// following `old`, and the others move all the same.
 fn move_followers(
     conn: &mut DbConn,
     config: &Config,
@@ -98,7 +99,14 @@ fn move_followers(
     let followers = follows::local_follower_ids(conn, old.id)?;
     for follower in account_store::by_ids(conn, &followers)? {
         if follower.id != new.id && follows::between(conn, follower.id, new.id)?.is_none() {
-            super::follows::follow(conn, config, &follower, new)?;
+            match super::follows::follow(conn, config, &follower, new) {
+                Ok(_) => {}
+                Err(Error::Forbidden(why)) | Err(Error::Unprocessable(why)) => {
+                    tracing::info!("{} stays with {}: {why}", follower.acct(), old.ap_id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
         }
         super::follows::unfollow(conn, config, &follower, old)?;
     }
