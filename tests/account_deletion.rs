@@ -42,10 +42,7 @@ async fn deletion(backend: &Backend) {
     let post_uri = post.ap_id.clone();
     arrived(&beta, &post_uri).await;
 
-    let browser = FormClient::new(&alpha);
-    browser.get("/sign-in").await;
-    let fields = [("username", "alice"), ("password", "password123")];
-    browser.submit("/sign-in", &fields).await;
+    let browser = FormClient::signed_in(&alpha, "alice").await;
     let page = browser.get("/settings/password").await;
     assert!(page.body.contains("Delete your account"), "{}", page.body);
     let refused = browser
@@ -80,6 +77,7 @@ async fn deletion(backend: &Backend) {
     assert_eq!(status, 404);
     let again = FormClient::new(&alpha);
     again.get("/sign-in").await;
+    let fields = [("username", "alice"), ("password", "password123")];
     assert!(again.submit("/sign-in", &fields).await.status >= 400);
     let taken = alpha
         .with_db(|conn, config| {

@@ -58,11 +58,9 @@ async fn export(backend: &Backend) {
         })
         .await;
 
-    let browser = FormClient::new(&alpha);
-    assert_eq!(browser.get("/settings/export/lists.csv").await.status, 401);
-    browser.get("/sign-in").await;
-    let fields = [("username", "alice"), ("password", "password123")];
-    browser.submit("/sign-in", &fields).await;
+    let stranger = FormClient::new(&alpha);
+    assert_eq!(stranger.get("/settings/export/lists.csv").await.status, 401);
+    let browser = FormClient::signed_in(&alpha, "alice").await;
     let page = browser.get("/settings/password").await;
     assert!(
         page.body.contains("/settings/export/outbox.json"),
@@ -117,11 +115,7 @@ async fn export(backend: &Backend) {
     // Frank brings Alice's files to his account: the same accounts and bookmarks, and his
     // own export then reads the same. A line that names nobody is reported, not fatal.
     alpha.create_user("frank", false).await;
-    let frank = FormClient::new(&alpha);
-    frank.get("/sign-in").await;
-    let fields = [("username", "frank"), ("password", "password123")];
-    frank.submit("/sign-in", &fields).await;
-    frank.get("/settings/password").await;
+    let frank = FormClient::signed_in(&alpha, "frank").await;
     for name in [
         "following_accounts.csv",
         "blocked_accounts.csv",

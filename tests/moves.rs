@@ -12,20 +12,6 @@ async fn account(server: &TestServer, acct: &str) -> Account {
     resolve::account(&server.ctx().await, acct).await.unwrap()
 }
 
-async fn signed_in<'a>(server: &'a TestServer, name: &str) -> FormClient<'a> {
-    let browser = FormClient::new(server);
-    browser.get("/sign-in").await;
-    let answer = browser
-        .submit(
-            "/sign-in",
-            &[("username", name), ("password", "password123")],
-        )
-        .await;
-    assert!(answer.status < 400, "{}", answer.body);
-    browser.get("/settings/password").await;
-    browser
-}
-
 /// The follow state of `who` → `whom` on `server`.
 async fn state(server: &TestServer, who: i64, whom: i64) -> Option<String> {
     server
@@ -62,7 +48,7 @@ async fn moving(backend: &Backend) {
     follow_accepted(&third, carol.clone(), alice_on_third.clone()).await;
 
     // Moving before the new account names the old one is refused and changes nothing.
-    let leaving = signed_in(&old, "alice").await;
+    let leaving = FormClient::signed_in(&old, "alice").await;
     let move_fields = [("handle", new_alice.as_str()), ("password", "password123")];
     let refused = leaving.submit("/settings/move", &move_fields).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
@@ -72,7 +58,7 @@ async fn moving(backend: &Backend) {
         Some("accepted")
     );
 
-    let arriving = signed_in(&new, "alice").await;
+    let arriving = FormClient::signed_in(&new, "alice").await;
     let named = arriving
         .submit("/settings/aliases", &[("handle", old_alice.as_str())])
         .await;

@@ -53,20 +53,6 @@ async fn communities_in_the_browser() {
     }
 }
 
-/// A browser signed in as `name` (whose password is the harness's).
-async fn signed_in<'a>(server: &'a TestServer, name: &str) -> FormClient<'a> {
-    let browser = FormClient::new(server);
-    browser.get("/sign-in").await;
-    let answer = browser
-        .submit(
-            "/sign-in",
-            &[("username", name), ("password", "password123")],
-        )
-        .await;
-    assert_eq!(answer.status, 303, "{}", answer.body);
-    browser
-}
-
 /// The id of the post a form sent the browser to (`/statuses/{root}#s{id}` or
 /// `/statuses/{id}`).
 fn post_id(location: &str) -> String {
@@ -91,9 +77,9 @@ async fn pages_on(backend: &Backend) {
         .await;
     assert_eq!(inner["guild"]["visibility"], "members", "{inner}");
 
-    let ann = signed_in(&server, "ann").await;
-    let bob = signed_in(&server, "bob").await;
-    let cid = signed_in(&server, "cid").await;
+    let ann = FormClient::signed_in(&server, "ann").await;
+    let bob = FormClient::signed_in(&server, "bob").await;
+    let cid = FormClient::signed_in(&server, "cid").await;
     let anonymous = FormClient::new(&server);
 
     // The front page lists public communities to all, members-only ones to their members.
@@ -316,9 +302,9 @@ async fn moderation_on(backend: &Backend) {
     }
     server.create_community("platform", "ann").await;
     let (ann, bob, cid) = (
-        signed_in(&server, "ann").await,
-        signed_in(&server, "bob").await,
-        signed_in(&server, "cid").await,
+        FormClient::signed_in(&server, "ann").await,
+        FormClient::signed_in(&server, "bob").await,
+        FormClient::signed_in(&server, "cid").await,
     );
     let anonymous = FormClient::new(&server);
 
@@ -469,7 +455,7 @@ async fn moderation_on(backend: &Backend) {
     assert_eq!(joined.location.as_deref(), Some("/c/platform"));
     assert!(newcomer.get("/c/platform").await.body.contains(">Leave<"));
     server.create_user("dan", false).await;
-    let dan = signed_in(&server, "dan").await;
+    let dan = FormClient::signed_in(&server, "dan").await;
     let button = dan.get(&path).await.body;
     assert!(button.contains("Join platform as @dan"), "{button}");
     let joined = dan.submit(&path, &[("acct", "dan")]).await;
@@ -526,8 +512,8 @@ async fn administration_on(backend: &Backend) {
     server.create_user("root", true).await;
     server.create_user("bob", false).await;
     let (root, bob) = (
-        signed_in(&server, "root").await,
-        signed_in(&server, "bob").await,
+        FormClient::signed_in(&server, "root").await,
+        FormClient::signed_in(&server, "bob").await,
     );
     assert!(root.get("/").await.body.contains("href=\"/admin\""));
     assert!(!bob.get("/").await.body.contains("href=\"/admin\""));
@@ -631,7 +617,7 @@ async fn across_on(backend: &Backend) {
     alpha.create_user("anton", false).await;
     beta.create_user("bob", false).await;
     beta.create_community("guild_of_ops", "bob").await;
-    let ann = signed_in(&alpha, "ann").await;
+    let ann = FormClient::signed_in(&alpha, "ann").await;
     let anonymous = FormClient::new(&alpha);
 
     // A name finds local people; a handle from elsewhere is looked up only for people signed in.
@@ -725,8 +711,8 @@ async fn privacy_on(backend: &Backend) {
         server.create_user(name, false).await;
     }
     let (bob, cid) = (
-        signed_in(&server, "bob").await,
-        signed_in(&server, "cid").await,
+        FormClient::signed_in(&server, "bob").await,
+        FormClient::signed_in(&server, "cid").await,
     );
     let anonymous = FormClient::new(&server);
     let ann_id = server

@@ -285,10 +285,17 @@ pub fn delete_own(
     account: &Account,
     password: &str,
 ) -> Result<(), Error> {
-    if !crypto::verify_password(password, &user.password_hash) {
-        return Err(Error::Unprocessable("the password is not right".into()));
-    }
+    confirm_password(user, password)?;
     delete(conn, config, account)
+}
+
+/// A step that cannot be undone asks for the password again, so that a browser left signed
+/// in is not enough.
+pub fn confirm_password(user: &User, password: &str) -> Result<(), Error> {
+    match crypto::verify_password(password, &user.password_hash) {
+        true => Ok(()),
+        false => Err(Error::Unprocessable("the password is not right".into())),
+    }
 }
 
 /// Profile changes a person asks for; `None` leaves a field as it is.

@@ -36,31 +36,34 @@ pub fn accounts(
     page: Page,
 ) -> Result<Vec<(i64, Managed)>, Error> {
     let rows = account_store::admin_page(conn, filter, page)?;
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let mut users = user_store::by_accounts(conn, &ids)?;
-    Ok(rows
+    let accounts = rows.into_iter().map(|(_, account)| account).collect();
+    Ok(with_logins(conn, accounts)?
         .into_iter()
-        .map(|(id, account)| {
-            let user = users
-                .iter()
-                .position(|u| u.account_id == id)
-                .map(|i| users.swap_remove(i));
-            (id, Managed { account, user })
-        })
+        .map(|m| (m.account.id, m))
         .collect())
 }
 
-/// The accounts `ids` with their logins, by id (one query each for all).
+/// The accounts `ids` with their logins, by id.
 pub fn managed_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Managed>, Error> {
-    let mut users: HashMap<i64, User> = user_store::by_accounts(conn, ids)?
+    let accounts = account_store::by_ids(conn, ids)?;
+    Ok(with_logins(conn, accounts)?
+        .into_iter()
+        .map(|m| (m.account.id, m))
+        .collect())
+}
+
+/// Each account with its login, if it has one: one query for all.
+fn with_logins(conn: &mut DbConn, accounts: Vec<Account>) -> Result<Vec<Managed>, Error> {
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    let mut users: HashMap<i64, User> = user_store::by_accounts(conn, &ids)?
         .into_iter()
         .map(|u| (u.account_id, u))
         .collect();
-    Ok(account_store::by_ids(conn, ids)?
+    Ok(accounts
         .into_iter()
         .map(|account| {
             let user = users.remove(&account.id);
-            (account.id, Managed { account, user })
+            Managed { account, user }
         })
         .collect())
 }

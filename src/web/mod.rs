@@ -24,6 +24,7 @@ pub mod moderation;
 pub mod oauth;
 pub mod people;
 pub mod posts;
+pub mod settings;
 pub mod threads;
 pub mod visitor;
 
@@ -42,17 +43,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/notifications", aw::get().to(home::notifications))
         .route("/admin", aw::get().to(admin::page))
         .route("/admin/{what}", aw::post().to(admin::decide))
-        .route("/settings/password", aw::get().to(account::password_form))
+        .route("/settings/password", aw::get().to(settings::password_form))
         .route(
             "/settings/password",
-            aw::post().to(account::change_password),
+            aw::post().to(settings::change_password),
         )
-        .route("/settings/delete", aw::post().to(account::delete_account))
-        .route("/settings/export/{file}", aw::get().to(account::export))
-        .route("/settings/import", aw::post().to(account::import))
+        .route("/settings/delete", aw::post().to(settings::delete_account))
+        .route("/settings/export/{file}", aw::get().to(settings::export))
+        .route("/settings/import", aw::post().to(settings::import))
         .route(
             "/settings/{what:aliases|move}",
-            aw::post().to(account::moving),
+            aw::post().to(settings::moving),
         )
         .route("/setup", aw::get().to(setup_form))
         .route("/setup", aw::post().to(setup_submit))

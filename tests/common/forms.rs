@@ -31,6 +31,16 @@ impl<'a> FormClient<'a> {
         }
     }
 
+    /// A browser signed in as `name` (whose password is the harness's).
+    pub async fn signed_in(server: &'a TestServer, name: &str) -> FormClient<'a> {
+        let browser = FormClient::new(server);
+        browser.get("/sign-in").await;
+        let fields = [("username", name), ("password", "password123")];
+        let answer = browser.submit("/sign-in", &fields).await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        browser
+    }
+
     fn cookie_header(&self) -> String {
         let cookies = self.cookies.lock().unwrap();
         let pairs: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -82,9 +82,8 @@ pub fn domain_allow(row: &PolicyRow) -> Value {
     })
 }
 
-/// `Admin::Report`. Reports in Guild name one post in a community and carry a comment:
-/// `category` is `other`, `rules` empty, and `statuses` the post when it still exists.
-/// `forwarded` says the report crossed servers (sent to, or received from, another).
+/// `Admin::Report`: Mastodon's report fields, its people as `Admin::Account`, `statuses` the
+/// one reported post while it exists, and no `rules` (reports carry a comment only).
 pub fn report(
     report: &Report,
     people: &HashMap<i64, Managed>,
@@ -100,14 +99,8 @@ pub fn report(
         .and_then(|id| statuses.get(&id.to_string()))
         .into_iter()
         .collect();
-    json!({
-        "id": report.id.to_string(),
-        "action_taken": report.resolved_at.is_some(),
-        "action_taken_at": report.resolved_at.map(time),
-        "category": "other",
-        "comment": report.comment,
-        "forwarded": report.ap_id.is_some(),
-        "created_at": time(report.created_at),
+    let mut body = super::community::report_fields(report);
+    let more = json!({
         "updated_at": time(report.resolved_at.unwrap_or(report.created_at)),
         "account": person(Some(report.reporter_id)),
         "target_account": person(Some(report.target_account_id)),
@@ -115,5 +108,9 @@ pub fn report(
         "action_taken_by_account": person(report.resolved_by_id),
         "statuses": status,
         "rules": [],
-    })
+    });
+    if let (Some(body), Value::Object(more)) = (body.as_object_mut(), more) {
+        body.extend(more);
+    }
+    body
 }

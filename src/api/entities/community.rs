@@ -80,12 +80,9 @@ pub fn report_json(report: &moderation_store::Report) -> Value {
     })
 }
 
-/// A report in Mastodon's Report shape.
-pub fn mastodon_report_json(
-    report: &moderation_store::Report,
-    target: &AccountRow,
-    base: &str,
-) -> Value {
+/// What Mastodon's `Report` and `Admin::Report` share. Reports in Guild carry a comment
+/// only, so the category is `other`; `forwarded` says the report crossed servers.
+pub fn report_fields(report: &moderation_store::Report) -> Value {
     json!({
         "id": report.id.to_string(),
         "action_taken": report.resolved_at.is_some(),
@@ -94,8 +91,21 @@ pub fn mastodon_report_json(
         "comment": report.comment,
         "forwarded": report.ap_id.is_some(),
         "created_at": time(report.created_at),
-        "status_ids": report.status_id.map(|id| vec![id.to_string()]).unwrap_or_default(),
-        "rule_ids": null,
-        "target_account": Account::from_row(target, base),
     })
+}
+
+/// A report in Mastodon's Report shape.
+pub fn mastodon_report_json(
+    report: &moderation_store::Report,
+    target: &AccountRow,
+    base: &str,
+) -> Value {
+    let mut body = report_fields(report);
+    body["status_ids"] = json!(report
+        .status_id
+        .map(|id| vec![id.to_string()])
+        .unwrap_or_default());
+    body["rule_ids"] = Value::Null;
+    body["target_account"] = json!(Account::from_row(target, base));
+    body
 }
