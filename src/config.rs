@@ -65,6 +65,26 @@ pub struct Config {
     /// Client API requests per caller in a five-minute window.
     pub api_rate_limit: u32,
     pub metrics: MetricsAccess,
+    /// The organisation's identity provider, where people may sign in through it.
+    pub sso: Option<SingleSignOn>,
+    /// Whether people may sign in with a password here; off, they sign in through `sso`.
+    pub password_sign_in: bool,
+}
+
+/// Sign-in through an OpenID Connect provider.
+#[derive(Clone, Debug)]
+pub struct SingleSignOn {
+    /// As written: the provider's documents must name exactly this issuer, trailing slash or
+    /// not.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// What the sign-in button calls the provider.
+    pub name: String,
+    /// Email domains whose people may sign in; empty for any.
+    pub email_domains: Vec<String>,
+    /// A claim and the value in it that makes a person an administrator.
+    pub admin_claim: Option<(String, String)>,
 }
 
 /// Where Prometheus reads `/metrics`: on an address of its own, on the public port with a
@@ -163,13 +183,20 @@ const KEYS: &[Key] = &[
     Key { name: "api_rate_limit", default: || "300".into(), accepts: "a number of client API requests one access token (or one address without a token) may make in five minutes, from 1 to 1000000 (300 by default, as Mastodon)" },
     Key { name: "metrics_bind", default: String::new, accepts: "an address and port where Prometheus reads /metrics without a token, such as 127.0.0.1:9464, or empty for none" },
     Key { name: "metrics_token", default: String::new, accepts: "a secret of at least 16 characters that Prometheus sends as `Authorization: Bearer` to read /metrics on the public port, or empty for none" },
+    Key { name: "sso_issuer", default: String::new, accepts: "the issuer URL of an OpenID Connect provider, such as https://id.example.org/realms/staff (its discovery document is ISSUER/.well-known/openid-configuration), or empty for no single sign-on" },
+    Key { name: "sso_client_id", default: String::new, accepts: "the client id registered for Guild at the provider, whose redirect URI is https://DOMAIN/sign-in/sso/callback" },
+    Key { name: "sso_client_secret", default: String::new, accepts: "that client's secret" },
+    Key { name: "sso_name", default: || "single sign-on".into(), accepts: "what the sign-in button calls the provider, such as Acme ID" },
+    Key { name: "sso_email_domains", default: String::new, accepts: "a comma-separated list of email domains whose people may sign in through the provider, such as acme.example, or empty for any" },
+    Key { name: "sso_admin_claim", default: String::new, accepts: "CLAIM=VALUE, such as groups=guild-admins: people whose claim is VALUE or lists it are administrators, and others are not; or empty to leave roles to Guild" },
+    Key { name: "password_sign_in", default: || "true".into(), accepts: "true or false; false lets people sign in only through the provider set by sso_issuer" },
     Key { name: "media_workers", default: || "2".into(), accepts: "a number of uploads processed at once, from 1 to 64" },
 ];
 
 const MIB: u64 = 1024 * 1024;
 
 /// Keys whose values never appear in error messages.
-const SECRET_KEYS: &[&str] = &["metrics_token", "s3_secret_access_key"];
+const SECRET_KEYS: &[&str] = &["metrics_token", "s3_secret_access_key", "sso_client_secret"];
 
 /// A configuration problem, phrased for the operator.
 #[derive(Debug)]
@@ -332,7 +359,17 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let metrics = metrics_access(raw)?;
+        let sso = single_sign_on(raw)?;
+        let password_sign_in = boolean(raw, "password_sign_in")?;
+        if !password_sign_in && sso.is_none() {
+            return Err(raw.invalid(
+                "password_sign_in",
+                "nobody could sign in: set sso_issuer (and its client) or leave passwords on",
+            ));
+        }
         Ok(Config {
+            sso,
+            password_sign_in,
             metrics,
             trusted_proxies,
             api_rate_limit,
@@ -498,6 +535,45 @@ fn metrics_access(raw: &Raw) -> Result<MetricsAccess, ConfigError> {
     Ok(MetricsAccess { bind, token })
 }
 
+fn single_sign_on(raw: &Raw) -> Result<Option<SingleSignOn>, ConfigError> {
+    let issuer = match raw.get("sso_issuer").trim() {
+        "" => return Ok(None),
+        text => match url::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+                text.to_string()
+            }
+            _ => return Err(raw.invalid("sso_issuer", "not an http(s) URL")),
+        },
+    };
+    let required = |key: &'static str| match raw.get(key).trim() {
+        "" => Err(raw.invalid(key, "single sign-on needs it")),
+        value => Ok(value.to_string()),
+    };
+    let email_domains = raw
+        .get("sso_email_domains")
+        .split(',')
+        .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let admin_claim = match raw.get("sso_admin_claim").trim() {
+        "" => None,
+        text => match text.split_once('=') {
+            Some((claim, value)) if !claim.trim().is_empty() && !value.trim().is_empty() => {
+                Some((claim.trim().to_string(), value.trim().to_string()))
+            }
+            _ => return Err(raw.invalid("sso_admin_claim", "not CLAIM=VALUE")),
+        },
+    };
+    Ok(Some(SingleSignOn {
+        issuer,
+        client_id: required("sso_client_id")?,
+        client_secret: Secret(required("sso_client_secret")?),
+        name: raw.get("sso_name").trim().to_string(),
+        email_domains,
+        admin_claim,
+    }))
+}
+
 /// A domain is `host[:port]`: what peers put in URLs and what signatures cover in `Host`.
 fn check_domain(domain: &str) -> Result<(), &'static str> {
     if domain.is_empty() {
@@ -578,10 +654,16 @@ mod tests {
             ("GUILD_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("GUILD_METRICS_BIND", "everywhere"),
             ("GUILD_METRICS_TOKEN", "short"),
+            ("GUILD_SSO_ISSUER", "id.example.org"),
+            ("GUILD_PASSWORD_SIGN_IN", "false"),
         ] {
             let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
         }
+        let err = Config::from_sources(None, &env(&[("GUILD_SSO_ISSUER", "https://id.example")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("GUILD_SSO_CLIENT_ID"), "{err}");
         let err = Config::from_sources(None, &env(&[("GUILD_METRICS_TOKEN", "hunter2")]))
             .unwrap_err()
             .to_string();

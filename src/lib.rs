@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod request_log;
 pub mod server;
 pub mod service;
+pub mod sso;
 pub mod state;
 pub mod store;
 #[cfg(test)]

@@ -300,6 +300,7 @@ fn admin(config: Config, command: Command) -> Result<(), String> {
         }) => {
             let new = service::accounts::NewUser {
                 username: &name,
+                display_name: None,
                 email: &email,
                 password: &password,
                 admin,

@@ -59,7 +59,15 @@ pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppSt
 /// Open the database, apply migrations and print the setup link when no admin exists.
 pub async fn prepare(config: Config) -> Result<AppState, Error> {
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    let sso = match &config.sso {
+        Some(settings) => Some(Arc::new(crate::sso::Provider::new(
+            settings.clone(),
+            &config.base_url(),
+        )?)),
+        None => None,
+    };
     let state = AppState {
+        sso,
         files: FileStore::open(&config)?,
         config: Arc::new(config),
         db,

@@ -16,6 +16,8 @@ pub struct AppState {
     /// The instance's figures, counted at most once a minute.
     pub stats: crate::service::instance_stats::Cached,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The organisation's identity provider, where single sign-on is set up.
+    pub sso: Option<Arc<crate::sso::Provider>>,
 }
 
 /// Handler context: app state plus the federation library's per-request data.

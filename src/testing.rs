@@ -43,6 +43,7 @@ impl Fixture {
     pub fn person(&self, conn: &mut DbConn, name: &str) -> Account {
         let new = NewUser {
             username: name,
+            display_name: None,
             email: &format!("{name}@guild.test"),
             password: "password123",
             admin: false,

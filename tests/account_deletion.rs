@@ -83,6 +83,7 @@ async fn deletion(backend: &Backend) {
         .with_db(|conn, config| {
             let new = guild::service::accounts::NewUser {
                 username: "alice",
+                display_name: None,
                 email: "someone-else@example.org",
                 password: "password123",
                 admin: false,

@@ -45,6 +45,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    sso_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> BigInt,
+        email -> Text,
+        created_at -> Timestamp,
+        last_sign_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_logins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        verifier -> Text,
+        nonce -> Text,
+        next -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -530,6 +552,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_aliases,
     accounts,
     users,
+    sso_identities,
+    sso_logins,
     communities,
     community_moderators,
     statuses,

@@ -15,11 +15,13 @@ use crate::store::{
 };
 
 pub const MIN_PASSWORD_LEN: usize = 8;
-const MAX_USERNAME_LEN: usize = 30;
+pub const MAX_USERNAME_LEN: usize = 30;
 
 /// What a new local person needs.
 pub struct NewUser<'a> {
     pub username: &'a str,
+    /// The name shown; the username where there is none.
+    pub display_name: Option<&'a str>,
     pub email: &'a str,
     pub password: &'a str,
     pub admin: bool,
@@ -120,8 +122,14 @@ pub fn register(
             "registrations are closed on this instance".into(),
         ));
     }
+    if !config.password_sign_in {
+        return Err(Error::Forbidden(
+            "accounts here come from the organisation's single sign-on: sign in with it".into(),
+        ));
+    }
     let new = NewUser {
         username,
+        display_name: None,
         email,
         password,
         admin: false,
@@ -143,7 +151,8 @@ pub fn create_user(
     validate_username(new.username)?;
     validate_credentials(new.email, new.password)?;
     let password_hash = crypto::hash_password(new.password)?;
-    let account = local_actor(config, AccountKind::Person, new.username, new.username)?;
+    let display_name = new.display_name.unwrap_or(new.username);
+    let account = local_actor(config, AccountKind::Person, new.username, display_name)?;
     let user = User {
         id: next_id(),
         account_id: account.id,
@@ -277,20 +286,7 @@ fn announce_deletion(conn: &mut DbConn, config: &Config, account: &Account) -> R
     crate::delivery::enqueue(conn, config, account, &activity, &inboxes)
 }
 
-/// A person closes their own account, confirming with their password.
-pub fn delete_own(
-    conn: &mut DbConn,
-    config: &Config,
-    user: &User,
-    account: &Account,
-    password: &str,
-) -> Result<(), Error> {
-    confirm_password(user, password)?;
-    delete(conn, config, account)
-}
-
-/// A step that cannot be undone asks for the password again, so that a browser left signed
-/// in is not enough.
+/// Whether `password` is the person's.
 pub fn confirm_password(user: &User, password: &str) -> Result<(), Error> {
     match crypto::verify_password(password, &user.password_hash) {
         true => Ok(()),

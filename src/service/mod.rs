@@ -27,6 +27,7 @@ pub mod polls;
 pub mod received;
 pub mod reports;
 pub mod setup;
+pub mod sso;
 pub mod statuses;
 pub mod tags;
 pub mod text;

@@ -165,9 +165,19 @@ pub fn check_redirect(app: &App, redirect_uri: &str) -> Result<(), Error> {
 /// must not run inside a transaction that a refusal rolls back.
 pub fn sign_in(
     conn: &mut DbConn,
+    config: &Config,
     (login, password): (&str, &str),
     address: &str,
 ) -> Result<(User, Account), Error> {
+    if !config.password_sign_in {
+        let provider = config
+            .sso
+            .as_ref()
+            .map_or("single sign-on", |sso| &sso.name);
+        return Err(Error::Forbidden(format!(
+            "Passwords are off on this instance: sign in with {provider}."
+        )));
+    }
     let refused = || Error::Unauthorized("invalid username or password".into());
     let (keys, now) = (throttle::keys(login, address), crate::time::now());
     throttle::check(conn, &keys, now)?;
@@ -379,7 +389,7 @@ pub fn password_grant(
             "unsupported_grant_type: the password grant is off on this instance".into(),
         ));
     }
-    let (user, _) = sign_in(conn, (username, password), address)?;
+    let (user, _) = sign_in(conn, config, (username, password), address)?;
     let scopes = scopes_for(app, scopes)?;
     issue_token(conn, app, Some(&user), scopes)
 }

@@ -82,6 +82,7 @@ pub fn complete_setup(
         settings::remove(conn, SETUP_TOKEN_KEY)?;
         let new = NewUser {
             username,
+            display_name: None,
             email,
             password,
             admin: true,

@@ -19,18 +19,35 @@ const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 #[derive(Clone)]
 pub struct SignedIn {
     pub session_id: i64,
+    /// When this browser signed in.
+    pub since: chrono::NaiveDateTime,
     pub user: User,
     pub account: Account,
 }
+
+/// How recent a sign-in through the identity provider stands in for the password.
+const FRESH_SIGN_IN: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 /// Sign in with name or email and password from the client `address`; the new session's
 /// secret token for the cookie.
 pub fn sign_in(
     conn: &mut DbConn,
+    config: &Config,
     credentials: (&str, &str),
     address: &str,
 ) -> Result<(String, SignedIn), Error> {
-    let (user, account) = oauth::sign_in(conn, credentials, address)?;
+    let (user, account) = oauth::sign_in(conn, config, credentials, address)?;
+    start(conn, user, account)
+}
+
+/// Sign in the person the organisation's identity provider vouched for.
+pub fn sign_in_with_provider(
+    conn: &mut DbConn,
+    config: &Config,
+    identity: &crate::sso::Identity,
+) -> Result<(String, SignedIn), Error> {
+    let sso = config.sso.as_ref().ok_or(Error::NotFound)?;
+    let (user, account) = crate::service::sso::sign_in(conn, config, sso, identity)?;
     start(conn, user, account)
 }
 
@@ -47,6 +64,7 @@ fn start(conn: &mut DbConn, user: User, account: Account) -> Result<(String, Sig
     store::insert(conn, &session)?;
     let signed_in = SignedIn {
         session_id: session.id,
+        since: session.created_at,
         user,
         account,
     };
@@ -81,9 +99,28 @@ pub fn current(conn: &mut DbConn, token: &str) -> Result<Option<SignedIn>, Error
     }
     Ok(Some(SignedIn {
         session_id: session.id,
+        since: session.created_at,
         user,
         account,
     }))
+}
+
+/// A step that cannot be undone asks who is there again, so that a browser left signed in is
+/// not enough: the password, or for a person who signs in through the identity provider, a
+/// sign-in there in the last ten minutes.
+pub fn confirm(conn: &mut DbConn, signed_in: &SignedIn, password: &str) -> Result<(), Error> {
+    if !password.is_empty() {
+        return accounts::confirm_password(&signed_in.user, password);
+    }
+    let fresh = crate::time::now() - signed_in.since < FRESH_SIGN_IN;
+    if fresh && crate::store::sso::has_identity(conn, signed_in.user.id)? {
+        return Ok(());
+    }
+    Err(Error::Unprocessable(
+        "enter your password, or sign in again through your organisation's sign-in and do \
+         this within ten minutes"
+            .into(),
+    ))
 }
 
 /// End the sessions idle past the limit, which [`current`] would refuse anyway: a browser
@@ -160,5 +197,5 @@ pub fn sign_up_invited(
 
 /// Whether people may sign up here at all.
 pub fn sign_up_open(config: &Config) -> bool {
-    config.registrations != Registrations::Closed
+    config.registrations != Registrations::Closed && config.password_sign_in
 }

@@ -88,6 +88,7 @@ pub mod policies;
 pub mod polls;
 pub mod settings;
 pub mod sign_in_failures;
+pub mod sso;
 pub mod stats;
 pub mod status_counts;
 pub mod statuses;

@@ -44,6 +44,14 @@ pub fn email_taken(conn: &mut DbConn, email: &str) -> Result<bool, Error> {
     Ok(count > 0)
 }
 
+pub fn by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, Error> {
+    Ok(users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The earliest admin, shown as the instance's contact.
 pub fn first_admin(conn: &mut DbConn) -> Result<Option<User>, Error> {
     Ok(users::table

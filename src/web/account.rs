@@ -21,17 +21,47 @@ struct SignInPage<'a> {
     next: &'a str,
     username: &'a str,
     sign_up_open: bool,
+    choices: SignInChoices,
     error: Option<String>,
+}
+
+/// The ways to sign in that a page offers.
+pub struct SignInChoices {
+    pub passwords: bool,
+    pub provider: Option<ProviderLink>,
+}
+
+/// Signing in through the organisation's identity provider, then on to a page.
+pub struct ProviderLink {
+    pub name: String,
+    pub href: String,
+}
+
+/// The ways to sign in here; signing in through the provider comes back to `next`.
+pub(super) fn sign_in_choices(ctx: &Ctx, next: &str) -> SignInChoices {
+    let provider = ctx.sso.as_ref().map(|sso| ProviderLink {
+        name: sso.name().to_string(),
+        href: format!(
+            "/sign-in/sso?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", local_path(next))
+                .finish()
+        ),
+    });
+    SignInChoices {
+        passwords: ctx.config.password_sign_in,
+        provider,
+    }
 }
 
 #[derive(Deserialize)]
 pub struct Next {
     #[serde(default)]
-    next: String,
+    pub(super) next: String,
 }
 
 /// Where to go after signing in: a path on this site, never another site.
-fn local_path(next: &str) -> &str {
+pub(super) fn local_path(next: &str) -> &str {
     let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
     if local {
         next
@@ -54,6 +84,7 @@ fn sign_in_page(
             next: local_path(next),
             username,
             sign_up_open: web_sessions::sign_up_open(&ctx.config),
+            choices: sign_in_choices(ctx, next),
             error,
         },
     )
@@ -92,10 +123,10 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, PageError> {
     visitor.check_form(&form.csrf)?;
     let (login, password) = (form.username.trim().to_string(), form.password);
-    let address = visitor.address.clone();
+    let (address, config) = (visitor.address.clone(), ctx.config.clone());
     let result = ctx
         .db
-        .run(move |conn| web_sessions::sign_in(conn, (&login, &password), &address))
+        .run(move |conn| web_sessions::sign_in(conn, &config, (&login, &password), &address))
         .await;
     match result {
         Ok((token, _)) => {

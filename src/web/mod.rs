@@ -25,6 +25,7 @@ pub mod oauth;
 pub mod people;
 pub mod posts;
 pub mod settings;
+pub mod sso;
 pub mod threads;
 pub mod visitor;
 
@@ -36,6 +37,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.route("/", aw::get().to(home))
         .route("/sign-in", aw::get().to(account::sign_in_form))
         .route("/sign-in", aw::post().to(account::sign_in))
+        .route("/sign-in/sso", aw::get().to(sso::start))
+        .route("/sign-in/sso/callback", aw::get().to(sso::callback))
         .route("/sign-out", aw::post().to(account::sign_out))
         .route("/sign-up", aw::get().to(account::sign_up_form))
         .route("/sign-up", aw::post().to(account::sign_up))

@@ -39,7 +39,31 @@ struct AuthorizePage<'a> {
     state: &'a str,
     code_challenge: &'a str,
     code_challenge_method: &'a str,
+    choices: super::account::SignInChoices,
     error: Option<String>,
+}
+
+impl AuthorizeQuery {
+    /// This page again, where signing in through the identity provider returns.
+    fn back_here(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri);
+        let optional = [
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+        format!("/oauth/authorize?{}", query.finish())
+    }
 }
 
 async fn checked_app(ctx: &Ctx, query: &AuthorizeQuery) -> Result<(App, String), Error> {
@@ -89,6 +113,7 @@ fn authorize_page(
             state: query.state.as_deref().unwrap_or_default(),
             code_challenge: query.code_challenge.as_deref().unwrap_or_default(),
             code_challenge_method: query.code_challenge_method.as_deref().unwrap_or("S256"),
+            choices: super::account::sign_in_choices(ctx, &query.back_here()),
             error,
         },
     )
@@ -132,7 +157,7 @@ pub async fn authorize(
     let (redirect, granted, for_app) = (query.redirect_uri.clone(), scopes.clone(), app.clone());
     let session_user = visitor.signed_in.as_ref().map(|me| me.user.clone());
     let credentials = consent.username.zip(consent.password);
-    let address = visitor.address.clone();
+    let (address, config) = (visitor.address.clone(), ctx.config.clone());
     let issued = ctx
         .db
         .run(move |conn| {
@@ -140,7 +165,7 @@ pub async fn authorize(
                 (Some(user), _) => (user, None),
                 (None, Some((login, password))) => {
                     let (token, signed_in) =
-                        web_sessions::sign_in(conn, (&login, &password), &address)?;
+                        web_sessions::sign_in(conn, &config, (&login, &password), &address)?;
                     (signed_in.user, Some(token))
                 }
                 (None, None) => {

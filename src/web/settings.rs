@@ -24,6 +24,9 @@ struct SettingsPage {
     delete_error: Option<String>,
     /// What became of an alias, a move or an import asked for: done (`Ok`) or why not.
     outcome: Option<Result<String, String>>,
+    /// Signing in again through the identity provider, which confirms a deletion or a move
+    /// instead of the password.
+    provider: Option<super::account::ProviderLink>,
 }
 
 impl SettingsPage {
@@ -35,6 +38,7 @@ impl SettingsPage {
             error: None,
             delete_error: None,
             outcome: None,
+            provider: super::account::sign_in_choices(ctx, "/settings/password").provider,
         }
     }
 }
@@ -119,8 +123,8 @@ pub async fn delete_account(
     let result = ctx
         .db
         .run(move |conn| {
-            let (user, account) = (&signed_in.user, &signed_in.account);
-            crate::service::accounts::delete_own(conn, &config, user, account, &form.password)
+            web_sessions::confirm(conn, &signed_in, &form.password)?;
+            crate::service::accounts::delete(conn, &config, &signed_in.account)
         })
         .await;
     match result {
@@ -212,7 +216,10 @@ async fn move_account(
     handle: &str,
     password: String,
 ) -> Result<String, Error> {
-    crate::service::accounts::confirm_password(&signed_in.user, &password)?;
+    let confirming = signed_in.clone();
+    ctx.db
+        .run(move |conn| web_sessions::confirm(conn, &confirming, &password))
+        .await?;
     let target = crate::federation::resolve::account(ctx, handle).await?;
     let aliases = crate::federation::resolve::aliases(ctx, &target).await?;
     let (config, acct) = (ctx.config.clone(), target.acct());

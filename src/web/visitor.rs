@@ -49,6 +49,8 @@ pub struct Frame {
     pub me: Option<String>,
     /// The signed-in person administers the instance.
     pub admin: bool,
+    /// People may sign up here.
+    pub sign_up: bool,
     pub csrf: String,
 }
 
@@ -128,6 +130,7 @@ impl Visitor {
                 .signed_in
                 .as_ref()
                 .is_some_and(|s| s.user.role == crate::domain::Role::Admin),
+            sign_up: crate::service::web_sessions::sign_up_open(&ctx.config),
             csrf: self.csrf.clone(),
         }
     }
@@ -175,9 +178,17 @@ impl Visitor {
 
     /// A redirect to `location` after a form.
     pub fn see_other(&self, location: &str) -> HttpResponse {
-        HttpResponse::SeeOther()
+        let mut response = HttpResponse::SeeOther()
             .insert_header((header::LOCATION, location))
-            .finish()
+            .finish();
+        self.keep_csrf(&mut response);
+        response
+    }
+
+    /// A secret of this browser (its form cookie's value), which a sign-in through the
+    /// identity provider is bound to.
+    pub fn browser_secret(&self) -> &str {
+        &self.csrf
     }
 
     /// `response` with the cookie of the session `token`, which the browser keeps for 30 days.

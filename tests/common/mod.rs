@@ -265,6 +265,7 @@ impl TestServer {
             let email = format!("{name}@example.org");
             let new = guild::service::accounts::NewUser {
                 username: &name,
+                display_name: None,
                 email: &email,
                 password: "password123",
                 admin,
