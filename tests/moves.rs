@@ -77,6 +77,17 @@ async fn moving(backend: &Backend) {
         .await;
     let new_alice_on_old = account(&old, &new_alice).await;
     assert_eq!(actor["movedTo"], new_alice_on_old.ap_id, "{actor}");
+    let shown = old
+        .get_json(
+            &format!("/api/v1/accounts/{}", alice_here.id),
+            "application/json",
+        )
+        .await;
+    assert_eq!(
+        shown["moved"]["id"],
+        new_alice_on_old.id.to_string(),
+        "{shown}"
+    );
 
     // Dave (same server) and Carol (third server) follow the new account, not the old.
     let (dave_id, old_id, new_id) = (dave.id, alice_here.id, new_alice_on_old.id);

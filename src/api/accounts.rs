@@ -62,7 +62,12 @@ async fn account_by_id(ctx: &Ctx, id: &str) -> Result<AccountRow, Error> {
 /// `GET /api/v1/accounts/{id}`
 pub async fn get(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Error> {
     let account = account_by_id(&ctx, &id).await?;
-    Ok(HttpResponse::Ok().json(Account::from_row(&account, &ctx.config.base_url())))
+    let base = ctx.config.base_url();
+    let body = ctx
+        .db
+        .run(move |conn| Account::one(conn, &base, &account))
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Deserialize)]
@@ -74,7 +79,12 @@ pub struct LookupParams {
 /// webfinger when not known yet.
 pub async fn lookup(ctx: Ctx, Query(params): Query<LookupParams>) -> Result<HttpResponse, Error> {
     let account = resolve::account(&ctx, &params.acct).await?;
-    Ok(HttpResponse::Ok().json(Account::from_row(&account, &ctx.config.base_url())))
+    let base = ctx.config.base_url();
+    let body = ctx
+        .db
+        .run(move |conn| Account::one(conn, &base, &account))
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 pub fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result<Value, Error> {

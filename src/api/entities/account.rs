@@ -33,17 +33,43 @@ pub struct Account {
     pub emojis: Vec<serde_json::Value>,
     pub roles: Vec<serde_json::Value>,
     pub fields: Vec<serde_json::Value>,
+    /// The account this one moved to; left out where it did not move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved: Option<Box<Account>>,
 }
 
 impl Account {
-    /// The accounts `ids`, in that order, loaded with one query; missing ones are left out.
+    /// The accounts `ids`, in that order, loaded with one query (and one more for the
+    /// accounts moved to); missing ones are left out.
     pub fn list(conn: &mut DbConn, base_url: &str, ids: &[i64]) -> Result<Vec<Account>, Error> {
         let found = accounts::by_ids(conn, ids)?;
+        let moved_to: Vec<i64> = found.iter().filter_map(|a| a.moved_to_id).collect();
+        let targets = match moved_to.is_empty() {
+            true => Vec::new(),
+            false => accounts::by_ids(conn, &moved_to)?,
+        };
         Ok(ids
             .iter()
             .filter_map(|id| found.iter().find(|a| a.id == *id))
-            .map(|a| Account::from_row(a, base_url))
+            .map(|a| Account::from_row(a, base_url).moved_to(&targets, a, base_url))
             .collect())
+    }
+
+    /// One account with the account it moved to, as its own page in the API shows it.
+    pub fn one(conn: &mut DbConn, base_url: &str, row: &AccountRow) -> Result<Account, Error> {
+        let targets = match row.moved_to_id {
+            Some(id) => accounts::by_ids(conn, &[id])?,
+            None => Vec::new(),
+        };
+        Ok(Account::from_row(row, base_url).moved_to(&targets, row, base_url))
+    }
+
+    fn moved_to(mut self, targets: &[AccountRow], row: &AccountRow, base_url: &str) -> Account {
+        self.moved = row
+            .moved_to_id
+            .and_then(|id| targets.iter().find(|t| t.id == id))
+            .map(|target| Box::new(Account::from_row(target, base_url)));
+        self
     }
 
     pub fn from_row(row: &AccountRow, base_url: &str) -> Account {
@@ -77,6 +103,7 @@ impl Account {
             emojis: Vec::new(),
             roles: Vec::new(),
             fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+            moved: None,
         }
     }
 }
