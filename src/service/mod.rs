@@ -7,6 +7,7 @@ pub mod bookmarks;
 pub mod cards;
 pub mod communities;
 pub mod export;
+pub mod feeds;
 pub mod filters;
 pub mod follows;
 pub mod health;

@@ -48,6 +48,8 @@ struct CommunityPage {
     older: Option<String>,
     /// Threads most recently active first, rather than newest first.
     active: bool,
+    /// The Atom feed of its public posts, for communities anyone may read.
+    feed: Option<String>,
 }
 
 #[derive(PartialEq)]
@@ -266,6 +268,8 @@ pub async fn community(
                 moderators,
                 members: community.followers_count,
                 members_only: settings.visibility == CommunityVisibility::Members,
+                feed: (settings.visibility != CommunityVisibility::Members)
+                    .then(|| format!("/feeds/c/{}.atom", community.username)),
                 standing,
                 inside,
                 moderates,

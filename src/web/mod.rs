@@ -18,6 +18,7 @@ use serde::Deserialize;
 pub mod account;
 pub mod admin;
 pub mod communities;
+pub mod feeds;
 pub mod home;
 pub mod invites;
 pub mod moderation;
@@ -102,6 +103,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/statuses/{id}/edit", aw::get().to(threads::edit_form))
         .route("/statuses/{id}/edit", aw::post().to(threads::edit))
         .route("/statuses/{id}/{verb}", aw::post().to(threads::act))
+        .route("/feeds/users/{name}.atom", aw::get().to(feeds::person))
+        .route("/feeds/c/{name}.atom", aw::get().to(feeds::community))
+        .route("/feeds/tags/{tag}.atom", aw::get().to(feeds::tag))
         .route("/media/{name}", aw::get().to(media))
         .route("/static/guild.css", aw::get().to(stylesheet))
         .route("/static/avatar.png", aw::get().to(avatar_png))

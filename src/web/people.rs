@@ -47,6 +47,8 @@ struct ProfilePage {
     standing: Option<Option<FollowState>>,
     /// The newest posts the reader may see (for others' accounts, those this server knows).
     posts: Vec<PagePost>,
+    /// The Atom feed of a local person's public posts.
+    feed: Option<String>,
 }
 
 impl ProfilePage {
@@ -84,8 +86,13 @@ fn profile(
         }
         _ => None,
     };
+    let feed = match account.domain.is_none() && account.kind == AccountKind::Person {
+        true => Some(format!("/feeds/users/{}.atom", account.username)),
+        false => None,
+    };
     Ok(ProfilePage {
         frame,
+        feed,
         id: account.id,
         posts: page_posts(conn, config, reader, false, rows)?,
         display_name: match account.display_name.is_empty() {
