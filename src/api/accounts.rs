@@ -316,10 +316,53 @@ pub struct SearchParams {
     kind: Option<String>,
     #[serde(default, deserialize_with = "flexible_bool")]
     resolve: Option<bool>,
+    #[serde(default)]
+    account_id: Option<String>,
+    /// Guild's own: posts in one community.
+    #[serde(default)]
+    community_id: Option<String>,
+    #[serde(default)]
+    max_id: Option<String>,
+    #[serde(default)]
+    min_id: Option<String>,
+    #[serde(default, deserialize_with = "super::params::flexible_i64")]
+    offset: Option<i64>,
+    #[serde(default, deserialize_with = "super::params::flexible_i64")]
+    limit: Option<i64>,
+}
+
+impl SearchParams {
+    fn within(&self) -> Result<crate::store::search::Within, Error> {
+        let id = |v: &Option<String>| v.as_deref().map(parse_id).transpose();
+        Ok(crate::store::search::Within {
+            account_id: id(&self.account_id)?,
+            community_id: id(&self.community_id)?,
+            max_id: id(&self.max_id)?,
+            min_id: id(&self.min_id)?,
+        })
+    }
+}
+
+/// Posts whose words match, for a signed-in viewer: each exactly as visible as the post.
+async fn full_text(
+    ctx: &Ctx,
+    viewer: AccountRow,
+    params: &SearchParams,
+) -> Result<Vec<super::entities::status::Status>, Error> {
+    let (query, within) = (params.q.clone(), params.within()?);
+    let limit = params.limit.unwrap_or(20).clamp(1, 40) as usize;
+    let paging = (limit, params.offset.unwrap_or(0).max(0) as usize);
+    let base = ctx.config.base_url();
+    ctx.db
+        .run(move |conn| {
+            let found = crate::service::search::statuses(conn, &viewer, &query, within, paging)?;
+            render(conn, &base, Some(&viewer), &found)
+        })
+        .await
 }
 
 /// `GET /api/v2/search`: an account by `user@domain` and a post by URL, fetched from their
-/// origin when `resolve=true`. Full-text search is not built yet.
+/// origin when `resolve=true`; posts by their words for a signed-in viewer.
 pub async fn search(
     ctx: Ctx,
     auth: MaybeAuth,
@@ -366,6 +409,10 @@ pub async fn search(
                 statuses.extend(rendered);
             }
         }
+    }
+    let viewer = auth.viewer("read:search").cloned();
+    if let (true, false, Some(viewer)) = (wants("statuses"), query.starts_with("http"), viewer) {
+        statuses.extend(full_text(&ctx, viewer, &params).await?);
     }
     let mut hashtags = Vec::new();
     let tag = query.trim_start_matches('#').to_lowercase();

@@ -7,6 +7,8 @@
 //! Rows travel as JSON: SQLite's `json_object` writes each row, PostgreSQL's
 //! `json_populate_recordset` reads a batch of them into the table's own column types. One
 //! copy works for every table, current and future, and no table needs code of its own.
+//! Generated columns (the search document) are left to PostgreSQL to compute, and SQLite's
+//! full-text index is not a table PostgreSQL has, so neither is copied.
 
 use super::{sqlite_path, Backend, Db};
 use crate::error::Error;
@@ -131,9 +133,11 @@ fn tables(pg: &mut PgConnection, sqlite: &mut SqliteConnection) -> Result<Vec<Ta
                 "table {name} is missing from the SQLite database"
             )));
         }
+        // Generated columns (the search document) PostgreSQL computes itself.
         let columns = sql_query(
             "SELECT column_name::text AS name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+             WHERE table_schema = current_schema() AND table_name = $1 \
+             AND is_generated = 'NEVER' ORDER BY ordinal_position",
         )
         .bind::<Text, _>(&name)
         .load::<Name>(pg)?
@@ -213,8 +217,15 @@ fn copy_table(
     if !order.is_empty() {
         read.push_str(&format!(" ORDER BY {}", order.join(", ")));
     }
+    let columns = table
+        .columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let write = format!(
-        "INSERT INTO \"{name}\" SELECT * FROM json_populate_recordset(NULL::\"{name}\", $1::json)"
+        "INSERT INTO \"{name}\" ({columns}) SELECT {columns} \
+         FROM json_populate_recordset(NULL::\"{name}\", $1::json)"
     );
     let (mut batch, mut copied) = (Vec::with_capacity(BATCH), 0);
     for row in sql_query(read).load_iter::<Row, DefaultLoadingMode>(sqlite)? {

@@ -131,6 +131,7 @@ diesel::table! {
         locked -> Bool,
         pinned_at -> Nullable<Timestamp>,
         profile_pinned_at -> Nullable<Timestamp>,
+        search_text -> Text,
     }
 }
 

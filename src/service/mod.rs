@@ -27,6 +27,7 @@ pub mod policy;
 pub mod polls;
 pub mod received;
 pub mod reports;
+pub mod search;
 pub mod setup;
 pub mod sso;
 pub mod statuses;

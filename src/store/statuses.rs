@@ -95,12 +95,29 @@ pub struct StatusEdit {
 
 /// Keep a new status; it reaches the homes it belongs in.
 pub fn insert(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+    let words = search_words(status);
     diesel::insert_into(statuses::table)
-        .values(status)
+        .values((status, statuses::search_text.eq(words)))
         .execute(conn)?;
     super::home_feed::fan_out(conn, status.id, status.id)?;
     events::record(Event::Posted { id: status.id });
     Ok(())
+}
+
+/// The words a post is searched by (`store::search`): its text as written, or the text of
+/// its HTML where it came from elsewhere. Boosts have none of their own.
+fn search_words(status: &Status) -> String {
+    match status.reblog_of_id {
+        Some(_) => String::new(),
+        None => words_of(&status.source, &status.content),
+    }
+}
+
+fn words_of(source: &str, content: &str) -> String {
+    match source.is_empty() {
+        true => crate::service::text::plain(content),
+        false => source.to_string(),
+    }
 }
 
 /// Many statuses at once, as the seeding benchmark writes them; they reach homes as
@@ -110,6 +127,9 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[Status]) -> Result<(), Error> {
     for chunk in batch.chunks(500) {
         let insert = diesel::insert_into(statuses::table).values(chunk);
         crate::on_backend!(&mut *conn, |c| insert.execute(c))?;
+        for status in chunk {
+            super::search::set_text(conn, status.id, &search_words(status))?;
+        }
         let ids = chunk.iter().map(|s| s.id);
         if let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) {
             super::home_feed::fan_out(conn, first, last)?;
@@ -135,8 +155,9 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> Result<Option<Status>, Error>
 }
 
 pub fn edit(conn: &mut DbConn, id: i64, edit: &StatusEdit) -> Result<(), Error> {
+    let words = words_of(&edit.source, &edit.content);
     diesel::update(statuses::table.find(id))
-        .set(edit)
+        .set((edit, statuses::search_text.eq(words)))
         .execute(conn)?;
     events::record(Event::Edited { id });
     Ok(())
@@ -149,6 +170,7 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
             statuses::deleted_at.eq(now),
             statuses::content.eq(""),
             statuses::source.eq(""),
+            statuses::search_text.eq(""),
             statuses::title.eq(None::<String>),
         ))
         .execute(conn)?;

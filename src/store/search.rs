@@ -1,0 +1,128 @@
+//! Full-text search of posts, with the engine each backend has: SQLite's FTS5 table
+//! `status_search` (kept by triggers) and PostgreSQL's generated `search_document` with its
+//! GIN index. Both stem English and weigh thread titles above text.
+
+use crate::db::{schema::statuses, DbConn};
+use crate::error::Error;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+/// One part of a query; every part must match.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Term {
+    Word(String),
+    /// Words starting with this.
+    Prefix(String),
+    /// These words, one after another.
+    Phrase(Vec<String>),
+}
+
+/// Narrowing a search: by author, by community, within ids.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Within {
+    pub account_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub max_id: Option<i64>,
+    pub min_id: Option<i64>,
+}
+
+/// Write the words of a post as they are searched.
+pub fn set_text(conn: &mut DbConn, id: i64, text: &str) -> Result<(), Error> {
+    diesel::update(statuses::table.find(id))
+        .set(statuses::search_text.eq(text))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// FTS5's query language: each word quoted, so nothing in it is an operator.
+fn fts5_query(terms: &[Term]) -> String {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|term| match term {
+            Term::Word(w) => format!("\"{w}\""),
+            Term::Prefix(w) => format!("\"{w}\"*"),
+            Term::Phrase(words) => format!("\"{}\"", words.join(" ")),
+        })
+        .collect();
+    parts.join(" AND ")
+}
+
+/// PostgreSQL's `to_tsquery` language; terms hold only letters and digits.
+fn tsquery(terms: &[Term]) -> String {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|term| match term {
+            Term::Word(w) => w.clone(),
+            Term::Prefix(w) => format!("{w}:*"),
+            Term::Phrase(words) => format!("({})", words.join(" <-> ")),
+        })
+        .collect();
+    parts.join(" & ")
+}
+
+/// Ids of posts matching every term that `viewer` might see, best first (relevance, then the
+/// newest): not deleted, removed or a boost, and not by people who asked not to be indexed
+/// (but for the viewer's own). Visibility is the caller's to apply to what comes back.
+pub fn matching(
+    conn: &mut DbConn,
+    terms: &[Term],
+    viewer: i64,
+    within: Within,
+    (limit, offset): (i64, i64),
+) -> Result<Vec<i64>, Error> {
+    const FILTERS: &str = "s.deleted_at IS NULL AND s.removed_at IS NULL \
+         AND s.reblog_of_id IS NULL AND (a.discoverable OR a.id = $2) \
+         AND ($3 = 0 OR s.account_id = $3) AND ($4 = 0 OR s.community_id = $4) \
+         AND s.id < $5 AND s.id > $6";
+    let sqlite = format!(
+        "SELECT s.id AS id FROM status_search JOIN statuses s ON s.id = status_search.rowid \
+         JOIN accounts a ON a.id = s.account_id WHERE status_search MATCH $1 AND {FILTERS} \
+         ORDER BY bm25(status_search, 4.0, 1.0), s.id DESC LIMIT $7 OFFSET $8"
+    );
+    let postgres = format!(
+        "SELECT s.id AS id FROM statuses s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.search_document @@ to_tsquery('english', $1) AND {FILTERS} \
+         ORDER BY ts_rank(s.search_document, to_tsquery('english', $1)) DESC, s.id DESC \
+         LIMIT $7 OFFSET $8"
+    );
+    let (sql, query) = match conn {
+        DbConn::Sqlite(_) => (sqlite, fts5_query(terms)),
+        DbConn::Pg(_) => (postgres, tsquery(terms)),
+    };
+    let search = diesel::sql_query(sql)
+        .bind::<Text, _>(query)
+        .bind::<BigInt, _>(viewer)
+        .bind::<BigInt, _>(within.account_id.unwrap_or(0))
+        .bind::<BigInt, _>(within.community_id.unwrap_or(0))
+        .bind::<BigInt, _>(within.max_id.unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(within.min_id.unwrap_or(0))
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset);
+    let hits: Vec<Hit> = crate::on_backend!(&mut *conn, |c| search.load(c))?;
+    Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_quote_words_and_keep_phrases() {
+        let terms = [
+            Term::Word("build".into()),
+            Term::Prefix("cach".into()),
+            Term::Phrase(vec!["shared".into(), "runners".into()]),
+        ];
+        assert_eq!(
+            fts5_query(&terms),
+            "\"build\" AND \"cach\"* AND \"shared runners\""
+        );
+        assert_eq!(tsquery(&terms), "build & cach:* & (shared <-> runners)");
+    }
+}
