@@ -1,6 +1,6 @@
 //! Prints how long the client API takes to answer the lists people read all day — home,
 //! public, hashtag, an account's or a community's statuses, a long thread, notifications,
-//! bookmarks, favourites, follows, the directory, conversations — on a database of
+//! bookmarks, favourites, follows, the directory, conversations, full-text search — on a database of
 //! `BENCH_POSTS` statuses (1,000,000 unless set) by `BENCH_ACCOUNTS` authors (1,000) in 26
 //! communities: p50, p99 and max of `BENCH_REQUESTS` sequential requests per case (200), for
 //! the first page and for a deep one (`max_id` in the middle of the seeded ids), and the
@@ -391,7 +391,10 @@ impl Builder<'_> {
         status.local = author.id == self.world.writer.id;
         status.community_id = community;
         status.created_at = at;
-        let mut text = format!("Post {id} about the craft of the day.");
+        // One of a thousand topics: a search for one matches about a thousandth of posts, a
+        // search for "craft" all of them.
+        let topic = self.rng.random_range(0..1000);
+        let mut text = format!("Post {id} about the craft of the day, topic{topic}.");
         if !matches!(slot, Slot::Direct) && self.rng.random_range(0..100) < 5 {
             text.push_str(" #bench");
             pending.tagged.push(id);
@@ -687,6 +690,14 @@ fn cases(world: &World) -> Vec<Case> {
     cases.extend(one("following (busy)", "busy", following));
     cases.extend(one("directory", "reader", "/api/v1/directory".into()));
     cases.extend(one("conversations", "busy", "/api/v1/conversations".into()));
+    let search = |q: &str| format!("/api/v2/search?type=statuses&q={q}");
+    cases.extend(one("search, a rare word", "reader", search("topic42")));
+    cases.extend(one(
+        "search, a word in every post",
+        "reader",
+        search("craft"),
+    ));
+    cases.extend(one("search, a prefix", "reader", search("topic99*")));
     cases.extend(web_cases(world));
     cases
 }
