@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{api::Client, backends, Backend, TestServer};
+use common::{api::Client, backends, forms::FormClient, Backend, TestServer};
 use guild::domain::Visibility;
 use guild::service::statuses::{create, NewPost};
 use serde_json::{json, Value};
@@ -222,5 +222,22 @@ async fn search_on(backend: &Backend) {
     .await
     .unwrap();
     assert_eq!(anonymous["statuses"], json!([]));
+
+    // The web's search page lists the same posts for a signed-in reader.
+    let page = FormClient::signed_in(&server, "ben")
+        .await
+        .get("/search?q=build+cache")
+        .await;
+    assert_eq!(page.status, 200);
+    for (text, shown) in [
+        ("shared runners", true),
+        ("Secret build cache plans", true),
+        ("the vault", false),
+        ("Inner build cache notes", false),
+    ] {
+        assert_eq!(page.body.contains(text), shown, "{text}: {}", page.body);
+    }
+    let signed_out = FormClient::new(&server).get("/search?q=build+cache").await;
+    assert!(!signed_out.body.contains("shared runners"));
     server.stop().await;
 }

@@ -7,7 +7,7 @@ use super::PageError;
 use crate::domain::{AccountKind, FollowState};
 use crate::error::Error;
 use crate::federation::{objects::ApStatus, resolve};
-use crate::service::{follows, timelines};
+use crate::service::{follows, search, timelines};
 use crate::state::Ctx;
 use crate::store::{
     accounts::{self, Account},
@@ -202,6 +202,8 @@ struct SearchPage {
     query: String,
     /// Handle and page of each account found.
     found: Vec<(String, String)>,
+    /// Posts whose words match, for a signed-in reader, as they may see them.
+    posts: Vec<PagePost>,
     signed_in: bool,
 }
 
@@ -234,16 +236,30 @@ pub async fn search(
         }
     }
     let (prefix, config) = (handle.to_string(), ctx.config.clone());
-    let found = match prefix.is_empty() || prefix.contains(['@', '/']) {
-        true => Vec::new(),
+    let (words, reader) = (
+        query.clone(),
+        visitor.signed_in.as_ref().map(|s| s.account.clone()),
+    );
+    let (found, posts) = match prefix.is_empty() || prefix.contains(['@', '/']) {
+        true => (Vec::new(), Vec::new()),
         false => {
             ctx.db
                 .run(move |conn| {
-                    let found = accounts::search(conn, &prefix, FOUND)?;
-                    Ok(found
+                    let found = accounts::search(conn, &prefix, FOUND)?
                         .iter()
                         .map(|a| (acct(&config, a), super::posts::account_href(a)))
-                        .collect())
+                        .collect();
+                    let Some(reader) = reader else {
+                        return Ok((found, Vec::new()));
+                    };
+                    let within = crate::store::search::Within::default();
+                    let rows =
+                        search::statuses(conn, &reader, &words, within, (FOUND as usize, 0))?;
+                    let rows = rows.into_iter().map(|s| (s, 0)).collect();
+                    Ok((
+                        found,
+                        page_posts(conn, &config, Some(&reader), false, rows)?,
+                    ))
                 })
                 .await?
         }
@@ -252,6 +268,7 @@ pub async fn search(
         frame: visitor.frame(&ctx),
         query,
         found,
+        posts,
         signed_in: remote,
     })?)
 }
