@@ -120,6 +120,7 @@ async fn export(backend: &Backend) {
         "following_accounts.csv",
         "blocked_accounts.csv",
         "muted_accounts.csv",
+        "lists.csv",
         "bookmarks.csv",
     ] {
         let mut data = file(name).await;

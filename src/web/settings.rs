@@ -259,7 +259,7 @@ async fn import_lines(ctx: &Ctx, me: &Account, file: &str, data: &str) -> Result
     use crate::service::import::{self, Kind};
     let kind = Kind::parse(file)?;
     let (mut done, mut missed) = (0, Vec::new());
-    for line in import::lines(data)? {
+    for line in import::lines(kind, data)? {
         let applied = match kind {
             Kind::Bookmarks => import_bookmark(ctx, me, &line.target).await,
             _ => import_account(ctx, me, kind, &line).await,
@@ -286,10 +286,10 @@ async fn import_account(
     line: &crate::service::import::Line,
 ) -> Result<(), Error> {
     let target = crate::federation::resolve::account(ctx, &line.target).await?;
-    let (config, me, flag) = (ctx.config.clone(), me.clone(), line.flag);
+    let (config, me, line) = (ctx.config.clone(), me.clone(), line.clone());
     ctx.db
         .run(move |conn| {
-            crate::service::import::apply_to_account(conn, &config, &me, kind, &target, flag)
+            crate::service::import::apply_to_account(conn, &config, &me, (kind, &line), &target)
         })
         .await
 }
