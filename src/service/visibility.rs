@@ -23,6 +23,9 @@ pub fn can_see(
             return Ok(false);
         }
     }
+    if !crate::store::accounts::suspended_among(conn, &[status.account_id])?.is_empty() {
+        return Ok(false);
+    }
     match status.reblog_of_id {
         Some(original) if status.deleted_at.is_none() => match statuses::by_id(conn, original)? {
             Some(original) => can_see(conn, viewer, &original),
@@ -161,7 +164,7 @@ fn filter(
     list: Vec<Status>,
     hide_muted: bool,
 ) -> Result<Vec<Status>, Error> {
-    let hidden: HashSet<i64> = match viewer {
+    let mut hidden: HashSet<i64> = match viewer {
         Some(viewer) => blocks::hidden_from(conn, viewer.id, hide_muted)?
             .into_iter()
             .collect(),
@@ -172,6 +175,13 @@ fn filter(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
+    // A suspended person's posts are hidden from everyone, as their profile is.
+    let authors: Vec<i64> = list
+        .iter()
+        .chain(boosted.values())
+        .map(|s| s.account_id)
+        .collect();
+    hidden.extend(crate::store::accounts::suspended_among(conn, &authors)?);
     let shown = |conn: &mut DbConn, status: &Status| -> Result<bool, Error> {
         Ok(!hidden.contains(&status.account_id) && can_see_unblocked(conn, viewer, status)?)
     };

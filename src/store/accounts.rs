@@ -252,6 +252,18 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
         .load(conn)?)
 }
 
+/// Of `ids`, the suspended accounts, in one query.
+pub fn suspended_among(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .filter(accounts::suspended.eq(true))
+        .select(accounts::id)
+        .load(conn)?)
+}
+
 /// Accounts with these actor ids, in one query.
 pub fn by_ap_ids(conn: &mut DbConn, ap_ids: &[String]) -> Result<Vec<Account>, Error> {
     Ok(accounts::table

@@ -80,6 +80,16 @@ def test_sign_ups_logins_and_roles(alpha):
     ada_id = ada.me().id
     refused(lambda: ada.admin_account_moderate(ada_id, "disable"), 422)
 
+    # A suspended person's posts are hidden from everyone until the suspension ends.
+    post = login(alpha, "dora").status_post("Dora was here", visibility="public")
+    reader = login(alpha, "alice")
+    ada.admin_account_moderate(dora.id, "suspend")
+    refused(lambda: reader.status(post.id), 404)
+    assert post.id not in [s.id for s in reader.timeline_public(local=True)]
+    ada.admin_account_unsuspend(dora.id)
+    assert reader.status(post.id).content == "<p>Dora was here</p>"
+    assert post.id in [s.id for s in reader.timeline_public(local=True)]
+
     # Guild's own call: roles.
     url = f"{alpha}/api/v1/admin/accounts/{dora.id}/role"
     headers = {"Authorization": f"Bearer {ada.access_token}"}
