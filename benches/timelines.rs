@@ -737,11 +737,12 @@ fn page_items(page: &str) -> usize {
     page.matches("<article").count() + page.matches("<li").count()
 }
 
-/// How many statuses (or accounts, notifications) an answer holds.
+/// How many statuses (or accounts, notifications) an answer holds: a list, a thread's
+/// context, or search results.
 fn items(answer: &Value) -> usize {
     match answer {
         Value::Array(list) => list.len(),
-        Value::Object(context) => ["ancestors", "descendants"]
+        Value::Object(context) => ["ancestors", "descendants", "statuses"]
             .iter()
             .filter_map(|k| context.get(*k).and_then(Value::as_array))
             .map(Vec::len)

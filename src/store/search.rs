@@ -66,9 +66,14 @@ fn tsquery(terms: &[Term]) -> String {
     parts.join(" & ")
 }
 
-/// Ids of posts matching every term that `viewer` might see, best first (relevance, then the
-/// newest): not deleted, removed or a boost, and not by people who asked not to be indexed
-/// (but for the viewer's own). Visibility is the caller's to apply to what comes back.
+/// Matches ranked for relevance: the newest this many. Ranking every match of a word in
+/// most posts would cost a scan of them all; `max_id` reaches older matches.
+const RANKED: i64 = 1000;
+
+/// Ids of posts matching every term that `viewer` might see, best first (relevance among
+/// the newest [`RANKED`] matches, then the newest): not deleted, removed or a boost, and not
+/// by people who asked not to be indexed (but for the viewer's own). Visibility is the
+/// caller's to apply to what comes back.
 pub fn matching(
     conn: &mut DbConn,
     terms: &[Term],
@@ -76,32 +81,38 @@ pub fn matching(
     within: Within,
     (limit, offset): (i64, i64),
 ) -> Result<Vec<i64>, Error> {
-    const FILTERS: &str = "s.deleted_at IS NULL AND s.removed_at IS NULL \
-         AND s.reblog_of_id IS NULL AND (a.discoverable OR a.id = $2) \
-         AND ($3 = 0 OR s.account_id = $3) AND ($4 = 0 OR s.community_id = $4) \
-         AND s.id < $5 AND s.id > $6";
+    // Parameters appear in the order they are bound: SQLite numbers `$N` by first sight.
+    const LIVE: &str = "s.id < $2 AND s.id > $3 AND ($4 = 0 OR s.account_id = $4) \
+         AND ($5 = 0 OR s.community_id = $5) AND s.deleted_at IS NULL \
+         AND s.removed_at IS NULL AND s.reblog_of_id IS NULL";
     let sqlite = format!(
-        "SELECT s.id AS id FROM status_search JOIN statuses s ON s.id = status_search.rowid \
-         JOIN accounts a ON a.id = s.account_id WHERE status_search MATCH $1 AND {FILTERS} \
-         ORDER BY bm25(status_search, 4.0, 1.0), s.id DESC LIMIT $7 OFFSET $8"
+        "SELECT s.id AS id, s.account_id AS account_id, \
+         bm25(status_search, 4.0, 1.0) AS score FROM status_search \
+         JOIN statuses s ON s.id = status_search.rowid \
+         WHERE status_search MATCH $1 AND {LIVE} \
+         ORDER BY status_search.rowid DESC LIMIT {RANKED}"
     );
     let postgres = format!(
-        "SELECT s.id AS id FROM statuses s JOIN accounts a ON a.id = s.account_id \
-         WHERE s.search_document @@ to_tsquery('english', $1) AND {FILTERS} \
-         ORDER BY ts_rank(s.search_document, to_tsquery('english', $1)) DESC, s.id DESC \
-         LIMIT $7 OFFSET $8"
+        "SELECT s.id AS id, s.account_id AS account_id, \
+         ts_rank(s.search_document, to_tsquery('english', $1)) AS score FROM statuses s \
+         WHERE s.search_document @@ to_tsquery('english', $1) AND {LIVE} \
+         ORDER BY s.id DESC LIMIT {RANKED}"
     );
-    let (sql, query) = match conn {
-        DbConn::Sqlite(_) => (sqlite, fts5_query(terms)),
-        DbConn::Pg(_) => (postgres, tsquery(terms)),
+    let (ranked, query, best) = match conn {
+        DbConn::Sqlite(_) => (sqlite, fts5_query(terms), "m.score"),
+        DbConn::Pg(_) => (postgres, tsquery(terms), "m.score DESC"),
     };
+    let sql = format!(
+        "SELECT m.id AS id FROM ({ranked}) m JOIN accounts a ON a.id = m.account_id \
+         WHERE a.discoverable OR a.id = $6 ORDER BY {best}, m.id DESC LIMIT $7 OFFSET $8"
+    );
     let search = diesel::sql_query(sql)
         .bind::<Text, _>(query)
-        .bind::<BigInt, _>(viewer)
-        .bind::<BigInt, _>(within.account_id.unwrap_or(0))
-        .bind::<BigInt, _>(within.community_id.unwrap_or(0))
         .bind::<BigInt, _>(within.max_id.unwrap_or(i64::MAX))
         .bind::<BigInt, _>(within.min_id.unwrap_or(0))
+        .bind::<BigInt, _>(within.account_id.unwrap_or(0))
+        .bind::<BigInt, _>(within.community_id.unwrap_or(0))
+        .bind::<BigInt, _>(viewer)
         .bind::<BigInt, _>(limit)
         .bind::<BigInt, _>(offset);
     let hits: Vec<Hit> = crate::on_backend!(&mut *conn, |c| search.load(c))?;
