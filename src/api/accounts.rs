@@ -62,6 +62,11 @@ async fn account_by_id(ctx: &Ctx, id: &str) -> Result<AccountRow, Error> {
 /// `GET /api/v1/accounts/{id}`
 pub async fn get(ctx: Ctx, id: Path<String>) -> Result<HttpResponse, Error> {
     let account = account_by_id(&ctx, &id).await?;
+    shown(&ctx, account).await
+}
+
+/// One account as its own page in the API shows it, with where it moved.
+async fn shown(ctx: &Ctx, account: AccountRow) -> Result<HttpResponse, Error> {
     let base = ctx.config.base_url();
     let body = ctx
         .db
@@ -79,12 +84,7 @@ pub struct LookupParams {
 /// webfinger when not known yet.
 pub async fn lookup(ctx: Ctx, Query(params): Query<LookupParams>) -> Result<HttpResponse, Error> {
     let account = resolve::account(&ctx, &params.acct).await?;
-    let base = ctx.config.base_url();
-    let body = ctx
-        .db
-        .run(move |conn| Account::one(conn, &base, &account))
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    shown(&ctx, account).await
 }
 
 pub fn relationship(conn: &mut crate::db::DbConn, me: i64, other: i64) -> Result<Value, Error> {
