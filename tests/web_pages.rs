@@ -626,7 +626,11 @@ async fn across_on(backend: &Backend) {
     let handle = format!("bob@{}", beta.domain);
     let unknown = anonymous.get(&format!("/search?q={handle}")).await;
     assert_eq!(unknown.status, 200);
-    assert!(unknown.body.contains("Sign in to open"), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("Sign in to search posts and to open"),
+        "{}",
+        unknown.body
+    );
     let opened = ann.get(&format!("/search?q=%40{handle}")).await;
     assert_eq!(opened.status, 303, "{}", opened.body);
     let bob_page = opened.location.unwrap();
