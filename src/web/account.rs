@@ -20,7 +20,6 @@ struct SignInPage<'a> {
     frame: Frame,
     next: &'a str,
     username: &'a str,
-    sign_up_open: bool,
     choices: SignInChoices,
     error: Option<String>,
 }
@@ -83,7 +82,6 @@ fn sign_in_page(
             frame: visitor.frame(ctx),
             next: local_path(next),
             username,
-            sign_up_open: web_sessions::sign_up_open(&ctx.config),
             choices: sign_in_choices(ctx, next),
             error,
         },

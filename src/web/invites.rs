@@ -26,8 +26,6 @@ struct InvitePage<'a> {
     description: &'a str,
     token: &'a str,
     handle: &'a str,
-    /// Someone new may sign up through the invite.
-    sign_up: bool,
     error: Option<String>,
 }
 
@@ -58,8 +56,6 @@ fn invite_page(
             description: &community.note,
             token,
             handle,
-            sign_up: visitor.signed_in.is_none()
-                && crate::service::web_sessions::sign_up_open(&ctx.config),
             error,
         },
     )
