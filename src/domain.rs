@@ -268,6 +268,8 @@ text_enum! {
         RevokeInvite = "revoke_invite",
         InviteUsed = "invite_used",
         ResolveReport = "resolve_report",
+        AcceptAnswer = "accept_answer",
+        UnacceptAnswer = "unaccept_answer",
     }
 }
 

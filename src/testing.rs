@@ -107,14 +107,8 @@ impl Fixture {
         let post = NewPost {
             text: text.to_string(),
             title: title.map(str::to_string),
-            spoiler_text: String::new(),
-            sensitive: false,
-            visibility: Visibility::Public,
-            in_reply_to_id: None,
             community: community.cloned(),
-            mentions: Vec::new(),
-            media_ids: Vec::new(),
-            poll: None,
+            ..NewPost::new(Visibility::Public)
         };
         statuses::create(conn, &self.config, author, post).expect("post")
     }

@@ -58,14 +58,9 @@ async fn post(
             let new = statuses::NewPost {
                 text,
                 title,
-                spoiler_text: String::new(),
-                sensitive: false,
-                visibility: guild::domain::Visibility::Public,
                 in_reply_to_id,
                 community,
-                mentions: Vec::new(),
-                media_ids: Vec::new(),
-                poll: None,
+                ..statuses::NewPost::new(guild::domain::Visibility::Public)
             };
             statuses::create(conn, &config, &author, new)
         })

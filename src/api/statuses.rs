@@ -88,6 +88,9 @@ pub struct NewStatus {
     /// Guild extension: the title of a thread in a community.
     #[serde(default)]
     title: Option<String>,
+    /// Guild extension: ask the thread as a question.
+    #[serde(default, deserialize_with = "flexible_bool")]
+    question: Option<bool>,
     /// Uploads to attach, in order.
     #[serde(default, deserialize_with = "string_list")]
     media_ids: Vec<String>,
@@ -195,6 +198,7 @@ pub async fn create(
                 mentions,
                 media_ids,
                 poll: new.poll.map(PollForm::poll),
+                question: new.question.unwrap_or(false),
             };
             status_service::create(conn, &config, &author, post)
         })

@@ -221,6 +221,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    questions (status_id) {
+        status_id -> BigInt,
+        community_id -> BigInt,
+        answer_id -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     sign_in_failures (key) {
         key -> Text,
         failures -> Integer,
@@ -568,6 +577,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     sign_in_failures,
     thread_activity,
+    questions,
     oauth_codes,
     activities,
     deliveries,

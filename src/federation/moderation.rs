@@ -1,7 +1,8 @@
 //! Reading moderators' actions from the activities other servers send, in the shapes Lemmy
 //! uses: `Delete` of another's post (removal) and its `Undo` (restore), `Lock`/`Undo`,
 //! `Add`/`Remove` on the featured collection (pins) or the moderators collection, `Block`
-//! with the community as `target` (a ban) and its `Undo`.
+//! with the community as `target` (a ban) and its `Undo`; and Guild's extension, `Add`/`Remove`
+//! of a reply with its thread's root as `target` (an accepted answer to a question).
 
 use super::actors::ApAccount;
 use crate::error::Error;
@@ -69,10 +70,15 @@ pub async fn parse(
         }
     }
     let lookup = object.clone();
-    let (status, named) = data
+    let (status, root, named) = data
         .db
         .run(move |conn| {
             let status = statuses::by_ap_id(conn, &lookup)?;
+            // A reply's thread, which an accepted answer is added to.
+            let root = match status.as_ref().and_then(|s| s.thread_root_id) {
+                Some(id) => statuses::by_id(conn, id)?,
+                None => None,
+            };
             // The first candidate, in order, that is a community we know.
             let known = account_store::by_ap_ids(conn, &candidates)?;
             let named = candidates.iter().find_map(|id| {
@@ -81,7 +87,7 @@ pub async fn parse(
                     .find(|a| a.is_group() && a.ap_id == *id)
                     .cloned()
             });
-            Ok((status, named))
+            Ok((status, root, named))
         })
         .await?;
     let community_id = status
@@ -106,6 +112,18 @@ pub async fn parse(
         },
         ("Lock", Some(status)) if undo => Action::Unlock { status },
         ("Lock", Some(status)) => Action::Lock { status },
+        ("Add" | "Remove", Some(answer))
+            if root
+                .as_ref()
+                .is_some_and(|r| target.as_deref() == Some(&r.ap_id)) =>
+        {
+            let question = root.expect("matched above");
+            if adds {
+                Action::Accept { question, answer }
+            } else {
+                Action::Unaccept { question, answer }
+            }
+        }
         ("Add" | "Remove", Some(status)) if target.as_deref() == Some(&featured_of(&community)) => {
             if adds {
                 Action::Pin { status }

@@ -146,6 +146,8 @@ impl Object for ApStatus {
             tags: json.hashtags(),
             attachments,
             poll: json.poll(),
+            asks: json.asks(),
+            accepted_answer: json.accepted_answer(),
             link: json
                 .link()
                 .map(|(url, image_url)| crate::service::cards::Given {

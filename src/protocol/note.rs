@@ -33,6 +33,8 @@ pub struct NoteParts<'a> {
     pub attachments: &'a [Attachment],
     /// Its poll and the poll's options, when it has one.
     pub poll: Option<(&'a Poll, &'a [PollOption])>,
+    /// Some when the thread is asked as a question: the id of its accepted answer, if any.
+    pub question: Option<Option<&'a str>>,
 }
 
 /// The document of a local post, the same whether it is served at its id or sent in an
@@ -117,8 +119,19 @@ pub fn note(parts: &NoteParts) -> Value {
     if let Some((poll, options)) = parts.poll {
         question(&mut post, poll, options);
     }
+    // Guild's extension, which other servers ignore: a thread asked as a question.
+    if let Some(answer) = parts.question {
+        post[ASKS] = Value::Bool(true);
+        if let Some(answer) = answer {
+            post[ACCEPTED_ANSWER] = Value::from(answer);
+        }
+    }
     post
 }
+
+/// Guild's properties of a thread asked as a question: `true`, and its accepted answer's id.
+const ASKS: &str = "guild:question";
+const ACCEPTED_ANSWER: &str = "guild:acceptedAnswer";
 
 /// A post with a poll is a `Question`, as Mastodon sends it: options under `oneOf` (or
 /// `anyOf` for several choices), each with its count, the end time, and once ended `closed`.
@@ -527,6 +540,17 @@ impl ApPost {
     }
 
     /// Ids of the actors the post mentions.
+    /// Whether a thread is asked as a question (Guild's extension).
+    pub fn asks(&self) -> bool {
+        self.rest.get(ASKS).and_then(Value::as_bool) == Some(true)
+    }
+
+    /// The id of a question's accepted answer (Guild's extension).
+    pub fn accepted_answer(&self) -> Option<String> {
+        let answer = self.rest.get(ACCEPTED_ANSWER).and_then(Value::as_str)?;
+        Url::parse(answer).ok().map(String::from)
+    }
+
     pub fn mentions(&self) -> Vec<String> {
         self.tag
             .iter()

@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod policy;
 pub mod polls;
+pub mod questions;
 pub mod received;
 pub mod reports;
 pub mod search;

@@ -27,16 +27,44 @@ use serde_json::{json, Map, Value};
 /// What a moderator does.
 #[derive(Clone, Debug)]
 pub enum Action {
-    Remove { status: Status, reason: String },
-    Restore { status: Status },
-    Lock { status: Status },
-    Unlock { status: Status },
-    Pin { status: Status },
-    Unpin { status: Status },
-    AddModerator { account: Account },
-    RemoveModerator { account: Account },
+    Remove {
+        status: Status,
+        reason: String,
+    },
+    Restore {
+        status: Status,
+    },
+    Lock {
+        status: Status,
+    },
+    Unlock {
+        status: Status,
+    },
+    Pin {
+        status: Status,
+    },
+    Unpin {
+        status: Status,
+    },
+    AddModerator {
+        account: Account,
+    },
+    RemoveModerator {
+        account: Account,
+    },
     Ban(BanOrder),
-    Unban { account: Account },
+    Unban {
+        account: Account,
+    },
+    /// A reply accepted as the answer to its thread's question, or no longer.
+    Accept {
+        question: Status,
+        answer: Status,
+    },
+    Unaccept {
+        question: Status,
+        answer: Status,
+    },
 }
 
 /// A ban: of whom, why, until when (None: for good), and whether their posts in the
@@ -63,6 +91,8 @@ impl Action {
             Action::RemoveModerator { .. } => LogAction::RemoveModerator,
             Action::Ban(_) => LogAction::Ban,
             Action::Unban { .. } => LogAction::Unban,
+            Action::Accept { .. } => LogAction::AcceptAnswer,
+            Action::Unaccept { .. } => LogAction::UnacceptAnswer,
         }
     }
 
@@ -74,6 +104,7 @@ impl Action {
             | Action::Unlock { status }
             | Action::Pin { status }
             | Action::Unpin { status } => Some(status),
+            Action::Accept { answer, .. } | Action::Unaccept { answer, .. } => Some(answer),
             _ => None,
         }
     }
@@ -97,6 +128,26 @@ impl Action {
     }
 }
 
+/// The action on a post that `verb` names, as the client API and the web name them.
+pub fn status_action(
+    conn: &mut DbConn,
+    verb: &str,
+    status: Status,
+    reason: String,
+) -> Result<Action, Error> {
+    Ok(match verb {
+        "remove" => Action::Remove { status, reason },
+        "restore" => Action::Restore { status },
+        "lock" => Action::Lock { status },
+        "unlock" => Action::Unlock { status },
+        "pin" => Action::Pin { status },
+        "unpin" => Action::Unpin { status },
+        "accept" => super::questions::answer_action(conn, status, true)?,
+        "unaccept" => super::questions::answer_action(conn, status, false)?,
+        _ => return Err(Error::NotFound),
+    })
+}
+
 pub fn require_moderator(
     conn: &mut DbConn,
     community: &Account,
@@ -109,6 +160,29 @@ pub fn require_moderator(
             "only moderators of {} may do this",
             community.username
         )))
+    }
+}
+
+/// Whether `actor` may take the action: moderators may take any; a question's author may
+/// also accept (or take back) its answer.
+fn require_allowed(
+    conn: &mut DbConn,
+    community: &Account,
+    actor: &Account,
+    action: &Action,
+) -> Result<(), Error> {
+    match action {
+        Action::Accept { question, .. } | Action::Unaccept { question, .. } => {
+            let moderates = community_store::is_moderator(conn, community.id, actor.id)?;
+            match question.account_id == actor.id || moderates {
+                true => Ok(()),
+                false => Err(Error::Forbidden(format!(
+                    "only the question's author or a moderator of {} may accept its answer",
+                    community.username
+                ))),
+            }
+        }
+        _ => require_moderator(conn, community, actor),
     }
 }
 
@@ -140,6 +214,14 @@ fn check(conn: &mut DbConn, community: &Account, action: &Action) -> Result<(), 
         }
     }
     match action {
+        Action::Accept { question, answer } | Action::Unaccept { question, answer } => {
+            check_answer(
+                conn,
+                question,
+                answer,
+                matches!(action, Action::Unaccept { .. }),
+            )?
+        }
         Action::RemoveModerator { account } => {
             let moderators = community_store::moderator_ids(conn, community.id)?;
             if moderators == [account.id] {
@@ -156,6 +238,33 @@ fn check(conn: &mut DbConn, community: &Account, action: &Action) -> Result<(), 
             ));
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// An answer is a standing reply in the question's thread; only the accepted one can be
+/// taken back.
+fn check_answer(
+    conn: &mut DbConn,
+    question: &Status,
+    answer: &Status,
+    taking_back: bool,
+) -> Result<(), Error> {
+    let Some(asked) = crate::store::questions::by_status(conn, question.id)? else {
+        return Err(Error::Unprocessable("the thread is not a question".into()));
+    };
+    if answer.thread_root_id != Some(question.id) || question.deleted_at.is_some() {
+        return Err(Error::Unprocessable(
+            "an answer is a reply in the question's thread".into(),
+        ));
+    }
+    if answer.removed_at.is_some() {
+        return Err(Error::Unprocessable("the reply was removed".into()));
+    }
+    if taking_back && asked.answer_id != Some(answer.id) {
+        return Err(Error::Unprocessable(
+            "the reply is not the accepted answer".into(),
+        ));
     }
     Ok(())
 }
@@ -204,6 +313,12 @@ fn apply(
         Action::Unban { account } => {
             moderation_store::delete_ban(conn, community.id, account.id)?;
         }
+        Action::Accept { question, answer } => {
+            crate::store::questions::set_answer(conn, question.id, Some(answer.id), now)?
+        }
+        Action::Unaccept { question, .. } => {
+            crate::store::questions::set_answer(conn, question.id, None, now)?
+        }
     }
     let entry = LogEntry {
         target_account_id: action
@@ -242,7 +357,7 @@ pub fn act(
     action: &Action,
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
-        require_moderator(conn, community, moderator)?;
+        require_allowed(conn, community, moderator, action)?;
         check(conn, community, action)?;
         let members_only = communities::is_members_only(conn, community.id)?;
         let activity = activity_for(config, community, moderator, action, members_only);
@@ -274,7 +389,7 @@ pub fn receive(
     activity: &Value,
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
-        require_moderator(conn, community, moderator)?;
+        require_allowed(conn, community, moderator, action)?;
         check(conn, community, action)?;
         apply(conn, community, Some(moderator), action)?;
         communities::relay_activity(conn, config, community, activity, told(action))
@@ -359,6 +474,13 @@ fn activity_for(
             &account.ap_id,
             target(community.ap_id.clone()),
         )),
+        // Guild's extension: the answer added to (or removed from) its question.
+        Action::Accept { question, answer } => {
+            build("Add", &answer.ap_id, target(question.ap_id.clone()))
+        }
+        Action::Unaccept { question, answer } => {
+            build("Remove", &answer.ap_id, target(question.ap_id.clone()))
+        }
     }
 }
 

@@ -33,6 +33,9 @@ pub struct RemotePost {
     pub poll: Option<note::RemotePoll>,
     /// What a link thread links to, as its server described it.
     pub link: Option<super::cards::Given>,
+    /// Whether a thread is asked as a question, and the id of its accepted answer.
+    pub asks: bool,
+    pub accepted_answer: Option<String>,
 }
 
 /// Store a post received from another server, or its new version. A deleted post stays
@@ -87,6 +90,7 @@ pub fn store_remote(
             // A poll's counts change without the post being edited.
             if existing.deleted_at.is_none() {
                 super::polls::store_remote(conn, existing.id, post.poll.as_ref())?;
+                keep_question(conn, &existing, post)?;
             }
             return status_store::by_ap_id(conn, &post.ap_id)?.ok_or(Error::NotFound);
         }
@@ -123,6 +127,7 @@ pub fn store_remote(
         status_store::insert(conn, &status)?;
         keep_remote_attachments(conn, &status, &post.attachments)?;
         super::polls::store_remote(conn, status.id, post.poll.as_ref())?;
+        keep_question(conn, &status, post)?;
         let given = post.link.clone();
         super::cards::link_post(conn, status.id, &status.content, given)?;
         crate::store::mentions::insert(conn, status.id, mentioned)?;
@@ -131,6 +136,32 @@ pub fn store_remote(
         notify_mentions(conn, &status)?;
         Ok(status)
     })
+}
+
+/// A community thread its author asks as a question, with the answer its document names
+/// (a reply in the thread that we have). An answer is never taken back by a document that
+/// names none: servers that do not know questions leave the field out.
+fn keep_question(conn: &mut DbConn, status: &Status, post: &RemotePost) -> Result<(), Error> {
+    let (true, Some(community_id), None) = (post.asks, status.community_id, status.in_reply_to_id)
+    else {
+        return Ok(());
+    };
+    crate::store::questions::ask(conn, status.id, community_id)?;
+    let Some(answer) = &post.accepted_answer else {
+        return Ok(());
+    };
+    let answer = status_store::by_ap_id(conn, answer)?
+        .filter(|a| a.thread_root_id == Some(status.id) && a.removed_at.is_none());
+    let known = crate::store::questions::by_status(conn, status.id)?.and_then(|q| q.answer_id);
+    match answer {
+        Some(answer) if known != Some(answer.id) => crate::store::questions::set_answer(
+            conn,
+            status.id,
+            Some(answer.id),
+            crate::time::now(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Record a received post's files, linked where they are.

@@ -34,6 +34,8 @@ pub struct NewPost {
     /// The poster's own unattached uploads to attach, in order.
     pub media_ids: Vec<i64>,
     pub poll: Option<super::polls::NewPoll>,
+    /// Ask the thread as a question, whose answer can be accepted.
+    pub question: bool,
 }
 
 impl NewPost {
@@ -50,6 +52,7 @@ impl NewPost {
             mentions: Vec::new(),
             media_ids: Vec::new(),
             poll: None,
+            question: false,
         }
     }
 }
@@ -147,7 +150,16 @@ pub fn document(conn: &mut DbConn, status: &Status) -> Result<serde_json::Value,
     let attachments = crate::store::media::of_statuses(conn, &[status.id])?;
     let poll = crate::store::polls::by_status(conn, status.id)?;
     let options = crate::store::polls::options_of(conn, &[status.id])?;
+    let question = match status.in_reply_to_id {
+        None => crate::store::questions::by_status(conn, status.id)?,
+        Some(_) => None,
+    };
+    let answer = match question.as_ref().and_then(|q| q.answer_id) {
+        Some(id) => status_store::by_id(conn, id)?.map(|a| a.ap_id),
+        None => None,
+    };
     Ok(note::note(&note::NoteParts {
+        question: question.as_ref().map(|_| answer.as_deref()),
         attachments: &attachments,
         poll: poll.as_ref().map(|p| (p, options.as_slice())),
         status,
@@ -290,6 +302,9 @@ pub fn create(
         super::media::attach(conn, author, status.id, &post.media_ids)?;
         if let Some(poll) = &post.poll {
             super::polls::create(conn, status.id, poll)?;
+        }
+        if post.question {
+            super::questions::ask(conn, &status)?;
         }
         super::cards::link_post(conn, status.id, &status.content, None)?;
         let mentioned: Vec<i64> = post.mentions.iter().map(|a| a.id).collect();

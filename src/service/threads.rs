@@ -5,7 +5,8 @@ use crate::error::Error;
 use crate::store::statuses::{self, Status};
 use std::collections::{HashMap, HashSet};
 
-/// Ancestors (root first) and descendants (in reading order) of `status`, from one query.
+/// Ancestors (root first) and descendants (in reading order) of `status`, from one query. A
+/// question's accepted answer comes first among its descendants.
 pub fn context(conn: &mut DbConn, status: &Status) -> Result<(Vec<Status>, Vec<Status>), Error> {
     let root = status.thread_root_id.unwrap_or(status.id);
     let rows = statuses::thread(conn, root)?;
@@ -27,13 +28,22 @@ pub fn context(conn: &mut DbConn, status: &Status) -> Result<(Vec<Status>, Vec<S
             descendants.push(row.clone());
         }
     }
+    if status.id == root {
+        if let Some(answer) = super::questions::accepted_answer(conn, root)? {
+            if let Some(at) = descendants.iter().position(|s| s.id == answer) {
+                let answer = descendants.remove(at);
+                descendants.insert(0, answer);
+            }
+        }
+    }
     Ok((ancestors, descendants))
 }
 
 /// `rows` of one thread (its root first) in threaded reading order: each reply under what it
 /// answers, oldest first among siblings, with its depth (the root is 0). A reply whose parent
-/// is not among `rows` (removed, or not shown to the reader) is placed under the root.
-pub fn tree(rows: Vec<Status>) -> Vec<(Status, usize)> {
+/// is not among `rows` (removed, or not shown to the reader) is placed under the root, and so
+/// is `first` (a question's accepted answer), ahead of the others.
+pub fn tree(rows: Vec<Status>, first: Option<i64>) -> Vec<(Status, usize)> {
     let Some(root_id) = rows.first().map(|s| s.id) else {
         return Vec::new();
     };
@@ -47,7 +57,7 @@ pub fn tree(rows: Vec<Status>) -> Vec<(Status, usize)> {
         }
         let parent = row
             .in_reply_to_id
-            .filter(|p| present.contains(p))
+            .filter(|p| present.contains(p) && first != Some(row.id))
             .unwrap_or(root_id);
         children.entry(parent).or_default().push(row);
     }
@@ -55,7 +65,8 @@ pub fn tree(rows: Vec<Status>) -> Vec<(Status, usize)> {
     let mut stack = vec![(root.expect("the root was first"), 0)];
     while let Some((status, depth)) = stack.pop() {
         let mut below = children.remove(&status.id).unwrap_or_default();
-        below.sort_by_key(|s| std::cmp::Reverse(s.id));
+        // The stack takes the last first: `first`, then the oldest.
+        below.sort_by_key(|s| (first == Some(s.id), std::cmp::Reverse(s.id)));
         stack.extend(below.into_iter().map(|s| (s, depth + 1)));
         ordered.push((status, depth));
     }
@@ -83,7 +94,21 @@ mod tests {
             post(5, Some(99)),
             post(6, Some(4)),
         ];
-        let order: Vec<(i64, usize)> = tree(rows).into_iter().map(|(s, d)| (s.id, d)).collect();
-        assert_eq!(order, vec![(1, 0), (2, 1), (4, 2), (6, 3), (3, 1), (5, 1)]);
+        let order = |first| -> Vec<(i64, usize)> {
+            let rows = rows.clone();
+            tree(rows, first)
+                .into_iter()
+                .map(|(s, d)| (s.id, d))
+                .collect()
+        };
+        assert_eq!(
+            order(None),
+            vec![(1, 0), (2, 1), (4, 2), (6, 3), (3, 1), (5, 1)]
+        );
+        // An accepted answer comes first under the question, with its own replies.
+        assert_eq!(
+            order(Some(4)),
+            vec![(1, 0), (4, 1), (6, 2), (2, 1), (3, 1), (5, 1)]
+        );
     }
 }

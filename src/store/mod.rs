@@ -86,6 +86,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod policies;
 pub mod polls;
+pub mod questions;
 pub mod search;
 pub mod settings;
 pub mod sign_in_failures;

@@ -193,15 +193,7 @@ mod tests {
         for n in 0..10 {
             let post = crate::service::statuses::NewPost {
                 text: format!("private {n} #rust"),
-                title: None,
-                spoiler_text: String::new(),
-                sensitive: false,
-                visibility: Visibility::Private,
-                in_reply_to_id: None,
-                community: None,
-                mentions: Vec::new(),
-                media_ids: Vec::new(),
-                poll: None,
+                ..crate::service::statuses::NewPost::new(Visibility::Private)
             };
             crate::service::statuses::create(conn, &fixture.config, &ann, post).unwrap();
         }

@@ -46,8 +46,9 @@ struct CommunityPage {
     pinned: Vec<PagePost>,
     threads: Vec<PagePost>,
     older: Option<String>,
-    /// Threads most recently active first, rather than newest first.
-    active: bool,
+    /// The order of the threads: "newest", "active" (most recently active first) or
+    /// "questions" (open questions, newest first).
+    sort: &'static str,
     /// The Atom feed of its public posts, for communities anyone may read.
     feed: Option<String>,
 }
@@ -83,8 +84,12 @@ pub struct Paging {
 }
 
 impl Paging {
-    fn active(&self) -> bool {
-        self.sort.as_deref() == Some("active")
+    fn sort(&self) -> &'static str {
+        match self.sort.as_deref() {
+            Some("active") => "active",
+            Some("questions") => "questions",
+            _ => "newest",
+        }
     }
 }
 
@@ -95,7 +100,21 @@ fn thread_rows(
     paging: &Paging,
 ) -> Result<(Vec<statuses::Status>, Option<String>), Error> {
     let full = |n: usize| n as i64 == THREADS_PER_PAGE;
-    if paging.active() {
+    let page = Page {
+        max_id: paging.max_id,
+        since_id: None,
+        min_id: None,
+        limit: THREADS_PER_PAGE,
+    };
+    if paging.sort() == "questions" {
+        let (ids, rows) = crate::service::questions::open(conn, community, None, page)?;
+        let older = ids
+            .last()
+            .filter(|_| full(ids.len()))
+            .map(|id| format!("/c/{}?sort=questions&max_id={id}", community.username));
+        return Ok((rows, older));
+    }
+    if paging.sort() == "active" {
         let page = thread_activity::page(conn, community.id, paging.before, THREADS_PER_PAGE)?;
         let older = page
             .last()
@@ -111,12 +130,6 @@ fn thread_rows(
         rows.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
         return Ok((rows, older));
     }
-    let page = Page {
-        max_id: paging.max_id,
-        since_id: None,
-        min_id: None,
-        limit: THREADS_PER_PAGE,
-    };
     let whose = Whose::InCommunity(community.id);
     let rows = statuses::by_account(conn, whose, (true, true, false), None, page)?;
     let older = rows
@@ -249,7 +262,10 @@ pub async fn community(
                 let rows = timelines::shown(conn, reader, "public", rows)?;
                 let flat = |rows: Vec<statuses::Status>| rows.into_iter().map(|s| (s, 0)).collect();
                 threads = page_posts(conn, &config, reader, moderates, flat(rows))?;
-                if paging.max_id.is_none() && paging.before.is_none() {
+                if paging.max_id.is_none()
+                    && paging.before.is_none()
+                    && paging.sort() != "questions"
+                {
                     let rows = statuses::pinned_in(conn, community.id)?;
                     let rows = timelines::shown(conn, reader, "public", rows)?;
                     pinned = page_posts(conn, &config, reader, moderates, flat(rows))?;
@@ -276,7 +292,7 @@ pub async fn community(
                 pinned,
                 threads,
                 older,
-                active: paging.active(),
+                sort: paging.sort(),
             })
         })
         .await?;
@@ -318,6 +334,9 @@ pub struct NewThread {
     csrf: String,
     title: String,
     text: String,
+    /// The "This is a question" box: present when ticked.
+    #[serde(default)]
+    question: Option<String>,
 }
 
 /// `POST /c/{name}/threads`: start a thread, as the community's posting rules allow.
@@ -343,6 +362,7 @@ pub async fn start_thread(
                 title: Some(form.title.trim().to_string()),
                 community: Some(community),
                 mentions,
+                question: form.question.is_some(),
                 ..status_service::NewPost::new(Visibility::Public)
             };
             status_service::create(conn, &config, &me, post)

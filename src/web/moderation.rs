@@ -451,6 +451,8 @@ fn described(action: LogAction) -> &'static str {
         LogAction::RevokeInvite => "revoked an invite",
         LogAction::InviteUsed => "admitted by invite",
         LogAction::ResolveReport => "resolved a report",
+        LogAction::AcceptAnswer => "accepted an answer by",
+        LogAction::UnacceptAnswer => "took back the accepted answer by",
     }
 }
 

@@ -40,6 +40,11 @@ pub struct PagePost {
     pub favourited: bool,
     pub boosted: bool,
     pub boostable: bool,
+    /// The accepted answer to its thread's question.
+    pub accepted: bool,
+    /// What the reader may do about it as an answer: "accept" or "unaccept" (thread pages of
+    /// questions, for the asker and moderators).
+    pub answer_verb: Option<&'static str>,
 }
 
 /// An attachment as a page shows it: images inline with their alt text, other files as links.
@@ -155,6 +160,8 @@ pub fn page_posts(
                 boosted: boosted.contains(&status.id),
                 boostable: status.visibility.is_open(),
                 attachments: attachments.remove(&status.id).unwrap_or_default(),
+                accepted: false,
+                answer_verb: None,
             })
         })
         .collect();

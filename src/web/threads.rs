@@ -33,6 +33,8 @@ struct ThreadPage {
     locked: bool,
     pinned: bool,
     signed_in: bool,
+    /// Some for a question: whether it has an accepted answer.
+    answered: Option<bool>,
 }
 
 struct PagePoll {
@@ -113,8 +115,24 @@ pub async fn thread(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpRes
                 _ => false,
             };
             let extras = extras(conn, root.id)?;
-            let tree = threads::tree(rows);
-            let mut posts = page_posts(conn, &config, reader, moderates, tree)?.into_iter();
+            let question = crate::store::questions::by_status(conn, root.id)?;
+            let answer = question.as_ref().and_then(|q| q.answer_id);
+            let tree = threads::tree(rows, answer);
+            let mut posts = page_posts(conn, &config, reader, moderates, tree)?;
+            // The asker and the community's moderators accept answers.
+            let asker = reader.is_some_and(|r| r.id == root.account_id);
+            if question.is_some() && (asker || moderates) {
+                for post in posts.iter_mut().skip(1) {
+                    post.answer_verb = Some(match answer == Some(post.id) {
+                        true => "unaccept",
+                        false => "accept",
+                    });
+                }
+            }
+            for post in posts.iter_mut() {
+                post.accepted = answer == Some(post.id);
+            }
+            let mut posts = posts.into_iter();
             let root_post = posts.next().ok_or(Error::NotFound)?;
             Ok(ThreadPage {
                 frame,
@@ -128,6 +146,7 @@ pub async fn thread(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpRes
                 locked: root.locked,
                 pinned: root.pinned_at.is_some(),
                 signed_in: reader.is_some(),
+                answered: question.map(|q| q.answer_id.is_some()),
             })
         })
         .await?;
@@ -174,7 +193,8 @@ pub async fn reply(
 }
 
 /// `POST /statuses/{id}/{verb}`: favourite, unfavourite, boost, unboost, delete; for
-/// moderators remove, restore, lock, unlock, pin, unpin.
+/// moderators remove, restore, lock, unlock, pin, unpin; accept and unaccept an answer (also
+/// for the question's author).
 pub async fn act(
     ctx: Ctx,
     visitor: Visitor,
@@ -216,7 +236,8 @@ pub async fn act(
     Ok(visitor.see_other(&back))
 }
 
-/// A moderator's action on a post in their community, by its name.
+/// A moderator's action on a post in their community (or an asker's on an answer), by its
+/// name.
 fn moderate(
     conn: &mut crate::db::DbConn,
     config: &crate::config::Config,
@@ -226,18 +247,10 @@ fn moderate(
 ) -> Result<(), Error> {
     let community_id = status.community_id.ok_or(Error::NotFound)?;
     let community = accounts::by_id(conn, community_id)?.ok_or(Error::NotFound)?;
-    let action = match verb {
-        "remove" => moderation::Action::Remove {
-            status,
-            reason: String::new(),
-        },
-        "restore" => moderation::Action::Restore { status },
-        "lock" => moderation::Action::Lock { status },
-        "unlock" => moderation::Action::Unlock { status },
-        "pin" => moderation::Action::Pin { status },
-        "unpin" => moderation::Action::Unpin { status },
-        _ => return Err(Error::NotFound),
-    };
+    if !crate::service::visibility::can_see(conn, Some(me), &status)? {
+        return Err(Error::NotFound);
+    }
+    let action = moderation::status_action(conn, verb, status, String::new())?;
     moderation::act(conn, config, &community, me, &action)
 }
 

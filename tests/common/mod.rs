@@ -437,15 +437,7 @@ pub fn photo() -> Vec<u8> {
 pub fn public_post(text: &str) -> guild::service::statuses::NewPost {
     guild::service::statuses::NewPost {
         text: text.to_string(),
-        title: None,
-        spoiler_text: String::new(),
-        sensitive: false,
-        visibility: guild::domain::Visibility::Public,
-        in_reply_to_id: None,
-        community: None,
-        mentions: Vec::new(),
-        media_ids: Vec::new(),
-        poll: None,
+        ..guild::service::statuses::NewPost::new(guild::domain::Visibility::Public)
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod membership;
 pub mod moderation;
+pub mod questions;
 pub mod reports;
 pub mod settings;
 
@@ -156,10 +157,11 @@ pub fn routes() -> actix_web::Scope {
             aw::get().to(moderation::moderation_log),
         )
         .route(&path("/health"), aw::get().to(settings::health))
+        .route(&path("/questions"), aw::get().to(questions::open))
         .route("/invites/{token}", aw::post().to(membership::redeem_invite))
         .route("/statuses/{id:\\d+}/report", aw::post().to(reports::report))
         .route(
-            "/statuses/{id:\\d+}/{action:remove|restore|lock|unlock|pin|unpin}",
+            "/statuses/{id:\\d+}/{action:remove|restore|lock|unlock|pin|unpin|accept|unaccept}",
             aw::post().to(moderation::moderate_status),
         )
 }

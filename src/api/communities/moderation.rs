@@ -132,7 +132,9 @@ pub struct ReasonForm {
     reason: String,
 }
 
-/// `POST /api/v1/guild/statuses/{id}/{action}`: remove, restore, lock, unlock, pin, unpin.
+/// `POST /api/v1/guild/statuses/{id}/{action}`: remove, restore, lock, unlock, pin, unpin;
+/// accept or unaccept a reply as the answer to its thread's question (the question's author
+/// may too).
 pub async fn moderate_status(
     ctx: Ctx,
     auth: Auth,
@@ -146,18 +148,7 @@ pub async fn moderate_status(
         .db
         .run(move |conn| {
             let (community, status) = community_post(conn, &me, &status_id)?;
-            let action = match verb.as_str() {
-                "remove" => Action::Remove {
-                    status,
-                    reason: form.reason,
-                },
-                "restore" => Action::Restore { status },
-                "lock" => Action::Lock { status },
-                "unlock" => Action::Unlock { status },
-                "pin" => Action::Pin { status },
-                "unpin" => Action::Unpin { status },
-                _ => return Err(Error::NotFound),
-            };
+            let action = moderation::status_action(conn, &verb, status, form.reason)?;
             moderation::act(conn, &config, &community, &me, &action)?;
             Ok(json!({ "action": action.name() }))
         })

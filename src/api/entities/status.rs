@@ -47,6 +47,18 @@ pub struct Status {
     pub bookmarked: bool,
     pub pinned: bool,
     pub filtered: Vec<Value>,
+    /// Guild's additions, which Mastodon clients ignore.
+    pub guild: GuildFields,
+}
+
+#[derive(Serialize)]
+pub struct GuildFields {
+    /// The thread is asked as a question.
+    pub question: bool,
+    /// The question's accepted answer.
+    pub answer_id: Option<String>,
+    /// This reply is the accepted answer to its thread's question.
+    pub accepted_answer: bool,
 }
 
 struct Lookups {
@@ -71,6 +83,8 @@ struct Lookups {
     /// Each status's link, and the fetched cards of the links' URLs.
     links: HashMap<i64, crate::store::cards::Link>,
     cards: Vec<crate::store::cards::Card>,
+    /// The questions among the statuses and their threads, by root id.
+    questions: HashMap<i64, crate::store::questions::Question>,
 }
 
 /// `items` grouped by the status each belongs to, keeping their order: looking a status's
@@ -151,7 +165,17 @@ pub fn render(
         None => None,
     };
     let (links, cards) = crate::store::cards::of_statuses(conn, &all_ids)?;
+    // Questions are titled threads: a reply asks after its root, a thread after itself.
+    let mut threads: Vec<i64> = rows
+        .iter()
+        .chain(boosted.values())
+        .filter_map(|s| s.thread_root_id.or(s.title.as_ref().map(|_| s.id)))
+        .collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let questions = crate::store::questions::among(conn, &threads)?;
     let lookups = Lookups {
+        questions: questions.into_iter().map(|q| (q.status_id, q)).collect(),
         accounts,
         boosted,
         favourited,
@@ -316,6 +340,18 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
                     .collect()
             }
             None => Vec::new(),
+        },
+        guild: GuildFields {
+            question: lookups.questions.contains_key(&row.id),
+            answer_id: lookups
+                .questions
+                .get(&row.id)
+                .and_then(|q| q.answer_id)
+                .map(|id| id.to_string()),
+            accepted_answer: row
+                .thread_root_id
+                .and_then(|root| lookups.questions.get(&root))
+                .is_some_and(|q| q.answer_id == Some(row.id)),
         },
     })
 }

@@ -1,0 +1,75 @@
+//! Threads asked as questions, and their accepted answers.
+
+use super::statuses::Page;
+use crate::db::{schema::questions, DbConn};
+use crate::error::Error;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = questions)]
+pub struct Question {
+    /// The thread's root.
+    pub status_id: i64,
+    pub community_id: i64,
+    pub answer_id: Option<i64>,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+/// Make the thread rooted at `status_id` a question; nothing changes if it is one already.
+pub fn ask(conn: &mut DbConn, status_id: i64, community_id: i64) -> Result<(), Error> {
+    if by_status(conn, status_id)?.is_none() {
+        diesel::insert_into(questions::table)
+            .values((
+                questions::status_id.eq(status_id),
+                questions::community_id.eq(community_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn by_status(conn: &mut DbConn, status_id: i64) -> Result<Option<Question>, Error> {
+    Ok(questions::table
+        .find(status_id)
+        .select(Question::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The questions among `status_ids`.
+pub fn among(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Question>, Error> {
+    if status_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(questions::table
+        .filter(questions::status_id.eq_any(status_ids))
+        .select(Question::as_select())
+        .load(conn)?)
+}
+
+/// Accept `answer_id` as the answer to the question `status_id`, or (None) no answer.
+pub fn set_answer(
+    conn: &mut DbConn,
+    status_id: i64,
+    answer_id: Option<i64>,
+    at: NaiveDateTime,
+) -> Result<(), Error> {
+    diesel::update(questions::table.find(status_id))
+        .set((
+            questions::answer_id.eq(answer_id),
+            questions::answered_at.eq(answer_id.map(|_| at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A page of a community's questions without an accepted answer, newest first (root ids).
+pub fn open_in(conn: &mut DbConn, community_id: i64, page: Page) -> Result<Vec<i64>, Error> {
+    let query = questions::table
+        .filter(questions::community_id.eq(community_id))
+        .filter(questions::answer_id.is_null())
+        .select(questions::status_id)
+        .into_boxed();
+    Ok(load_page!(conn, query, questions::status_id, page))
+}
