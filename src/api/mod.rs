@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod bookmarks;
 pub mod communities;
 pub mod conversations;
 pub mod defaults;
@@ -178,6 +179,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/follow", aw::post().to(tags::follow))
                 .route("/unfollow", aw::post().to(tags::unfollow)),
         )
-        .service(communities::routes())
+        // Guild's own API: communities, and bookmarks with notes and tags.
+        .service(
+            communities::routes()
+                .route("/bookmarks", aw::get().to(bookmarks::list))
+                .route("/bookmarks/{id:\\d+}", aw::put().to(bookmarks::annotate)),
+        )
         .service(admin::routes());
 }

@@ -368,6 +368,15 @@ diesel::table! {
         account_id -> BigInt,
         status_id -> BigInt,
         created_at -> Timestamp,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    bookmark_tags (bookmark_id, tag) {
+        bookmark_id -> BigInt,
+        account_id -> BigInt,
+        tag -> Text,
     }
 }
 
@@ -589,6 +598,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     moderation_log,
     bookmarks,
+    bookmark_tags,
     status_edits,
     blocks,
     mutes,

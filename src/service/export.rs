@@ -2,6 +2,7 @@
 //! and bookmarks as the CSV files Mastodon exports and imports, and their own posts as an
 //! ActivityPub outbox holding each post whole (`Create`, or `Announce` for boosts).
 
+use super::markdown;
 use crate::config::Config;
 use crate::db::DbConn;
 use crate::error::Error;
@@ -21,16 +22,19 @@ pub enum File {
     Lists,
     Bookmarks,
     Outbox,
+    /// Own posts and bookmarks (with notes and tags) as Markdown files in a zip archive.
+    Archive,
 }
 
 impl File {
-    pub const ALL: [File; 6] = [
+    pub const ALL: [File; 7] = [
         File::Following,
         File::Blocks,
         File::Mutes,
         File::Lists,
         File::Bookmarks,
         File::Outbox,
+        File::Archive,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +45,7 @@ impl File {
             File::Lists => "lists.csv",
             File::Bookmarks => "bookmarks.csv",
             File::Outbox => "outbox.json",
+            File::Archive => "guild-archive.zip",
         }
     }
 
@@ -51,6 +56,7 @@ impl File {
     pub fn media_type(self) -> &'static str {
         match self {
             File::Outbox => "application/activity+json",
+            File::Archive => "application/zip",
             _ => "text/csv; charset=utf-8",
         }
     }
@@ -62,14 +68,14 @@ pub fn export(
     config: &Config,
     account: &Account,
     file: File,
-) -> Result<String, Error> {
-    match file {
+) -> Result<Vec<u8>, Error> {
+    let text = match file {
         File::Following => {
             let ids = follows::followed_ids(conn, account.id)?;
             let rows = handles(conn, config, &ids)?
                 .into_iter()
                 .map(|h| vec![h, "true".into(), "false".into(), String::new()]);
-            Ok(csv(
+            csv(
                 Some(&[
                     "Account address",
                     "Show boosts",
@@ -77,14 +83,14 @@ pub fn export(
                     "Languages",
                 ]),
                 rows,
-            ))
+            )
         }
         File::Blocks => {
             let ids = blocks::blocked_ids(conn, account.id)?;
-            Ok(csv(
+            csv(
                 None,
                 handles(conn, config, &ids)?.into_iter().map(|h| vec![h]),
-            ))
+            )
         }
         File::Mutes => {
             let muted = blocks::muted(conn, account.id)?;
@@ -93,7 +99,7 @@ pub fn export(
             let rows = with_handles(conn, config, &ids)?
                 .into_iter()
                 .map(|(id, h)| vec![h, hide[&id].to_string()]);
-            Ok(csv(Some(&["Account address", "Hide notifications"]), rows))
+            csv(Some(&["Account address", "Hide notifications"]), rows)
         }
         File::Lists => {
             let mut rows = Vec::new();
@@ -103,7 +109,7 @@ pub fn export(
                     rows.push(vec![list.title.clone(), handle]);
                 }
             }
-            Ok(csv(None, rows.into_iter()))
+            csv(None, rows.into_iter())
         }
         File::Bookmarks => {
             let ids = bookmarks::status_ids(conn, account.id)?;
@@ -112,10 +118,79 @@ pub fn export(
             let order: HashMap<i64, usize> =
                 ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
             found.sort_by_key(|s| order[&s.id]);
-            Ok(csv(None, found.into_iter().map(|s| vec![s.ap_id])))
+            csv(None, found.into_iter().map(|s| vec![s.ap_id]))
         }
-        File::Outbox => Ok(outbox(conn, config, account)?.to_string()),
+        File::Outbox => outbox(conn, config, account)?.to_string(),
+        File::Archive => return archive(conn, config, account),
+    };
+    Ok(text.into_bytes())
+}
+
+/// `guild-archive.zip`: each of the person's own posts as a Markdown file under `posts/`, and
+/// their bookmarks, with notes and tags, in `bookmarks.md` (which the import reads back).
+fn archive(conn: &mut DbConn, config: &Config, account: &Account) -> Result<Vec<u8>, Error> {
+    let own: Vec<statuses::Status> = statuses::live_of_author(conn, account.id)?
+        .into_iter()
+        .filter(|s| s.reblog_of_id.is_none())
+        .collect();
+    let parent_ids: Vec<i64> = own.iter().filter_map(|s| s.in_reply_to_id).collect();
+    let parents: HashMap<i64, String> = statuses::ap_ids_of_statuses(conn, &parent_ids)?
+        .into_iter()
+        .collect();
+    let mut account_ids: Vec<i64> = own.iter().filter_map(|s| s.community_id).collect();
+    account_ids.push(account.id);
+    let bookmarked = bookmarks::all_of(conn, account.id)?;
+    let bookmarked = super::bookmarks::annotated(conn, bookmarked)?;
+    let ids: Vec<i64> = bookmarked.iter().map(|b| b.bookmark.status_id).collect();
+    let found = statuses::by_ids(conn, &ids)?
+        .into_iter()
+        .filter(|s| s.deleted_at.is_none())
+        .collect();
+    let found: HashMap<i64, statuses::Status> =
+        super::visibility::filter_visible(conn, Some(account), found)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    account_ids.extend(found.values().map(|s| s.account_id));
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let names: HashMap<i64, String> = with_handles(conn, config, &account_ids)?
+        .into_iter()
+        .map(|(id, handle)| (id, format!("@{handle}")))
+        .collect();
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let mut files = vec![(
+        "README.md".to_string(),
+        format!(
+            "# {} on {}\n\n`posts/` holds each of your posts as a Markdown file; \
+             `bookmarks.md` your bookmarks with your notes and tags.\n",
+            name(account.id),
+            config.domain
+        ),
+    )];
+    for status in &own {
+        let byline = markdown::Byline {
+            author: name(account.id),
+            community: status.community_id.map(name),
+        };
+        let parent = status.in_reply_to_id.and_then(|p| parents.get(&p));
+        let doc = markdown::post(status, &byline, parent.map(String::as_str));
+        files.push((format!("posts/{}", markdown::file_name(status)), doc));
     }
+    let entries: Vec<_> = bookmarked
+        .into_iter()
+        .filter_map(|a| {
+            let status = found.get(&a.bookmark.status_id)?;
+            let entry = markdown::BookmarkEntry {
+                url: status.url.clone().unwrap_or(status.ap_id.clone()),
+                note: a.bookmark.note,
+                tags: a.tags,
+            };
+            Some((entry, name(status.account_id), markdown::text_of(status)))
+        })
+        .collect();
+    files.push(("bookmarks.md".to_string(), markdown::bookmarks(&entries)));
+    markdown::zip(&files)
 }
 
 /// `user@domain` of each account in `ids` (this server's domain for its own people), in the
@@ -216,4 +291,53 @@ fn outbox(conn: &mut DbConn, config: &Config, account: &Account) -> Result<Value
         "totalItems": items.len(),
         "orderedItems": items,
     }))
+}
+
+/// A community's threads for an archive or a wiki: a zip of Markdown files, one per thread
+/// with its standing replies in reading order, and a `README.md` listing them. For its
+/// moderators, members-only threads included.
+pub fn community_archive(
+    conn: &mut DbConn,
+    config: &Config,
+    moderator: &Account,
+    community: &Account,
+) -> Result<Vec<u8>, Error> {
+    super::moderation::require_moderator(conn, community, moderator)?;
+    let community_name = format!("@{}@{}", community.username, config.domain);
+    let mut index = format!(
+        "# {}\n\nThreads of {community_name}, oldest first.\n\n",
+        community.display_name
+    );
+    let mut files = Vec::new();
+    // One query per thread: an export is rare, and a thread's replies come along its index.
+    for root in statuses::threads_in(conn, community.id)? {
+        let rows = statuses::thread(conn, root.id)?;
+        // As the moderator may see them: no one's direct replies, for one.
+        let rows = super::visibility::filter_visible(conn, Some(moderator), rows)?;
+        if rows.first().map(|r| r.id) != Some(root.id) {
+            continue;
+        }
+        let answer = super::questions::accepted_answer(conn, root.id)?;
+        let rows = super::threads::tree(rows, answer);
+        let author_ids: Vec<i64> = rows.iter().map(|(s, _)| s.account_id).collect();
+        let names: HashMap<i64, String> = with_handles(conn, config, &author_ids)?
+            .into_iter()
+            .collect();
+        let posts: Vec<(statuses::Status, String, usize)> = rows
+            .into_iter()
+            .map(|(s, depth)| {
+                let name = names.get(&s.account_id).cloned().unwrap_or_default();
+                (s, format!("@{name}"), depth)
+            })
+            .collect();
+        let name = markdown::file_name(&root);
+        let title = root.title.clone().unwrap_or_else(|| "Untitled".into());
+        index.push_str(&format!("- [{title}](threads/{name})\n"));
+        files.push((
+            format!("threads/{name}"),
+            markdown::thread(&community_name, &posts),
+        ));
+    }
+    files.insert(0, ("README.md".to_string(), index));
+    markdown::zip(&files)
 }

@@ -1,6 +1,6 @@
 //! Bringing a person's accounts and bookmarks from another server: the CSV files Mastodon
 //! writes (and `service::export`): whom they follow, block and mute, their lists, and what
-//! they bookmarked. Each line names an account (`name@domain`) or a post (its URL); the web
+//! they bookmarked; and the `bookmarks.md` of Guild's archive, with notes and tags. Each line names an account (`name@domain`) or a post (its URL); the web
 //! page looks each up (on its server if need be) and applies it here.
 
 use crate::config::Config;
@@ -20,6 +20,8 @@ pub enum Kind {
     /// Lines of a list's name and an account in it.
     Lists,
     Bookmarks,
+    /// Guild's `bookmarks.md`: bookmarks with their notes and tags.
+    BookmarkNotes,
 }
 
 impl Kind {
@@ -31,9 +33,11 @@ impl Kind {
             "muted_accounts.csv" => Ok(Kind::Mutes),
             "lists.csv" => Ok(Kind::Lists),
             "bookmarks.csv" => Ok(Kind::Bookmarks),
+            "bookmarks.md" => Ok(Kind::BookmarkNotes),
             other => Err(Error::Unprocessable(format!(
                 "{other:?} cannot be imported; choose following_accounts.csv, \
-                 blocked_accounts.csv, muted_accounts.csv, lists.csv or bookmarks.csv"
+                 blocked_accounts.csv, muted_accounts.csv, lists.csv, bookmarks.csv or \
+                 bookmarks.md"
             ))),
         }
     }
@@ -46,30 +50,38 @@ pub struct Line {
     pub target: String,
     pub flag: bool,
     pub list: Option<String>,
+    /// A bookmark's note and tags (`bookmarks.md` only).
+    pub note: String,
+    pub tags: Vec<String>,
+}
+
+impl Line {
+    fn new(target: String) -> Line {
+        Line {
+            target,
+            flag: false,
+            list: None,
+            note: String::new(),
+            tags: Vec::new(),
+        }
+    }
 }
 
 /// The lines of a file of `kind`, its header skipped; more than [`MAX_LINES`] is refused.
 pub fn lines(kind: Kind, text: &str) -> Result<Vec<Line>, Error> {
-    let lines: Vec<Line> = text
-        .lines()
-        .map(|line| {
-            let mut fields = fields(line).into_iter();
-            let first = fields.next().unwrap_or_default();
-            let second = fields.next().unwrap_or_default();
-            match kind {
-                // Mastodon's lists.csv: the list's name, then the account.
-                Kind::Lists => Line {
-                    target: second,
-                    flag: false,
-                    list: Some(first).filter(|l| !l.is_empty()),
-                },
-                _ => Line {
-                    target: first,
-                    flag: second == "true",
-                    list: None,
-                },
-            }
-        })
+    let lines: Vec<Line> = match kind {
+        Kind::BookmarkNotes => super::markdown::read_bookmarks(text)
+            .into_iter()
+            .map(|entry| Line {
+                note: entry.note,
+                tags: entry.tags,
+                ..Line::new(entry.url)
+            })
+            .collect(),
+        _ => text.lines().map(|line| csv_line(kind, line)).collect(),
+    };
+    let lines: Vec<Line> = lines
+        .into_iter()
         .filter(|l| !l.target.is_empty() && l.target != "Account address")
         .collect();
     if lines.len() > MAX_LINES {
@@ -80,6 +92,23 @@ pub fn lines(kind: Kind, text: &str) -> Result<Vec<Line>, Error> {
         )));
     }
     Ok(lines)
+}
+
+fn csv_line(kind: Kind, line: &str) -> Line {
+    let mut fields = fields(line).into_iter();
+    let first = fields.next().unwrap_or_default();
+    let second = fields.next().unwrap_or_default();
+    match kind {
+        // Mastodon's lists.csv: the list's name, then the account.
+        Kind::Lists => Line {
+            list: Some(first).filter(|l| !l.is_empty()),
+            ..Line::new(second)
+        },
+        _ => Line {
+            flag: second == "true",
+            ..Line::new(first)
+        },
+    }
 }
 
 /// The fields of a CSV line: commas separate them except inside quotes, where `""` is a
@@ -120,7 +149,9 @@ pub fn apply_to_account(
             })?;
             add_to_list(conn, config, me, name, target)
         }
-        Kind::Bookmarks => Err(Error::Unprocessable("bookmarks name posts".into())),
+        Kind::Bookmarks | Kind::BookmarkNotes => {
+            Err(Error::Unprocessable("bookmarks name posts".into()))
+        }
     }
 }
 
@@ -163,12 +194,18 @@ fn add_to_list(
     crate::store::lists::add_members(conn, list.id, &[target.id])
 }
 
-/// Bookmark `status`, if the person may see it.
-pub fn bookmark(conn: &mut DbConn, me: &Account, status: &Status) -> Result<(), Error> {
-    if !super::visibility::can_see(conn, Some(me), status)? {
-        return Err(Error::NotFound);
-    }
-    super::bookmarks::add(conn, me.id, status.id)
+/// Bookmark `status`, if the person may see it, with the line's note and tags if it has any.
+pub fn bookmark(
+    conn: &mut DbConn,
+    me: &Account,
+    status: &Status,
+    line: &Line,
+) -> Result<(), Error> {
+    let annotation = super::bookmarks::Annotation {
+        note: Some(line.note.clone()).filter(|n| !n.is_empty()),
+        tags: Some(line.tags.clone()).filter(|t| !t.is_empty()),
+    };
+    super::bookmarks::annotate(conn, me, status, annotation).map(|_| ())
 }
 
 #[cfg(test)]
@@ -183,25 +220,29 @@ mod tests {
             lines(Kind::Mutes, text).unwrap(),
             vec![
                 Line {
-                    target: "erin@a.example".into(),
                     flag: true,
-                    list: None,
+                    ..Line::new("erin@a.example".into())
                 },
-                Line {
-                    target: "bob@b.example".into(),
-                    flag: false,
-                    list: None,
-                },
+                Line::new("bob@b.example".into()),
             ]
         );
         assert!(lines(Kind::Following, &"x@y.example\n".repeat(501)).is_err());
         assert_eq!(
             lines(Kind::Lists, "\"Build, \"\"team\"\"\",erin@a.example\n").unwrap()[0],
             Line {
-                target: "erin@a.example".into(),
-                flag: false,
                 list: Some("Build, \"team\"".into()),
+                ..Line::new("erin@a.example".into())
             }
+        );
+        let notes =
+            "# Bookmarks\n\n## @x@b.example <https://b.example/1>\n\nTags: #ci\n\nSee this.\n";
+        assert_eq!(
+            lines(Kind::BookmarkNotes, notes).unwrap(),
+            vec![Line {
+                note: "See this.".into(),
+                tags: vec!["ci".into()],
+                ..Line::new("https://b.example/1".into())
+            }]
         );
     }
 }

@@ -17,6 +17,7 @@ pub mod instance_stats;
 pub mod interactions;
 pub mod invites;
 pub mod lists;
+pub mod markdown;
 pub mod markers;
 pub mod media;
 pub mod moderation;

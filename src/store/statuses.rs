@@ -188,6 +188,19 @@ pub fn live_of_author(conn: &mut DbConn, account_id: i64) -> Result<Vec<Status>,
         .load(conn)?)
 }
 
+/// The standing threads of a community (its posts that answer nothing), oldest first.
+pub fn threads_in(conn: &mut DbConn, community_id: i64) -> Result<Vec<Status>, Error> {
+    Ok(statuses::table
+        .filter(statuses::community_id.eq(community_id))
+        .filter(statuses::in_reply_to_id.is_null())
+        .filter(statuses::reblog_of_id.is_null())
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .order(statuses::id.asc())
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
 /// A page of public and unlisted statuses, newest first (keyset on id): those of an account
 /// (boosts included), or those in a community when `in_community`.
 pub fn public_page(

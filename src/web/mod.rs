@@ -93,6 +93,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::post().to(moderation::decide),
         )
         .route("/c/{name}/log", aw::get().to(moderation::log))
+        .route("/c/{name}/export", aw::get().to(moderation::export))
         .route("/c/{name}/{verb}", aw::post().to(communities::membership))
         .service(
             aw::resource("/statuses/{id}")

@@ -231,6 +231,33 @@ async fn show(
     Ok(visitor.ok(&page)?)
 }
 
+/// `GET /c/{name}/export`: for moderators, the community's threads as Markdown files in a
+/// zip archive.
+pub async fn export(
+    ctx: Ctx,
+    visitor: Visitor,
+    name: Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let signed_in = visitor.person()?.clone();
+    let config = ctx.config.clone();
+    let (name, body) = ctx
+        .db
+        .run(move |conn| {
+            let community = local_community(conn, &name)?;
+            let archive = crate::service::export::community_archive(
+                conn,
+                &config,
+                &signed_in.account,
+                &community,
+            )?;
+            Ok((community.username, archive))
+        })
+        .await?;
+    Ok(crate::api::communities::moderation::archive_response(
+        &name, body,
+    ))
+}
+
 #[derive(Deserialize)]
 pub struct DecisionPath {
     name: String,

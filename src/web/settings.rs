@@ -17,7 +17,7 @@ use serde::Deserialize;
 struct SettingsPage {
     frame: Frame,
     /// The files a person can download.
-    exports: [File; 6],
+    exports: &'static [File],
     changed: bool,
     error: Option<String>,
     /// Why closing the account was refused.
@@ -33,7 +33,7 @@ impl SettingsPage {
     fn new(ctx: &Ctx, visitor: &Visitor) -> SettingsPage {
         SettingsPage {
             frame: visitor.frame(ctx),
-            exports: File::ALL,
+            exports: &File::ALL,
             changed: false,
             error: None,
             delete_error: None,
@@ -261,7 +261,7 @@ async fn import_lines(ctx: &Ctx, me: &Account, file: &str, data: &str) -> Result
     let (mut done, mut missed) = (0, Vec::new());
     for line in import::lines(kind, data)? {
         let applied = match kind {
-            Kind::Bookmarks => import_bookmark(ctx, me, &line.target).await,
+            Kind::Bookmarks | Kind::BookmarkNotes => import_bookmark(ctx, me, &line).await,
             _ => import_account(ctx, me, kind, &line).await,
         };
         match applied {
@@ -294,12 +294,16 @@ async fn import_account(
         .await
 }
 
-async fn import_bookmark(ctx: &Ctx, me: &Account, url: &str) -> Result<(), Error> {
+async fn import_bookmark(
+    ctx: &Ctx,
+    me: &Account,
+    line: &crate::service::import::Line,
+) -> Result<(), Error> {
     use activitypub_federation::fetch::object_id::ObjectId;
-    let id = ObjectId::<crate::federation::objects::ApStatus>::parse(url)?;
+    let id = ObjectId::<crate::federation::objects::ApStatus>::parse(&line.target)?;
     let status = id.dereference(ctx).await?.row;
-    let me = me.clone();
+    let (me, line) = (me.clone(), line.clone());
     ctx.db
-        .run(move |conn| crate::service::import::bookmark(conn, &me, &status))
+        .run(move |conn| crate::service::import::bookmark(conn, &me, &status, &line))
         .await
 }

@@ -82,6 +82,19 @@ impl<'a> FormClient<'a> {
         self.answer(response).await
     }
 
+    /// A file the browser downloads: the status and the bytes as sent.
+    pub async fn download(&self, path: &str) -> (u16, Vec<u8>) {
+        let response = self
+            .http
+            .get(self.server.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
     /// The token this browser's forms carry (after it has opened a page).
     pub fn csrf(&self) -> String {
         self.cookies

@@ -158,6 +158,7 @@ pub fn routes() -> actix_web::Scope {
         )
         .route(&path("/health"), aw::get().to(settings::health))
         .route(&path("/questions"), aw::get().to(questions::open))
+        .route(&path("/export"), aw::get().to(moderation::export))
         .route("/invites/{token}", aw::post().to(membership::redeem_invite))
         .route("/statuses/{id:\\d+}/report", aw::post().to(reports::report))
         .route(

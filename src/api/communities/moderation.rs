@@ -201,3 +201,30 @@ pub async fn moderation_log(
     })
     .await
 }
+
+/// `GET /api/v1/guild/communities/{id}/export`: for moderators, the community's threads as
+/// Markdown files in a zip archive.
+pub async fn export(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpResponse, Error> {
+    let (_, me) = auth.user("read:statuses")?;
+    let (me, config) = (me.clone(), ctx.config.clone());
+    let (name, body) = ctx
+        .db
+        .run(move |conn| {
+            let community = community_by_id(conn, &id)?;
+            let archive =
+                crate::service::export::community_archive(conn, &config, &me, &community)?;
+            Ok((community.username, archive))
+        })
+        .await?;
+    Ok(archive_response(&name, body))
+}
+
+/// A zip archive to download as `{name}-threads.zip`.
+pub fn archive_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    let disposition = format!("attachment; filename=\"{name}-threads.zip\"");
+    HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header(("Content-Disposition", disposition))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(body)
+}

@@ -1,0 +1,2 @@
+DROP TABLE bookmark_tags;
+ALTER TABLE bookmarks DROP COLUMN note;
