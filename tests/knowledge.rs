@@ -1,7 +1,7 @@
 //! Personal knowledge: bookmarks carry a private note and tags and are listed by tag; a person
 //! downloads their posts and bookmarks as Markdown files in a zip archive and imports the
 //! bookmarks, notes and tags included, on another instance; a community's moderators export
-//! its threads as Markdown.
+//! its threads as Markdown; a community's posts are searched from its page, words marked.
 
 mod common;
 
@@ -74,6 +74,22 @@ async fn knowledge_on(backend: &Backend) {
         )
         .await;
 
+    // Searching within the community finds its thread, words marked, and not carl's tip.
+    let browser = FormClient::signed_in(&alpha, "ann").await;
+    let found = browser.get("/search?community=dev&q=releases").await.body;
+    assert!(found.contains("Search in Developers"), "{found}");
+    assert!(found.contains("cut a <mark>release</mark>?"), "{found}");
+    assert!(!found.contains("run clippy"), "{found}");
+    let found = ann
+        .get(&format!(
+            "/api/v2/search?type=statuses&q=clippy&community_id={}",
+            id(&dev)
+        ))
+        .await;
+    assert_eq!(found["statuses"], json!([]), "the tip is not in dev");
+    let community_page = browser.get("/c/dev").await.body;
+    assert!(community_page.contains("Search this community"));
+
     // Ann bookmarks the thread with a note and tags, and the tip with a tag.
     let path = |status: &Value| format!("/api/v1/guild/bookmarks/{}", id(status));
     let kept = ann
@@ -117,7 +133,6 @@ async fn knowledge_on(backend: &Backend) {
     assert_eq!(carl.get("/api/v1/guild/bookmarks").await, json!([]));
 
     // The archive: ann's posts as Markdown files, her bookmarks with notes and tags.
-    let browser = FormClient::signed_in(&alpha, "ann").await;
     let page = browser.get("/settings/password").await;
     assert!(page.body.contains("/settings/export/guild-archive.zip"));
     let (status, bytes) = browser.download("/settings/export/guild-archive.zip").await;

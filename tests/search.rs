@@ -229,13 +229,16 @@ async fn search_on(backend: &Backend) {
         .get("/search?q=build+cache")
         .await;
     assert_eq!(page.status, 200);
-    for (text, shown) in [
+    // Found words are marked.
+    assert!(page.body.contains("<mark>build</mark> <mark>cache</mark>"));
+    let text = page.body.replace("<mark>", "").replace("</mark>", "");
+    for (text_of_post, shown) in [
         ("shared runners", true),
         ("Secret build cache plans", true),
         ("the vault", false),
         ("Inner build cache notes", false),
     ] {
-        assert_eq!(page.body.contains(text), shown, "{text}: {}", page.body);
+        assert_eq!(text.contains(text_of_post), shown, "{text_of_post}: {text}");
     }
     let signed_out = FormClient::new(&server).get("/search?q=build+cache").await;
     assert!(!signed_out.body.contains("shared runners"));

@@ -82,6 +82,85 @@ pub fn statuses(
     Ok(found)
 }
 
+/// Characters of a post shown around the first word a search found in it.
+const SNIPPET: usize = 240;
+
+/// An excerpt of `text` around the first of the query's words in it, cut into parts each
+/// saying whether it is a found word, for a page to mark. Words count as found the way the
+/// search stems them, roughly: a word found as `release` also marks `releases` and
+/// `released`, a prefix every word it starts.
+pub fn highlight(text: &str, query: &str) -> Vec<(String, bool)> {
+    let roots: Vec<String> = terms(query)
+        .into_iter()
+        .flat_map(|term| match term {
+            Term::Word(word) => vec![root(&word)],
+            Term::Prefix(prefix) => vec![prefix],
+            Term::Phrase(words) => words.iter().map(|w| root(w)).collect(),
+        })
+        .collect();
+    let found = |word: &str| {
+        let word = word.to_lowercase();
+        roots.iter().any(|r| word.starts_with(r.as_str()))
+    };
+    // Words and what lies between them, in order.
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() != in_word && !current.is_empty() {
+            let part = std::mem::take(&mut current);
+            let hit = in_word && found(&part);
+            parts.push((part, hit));
+        }
+        in_word = c.is_alphanumeric();
+        current.push(c);
+    }
+    if !current.is_empty() {
+        let hit = in_word && found(&current);
+        parts.push((current, hit));
+    }
+    excerpt(parts)
+}
+
+/// The parts around the first found one, about [`SNIPPET`] characters in all, with `…` where
+/// the text goes on.
+fn excerpt(parts: Vec<(String, bool)>) -> Vec<(String, bool)> {
+    let first = parts.iter().position(|(_, hit)| *hit).unwrap_or(0);
+    let length = |n: usize| parts[n].0.chars().count();
+    let (mut start, mut shown) = (first, 0);
+    while start > 0 && shown < SNIPPET / 3 {
+        start -= 1;
+        shown += length(start);
+    }
+    let mut end = start;
+    let mut shown = 0;
+    while end < parts.len() && shown < SNIPPET {
+        shown += length(end);
+        end += 1;
+    }
+    let mut shown = Vec::with_capacity(end - start + 2);
+    if start > 0 {
+        shown.push(("…".to_string(), false));
+    }
+    shown.extend(parts[start..end].iter().cloned());
+    if end < parts.len() {
+        shown.push(("…".to_string(), false));
+    }
+    shown
+}
+
+/// A word without the common English endings, so that its forms are marked alike.
+fn root(word: &str) -> String {
+    for ending in ["ing", "ed", "es", "s", "ly"] {
+        if let Some(stem) = word.strip_suffix(ending) {
+            if stem.chars().count() >= 3 {
+                return stem.to_string();
+            }
+        }
+    }
+    word.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +179,23 @@ mod tests {
             ]
         );
         assert!(terms("*** \"\" --").is_empty());
+    }
+
+    #[test]
+    fn highlights_mark_forms_of_the_words_around_the_first() {
+        let text = format!(
+            "{} We released it. Releasing is easy; cache* too.",
+            "x ".repeat(200)
+        );
+        let parts = highlight(&text, "releases cach*");
+        let marked: Vec<&str> = parts
+            .iter()
+            .filter(|(_, hit)| *hit)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(marked, vec!["released", "Releasing", "cache"]);
+        assert_eq!(parts[0].0, "…");
+        let shown: usize = parts.iter().map(|(p, _)| p.chars().count()).sum();
+        assert!(shown < 200, "an excerpt, not the whole post: {shown}");
     }
 }

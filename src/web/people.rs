@@ -193,6 +193,9 @@ pub async fn follow(
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// Search this local community's posts alone (its name).
+    #[serde(default)]
+    community: Option<String>,
 }
 
 #[derive(Template)]
@@ -202,9 +205,12 @@ struct SearchPage {
     query: String,
     /// Handle and page of each account found.
     found: Vec<(String, String)>,
-    /// Posts whose words match, for a signed-in reader, as they may see them.
-    posts: Vec<PagePost>,
+    /// Posts whose words match, for a signed-in reader, as they may see them, each with an
+    /// excerpt whose parts say whether they are found words.
+    posts: Vec<(PagePost, Vec<(String, bool)>)>,
     signed_in: bool,
+    /// The community searched within: its name and display name.
+    community: Option<(String, String)>,
 }
 
 /// `GET /search?q=`: a handle (`name@example.org`) or URL opens that account or post, asking
@@ -240,35 +246,60 @@ pub async fn search(
         query.clone(),
         visitor.signed_in.as_ref().map(|s| s.account.clone()),
     );
-    let (found, posts) = match prefix.is_empty() || prefix.contains(['@', '/']) {
-        true => (Vec::new(), Vec::new()),
-        false => {
-            ctx.db
-                .run(move |conn| {
-                    let found = accounts::search(conn, &prefix, FOUND)?
-                        .iter()
-                        .map(|a| (acct(&config, a), super::posts::account_href(a)))
-                        .collect();
-                    let Some(reader) = reader else {
-                        return Ok((found, Vec::new()));
-                    };
-                    let within = crate::store::search::Within::default();
-                    let rows =
-                        search::statuses(conn, &reader, &words, within, (FOUND as usize, 0))?;
-                    let rows = rows.into_iter().map(|s| (s, 0)).collect();
-                    Ok((
-                        found,
-                        page_posts(conn, &config, Some(&reader), false, rows)?,
-                    ))
+    let within_community = search.community.filter(|c| !c.is_empty());
+    let (found, posts, community) = ctx
+        .db
+        .run(move |conn| {
+            let community = match &within_community {
+                Some(name) => Some(super::communities::local_community(conn, name)?),
+                None => None,
+            };
+            let shown = community
+                .as_ref()
+                .map(|c| (c.username.clone(), c.display_name.clone()));
+            if prefix.is_empty() || prefix.contains(['@', '/']) {
+                return Ok((Vec::new(), Vec::new(), shown));
+            }
+            // Within a community, only its posts are looked for.
+            let found = match community {
+                Some(_) => Vec::new(),
+                None => accounts::search(conn, &prefix, FOUND)?
+                    .iter()
+                    .map(|a| (acct(&config, a), super::posts::account_href(a)))
+                    .collect(),
+            };
+            let Some(reader) = reader else {
+                return Ok((found, Vec::new(), shown));
+            };
+            let within = crate::store::search::Within {
+                community_id: community.map(|c| c.id),
+                ..Default::default()
+            };
+            let rows = search::statuses(conn, &reader, &words, within, (FOUND as usize, 0))?;
+            let mut excerpts: std::collections::HashMap<i64, Vec<(String, bool)>> = rows
+                .iter()
+                .map(|s| {
+                    let text = crate::service::markdown::text_of(s);
+                    (s.id, search::highlight(&text, &words))
                 })
-                .await?
-        }
-    };
+                .collect();
+            let rows = rows.into_iter().map(|s| (s, 0)).collect();
+            let posts = page_posts(conn, &config, Some(&reader), false, rows)?
+                .into_iter()
+                .map(|p| {
+                    let excerpt = excerpts.remove(&p.id).unwrap_or_default();
+                    (p, excerpt)
+                })
+                .collect();
+            Ok((found, posts, shown))
+        })
+        .await?;
     Ok(visitor.ok(&SearchPage {
         frame: visitor.frame(&ctx),
         query,
         found,
         posts,
         signed_in: remote,
+        community,
     })?)
 }
