@@ -9,7 +9,8 @@
 //!
 //! Run: `cargo bench --bench timelines` (SQLite in a temporary directory), or with
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` to create, use and drop a
-//! database `guild_bench_<pid>` on that server. Small: `BENCH_POSTS=20000 BENCH_REQUESTS=20`.
+//! database `guild_bench_<pid>` on that server (`BENCH_KEEP=1` keeps it, to read plans
+//! with `psql`). Small: `BENCH_POSTS=20000 BENCH_REQUESTS=20`.
 //! `BENCH_ONLY=context` runs only the cases whose names contain that text. After the
 //! figures it prints the query plans of the lists (see `plans`).
 

@@ -176,6 +176,32 @@ async fn questions_on(backend: &Backend) {
     let community_page = browser.get("/c/help?sort=questions").await.body;
     assert!(community_page.contains("Which linter?"), "{community_page}");
 
+    // A thread posted as a plain thread is asked as a question by an edit, and beta learns it.
+    let later = ann
+        .post(
+            "/api/v1/statuses",
+            json!({"status": format!("@{help_acct} Where do the release notes live?"),
+                   "title": "Release notes"}),
+        )
+        .await;
+    assert_eq!(later["guild"]["question"], false);
+    let (status, edited, _) = ann
+        .call(
+            Method::PUT,
+            &format!("/api/v1/statuses/{}", id(&later)),
+            Some(json!({"question": true})),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["guild"]["question"], true);
+    let later_on_beta = arrived(&beta, later["uri"].as_str().unwrap())
+        .await
+        .to_string();
+    eventually("beta learns the thread became a question", || async {
+        guild_of(&bob, &later_on_beta).await["question"] == true
+    })
+    .await;
+
     // A question fetched from its origin carries the extension.
     let asked = beta
         .get_json(

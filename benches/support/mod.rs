@@ -110,6 +110,10 @@ impl Drop for BenchDb {
         let Some((server, name)) = &self.postgres else {
             return;
         };
+        if std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1") {
+            println!("kept database {name} (BENCH_KEEP=1): drop it when done");
+            return;
+        }
         // FORCE: a connection a crashed server left open must not keep the database alive.
         let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
         let dropped = match PgConnection::establish(server) {

@@ -391,6 +391,9 @@ pub struct EditStatus {
     status: Option<String>,
     #[serde(default)]
     title: Option<String>,
+    /// Guild extension: `true` asks the thread as a question from now on.
+    #[serde(default, deserialize_with = "flexible_bool")]
+    question: Option<bool>,
     /// The attachments after the edit, in order; absent keeps them as they are.
     #[serde(default, deserialize_with = "optional_string_list")]
     media_ids: Option<Vec<String>>,
@@ -445,6 +448,7 @@ pub async fn edit(
         title: edit.title,
         media_ids,
         media_attributes,
+        ask: edit.question == Some(true),
     };
     let edited = ctx
         .db

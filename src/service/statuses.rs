@@ -328,6 +328,8 @@ pub struct Change {
     pub media_ids: Option<Vec<i64>>,
     /// New alt text and focal points of the post's attachments.
     pub media_attributes: Vec<(i64, super::media::Details)>,
+    /// Ask the thread as a question from now on (a question stays one).
+    pub ask: bool,
 }
 
 /// The local author edits a status: text, title, attachments.
@@ -370,6 +372,9 @@ pub fn edit(
         };
         status_store::edit(conn, status.id, &edit)?;
         let status = status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)?;
+        if change.ask {
+            super::questions::ask(conn, &status)?;
+        }
         super::cards::link_post(conn, status.id, &status.content, None)?;
         crate::store::tags::replace(conn, status.id, &text::hashtags(text))?;
         notify_update(conn, &status)?;

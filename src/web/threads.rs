@@ -279,6 +279,8 @@ struct EditPage {
     /// A thread's title; replies have none.
     title: Option<String>,
     text: String,
+    /// A community thread that is not yet a question may become one.
+    may_ask: bool,
 }
 
 /// The reader's own post, to edit.
@@ -301,8 +303,16 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, PageError> {
     let me = visitor.person()?.account.clone();
     let id = id.into_inner();
-    let status = ctx.db.run(move |conn| own_post(conn, &me, id)).await?;
+    let (status, asked) = ctx
+        .db
+        .run(move |conn| {
+            let status = own_post(conn, &me, id)?;
+            let asked = crate::store::questions::by_status(conn, status.id)?.is_some();
+            Ok((status, asked))
+        })
+        .await?;
     let page = EditPage {
+        may_ask: !asked && status.community_id.is_some() && status.title.is_some(),
         frame: visitor.frame(&ctx),
         id: status.id,
         title: match status.in_reply_to_id {
@@ -321,6 +331,9 @@ pub struct Edit {
     #[serde(default)]
     title: Option<String>,
     text: String,
+    /// The "Ask it as a question" box: present when ticked.
+    #[serde(default)]
+    question: Option<String>,
 }
 
 /// `POST /statuses/{id}/edit`: the edit goes out to other servers as the API's does.
@@ -340,6 +353,7 @@ pub async fn edit(
             let change = status_service::Change {
                 text: Some(form.text),
                 title: form.title.filter(|_| status.in_reply_to_id.is_none()),
+                ask: form.question.is_some(),
                 ..Default::default()
             };
             status_service::edit(conn, &config, &me, status.id, change)
