@@ -68,7 +68,20 @@ fn tsquery(terms: &[Term]) -> String {
 
 /// Matches ranked for relevance: the newest this many. Ranking every match of a word in
 /// most posts would cost a scan of them all; `max_id` reaches older matches.
-const RANKED: i64 = 1000;
+const RANKED: i64 = 500;
+
+/// On PostgreSQL, up to this many expected matches are gathered through the GIN index and
+/// sorted; with more, walking the newest posts finds the newest matches sooner. Gathering
+/// costs about 2 µs a match, walking about 1 µs a post read, and a walk reads
+/// `RANKED / share of posts matching` posts: the two meet near 15,000 matches in a million
+/// posts, at about 30 ms.
+const GATHER_BELOW: f64 = 15_000.0;
+
+/// Filters every search applies. Parameters appear in the order they are bound: SQLite
+/// numbers `$N` by first sight.
+const LIVE: &str = "s.id < $2 AND s.id > $3 AND ($4 = 0 OR s.account_id = $4) \
+     AND ($5 = 0 OR s.community_id = $5) AND s.deleted_at IS NULL \
+     AND s.removed_at IS NULL AND s.reblog_of_id IS NULL";
 
 /// Ids of posts matching every term that `viewer` might see, best first (relevance among
 /// the newest [`RANKED`] matches, then the newest): not deleted, removed or a boost, and not
@@ -81,26 +94,37 @@ pub fn matching(
     within: Within,
     (limit, offset): (i64, i64),
 ) -> Result<Vec<i64>, Error> {
-    // Parameters appear in the order they are bound: SQLite numbers `$N` by first sight.
-    const LIVE: &str = "s.id < $2 AND s.id > $3 AND ($4 = 0 OR s.account_id = $4) \
-         AND ($5 = 0 OR s.community_id = $5) AND s.deleted_at IS NULL \
-         AND s.removed_at IS NULL AND s.reblog_of_id IS NULL";
-    let sqlite = format!(
-        "SELECT s.id AS id, s.account_id AS account_id, \
-         bm25(status_search, 4.0, 1.0) AS score FROM status_search \
-         JOIN statuses s ON s.id = status_search.rowid \
-         WHERE status_search MATCH $1 AND {LIVE} \
-         ORDER BY status_search.rowid DESC LIMIT {RANKED}"
-    );
-    let postgres = format!(
-        "SELECT s.id AS id, s.account_id AS account_id, \
-         ts_rank(s.search_document, to_tsquery('english', $1)) AS score FROM statuses s \
-         WHERE s.search_document @@ to_tsquery('english', $1) AND {LIVE} \
-         ORDER BY s.id DESC LIMIT {RANKED}"
-    );
     let (ranked, query, best) = match conn {
-        DbConn::Sqlite(_) => (sqlite, fts5_query(terms), "m.score"),
-        DbConn::Pg(_) => (postgres, tsquery(terms), "m.score DESC"),
+        DbConn::Sqlite(_) => (
+            format!(
+                "SELECT s.id AS id, s.account_id AS account_id, \
+                 bm25(status_search, 4.0, 1.0) AS score FROM status_search \
+                 JOIN statuses s ON s.id = status_search.rowid \
+                 WHERE status_search MATCH $1 AND {LIVE} \
+                 ORDER BY status_search.rowid DESC LIMIT {RANKED}"
+            ),
+            fts5_query(terms),
+            "m.score",
+        ),
+        DbConn::Pg(_) => {
+            let query = tsquery(terms);
+            // `s.id + 0` keeps the primary key from serving the order, which leaves the
+            // planner the GIN index; the rank is computed for the newest matches alone.
+            let order = match expected_matches(conn, &query, within)? < GATHER_BELOW {
+                true => "s.id + 0",
+                false => "s.id",
+            };
+            (
+                format!(
+                    "SELECT s.id AS id, s.account_id AS account_id, \
+                     s.search_document AS doc FROM statuses s \
+                     WHERE s.search_document @@ to_tsquery('english', $1) AND {LIVE} \
+                     ORDER BY {order} DESC LIMIT {RANKED}"
+                ),
+                query,
+                "ts_rank(m.doc, to_tsquery('english', $1)) DESC",
+            )
+        }
     };
     let sql = format!(
         "SELECT m.id AS id FROM ({ranked}) m JOIN accounts a ON a.id = m.account_id \
@@ -117,6 +141,33 @@ pub fn matching(
         .bind::<BigInt, _>(offset);
     let hits: Vec<Hit> = crate::on_backend!(&mut *conn, |c| search.load(c))?;
     Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+#[derive(QueryableByName)]
+struct Plan {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    plan: String,
+}
+
+/// How many posts PostgreSQL's statistics say match `query` within `within`: its planner's
+/// estimate, which the statistics of the words in `search_document` make close.
+fn expected_matches(conn: &mut DbConn, query: &str, within: Within) -> Result<f64, Error> {
+    let sql = format!(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM statuses s \
+         WHERE s.search_document @@ to_tsquery('english', $1) AND {LIVE}"
+    );
+    let explain = diesel::sql_query(sql)
+        .bind::<Text, _>(query)
+        .bind::<BigInt, _>(within.max_id.unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(within.min_id.unwrap_or(0))
+        .bind::<BigInt, _>(within.account_id.unwrap_or(0))
+        .bind::<BigInt, _>(within.community_id.unwrap_or(0));
+    let plans: Vec<Plan> = crate::on_backend!(&mut *conn, |c| explain.load(c))?;
+    let rows = plans
+        .first()
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p.plan).ok())
+        .and_then(|plan| plan[0]["Plan"]["Plan Rows"].as_f64());
+    Ok(rows.unwrap_or(f64::MAX))
 }
 
 #[cfg(test)]
