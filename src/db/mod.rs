@@ -380,8 +380,9 @@ mod tests {
         compile_options: String,
     }
 
-    /// `.cargo/config.toml` builds SQLite with the planner stability guarantee; without it
-    /// every statement with a bound `LIMIT` is parsed again on each run.
+    /// `.cargo/config.toml` builds SQLite with the planner stability guarantee (without it
+    /// every statement with a bound `LIMIT` is parsed again on each run) and without a lock
+    /// around each call on a connection.
     #[test]
     fn sqlite_keeps_one_plan_per_statement() {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
@@ -392,6 +393,10 @@ mod tests {
             options.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
             "SQLite was built without SQLITE_ENABLE_QPSG: build from the repository, whose \
              .cargo/config.toml sets LIBSQLITE3_FLAGS"
+        );
+        assert!(
+            options.iter().any(|o| o.compile_options == "THREADSAFE=2"),
+            "SQLite was built serialized, not multi-thread: build from the repository"
         );
     }
 

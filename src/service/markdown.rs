@@ -54,7 +54,7 @@ pub fn file_name(status: &Status) -> String {
         }
     }
     let slug = slug.trim_matches('-');
-    let date = status.created_at.format("%Y-%m-%d");
+    let date = crate::time::day(status.created_at);
     match slug.is_empty() {
         true => format!("{date}-{}.md", status.id),
         false => format!("{date}-{}-{slug}.md", status.id),

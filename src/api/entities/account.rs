@@ -97,7 +97,7 @@ impl Account {
             following_count: row.following_count,
             statuses_count: row.statuses_count,
             // Mastodon gives the day only.
-            last_status_at: row.last_status_at.map(|t| t.format("%Y-%m-%d").to_string()),
+            last_status_at: row.last_status_at.map(crate::time::day),
             hide_collections: false,
             noindex: !row.discoverable,
             emojis: Vec::new(),
