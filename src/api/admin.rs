@@ -526,7 +526,7 @@ pub async fn handle_report(
 /// The admin API's routes.
 pub fn routes() -> actix_web::Scope {
     use actix_web::web as aw;
-    let account = "/accounts/{id:\\d+}";
+    let account = "/accounts/{id:[0-9]+}";
     aw::scope("/api/v1/admin")
         .route("/accounts", aw::get().to(accounts))
         .route(account, aw::get().to(self::account))
@@ -538,9 +538,9 @@ pub fn routes() -> actix_web::Scope {
             aw::post().to(decide),
         )
         .route("/reports", aw::get().to(reports))
-        .route("/reports/{id:\\d+}", aw::get().to(report))
+        .route("/reports/{id:[0-9]+}", aw::get().to(report))
         .route(
-            "/reports/{id:\\d+}/{what:assign_to_self|unassign|resolve|reopen}",
+            "/reports/{id:[0-9]+}/{what:assign_to_self|unassign|resolve|reopen}",
             aw::post().to(handle_report),
         )
         .route("/domain_blocks", aw::get().to(domain_blocks))

@@ -56,10 +56,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/directory", aw::get().to(directory::directory))
         .route("/api/v2/admin/accounts", aw::get().to(admin::accounts))
         .route("/api/{v:v1|v2}/media", aw::post().to(media::upload))
-        .route("/api/v1/media/{id:\\d+}", aw::get().to(media::show))
-        .route("/api/v1/media/{id:\\d+}", aw::put().to(media::update))
-        .route("/api/v1/polls/{id:\\d+}", aw::get().to(polls::get))
-        .route("/api/v1/polls/{id:\\d+}/votes", aw::post().to(polls::vote))
+        .route("/api/v1/media/{id:[0-9]+}", aw::get().to(media::show))
+        .route("/api/v1/media/{id:[0-9]+}", aw::put().to(media::update))
+        .route("/api/v1/polls/{id:[0-9]+}", aw::get().to(polls::get))
+        .route("/api/v1/polls/{id:[0-9]+}/votes", aw::post().to(polls::vote))
         .route(
             "/api/v1/reports",
             aw::post().to(communities::reports::mastodon_report),
@@ -88,35 +88,35 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/lookup", aw::get().to(accounts::lookup))
                 .route("/search", aw::get().to(accounts::search_accounts))
                 .route("/relationships", aw::get().to(accounts::relationships))
-                .route("/{id:\\d+}", aw::get().to(accounts::get))
-                .route("/{id:\\d+}/statuses", aw::get().to(timelines::by_account))
+                .route("/{id:[0-9]+}", aw::get().to(accounts::get))
+                .route("/{id:[0-9]+}/statuses", aw::get().to(timelines::by_account))
                 .route(
-                    "/{id:\\d+}/{side:followers|following}",
+                    "/{id:[0-9]+}/{side:followers|following}",
                     aw::get().to(follows::followers_or_following),
                 )
-                .route("/{id:\\d+}/lists", aw::get().to(lists::of_account))
-                .route("/{id:\\d+}/follow", aw::post().to(accounts::follow))
-                .route("/{id:\\d+}/unfollow", aw::post().to(accounts::unfollow))
-                .route("/{id:\\d+}/block", aw::post().to(accounts::block))
-                .route("/{id:\\d+}/unblock", aw::post().to(accounts::unblock))
-                .route("/{id:\\d+}/mute", aw::post().to(accounts::mute))
-                .route("/{id:\\d+}/unmute", aw::post().to(accounts::unmute)),
+                .route("/{id:[0-9]+}/lists", aw::get().to(lists::of_account))
+                .route("/{id:[0-9]+}/follow", aw::post().to(accounts::follow))
+                .route("/{id:[0-9]+}/unfollow", aw::post().to(accounts::unfollow))
+                .route("/{id:[0-9]+}/block", aw::post().to(accounts::block))
+                .route("/{id:[0-9]+}/unblock", aw::post().to(accounts::unblock))
+                .route("/{id:[0-9]+}/mute", aw::post().to(accounts::mute))
+                .route("/{id:[0-9]+}/unmute", aw::post().to(accounts::unmute)),
         )
         .service(
             aw::scope("/api/v1/statuses")
                 .route("", aw::post().to(statuses::create))
-                .route("/{id:\\d+}", aw::get().to(statuses::get))
-                .route("/{id:\\d+}", aw::put().to(statuses::edit))
-                .route("/{id:\\d+}", aw::delete().to(statuses::delete))
-                .route("/{id:\\d+}/source", aw::get().to(statuses::source))
-                .route("/{id:\\d+}/history", aw::get().to(statuses::history))
-                .route("/{id:\\d+}/context", aw::get().to(statuses::context))
+                .route("/{id:[0-9]+}", aw::get().to(statuses::get))
+                .route("/{id:[0-9]+}", aw::put().to(statuses::edit))
+                .route("/{id:[0-9]+}", aw::delete().to(statuses::delete))
+                .route("/{id:[0-9]+}/source", aw::get().to(statuses::source))
+                .route("/{id:[0-9]+}/history", aw::get().to(statuses::history))
+                .route("/{id:[0-9]+}/context", aw::get().to(statuses::context))
                 .route(
-                    "/{id:\\d+}/{list:favourited_by|reblogged_by}",
+                    "/{id:[0-9]+}/{list:favourited_by|reblogged_by}",
                     aw::get().to(statuses::who),
                 )
                 .route(
-                    "/{id:\\d+}/{action:favourite|unfavourite|reblog|unreblog|bookmark|unbookmark|pin|unpin}",
+                    "/{id:[0-9]+}/{action:favourite|unfavourite|reblog|unreblog|bookmark|unbookmark|pin|unpin}",
                     aw::post().to(statuses::interact),
                 ),
         )
@@ -125,20 +125,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .route("/home", aw::get().to(timelines::home))
                 .route("/public", aw::get().to(timelines::public))
                 .route("/tag/{hashtag}", aw::get().to(timelines::tag))
-                .route("/list/{id:\\d+}", aw::get().to(timelines::list)),
+                .route("/list/{id:[0-9]+}", aw::get().to(timelines::list)),
         )
         .service(
             aw::scope("/api/v1/notifications")
                 .route("", aw::get().to(notifications::list))
                 .route("/clear", aw::post().to(notifications::clear))
-                .route("/{id:\\d+}", aw::get().to(notifications::get))
-                .route("/{id:\\d+}/dismiss", aw::post().to(notifications::dismiss)),
+                .route("/{id:[0-9]+}", aw::get().to(notifications::get))
+                .route("/{id:[0-9]+}/dismiss", aw::post().to(notifications::dismiss)),
         )
         .service(
             aw::scope("/api/v1/follow_requests")
                 .route("", aw::get().to(follows::requests))
                 .route(
-                    "/{id:\\d+}/{decision:authorize|reject}",
+                    "/{id:[0-9]+}/{decision:authorize|reject}",
                     aw::post().to(follows::decide),
                 ),
         )
@@ -147,15 +147,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::scope("/api/v2/filters")
                 .route("", aw::get().to(filters::index))
                 .route("", aw::post().to(filters::create))
-                .route("/{id:\\d+}", aw::get().to(filters::get))
-                .route("/{id:\\d+}", aw::put().to(filters::update))
-                .route("/{id:\\d+}", aw::delete().to(filters::delete))
-                .route("/{id:\\d+}/keywords", aw::get().to(filters::keywords))
-                .route("/{id:\\d+}/keywords", aw::post().to(filters::add_keyword))
-                .route("/keywords/{id:\\d+}", aw::get().to(filters::get_keyword))
-                .route("/keywords/{id:\\d+}", aw::put().to(filters::update_keyword))
+                .route("/{id:[0-9]+}", aw::get().to(filters::get))
+                .route("/{id:[0-9]+}", aw::put().to(filters::update))
+                .route("/{id:[0-9]+}", aw::delete().to(filters::delete))
+                .route("/{id:[0-9]+}/keywords", aw::get().to(filters::keywords))
+                .route("/{id:[0-9]+}/keywords", aw::post().to(filters::add_keyword))
+                .route("/keywords/{id:[0-9]+}", aw::get().to(filters::get_keyword))
+                .route("/keywords/{id:[0-9]+}", aw::put().to(filters::update_keyword))
                 .route(
-                    "/keywords/{id:\\d+}",
+                    "/keywords/{id:[0-9]+}",
                     aw::delete().to(filters::delete_keyword),
                 ),
         )
@@ -163,13 +163,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
             aw::scope("/api/v1/lists")
                 .route("", aw::get().to(lists::index))
                 .route("", aw::post().to(lists::create))
-                .route("/{id:\\d+}", aw::get().to(lists::get))
-                .route("/{id:\\d+}", aw::put().to(lists::update))
-                .route("/{id:\\d+}", aw::delete().to(lists::delete))
-                .route("/{id:\\d+}/accounts", aw::get().to(lists::members))
-                .route("/{id:\\d+}/accounts", aw::post().to(lists::add_members))
+                .route("/{id:[0-9]+}", aw::get().to(lists::get))
+                .route("/{id:[0-9]+}", aw::put().to(lists::update))
+                .route("/{id:[0-9]+}", aw::delete().to(lists::delete))
+                .route("/{id:[0-9]+}/accounts", aw::get().to(lists::members))
+                .route("/{id:[0-9]+}/accounts", aw::post().to(lists::add_members))
                 .route(
-                    "/{id:\\d+}/accounts",
+                    "/{id:[0-9]+}/accounts",
                     aw::delete().to(lists::remove_members),
                 ),
         )
@@ -183,7 +183,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             communities::routes()
                 .route("/bookmarks", aw::get().to(bookmarks::list))
-                .route("/bookmarks/{id:\\d+}", aw::put().to(bookmarks::annotate)),
+                .route("/bookmarks/{id:[0-9]+}", aw::put().to(bookmarks::annotate)),
         )
         .service(admin::routes());
 }

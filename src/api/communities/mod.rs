@@ -111,7 +111,7 @@ fn require_insight(
 
 /// Guild's community API, under `/api/v1/guild`.
 pub fn routes() -> actix_web::Scope {
-    let community = "/communities/{id:\\d+}";
+    let community = "/communities/{id:[0-9]+}";
     let path = |rest: &str| format!("{community}{rest}");
     aw::scope("/api/v1/guild")
         .route("/communities", aw::post().to(settings::create))
@@ -124,13 +124,13 @@ pub fn routes() -> actix_web::Scope {
             aw::post().to(moderation::add_moderator),
         )
         .route(
-            &path("/moderators/{account_id:\\d+}"),
+            &path("/moderators/{account_id:[0-9]+}"),
             aw::delete().to(moderation::remove_moderator),
         )
         .route(&path("/bans"), aw::get().to(moderation::bans))
         .route(&path("/bans"), aw::post().to(moderation::ban))
         .route(
-            &path("/bans/{account_id:\\d+}"),
+            &path("/bans/{account_id:[0-9]+}"),
             aw::delete().to(moderation::unban),
         )
         .route(
@@ -138,18 +138,18 @@ pub fn routes() -> actix_web::Scope {
             aw::get().to(membership::join_requests),
         )
         .route(
-            &path("/join_requests/{account_id:\\d+}/{decision:authorize|reject}"),
+            &path("/join_requests/{account_id:[0-9]+}/{decision:authorize|reject}"),
             aw::post().to(membership::decide_join),
         )
         .route(&path("/invites"), aw::get().to(membership::invites))
         .route(&path("/invites"), aw::post().to(membership::create_invite))
         .route(
-            &path("/invites/{invite_id:\\d+}"),
+            &path("/invites/{invite_id:[0-9]+}"),
             aw::delete().to(membership::revoke_invite),
         )
         .route(&path("/reports"), aw::get().to(reports::community_reports))
         .route(
-            &path("/reports/{report_id:\\d+}/resolve"),
+            &path("/reports/{report_id:[0-9]+}/resolve"),
             aw::post().to(reports::resolve_report),
         )
         .route(
@@ -160,9 +160,12 @@ pub fn routes() -> actix_web::Scope {
         .route(&path("/questions"), aw::get().to(questions::open))
         .route(&path("/export"), aw::get().to(moderation::export))
         .route("/invites/{token}", aw::post().to(membership::redeem_invite))
-        .route("/statuses/{id:\\d+}/report", aw::post().to(reports::report))
         .route(
-            "/statuses/{id:\\d+}/{action:remove|restore|lock|unlock|pin|unpin|accept|unaccept}",
+            "/statuses/{id:[0-9]+}/report",
+            aw::post().to(reports::report),
+        )
+        .route(
+            "/statuses/{id:[0-9]+}/{action:remove|restore|lock|unlock|pin|unpin|accept|unaccept}",
             aw::post().to(moderation::moderate_status),
         )
 }
