@@ -8,7 +8,7 @@ use crate::protocol::{
     activity::Kind,
     actor::ApActor,
     id_of,
-    note::{ApPost, POST_TYPES},
+    remote_post::{ApPost, POST_TYPES},
 };
 use crate::service::follows;
 use crate::service::{blocks, communities, interactions, moderation, moves, received, reports};

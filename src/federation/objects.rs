@@ -5,7 +5,7 @@ use super::actors::ApAccount;
 use crate::error::Error;
 use crate::protocol::{
     is_web,
-    note::{ApPost, POST_TYPES},
+    remote_post::{ApPost, POST_TYPES},
     require_same_origin,
 };
 use crate::service::received::{self, RemotePost};

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod actor;
 pub mod collection;
 pub mod note;
+pub mod remote_post;
 
 /// Content type of the ActivityPub documents we serve and send.
 pub const ACTIVITY_JSON: &str = "application/activity+json";

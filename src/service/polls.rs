@@ -8,7 +8,7 @@ use crate::delivery;
 use crate::domain::NotificationKind;
 use crate::error::Error;
 use crate::ids::next_id;
-use crate::protocol::{activity, note::RemotePoll};
+use crate::protocol::{activity, remote_post::RemotePoll};
 use crate::store::{
     accounts::{self as account_store, Account},
     polls::{self, Poll},

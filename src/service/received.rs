@@ -5,7 +5,7 @@ use crate::db::DbConn;
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::ids::next_id;
-use crate::protocol::{note, note::RemoteAttachment};
+use crate::protocol::remote_post::{RemoteAttachment, RemotePoll};
 use crate::service::statuses::{notify_mentions, notify_update};
 use crate::service::{communities, text};
 use crate::store::{
@@ -30,7 +30,7 @@ pub struct RemotePost {
     pub tags: Vec<String>,
     /// Files, linked where they are (none from a domain whose media are refused).
     pub attachments: Vec<RemoteAttachment>,
-    pub poll: Option<note::RemotePoll>,
+    pub poll: Option<RemotePoll>,
     /// What a link thread links to, as its server described it.
     pub link: Option<super::cards::Given>,
     /// Whether a thread is asked as a question, and the id of its accepted answer.
