@@ -176,6 +176,29 @@ async fn questions_on(backend: &Backend) {
     let community_page = browser.get("/c/help?sort=questions").await.body;
     assert!(community_page.contains("Which linter?"), "{community_page}");
 
+    // Accepted again by the moderator, then deleted by its author: the question is open again.
+    ann.post(
+        &format!("/api/v1/guild/statuses/{best_id}/accept"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        guild_of(&ann, &question_on_alpha).await["answer_id"],
+        best_id.as_str()
+    );
+    let (status, _, _) = carl
+        .call(Method::DELETE, &format!("/api/v1/statuses/{best_id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        guild_of(&ann, &question_on_alpha).await["answer_id"],
+        Value::Null
+    );
+    let open = ann
+        .get(&format!("/api/v1/guild/communities/{help_id}/questions"))
+        .await;
+    assert_eq!(open[0]["id"], question_on_alpha.as_str(), "{open}");
+
     // A thread posted as a plain thread is asked as a question by an edit, and beta learns it.
     let later = ann
         .post(

@@ -64,6 +64,17 @@ pub fn set_answer(
     Ok(())
 }
 
+/// A post deleted or removed is no question's answer any more: its question is open again.
+pub fn forget_answer(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(questions::table.filter(questions::answer_id.eq(status_id)))
+        .set((
+            questions::answer_id.eq(None::<i64>),
+            questions::answered_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A page of a community's questions without an accepted answer, newest first (root ids).
 pub fn open_in(conn: &mut DbConn, community_id: i64, page: Page) -> Result<Vec<i64>, Error> {
     let query = questions::table

@@ -175,6 +175,7 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
         ))
         .execute(conn)?;
     super::home_feed::forget(conn, id)?;
+    super::questions::forget_answer(conn, id)?;
     events::record(Event::Deleted { id, boost_of: None });
     Ok(())
 }
@@ -496,6 +497,9 @@ pub fn set_removed(
     diesel::update(statuses::table.find(id))
         .set(statuses::removed_at.eq(removed_at))
         .execute(conn)?;
+    if removed_at.is_some() {
+        super::questions::forget_answer(conn, id)?;
+    }
     events::record(match removed_at {
         Some(_) => Event::Deleted { id, boost_of: None },
         None => Event::Posted { id },
