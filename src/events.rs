@@ -128,12 +128,16 @@ impl Bus {
 /// Hear the events of every node on PostgreSQL at `url` and pass them to `bus`, on a thread
 /// of its own until `alive` is dropped. The connection is polled every 10 ms (libpq's
 /// non-blocking read, one system call), which bounds the latency it adds.
+///
+/// Returns once the node listens (or after `LISTEN_WAIT` if it cannot yet, retrying behind),
+/// so that a node serving requests hears what is posted from then on: a stream opened on it
+/// just after start would otherwise miss events until the listening connection came up.
 pub fn listen_postgres(url: String, bus: Bus, alive: std::sync::Weak<()>) {
-    use diesel::{pg::PgConnection, Connection, RunQueryDsl};
+    let (listening, started) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut failures = 0u32;
         while alive.strong_count() > 0 {
-            let mut conn = match PgConnection::establish(&url) {
+            let mut conn = match listening_connection(&url) {
                 Ok(conn) => conn,
                 Err(e) => {
                     failures += 1;
@@ -144,29 +148,45 @@ pub fn listen_postgres(url: String, bus: Bus, alive: std::sync::Weak<()>) {
                     continue;
                 }
             };
-            if let Err(e) = diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn) {
-                tracing::warn!("streaming cannot listen on PostgreSQL: {e}");
-                std::thread::sleep(std::time::Duration::from_secs(1));
-                continue;
-            }
             failures = 0;
-            'heard: while alive.strong_count() > 0 {
-                for notification in conn.notifications_iter() {
-                    match notification {
-                        Ok(n) => match serde_json::from_str::<Vec<Event>>(&n.payload) {
-                            Ok(events) => bus.send(events),
-                            Err(e) => tracing::warn!("an unreadable stream event: {e}"),
-                        },
-                        Err(e) => {
-                            tracing::warn!("streaming lost its PostgreSQL connection: {e}");
-                            break 'heard;
-                        }
-                    }
-                }
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
+            let _ = listening.send(());
+            hear(&mut conn, &bus, &alive);
         }
     });
+    if started.recv_timeout(LISTEN_WAIT).is_err() {
+        tracing::warn!("streaming is not listening on PostgreSQL yet; other nodes' events are not heard until it does");
+    }
+}
+
+/// How long a starting node waits to listen before it serves anyway.
+const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn listening_connection(url: &str) -> Result<diesel::pg::PgConnection, String> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::pg::PgConnection::establish(url).map_err(|e| e.to_string())?;
+    diesel::sql_query(format!("LISTEN {CHANNEL}"))
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// Pass on what `conn` hears until it fails or `alive` is dropped.
+fn hear(conn: &mut diesel::pg::PgConnection, bus: &Bus, alive: &std::sync::Weak<()>) {
+    while alive.strong_count() > 0 {
+        for notification in conn.notifications_iter() {
+            match notification {
+                Ok(n) => match serde_json::from_str::<Vec<Event>>(&n.payload) {
+                    Ok(events) => bus.send(events),
+                    Err(e) => tracing::warn!("an unreadable stream event: {e}"),
+                },
+                Err(e) => {
+                    tracing::warn!("streaming lost its PostgreSQL connection: {e}");
+                    return;
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 /// `NOTIFY` carries at most 8000 bytes; an event is at most about 75.

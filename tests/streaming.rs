@@ -601,7 +601,7 @@ async fn two_nodes_share_events_through_postgresql() {
         .unwrap()
         .port();
     let data = tempfile::tempdir().unwrap();
-    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_guild"))
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_guild"))
         .env("GUILD_DOMAIN", &first.domain)
         .env("GUILD_BIND", format!("127.0.0.1:{port}"))
         .env("GUILD_DATABASE_URL", &database_url)
@@ -611,6 +611,8 @@ async fn two_nodes_share_events_through_postgresql() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start a second node");
+    // Stopped however the test ends, so a failure leaves no node behind.
+    let _second = Stopped(second);
     let second_base = format!("http://127.0.0.1:{port}");
     eventually("the second node serves", || async {
         reqwest::get(format!("{second_base}/api/v1/streaming/health"))
@@ -625,7 +627,15 @@ async fn two_nodes_share_events_through_postgresql() {
     let got = on_second.next().await.unwrap();
     assert_eq!(got.event, "update");
     assert_eq!(got.json()["id"], posted["id"]);
-    second.kill().unwrap();
-    second.wait().unwrap();
     first.stop().await;
+}
+
+/// A child process killed when dropped.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
