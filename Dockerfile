@@ -1,5 +1,5 @@
-# Build stage: compile a release binary. SQLite, libpq and OpenSSL are built from source by
-# their crates, so only a C toolchain, perl and make are needed.
+# Build stage: compile a release binary. SQLite and libpq are built from source by their
+# crates; OpenSSL is the system's (the Rust image has its headers and pkg-config).
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
@@ -13,7 +13,7 @@ RUN cargo build --release --locked
 # Run stage: the binary alone, as an unprivileged user, data in a volume.
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /data --shell /usr/sbin/nologin guild \
     && mkdir -p /data && chown guild /data
