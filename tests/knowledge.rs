@@ -1,7 +1,8 @@
-//! Personal knowledge: bookmarks carry a private note and tags and are listed by tag; a person
-//! downloads their posts and bookmarks as Markdown files in a zip archive and imports the
-//! bookmarks, notes and tags included, on another instance; a community's moderators export
-//! its threads as Markdown; a community's posts are searched from its page, words marked.
+//! Personal knowledge: bookmarks carry a private note and tags and are listed by tag, through
+//! the API and the web; a person downloads their posts and bookmarks as Markdown files in a zip
+//! archive and imports the bookmarks, notes and tags included, on another instance; a
+//! community's moderators export its threads as Markdown; a community's posts are searched
+//! from its page, words marked.
 
 mod common;
 
@@ -132,6 +133,64 @@ async fn knowledge_on(backend: &Backend) {
     assert_eq!(release[0]["note"], "Read before the retro.\n\nAsk carl.");
     assert_eq!(carl.get("/api/v1/guild/bookmarks").await, json!([]));
 
+    // The web shows ann her bookmarks with notes, by tag, and lets her write on them.
+    let page = browser.get("/bookmarks").await.body;
+    assert!(page.contains("Read before the retro."), "{page}");
+    assert!(page.contains("href=\"/bookmarks?tag=ci\""), "{page}");
+    assert!(
+        page.contains("#ci</a> <span class=\"muted\">(2)</span>"),
+        "{page}"
+    );
+    let page = browser.get("/bookmarks?tag=release").await.body;
+    assert!(page.contains("Bookmarks tagged #release"), "{page}");
+    assert!(page.contains("How do we cut a release?"), "{page}");
+    assert!(!page.contains("run clippy"), "{page}");
+    let saved = browser
+        .submit(
+            &format!("/bookmarks/{}", id(&tip)),
+            &[("note", "Check the lints."), ("tags", "#ci, lint")],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let lint = ann.get("/api/v1/guild/bookmarks?tag=lint").await;
+    assert_eq!(lint[0]["note"], "Check the lints.", "{lint}");
+    assert_eq!(lint[0]["tags"], json!(["ci", "lint"]));
+    // Carl bookmarks the thread from its page and lets it go from his bookmarks; ann's
+    // notes are nowhere on his.
+    let carls = FormClient::signed_in(&alpha, "carl").await;
+    let thread_page = format!("/statuses/{}", id(&thread));
+    carls.get(&thread_page).await;
+    let kept = carls.submit(&format!("{thread_page}/bookmark"), &[]).await;
+    assert_eq!(kept.status, 303, "{}", kept.body);
+    assert!(carls
+        .get(&thread_page)
+        .await
+        .body
+        .contains("Remove bookmark"));
+    let his = carls.get("/bookmarks").await.body;
+    assert!(his.contains("How do we cut a release?"), "{his}");
+    assert!(!his.contains("Read before the retro."), "{his}");
+    let gone = carls
+        .submit(&format!("/bookmarks/{}", id(&thread)), &[("remove", "1")])
+        .await;
+    assert_eq!(gone.location.as_deref(), Some("/bookmarks"));
+    assert_eq!(carl.get("/api/v1/guild/bookmarks").await, json!([]));
+    // What ann may not see, she cannot keep.
+    let secret = carl
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "a note to self", "visibility": "direct"}),
+        )
+        .await;
+    let refused = browser
+        .submit(&format!("/statuses/{}/bookmark", id(&secret)), &[])
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    let refused = browser
+        .submit(&format!("/bookmarks/{}", id(&secret)), &[("note", "mine")])
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+
     // The archive: ann's posts as Markdown files, her bookmarks with notes and tags.
     let page = browser.get("/settings/password").await;
     assert!(page.body.contains("/settings/export/guild-archive.zip"));
@@ -197,8 +256,7 @@ async fn knowledge_on(backend: &Backend) {
     );
     assert!(threads["README.md"].contains("[Cutting a release](threads/"));
     // Others may not; the API gives moderators the same archive.
-    let outsider = FormClient::signed_in(&alpha, "carl").await;
-    assert_eq!(outsider.download("/c/dev/export").await.0, 403);
+    assert_eq!(carls.download("/c/dev/export").await.0, 403);
     let export = format!("/api/v1/guild/communities/{}/export", id(&dev));
     assert_eq!(carl.status_of(Method::GET, &export, None).await, 403);
 }

@@ -45,7 +45,7 @@ pub fn annotate(
     status: &Status,
     annotation: Annotation,
 ) -> Result<Annotated, Error> {
-    if !super::visibility::can_see(conn, Some(me), status)? {
+    if status.deleted_at.is_some() || !super::visibility::can_see(conn, Some(me), status)? {
         return Err(Error::NotFound);
     }
     if annotation
@@ -113,6 +113,11 @@ pub fn annotated(conn: &mut DbConn, list: Vec<Bookmark>) -> Result<Vec<Annotated
             bookmark,
         })
         .collect())
+}
+
+/// The tags the person files bookmarks under, alphabetically, with how many each holds.
+pub fn tags_in_use(conn: &mut DbConn, account_id: i64) -> Result<Vec<(String, i64)>, Error> {
+    bookmarks::tag_counts(conn, account_id)
 }
 
 /// A page of the person's bookmarks, newest first, under `tag` if one is given.

@@ -159,3 +159,13 @@ pub fn page_tagged(
         .into_boxed();
     Ok(load_page!(conn, query, bookmark_tags::bookmark_id, page))
 }
+
+/// The tags an account files its bookmarks under, alphabetically, with how many each holds.
+pub fn tag_counts(conn: &mut DbConn, account_id: i64) -> Result<Vec<(String, i64)>, Error> {
+    Ok(bookmark_tags::table
+        .filter(bookmark_tags::account_id.eq(account_id))
+        .group_by(bookmark_tags::tag)
+        .order(bookmark_tags::tag)
+        .select((bookmark_tags::tag, diesel::dsl::count_star()))
+        .load(conn)?)
+}

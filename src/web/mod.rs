@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 pub mod account;
 pub mod admin;
+pub mod bookmarks;
 pub mod communities;
 pub mod feeds;
 pub mod home;
@@ -45,6 +46,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/sign-up", aw::post().to(account::sign_up))
         .route("/home", aw::get().to(home::feed))
         .route("/notifications", aw::get().to(home::notifications))
+        .route("/bookmarks", aw::get().to(bookmarks::list))
+        .route("/bookmarks/{id:[0-9]+}", aw::post().to(bookmarks::annotate))
         .route("/admin", aw::get().to(admin::page))
         .route("/admin/{what}", aw::post().to(admin::decide))
         .route("/settings/password", aw::get().to(settings::password_form))

@@ -40,6 +40,8 @@ pub struct PagePost {
     pub favourited: bool,
     pub boosted: bool,
     pub boostable: bool,
+    /// The reader keeps it among their bookmarks.
+    pub bookmarked: bool,
     /// The accepted answer to its thread's question.
     pub accepted: bool,
     /// What the reader may do about it as an answer: "accept" or "unaccept" (thread pages of
@@ -122,10 +124,11 @@ pub fn page_posts(
         .collect();
     let reader_id = reader.map(|r| r.id);
     let ids: Vec<i64> = rows.iter().map(|(s, _, _)| s.id).collect();
-    let (favourited, boosted) = match reader {
+    let (favourited, boosted, bookmarked) = match reader {
         Some(r) => (
             crate::store::favourites::favourited_among(conn, r.id, &ids)?,
             statuses::reblogged_among(conn, r.id, &ids)?,
+            crate::store::bookmarks::among(conn, r.id, &ids)?,
         ),
         None => Default::default(),
     };
@@ -159,6 +162,7 @@ pub fn page_posts(
                 favourited: favourited.contains(&status.id),
                 boosted: boosted.contains(&status.id),
                 boostable: status.visibility.is_open(),
+                bookmarked: bookmarked.contains(&status.id),
                 attachments: attachments.remove(&status.id).unwrap_or_default(),
                 accepted: false,
                 answer_verb: None,

@@ -218,6 +218,13 @@ pub async fn act(
                 }
                 "boost" => interactions::reblog(conn, &config, &me, status.id).map(|_| here),
                 "unboost" => interactions::unreblog(conn, &config, &me, status.id).map(|_| here),
+                "bookmark" => {
+                    let keep = crate::service::bookmarks::Annotation::default();
+                    crate::service::bookmarks::annotate(conn, &me, &status, keep).map(|_| here)
+                }
+                "unbookmark" => {
+                    crate::service::bookmarks::remove(conn, me.id, status.id).map(|_| here)
+                }
                 "delete" => {
                     status_service::delete(conn, &config, &me, status.id)?;
                     after_removal(conn, &status, thread)
