@@ -18,6 +18,8 @@ const ENTRIES: i64 = 20;
 pub struct Entries {
     pub posts: Vec<Status>,
     pub authors: Vec<Account>,
+    /// The posts' attachments, in each post's order.
+    pub attachments: Vec<crate::store::media::Attachment>,
 }
 
 fn latest() -> Page {
@@ -39,7 +41,13 @@ fn public(conn: &mut DbConn, context: &str, rows: Vec<Status>) -> Result<Entries
     ids.sort_unstable();
     ids.dedup();
     let authors = accounts::by_ids(conn, &ids)?;
-    Ok(Entries { posts, authors })
+    let post_ids: Vec<i64> = posts.iter().map(|s| s.id).collect();
+    let attachments = crate::store::media::of_statuses(conn, &post_ids)?;
+    Ok(Entries {
+        posts,
+        authors,
+        attachments,
+    })
 }
 
 /// A local person's feed: their own public posts, replies included.

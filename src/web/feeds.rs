@@ -31,6 +31,58 @@ struct Entry {
     author_name: String,
     author_uri: String,
     content: String,
+    enclosures: Vec<Enclosure>,
+}
+
+/// An attachment, as feed readers and podcast players fetch it.
+struct Enclosure {
+    url: String,
+    content_type: String,
+    /// Bytes; Atom asks for it, and 0 where the size is not known (files linked elsewhere).
+    length: i64,
+    description: String,
+}
+
+/// The attachments of `post` as enclosures, and as HTML after its text for readers that show
+/// only the content: images inline with their description, other files as links.
+fn enclosures(
+    base: &str,
+    post: i64,
+    attachments: &[crate::store::media::Attachment],
+) -> (Vec<Enclosure>, String) {
+    let mut html = String::new();
+    let list = attachments
+        .iter()
+        .filter(|a| a.status_id == Some(post))
+        .filter_map(|a| {
+            let url = match (&a.file_key, &a.remote_url) {
+                (Some(key), _) => format!("{base}/media/{key}"),
+                (None, Some(remote)) => remote.clone(),
+                (None, None) => return None,
+            };
+            let description = a.description.clone().unwrap_or_default();
+            let (url_text, alt) = (text::escape_html(&url), text::escape_html(&description));
+            html.push_str(&match a.kind {
+                crate::domain::MediaKind::Image => {
+                    format!("<p><img src=\"{url_text}\" alt=\"{alt}\"></p>")
+                }
+                _ => format!(
+                    "<p><a href=\"{url_text}\">{}</a></p>",
+                    match alt.is_empty() {
+                        true => "Attachment".to_string(),
+                        false => alt.clone(),
+                    }
+                ),
+            });
+            Some(Enclosure {
+                url,
+                content_type: a.content_type.clone(),
+                length: a.file_size.unwrap_or(0),
+                description,
+            })
+        })
+        .collect();
+    (list, html)
 }
 
 /// Atom's dates: RFC 3339 in UTC.
@@ -78,10 +130,11 @@ fn render(
         .iter()
         .filter_map(|s| {
             let author: &Account = name_of(s.account_id)?;
+            let (enclosures, media_html) = enclosures(&base, s.id, &entries.attachments);
             let content = match s.spoiler_text.is_empty() {
-                true => s.content.clone(),
+                true => format!("{}{media_html}", s.content),
                 false => format!(
-                    "<p><strong>{}</strong></p>{}",
+                    "<p><strong>{}</strong></p>{}{media_html}",
                     text::escape_html(&s.spoiler_text),
                     s.content
                 ),
@@ -102,6 +155,7 @@ fn render(
                 },
                 author_uri: author.url.clone().unwrap_or_else(|| author.ap_id.clone()),
                 content,
+                enclosures,
             })
         })
         .collect();

@@ -3,6 +3,7 @@ hashtag's feeds hold exactly their public posts, and pages point to them."""
 
 import feedparser
 import requests
+from test_session import tiny_png
 
 
 def feed(base, path):
@@ -39,6 +40,20 @@ def test_feeds_hold_public_posts_only(alpha, alice, carol):
     assert newest.id == public["uri"]
     assert newest.link == f"{alpha}/statuses/{public['id']}"
     assert "alice" in newest.author
+
+    # Attachments come as enclosures, and inline for readers that show only the content.
+    picture = alice.media_post(tiny_png(), mime_type="image/png", description="the release chart")
+    pictured = alice.status_post("This week's chart", media_ids=[picture], visibility="public")
+    person = feed(alpha, "/feeds/users/alice.atom")
+    entry = next(e for e in person.entries if e.id == pictured["uri"])
+    enclosures = [link for link in entry.links if link.rel == "enclosure"]
+    assert len(enclosures) == 1, entry.links
+    assert enclosures[0].type == "image/png"
+    assert int(enclosures[0].length) > 0
+    served = requests.get(enclosures[0].href)
+    assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
+    assert 'alt="the release chart"' in entry.content[0].value
+    alice.status_delete(pictured)  # the other tests count alice's posts with media
 
     tagged = feed(alpha, "/feeds/tags/guildfeeds.atom")
     shown = sorted(e.link.rsplit("/", 1)[1] for e in tagged.entries)
