@@ -29,12 +29,7 @@ fn entities(
     me: &Account,
     list: Vec<Annotated>,
 ) -> Result<Vec<Bookmark>, Error> {
-    let ids: Vec<i64> = list.iter().map(|a| a.bookmark.status_id).collect();
-    let rows = status_store::by_ids(conn, &ids)?
-        .into_iter()
-        .filter(|s| s.deleted_at.is_none())
-        .collect();
-    let rows = crate::service::visibility::filter_visible(conn, Some(me), rows)?;
+    let rows = bookmarks::posts_of(conn, me, &list)?;
     let mut statuses: std::collections::HashMap<i64, Status> =
         render(conn, base_url, Some(me), &rows)?
             .into_iter()
@@ -102,9 +97,7 @@ pub async fn annotate(
     let body = ctx
         .db
         .run(move |conn| {
-            let status = status_store::by_id(conn, parse_id(&id)?)?
-                .filter(|s| s.deleted_at.is_none())
-                .ok_or(Error::NotFound)?;
+            let status = status_store::by_id(conn, parse_id(&id)?)?.ok_or(Error::NotFound)?;
             let annotation = Annotation {
                 note: form.note,
                 tags: form.tags,

@@ -115,6 +115,17 @@ pub fn annotated(conn: &mut DbConn, list: Vec<Bookmark>) -> Result<Vec<Annotated
         .collect())
 }
 
+/// The posts of `list` that `me` may still see: deleted ones and those hidden from them since
+/// (a block, a community they left) are left out. In no particular order.
+pub fn posts_of(conn: &mut DbConn, me: &Account, list: &[Annotated]) -> Result<Vec<Status>, Error> {
+    let ids: Vec<i64> = list.iter().map(|a| a.bookmark.status_id).collect();
+    let rows = crate::store::statuses::by_ids(conn, &ids)?
+        .into_iter()
+        .filter(|s| s.deleted_at.is_none())
+        .collect();
+    super::visibility::filter_visible(conn, Some(me), rows)
+}
+
 /// The tags the person files bookmarks under, alphabetically, with how many each holds.
 pub fn tags_in_use(conn: &mut DbConn, account_id: i64) -> Result<Vec<(String, i64)>, Error> {
     bookmarks::tag_counts(conn, account_id)

@@ -5,7 +5,6 @@ use super::posts::{page_posts, PagePost};
 use super::visitor::{Frame, Visitor};
 use super::PageError;
 use crate::service::bookmarks::{self, Annotation};
-use crate::service::visibility;
 use crate::state::Ctx;
 use crate::store::statuses;
 use actix_web::{
@@ -23,7 +22,6 @@ const PER_PAGE: i64 = 20;
 struct Kept {
     post: PagePost,
     note: String,
-    /// As the form shows them: space-separated.
     tags: Vec<String>,
 }
 
@@ -71,12 +69,7 @@ pub async fn list(
                         .map(|a| older_href(tag.as_deref(), a.bookmark.id))
                 })
                 .flatten();
-            let ids: Vec<i64> = list.iter().map(|a| a.bookmark.status_id).collect();
-            let rows = statuses::by_ids(conn, &ids)?
-                .into_iter()
-                .filter(|s| s.deleted_at.is_none())
-                .collect();
-            let rows = visibility::filter_visible(conn, Some(&me), rows)?;
+            let rows = bookmarks::posts_of(conn, &me, &list)?;
             let rows = rows.into_iter().map(|s| (s, 0)).collect();
             let mut posts: HashMap<i64, PagePost> =
                 page_posts(conn, &config, Some(&me), false, rows)?
@@ -154,9 +147,7 @@ pub async fn annotate(
             if form.remove.is_some() {
                 return bookmarks::remove(conn, me.id, id);
             }
-            let status = statuses::by_id(conn, id)?
-                .filter(|s| s.deleted_at.is_none())
-                .ok_or(crate::error::Error::NotFound)?;
+            let status = statuses::by_id(conn, id)?.ok_or(crate::error::Error::NotFound)?;
             let annotation = Annotation {
                 note: Some(form.note),
                 tags: Some(tags),
