@@ -153,10 +153,7 @@ fn question(post: &mut Value, poll: &Poll, options: &[PollOption]) {
 /// An attachment in Mastodon's shape: a `Document` with its type, URL, alt text as `name`,
 /// blurhash, size and focal point (absent values left out).
 fn attachment(origin: &str, a: &Attachment) -> Value {
-    let url = match &a.file_key {
-        Some(key) => format!("{origin}/media/{key}"),
-        None => a.remote_url.clone().unwrap_or_default(),
-    };
+    let url = a.url(origin).unwrap_or_default();
     let mut document = json!({ "type": "Document", "mediaType": a.content_type, "url": url });
     let optional = [
         ("name", a.description.clone().map(Value::from)),

@@ -33,6 +33,26 @@ pub struct Attachment {
     pub created_at: NaiveDateTime,
 }
 
+impl Attachment {
+    /// Where the file is read: served from this server (`base`) when kept here, else linked
+    /// where it lives. None for neither.
+    pub fn url(&self, base: &str) -> Option<String> {
+        match &self.file_key {
+            Some(key) => Some(format!("{base}/media/{key}")),
+            None => self.remote_url.clone(),
+        }
+    }
+
+    /// Its small version: the preview kept here, else an image itself.
+    pub fn preview_url(&self, base: &str) -> Option<String> {
+        match (&self.preview_key, self.kind) {
+            (Some(key), _) => Some(format!("{base}/media/{key}")),
+            (None, MediaKind::Image) => self.url(base),
+            (None, _) => None,
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConn, attachment: &Attachment) -> Result<(), Error> {
     diesel::insert_into(media::table)
         .values(attachment)

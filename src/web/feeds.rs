@@ -55,11 +55,7 @@ fn enclosures(
         .iter()
         .filter(|a| a.status_id == Some(post))
         .filter_map(|a| {
-            let url = match (&a.file_key, &a.remote_url) {
-                (Some(key), _) => format!("{base}/media/{key}"),
-                (None, Some(remote)) => remote.clone(),
-                (None, None) => return None,
-            };
+            let url = a.url(base)?;
             let description = a.description.clone().unwrap_or_default();
             let (url_text, alt) = (text::escape_html(&url), text::escape_html(&description));
             html.push_str(&match a.kind {

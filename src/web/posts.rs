@@ -61,16 +61,15 @@ fn attachments_of(
     conn: &mut DbConn,
     ids: &[i64],
 ) -> Result<HashMap<i64, Vec<PageAttachment>>, Error> {
-    let served = |key: &Option<String>| key.as_ref().map(|k| format!("/media/{k}"));
     let mut by_post: HashMap<i64, Vec<PageAttachment>> = HashMap::new();
     for a in crate::store::media::of_statuses(conn, ids)? {
-        let (Some(status_id), Some(url)) = (a.status_id, served(&a.file_key).or(a.remote_url))
-        else {
+        // Pages link files kept here by path.
+        let (Some(status_id), Some(url)) = (a.status_id, a.url("")) else {
             continue;
         };
         let is_image = a.kind == crate::domain::MediaKind::Image;
         by_post.entry(status_id).or_default().push(PageAttachment {
-            preview_url: is_image.then(|| served(&a.preview_key).unwrap_or(url.clone())),
+            preview_url: is_image.then(|| a.preview_url("")).flatten(),
             url,
             description: a.description.unwrap_or_default(),
         });

@@ -1,6 +1,5 @@
 //! Mastodon's MediaAttachment entity.
 
-use crate::domain::MediaKind;
 use crate::store::media::Attachment;
 use serde_json::{json, Value};
 
@@ -19,12 +18,7 @@ fn size(width: Option<i32>, height: Option<i32>) -> Option<Value> {
 /// An attachment as apps show it. A file kept here is served from this server; a remote
 /// one is linked where it lives (`remote_url`, and `url` too, since Guild keeps no copy).
 pub fn attachment_json(a: &Attachment, base_url: &str) -> Value {
-    let served = |key: &Option<String>| key.as_ref().map(|k| format!("{base_url}/media/{k}"));
-    let url = served(&a.file_key).or_else(|| a.remote_url.clone());
-    let preview_url = served(&a.preview_key).or_else(|| match a.kind {
-        MediaKind::Image => url.clone(),
-        _ => None,
-    });
+    let (url, preview_url) = (a.url(base_url), a.preview_url(base_url));
     let mut meta = serde_json::Map::new();
     if let Some(original) = size(a.width, a.height) {
         meta.insert("original".into(), original);
