@@ -260,13 +260,15 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         .addrs()
         .first()
         .ok_or_else(|| Error::internal("server has no address"))?;
+    // Streams hear every event from the first request on: the node listens to the others
+    // and its dispatcher is subscribed before it serves.
+    state.db.listen_for_events();
+    let dispatcher = api::streaming::dispatch::run(hub.clone(), state.clone());
     let server = server.run();
     if let Some(bind) = state.config.metrics.bind {
         tokio::spawn(metrics_server(bind, &state, hub.clone())?);
     }
     tokio::spawn(stop_on_signal(server.handle(), hub.clone()));
-    state.db.listen_for_events();
-    let dispatcher = api::streaming::dispatch::run(hub.clone(), state.clone());
     let deliveries = delivery::run_worker(
         state.config.clone(),
         state.db.clone(),

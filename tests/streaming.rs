@@ -607,8 +607,8 @@ async fn two_nodes_share_events_through_postgresql() {
         .env("GUILD_DATABASE_URL", &database_url)
         .env("GUILD_DATA_DIR", data.path())
         .env("GUILD_INSECURE_FEDERATION", "true")
+        // Its warnings show in the test's output, beside the first node's.
         .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start a second node");
     // Stopped however the test ends, so a failure leaves no node behind.

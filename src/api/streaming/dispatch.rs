@@ -20,9 +20,24 @@ use std::collections::HashMap;
 const CHECK_TOKENS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Hear this node's events and pass them on to its connections, until the bus closes.
-pub async fn run(hub: actix_web::web::Data<Hub>, state: AppState) {
+///
+/// Subscribes at once, not when first polled: the task that polls it may first spend a
+/// while on other work (building HTTP clients loads the system's CA certificates), and
+/// an event published meanwhile would reach no stream.
+pub fn run(
+    hub: actix_web::web::Data<Hub>,
+    state: AppState,
+) -> impl std::future::Future<Output = ()> {
+    let events = state.db.events.subscribe();
+    pass_on(events, hub, state)
+}
+
+async fn pass_on(
+    mut events: tokio::sync::broadcast::Receiver<Event>,
+    hub: actix_web::web::Data<Hub>,
+    state: AppState,
+) {
     use tokio::sync::broadcast::error::RecvError;
-    let mut events = state.db.events.subscribe();
     let mut check = tokio::time::interval(CHECK_TOKENS_EVERY);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
