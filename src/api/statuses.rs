@@ -67,10 +67,14 @@ where
             if !visibility::can_see(conn, viewer.as_ref(), &row)? {
                 return Err(Error::NotFound);
             }
-            read(conn, viewer.as_ref(), row)
+            // Serialised here, off the async workers: a thread's context is megabytes.
+            serde_json::to_vec(&read(conn, viewer.as_ref(), row)?)
+                .map_err(|e| Error::caused_by("cannot serialise the answer", e))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 #[derive(Deserialize)]

@@ -10,24 +10,31 @@ use std::collections::{HashMap, HashSet};
 pub fn context(conn: &mut DbConn, status: &Status) -> Result<(Vec<Status>, Vec<Status>), Error> {
     let root = status.thread_root_id.unwrap_or(status.id);
     let rows = statuses::thread(conn, root)?;
-    let by_id: HashMap<i64, &Status> = rows.iter().map(|s| (s.id, s)).collect();
-    let mut ancestors = Vec::new();
+    let parents: HashMap<i64, Option<i64>> =
+        rows.iter().map(|s| (s.id, s.in_reply_to_id)).collect();
+    // From the status's parent up to the root.
+    let (mut chain, mut on_chain) = (Vec::new(), HashSet::new());
     let mut parent = status.in_reply_to_id;
-    while let Some(id) = parent {
-        let Some(found) = by_id.get(&id) else { break };
-        ancestors.push((*found).clone());
-        parent = found.in_reply_to_id;
+    while let Some(id) = parent.filter(|id| parents.contains_key(id) && on_chain.insert(*id)) {
+        chain.push(id);
+        parent = parents[&id];
     }
-    ancestors.reverse();
     // Rows are oldest first, so a reply always comes after its parent.
     let mut below: HashSet<i64> = HashSet::from([status.id]);
-    let mut descendants = Vec::new();
-    for row in &rows {
-        if row.in_reply_to_id.is_some_and(|p| below.contains(&p)) {
+    let (mut above, mut descendants) = (HashMap::new(), Vec::new());
+    for row in rows {
+        if on_chain.contains(&row.id) {
+            above.insert(row.id, row);
+        } else if row.in_reply_to_id.is_some_and(|p| below.contains(&p)) {
             below.insert(row.id);
-            descendants.push(row.clone());
+            descendants.push(row);
         }
     }
+    let ancestors = chain
+        .iter()
+        .rev()
+        .filter_map(|id| above.remove(id))
+        .collect();
     if status.id == root {
         if let Some(answer) = super::questions::accepted_answer(conn, root)? {
             if let Some(at) = descendants.iter().position(|s| s.id == answer) {

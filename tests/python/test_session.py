@@ -168,6 +168,7 @@ def test_threads_edits_and_who_interacted(alice, carol):
     context = alice.status_context(reply.id)
     assert [s.id for s in context.ancestors] == [root.id]
     assert [s.id for s in context.descendants] == [nested.id]
+    assert [s.id for s in alice.status_context(nested.id).ancestors] == [root.id, reply.id]
     assert [s.id for s in alice.status_context(root.id).descendants] == [reply.id, nested.id]
     edited = alice.status_update(root.id, status="Thread root, edited")
     assert edited.content == "<p>Thread root, edited</p>" and edited.edited_at is not None

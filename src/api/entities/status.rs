@@ -1,7 +1,10 @@
 //! Mastodon's Status entity, rendered for a list at once: accounts, boosted statuses and the
 //! viewer's favourites and boosts are each loaded with one query, whatever the list's length.
 
-use super::{account::Account, time};
+use super::{
+    account::{Account, Serialised},
+    time,
+};
 use crate::db::DbConn;
 use crate::domain::Visibility;
 use crate::error::Error;
@@ -12,7 +15,7 @@ use crate::store::{
 };
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{hash_map::Entry, HashMap, HashSet};
 
 #[derive(Serialize)]
 pub struct Status {
@@ -20,7 +23,7 @@ pub struct Status {
     pub uri: String,
     pub url: Option<String>,
     pub created_at: String,
-    pub account: Account,
+    pub account: Serialised,
     pub content: String,
     pub visibility: Visibility,
     pub sensitive: bool,
@@ -63,6 +66,8 @@ pub struct GuildFields {
 
 struct Lookups {
     accounts: HashMap<i64, AccountRow>,
+    /// The statuses' authors, each serialised once.
+    authors: HashMap<i64, Serialised>,
     boosted: HashMap<i64, StatusRow>,
     favourited: HashSet<i64>,
     reblogged: HashSet<i64>,
@@ -134,10 +139,19 @@ pub fn render(
         .collect();
     account_ids.sort_unstable();
     account_ids.dedup();
-    let accounts = accounts::by_ids(conn, &account_ids)?
+    let accounts: HashMap<i64, AccountRow> = accounts::by_ids(conn, &account_ids)?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    let mut authors = HashMap::new();
+    for status in rows.iter().chain(boosted.values()) {
+        if let (Entry::Vacant(slot), Some(row)) = (
+            authors.entry(status.account_id),
+            accounts.get(&status.account_id),
+        ) {
+            slot.insert(Serialised::of(&Account::from_row(row, base_url))?);
+        }
+    }
     // Only a status someone has favourited (or boosted) can be one the viewer has.
     let counted = |count: fn(&StatusRow) -> i32| -> Vec<i64> {
         let shown = rows.iter().chain(boosted.values());
@@ -177,6 +191,7 @@ pub fn render(
     let lookups = Lookups {
         questions: questions.into_iter().map(|q| (q.status_id, q)).collect(),
         accounts,
+        authors,
         boosted,
         favourited,
         reblogged,
@@ -251,7 +266,7 @@ fn poll_of(lookups: &Lookups, row: &StatusRow) -> Option<Value> {
 }
 
 fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> {
-    let author = lookups.accounts.get(&row.account_id)?;
+    let author = lookups.authors.get(&row.account_id)?.clone();
     let reblog = match row.reblog_of_id {
         Some(id) => Some(Box::new(entity(
             lookups,
@@ -268,7 +283,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         uri: row.ap_id.clone(),
         url: row.url.clone().or_else(|| Some(row.ap_id.clone())),
         created_at: time(row.created_at),
-        account: Account::from_row(author, base_url),
+        account: author,
         content,
         // Mastodon clients know no members-only visibility; followers-only is its nearest.
         visibility: match row.visibility {
