@@ -93,7 +93,7 @@ pub fn link(conn: &mut DbConn, status_id: i64, link: Option<&Link>) -> Result<()
 /// queries for a list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<(Vec<Link>, Vec<Card>), Error> {
     let links: Vec<Link> = status_links::table
-        .filter(status_links::status_id.eq_any(status_ids))
+        .filter(super::id_in(conn, status_links::status_id, status_ids))
         .select(Link::as_select())
         .load(conn)?;
     if links.is_empty() {

@@ -85,7 +85,7 @@ pub fn favourited_among(
     }
     Ok(favourites::table
         .filter(favourites::account_id.eq(account_id))
-        .filter(favourites::status_id.eq_any(status_ids))
+        .filter(super::id_in(conn, favourites::status_id, status_ids))
         .select(favourites::status_id)
         .load::<i64>(conn)?
         .into_iter()

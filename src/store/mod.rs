@@ -114,3 +114,37 @@ pub fn starts_with(prefix: &str) -> String {
         .replace('_', "\\_");
     format!("{escaped}%")
 }
+
+/// `column IN ids` as one bind parameter on both backends. diesel's `eq_any` writes one `?`
+/// per id on SQLite, and such a statement is prepared afresh on every call: rendering a
+/// thread's context asks eight lists of a thousand ids. On SQLite the ids go as one JSON
+/// array read back by `json_each` (a statement prepared once, and each id still found
+/// through `column`'s index); PostgreSQL already binds one array, `= ANY($1)`. `column` is
+/// written unqualified, so this is for queries of one table.
+pub fn id_in<QS, C>(conn: &crate::db::DbConn, column: C, ids: &[i64]) -> IdIn<QS>
+where
+    C: diesel::Column + diesel::ExpressionMethods<SqlType = diesel::sql_types::BigInt>,
+    diesel::dsl::EqAny<C, Vec<i64>>:
+        diesel::BoxableExpression<QS, Multi, SqlType = diesel::sql_types::Bool> + 'static,
+{
+    use diesel::sql_types::{Bool, Text};
+    match conn {
+        crate::db::DbConn::Sqlite(_) => {
+            let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+            let sql = format!("{} IN (SELECT value FROM json_each(", C::NAME);
+            Box::new(
+                diesel::dsl::sql::<Bool>(&sql)
+                    .bind::<Text, _>(ids)
+                    .sql("))"),
+            )
+        }
+        crate::db::DbConn::Pg(_) => Box::new(column.eq_any(ids.to_vec())),
+    }
+}
+
+/// The backend of [`crate::db::DbConn`].
+type Multi = <crate::db::DbConn as diesel::Connection>::Backend;
+
+/// The condition [`id_in`] makes.
+pub type IdIn<QS> =
+    Box<dyn diesel::BoxableExpression<QS, Multi, SqlType = diesel::sql_types::Bool>>;

@@ -73,7 +73,7 @@ pub fn by_status(conn: &mut DbConn, status_id: i64) -> Result<Option<Poll>, Erro
 /// The polls of `status_ids`: one query for a whole list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Poll>, Error> {
     Ok(polls::table
-        .filter(polls::status_id.eq_any(status_ids))
+        .filter(super::id_in(conn, polls::status_id, status_ids))
         .select(Poll::as_select())
         .load(conn)?)
 }

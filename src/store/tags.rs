@@ -44,7 +44,7 @@ pub fn replace(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(),
 /// (status id, tag) for each tag of `status_ids`, in one query.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
     Ok(status_tags::table
-        .filter(status_tags::status_id.eq_any(status_ids))
+        .filter(super::id_in(conn, status_tags::status_id, status_ids))
         .order((status_tags::status_id, status_tags::tag))
         .select((status_tags::status_id, status_tags::tag))
         .load(conn)?)
