@@ -121,20 +121,22 @@ pub fn starts_with(prefix: &str) -> String {
 /// array read back by `json_each` (a statement prepared once, and each id still found
 /// through `column`'s index); PostgreSQL already binds one array, `= ANY($1)`. `column` is
 /// written unqualified, so this is for queries of one table.
-pub fn id_in<QS, C>(conn: &crate::db::DbConn, column: C, ids: &[i64]) -> IdIn<QS>
+pub fn id_in<QS, C, B>(conn: &crate::db::DbConn, column: C, ids: &[i64]) -> IdIn<QS, B>
 where
-    C: diesel::Column + diesel::ExpressionMethods<SqlType = diesel::sql_types::BigInt>,
-    diesel::dsl::EqAny<C, Vec<i64>>:
-        diesel::BoxableExpression<QS, Multi, SqlType = diesel::sql_types::Bool> + 'static,
+    C: diesel::Column + diesel::ExpressionMethods + diesel::expression::ValidGrouping<()>,
+    C::SqlType: diesel::sql_types::SqlType,
+    i64: diesel::expression::AsExpression<C::SqlType>,
+    diesel::dsl::EqAny<C, Vec<i64>>: diesel::BoxableExpression<QS, Multi, SqlType = B> + 'static,
+    // Bool, or Nullable<Bool> for a nullable column.
+    B: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType + Send + 'static,
 {
-    use diesel::sql_types::{Bool, Text};
     match conn {
         crate::db::DbConn::Sqlite(_) => {
             let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
             let sql = format!("{} IN (SELECT value FROM json_each(", C::NAME);
             Box::new(
-                diesel::dsl::sql::<Bool>(&sql)
-                    .bind::<Text, _>(ids)
+                diesel::dsl::sql::<B>(&sql)
+                    .bind::<diesel::sql_types::Text, _>(ids)
                     .sql("))"),
             )
         }
@@ -146,5 +148,4 @@ where
 type Multi = <crate::db::DbConn as diesel::Connection>::Backend;
 
 /// The condition [`id_in`] makes.
-pub type IdIn<QS> =
-    Box<dyn diesel::BoxableExpression<QS, Multi, SqlType = diesel::sql_types::Bool>>;
+pub type IdIn<QS, B> = Box<dyn diesel::BoxableExpression<QS, Multi, SqlType = B>>;

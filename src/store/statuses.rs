@@ -284,7 +284,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
         return Ok(Vec::new());
     }
     Ok(statuses::table
-        .filter(statuses::id.eq_any(ids))
+        .filter(super::id_in(conn, statuses::id, ids))
         .select(Status::as_select())
         .load(conn)?)
 }
@@ -430,7 +430,7 @@ pub fn reblogged_among(
     Ok(statuses::table
         .filter(statuses::account_id.eq(account_id))
         .filter(statuses::deleted_at.is_null())
-        .filter(statuses::reblog_of_id.eq_any(status_ids))
+        .filter(super::id_in(conn, statuses::reblog_of_id, status_ids))
         .select(statuses::reblog_of_id)
         .load::<Option<i64>>(conn)?
         .into_iter()
