@@ -15,7 +15,7 @@ use actix_web::{
 use base64::{engine::general_purpose::STANDARD, Engine};
 use openssl::{
     hash::MessageDigest,
-    pkey::{Id, PKey},
+    pkey::{Id, PKey, Public},
     rsa::Padding,
     sha::{sha256, sha512},
     sign::{RsaPssSaltlen, Verifier},
@@ -142,7 +142,7 @@ impl Signature {
     }
 
     fn check(&self, public_key_pem: &str) -> Result<bool, openssl::error::ErrorStack> {
-        let key = PKey::public_key_from_pem(public_key_pem.as_bytes())?;
+        let key = public_key(public_key_pem)?;
         let algorithm = match key.id() {
             Id::ED25519 => Algorithm::Ed25519,
             _ if self.algorithm == Algorithm::Ed25519 => return Ok(false),
@@ -164,6 +164,28 @@ impl Signature {
         verifier.update(self.base.as_bytes())?;
         verifier.verify(&self.bytes)
     }
+}
+
+/// Senders' keys already read, by their PEM text: reading one cost a fifth of receiving an
+/// activity (OpenSSL 3's decoders), and a peer signs with the same few keys all day. Emptied
+/// when full, so made-up keys cannot make it grow past [`KEYS_KEPT`] (a few MB at most).
+static KEYS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, PKey<Public>>>,
+> = std::sync::LazyLock::new(Default::default);
+const KEYS_KEPT: usize = 1000;
+
+fn public_key(pem: &str) -> Result<PKey<Public>, openssl::error::ErrorStack> {
+    let keys = || KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(key) = keys().get(pem) {
+        return Ok(key.clone());
+    }
+    let key = PKey::public_key_from_pem(pem.as_bytes())?;
+    let mut kept = keys();
+    if kept.len() >= KEYS_KEPT {
+        kept.clear();
+    }
+    kept.insert(pem.to_string(), key.clone());
+    Ok(key)
 }
 
 /// A date (seconds since the epoch) within the allowed skew of now.
