@@ -85,8 +85,9 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     if unanalysed {
         tracing::warn!(
             "PostgreSQL's autovacuum is off, so nothing keeps the statistics of Guild's tables \
-             current and queries slow down as they grow; Guild analysed them once now. Set \
-             `autovacuum = on` in postgresql.conf (its default), or run `ANALYZE` regularly"
+             current and queries slow down as they grow; Guild analyses them itself, now and \
+             each minute the tables that changed, but nothing vacuums them. Set \
+             `autovacuum = on` in postgresql.conf (its default)"
         );
     }
     let config = state.config.clone();
@@ -155,11 +156,19 @@ async fn hourly(state: AppState) {
 }
 
 /// Every minute, the new counts of polls that took votes are sent out, and polls that have
-/// ended are closed: voters told, final counts sent (`service::polls`).
+/// ended are closed: voters told, final counts sent (`service::polls`); and where
+/// PostgreSQL's autovacuum is off, the tables that changed are analysed.
 async fn every_minute(state: AppState) {
     let mut minutely = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         minutely.tick().await;
+        let db = state.db.clone();
+        match tokio::task::spawn_blocking(move || db.analyse_changed()).await {
+            Ok(Ok(tables)) if tables.is_empty() => {}
+            Ok(Ok(tables)) => tracing::debug!("analysed {}", tables.join(", ")),
+            Ok(Err(e)) => tracing::warn!("analysing changed tables: {e}"),
+            Err(e) => tracing::warn!("analysing changed tables: {e}"),
+        }
         let config = state.config.clone();
         let polls = move |conn: &mut crate::db::DbConn| {
             let counted = service::polls::send_changed_counts(conn, &config)?;

@@ -217,21 +217,43 @@ impl Db {
     /// without the statistics the planner needs: then the tables are analysed once now, so at
     /// least today's data is planned for, and the caller warns the operator.
     pub fn analyse_if_autovacuum_off(&self) -> Result<bool, Error> {
-        #[derive(diesel::QueryableByName)]
-        struct Setting {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            autovacuum: String,
-        }
         let DbConn::Pg(conn) = &mut *self.conn()? else {
             return Ok(false);
         };
-        use diesel::RunQueryDsl;
-        let setting: Setting = diesel::sql_query("SHOW autovacuum").get_result(conn)?;
-        if setting.autovacuum != "off" {
+        if !autovacuum_off(conn)? {
             return Ok(false);
         }
         conn.batch_execute("ANALYZE")?;
         Ok(true)
+    }
+
+    /// On PostgreSQL with autovacuum off, analyse the tables that changed by as much as makes
+    /// autovacuum analyse one (50 rows and a tenth of the table, its defaults), so that plans
+    /// follow tables as they grow: a timeline planned from an empty table's statistics reads
+    /// every row it matches and sorts them. Returns the tables analysed.
+    pub fn analyse_changed(&self) -> Result<Vec<String>, Error> {
+        #[derive(diesel::QueryableByName)]
+        struct Table {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            relname: String,
+        }
+        let DbConn::Pg(conn) = &mut *self.conn()? else {
+            return Ok(Vec::new());
+        };
+        if !autovacuum_off(conn)? {
+            return Ok(Vec::new());
+        }
+        use diesel::RunQueryDsl;
+        let changed: Vec<Table> = diesel::sql_query(
+            "SELECT relname::text AS relname FROM pg_stat_user_tables
+             WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * n_live_tup",
+        )
+        .load(conn)?;
+        let names: Vec<String> = changed.into_iter().map(|t| t.relname).collect();
+        for name in &names {
+            conn.batch_execute(&format!("ANALYZE \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        Ok(names)
     }
 
     /// A pooled connection, for synchronous callers (CLI, blocking tasks).
@@ -259,6 +281,18 @@ impl Db {
         .await
         .map_err(|e| Error::caused_by("database task failed", e))?
     }
+}
+
+/// Whether PostgreSQL's autovacuum is off on the server `conn` is connected to.
+fn autovacuum_off(conn: &mut diesel::PgConnection) -> Result<bool, Error> {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        autovacuum: String,
+    }
+    use diesel::RunQueryDsl;
+    let setting: Setting = diesel::sql_query("SHOW autovacuum").get_result(conn)?;
+    Ok(setting.autovacuum == "off")
 }
 
 thread_local! {
