@@ -237,7 +237,7 @@ pub fn by_acct(
 /// The first community among `ap_ids`, if any is one we know.
 pub fn group_among(conn: &mut DbConn, ap_ids: &[String]) -> Result<Option<Account>, Error> {
     Ok(accounts::table
-        .filter(accounts::ap_id.eq_any(ap_ids))
+        .filter(super::one_of(conn, accounts::ap_id, ap_ids))
         .filter(accounts::kind.eq(AccountKind::Group))
         .select(Account::as_select())
         .first(conn)
@@ -247,7 +247,7 @@ pub fn group_among(conn: &mut DbConn, ap_ids: &[String]) -> Result<Option<Accoun
 /// Accounts by id, in one query.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
     Ok(accounts::table
-        .filter(super::id_in(conn, accounts::id, ids))
+        .filter(super::one_of(conn, accounts::id, ids))
         .select(Account::as_select())
         .load(conn)?)
 }
@@ -258,7 +258,7 @@ pub fn suspended_among(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, Error
         return Ok(Vec::new());
     }
     Ok(accounts::table
-        .filter(super::id_in(conn, accounts::id, ids))
+        .filter(super::one_of(conn, accounts::id, ids))
         .filter(accounts::suspended.eq(true))
         .select(accounts::id)
         .load(conn)?)
@@ -267,7 +267,7 @@ pub fn suspended_among(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, Error
 /// Accounts with these actor ids, in one query.
 pub fn by_ap_ids(conn: &mut DbConn, ap_ids: &[String]) -> Result<Vec<Account>, Error> {
     Ok(accounts::table
-        .filter(accounts::ap_id.eq_any(ap_ids))
+        .filter(super::one_of(conn, accounts::ap_id, ap_ids))
         .select(Account::as_select())
         .load(conn)?)
 }

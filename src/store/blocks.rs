@@ -162,10 +162,12 @@ pub fn blocks_among(
         .filter(
             blocks::account_id
                 .eq(account_id)
-                .and(blocks::target_account_id.eq_any(others))
-                .or(blocks::target_account_id
-                    .eq(account_id)
-                    .and(blocks::account_id.eq_any(others))),
+                .and(super::one_of(conn, blocks::target_account_id, others))
+                .or(blocks::target_account_id.eq(account_id).and(super::one_of(
+                    conn,
+                    blocks::account_id,
+                    others,
+                ))),
         )
         .select((blocks::account_id, blocks::target_account_id))
         .load(conn)?;
@@ -188,7 +190,7 @@ pub fn mutes_among(
 ) -> Result<HashMap<i64, bool>, Error> {
     let rows: Vec<(i64, bool)> = mutes::table
         .filter(mutes::account_id.eq(account_id))
-        .filter(mutes::target_account_id.eq_any(others))
+        .filter(super::one_of(conn, mutes::target_account_id, others))
         .select((mutes::target_account_id, mutes::notifications))
         .load(conn)?;
     Ok(rows.into_iter().collect())

@@ -54,7 +54,7 @@ pub fn among(
 ) -> Result<HashSet<i64>, Error> {
     Ok(bookmarks::table
         .filter(bookmarks::account_id.eq(account_id))
-        .filter(super::id_in(conn, bookmarks::status_id, status_ids))
+        .filter(super::one_of(conn, bookmarks::status_id, status_ids))
         .select(bookmarks::status_id)
         .load::<i64>(conn)?
         .into_iter()

@@ -93,15 +93,15 @@ pub fn link(conn: &mut DbConn, status_id: i64, link: Option<&Link>) -> Result<()
 /// queries for a list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<(Vec<Link>, Vec<Card>), Error> {
     let links: Vec<Link> = status_links::table
-        .filter(super::id_in(conn, status_links::status_id, status_ids))
+        .filter(super::one_of(conn, status_links::status_id, status_ids))
         .select(Link::as_select())
         .load(conn)?;
     if links.is_empty() {
         return Ok((links, Vec::new()));
     }
-    let urls: Vec<&String> = links.iter().map(|l| &l.url).collect();
+    let urls: Vec<String> = links.iter().map(|l| l.url.clone()).collect();
     let cards: Vec<Card> = link_cards::table
-        .filter(link_cards::url.eq_any(urls))
+        .filter(super::one_of(conn, link_cards::url, &urls))
         .filter(link_cards::state.eq(CardState::Ready))
         .select(Card::as_select())
         .load(conn)?;

@@ -85,7 +85,7 @@ pub fn favourited_among(
     }
     Ok(favourites::table
         .filter(favourites::account_id.eq(account_id))
-        .filter(super::id_in(conn, favourites::status_id, status_ids))
+        .filter(super::one_of(conn, favourites::status_id, status_ids))
         .select(favourites::status_id)
         .load::<i64>(conn)?
         .into_iter()

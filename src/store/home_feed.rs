@@ -4,7 +4,7 @@
 //! instance grows. Who belongs in whose home is one rule, [`QUALIFIES`]; posts arriving are
 //! handed out by the same rule in its forward form ([`fan_out`], [`fan_out_tags`]).
 
-use super::statuses::Page;
+use super::{statuses::Page, Sql};
 use crate::db::{schema::home_feed, DbConn};
 use crate::error::Error;
 use diesel::prelude::*;
@@ -60,7 +60,7 @@ pub fn fan_out(conn: &mut DbConn, first: i64, last: i64) -> Result<(), Error> {
 /// Put post `status_id`, if public, in the homes of local people following one of `tags`.
 pub fn fan_out_tags(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(), Error> {
     for tag in tags {
-        let insert = diesel::sql_query(
+        Sql::new(
             "INSERT INTO home_feed (account_id, status_id)
              SELECT ft.account_id, s.id FROM statuses s
              JOIN followed_tags ft ON ft.tag = $1
@@ -68,9 +68,9 @@ pub fn fan_out_tags(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Resul
              WHERE s.id = $2 AND s.visibility = 'public'
              ON CONFLICT DO NOTHING",
         )
-        .bind::<Text, _>(tag)
-        .bind::<BigInt, _>(status_id);
-        crate::on_backend!(&mut *conn, |c| insert.execute(c))?;
+        .text(tag)
+        .int(status_id)
+        .execute(conn)?;
     }
     Ok(())
 }
@@ -150,12 +150,8 @@ pub fn forget(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Run `sql` with two id parameters, `$1` and `$2` (SQLite numbers `$N` parameters by their
-/// first appearance, so each statement names `$1` before `$2`).
+/// Run `sql` with two id parameters, `$1` and `$2`.
 fn execute(conn: &mut DbConn, sql: &str, first: i64, second: i64) -> Result<(), Error> {
-    let query = diesel::sql_query(sql)
-        .bind::<BigInt, _>(first)
-        .bind::<BigInt, _>(second);
-    crate::on_backend!(&mut *conn, |c| query.execute(c))?;
+    Sql::new(sql).int(first).int(second).execute(conn)?;
     Ok(())
 }

@@ -131,7 +131,7 @@ pub fn retire_all(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
 /// whole list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Attachment>, Error> {
     Ok(media::table
-        .filter(super::id_in(conn, media::status_id, status_ids))
+        .filter(super::one_of(conn, media::status_id, status_ids))
         .filter(media::position.ge(0))
         .order((media::status_id, media::position))
         .select(Attachment::as_select())

@@ -22,7 +22,7 @@ pub fn insert(conn: &mut DbConn, status_id: i64, account_ids: &[i64]) -> Result<
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, i64)>, Error> {
     use crate::db::schema::mentions;
     Ok(mentions::table
-        .filter(super::id_in(conn, mentions::status_id, status_ids))
+        .filter(super::one_of(conn, mentions::status_id, status_ids))
         .select((mentions::status_id, mentions::account_id))
         .load(conn)?)
 }

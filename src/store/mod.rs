@@ -115,37 +115,243 @@ pub fn starts_with(prefix: &str) -> String {
     format!("{escaped}%")
 }
 
-/// `column IN ids` as one bind parameter on both backends. diesel's `eq_any` writes one `?`
-/// per id on SQLite, and such a statement is prepared afresh on every call: rendering a
-/// thread's context asks eight lists of a thousand ids. On SQLite the ids go as one JSON
-/// array read back by `json_each` (a statement prepared once, and each id still found
-/// through `column`'s index); PostgreSQL already binds one array, `= ANY($1)`. `column` is
-/// written unqualified, so this is for queries of one table.
-pub fn id_in<QS, C, B>(conn: &crate::db::DbConn, column: C, ids: &[i64]) -> IdIn<QS, B>
+/// `column IN values` as one bind parameter on both backends. diesel's `eq_any` writes one
+/// `?` per value on SQLite, and such a statement is prepared afresh on every call: rendering
+/// a thread's context asks eight lists of a thousand ids. On SQLite the values go as one
+/// JSON array read back by `json_each` ([`InJson`]: one statement, kept prepared, and each
+/// value still found through `column`'s index); PostgreSQL already binds one array,
+/// `= ANY($1)`.
+pub fn one_of<QS, C, V, B>(conn: &crate::db::DbConn, column: C, values: &[V]) -> OneOf<QS, B>
 where
     C: diesel::Column + diesel::ExpressionMethods + diesel::expression::ValidGrouping<()>,
+    C: diesel::BoxableExpression<QS, Multi> + 'static,
     C::SqlType: diesel::sql_types::SqlType,
-    i64: diesel::expression::AsExpression<C::SqlType>,
-    diesel::dsl::EqAny<C, Vec<i64>>: diesel::BoxableExpression<QS, Multi, SqlType = B> + 'static,
+    V: serde::Serialize + Clone + diesel::expression::AsExpression<C::SqlType> + 'static,
+    diesel::dsl::EqAny<C, Vec<V>>: diesel::BoxableExpression<QS, Multi, SqlType = B> + 'static,
     // Bool, or Nullable<Bool> for a nullable column.
     B: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType + Send + 'static,
 {
     match conn {
-        crate::db::DbConn::Sqlite(_) => {
-            let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-            let sql = format!("{} IN (SELECT value FROM json_each(", C::NAME);
-            Box::new(
-                diesel::dsl::sql::<B>(&sql)
-                    .bind::<diesel::sql_types::Text, _>(ids)
-                    .sql("))"),
-            )
-        }
-        crate::db::DbConn::Pg(_) => Box::new(column.eq_any(ids.to_vec())),
+        crate::db::DbConn::Sqlite(_) => Box::new(InJson {
+            column,
+            json: serde_json::to_string(values).unwrap_or_else(|_| "[]".into()),
+            sql_type: std::marker::PhantomData::<B>,
+        }),
+        crate::db::DbConn::Pg(_) => Box::new(column.eq_any(values.to_vec())),
     }
 }
 
 /// The backend of [`crate::db::DbConn`].
 type Multi = <crate::db::DbConn as diesel::Connection>::Backend;
 
-/// The condition [`id_in`] makes.
-pub type IdIn<QS, B> = Box<dyn diesel::BoxableExpression<QS, Multi, SqlType = B>>;
+/// The condition [`one_of`] makes.
+pub type OneOf<QS, B> = Box<dyn diesel::BoxableExpression<QS, Multi, SqlType = B>>;
+
+/// `column IN (SELECT value FROM json_each(?))`, with the values as one JSON array. Written
+/// here rather than as an SQL fragment, which diesel never keeps prepared.
+#[derive(Debug, Clone)]
+pub struct InJson<C, B> {
+    column: C,
+    json: String,
+    sql_type: std::marker::PhantomData<B>,
+}
+
+impl<C, B> diesel::Expression for InJson<C, B>
+where
+    B: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+{
+    type SqlType = B;
+}
+
+impl<C, B, QS> diesel::AppearsOnTable<QS> for InJson<C, B>
+where
+    C: diesel::AppearsOnTable<QS>,
+    Self: diesel::Expression,
+{
+}
+
+impl<C, B, QS> diesel::SelectableExpression<QS> for InJson<C, B>
+where
+    C: diesel::SelectableExpression<QS>,
+    Self: diesel::AppearsOnTable<QS>,
+{
+}
+
+// A condition on a row's own column.
+impl<C, B> diesel::expression::ValidGrouping<()> for InJson<C, B> {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<C, B> diesel::query_builder::QueryId for InJson<C, B> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<C, B, DB> diesel::query_builder::QueryFragment<DB> for InJson<C, B>
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+    C: diesel::query_builder::QueryFragment<DB>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (SELECT value FROM json_each(");
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.json)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+/// A statement written in SQL, with `$1`, `$2`… for its values, kept prepared on each
+/// connection (diesel's `sql_query` is prepared afresh on every call, since its text may be
+/// built at run time). For texts of a few fixed forms: each stays prepared for the life of
+/// the connection. The same text serves both backends: the values are bound by position.
+pub struct Sql<'a> {
+    text: &'a str,
+    values: Vec<Value<'a>>,
+}
+
+enum Value<'a> {
+    Int(i64),
+    Text(&'a str),
+    Time(chrono::NaiveDateTime),
+}
+
+impl<'a> Sql<'a> {
+    pub fn new(text: &'a str) -> Sql<'a> {
+        Sql {
+            text,
+            values: Vec::new(),
+        }
+    }
+
+    /// Bind the next number, `$N` for the Nth value bound.
+    pub fn int(mut self, value: i64) -> Self {
+        self.values.push(Value::Int(value));
+        self
+    }
+
+    pub fn text(mut self, value: &'a str) -> Self {
+        self.values.push(Value::Text(value));
+        self
+    }
+
+    pub fn time(mut self, value: chrono::NaiveDateTime) -> Self {
+        self.values.push(Value::Time(value));
+        self
+    }
+
+    /// Run it; the number of rows it changed.
+    pub fn execute(self, conn: &mut crate::db::DbConn) -> Result<usize, crate::error::Error> {
+        Ok(crate::on_backend!(&mut *conn, |c| {
+            diesel::RunQueryDsl::execute(self, c)
+        })?)
+    }
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for Sql<'_>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    chrono::NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        // Each `$N` becomes a bound value of its own: SQLite's `?` cannot be named twice.
+        let mut rest = self.text;
+        while let Some(at) = rest.find('$') {
+            out.push_sql(&rest[..at]);
+            let digits = rest[at + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - at - 1);
+            let n: usize = rest[at + 1..at + 1 + digits].parse().map_err(|_| {
+                diesel::result::Error::QueryBuilderError("`$` without a number in SQL".into())
+            })?;
+            match self.values.get(n.wrapping_sub(1)) {
+                Some(Value::Int(v)) => out.push_bind_param::<diesel::sql_types::BigInt, _>(v)?,
+                Some(Value::Text(v)) => out.push_bind_param::<diesel::sql_types::Text, _>(*v)?,
+                Some(Value::Time(v)) => {
+                    out.push_bind_param::<diesel::sql_types::Timestamp, _>(v)?
+                }
+                None => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        format!("no value for ${n}").into(),
+                    ))
+                }
+            }
+            rest = &rest[at + 1 + digits..];
+        }
+        out.push_sql(rest);
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for Sql<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Conn> diesel::RunQueryDsl<Conn> for Sql<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::{accounts, one_of, Sql};
+    use crate::db::schema::accounts as table;
+    use diesel::prelude::*;
+
+    #[test]
+    fn sql_binds_each_number_where_it_is_written() {
+        let fixture = crate::testing::Fixture::new();
+        let mut conn = fixture.conn();
+        let ada = fixture.person(&mut conn, "ada");
+        let raise = "UPDATE accounts SET statuses_count = $2 WHERE id = $1 AND statuses_count < $2";
+        let changed = |conn: &mut crate::db::DbConn, to| {
+            Sql::new(raise).int(ada.id).int(to).execute(conn).unwrap()
+        };
+        assert_eq!(changed(&mut conn, 7), 1);
+        assert_eq!(changed(&mut conn, 7), 0, "`$2` is 7 in both places");
+        assert_eq!(changed(&mut conn, 3), 0);
+        let ada = accounts::by_id(&mut conn, ada.id).unwrap().unwrap();
+        assert_eq!(ada.statuses_count, 7);
+        let missing = Sql::new("UPDATE accounts SET note = $2")
+            .text("x")
+            .execute(&mut conn);
+        assert!(missing.is_err(), "a number without a value is an error");
+    }
+
+    #[test]
+    fn one_of_finds_each_value_given() {
+        let fixture = crate::testing::Fixture::new();
+        let mut conn = fixture.conn();
+        let ada = fixture.person(&mut conn, "ada");
+        let bob = fixture.person(&mut conn, "bob");
+        fixture.person(&mut conn, "cy");
+        let names = [
+            ada.ap_id.clone(),
+            bob.ap_id.clone(),
+            "https://elsewhere/x".into(),
+        ];
+        let mut found: Vec<i64> = table::table
+            .filter(one_of(&conn, table::ap_id, &names))
+            .select(table::id)
+            .load(&mut *conn)
+            .unwrap();
+        found.sort();
+        assert_eq!(found, [ada.id, bob.id]);
+        let none: Vec<i64> = table::table
+            .filter(one_of(&conn, table::id, &[] as &[i64]))
+            .select(table::id)
+            .load(&mut *conn)
+            .unwrap();
+        assert!(none.is_empty());
+    }
+}

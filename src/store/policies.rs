@@ -8,7 +8,7 @@ use diesel::prelude::*;
 /// Policies that apply to any of `domains` (a domain and its parents).
 pub fn for_domains(conn: &mut DbConn, domains: &[String]) -> Result<Vec<DomainPolicy>, Error> {
     Ok(instance_policies::table
-        .filter(instance_policies::domain.eq_any(domains))
+        .filter(super::one_of(conn, instance_policies::domain, domains))
         .select(instance_policies::policy)
         .load(conn)?)
 }

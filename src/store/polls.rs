@@ -73,7 +73,7 @@ pub fn by_status(conn: &mut DbConn, status_id: i64) -> Result<Option<Poll>, Erro
 /// The polls of `status_ids`: one query for a whole list.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Poll>, Error> {
     Ok(polls::table
-        .filter(super::id_in(conn, polls::status_id, status_ids))
+        .filter(super::one_of(conn, polls::status_id, status_ids))
         .select(Poll::as_select())
         .load(conn)?)
 }
@@ -84,7 +84,7 @@ pub fn options_of(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<PollOptio
         return Ok(Vec::new());
     }
     Ok(poll_options::table
-        .filter(poll_options::status_id.eq_any(status_ids))
+        .filter(super::one_of(conn, poll_options::status_id, status_ids))
         .order((poll_options::status_id, poll_options::position))
         .select(PollOption::as_select())
         .load(conn)?)
@@ -101,7 +101,7 @@ pub fn votes_of(
     }
     Ok(poll_votes::table
         .filter(poll_votes::account_id.eq(account_id))
-        .filter(poll_votes::status_id.eq_any(status_ids))
+        .filter(super::one_of(conn, poll_votes::status_id, status_ids))
         .order(poll_votes::choice)
         .select((poll_votes::status_id, poll_votes::choice))
         .load(conn)?)

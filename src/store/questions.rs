@@ -43,7 +43,7 @@ pub fn among(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Question>, Err
         return Ok(Vec::new());
     }
     Ok(questions::table
-        .filter(super::id_in(conn, questions::status_id, status_ids))
+        .filter(super::one_of(conn, questions::status_id, status_ids))
         .select(Question::as_select())
         .load(conn)?)
 }

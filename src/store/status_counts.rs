@@ -1,7 +1,7 @@
 //! What an account's and a status's counters say: how many posts, when last, how many
 //! replies. Kept as each post arrives or goes; recounted only after a bulk load.
 
-use super::statuses::Status;
+use super::{statuses::Status, Sql};
 use crate::db::schema::{accounts, statuses};
 use crate::db::DbConn;
 use crate::error::Error;
@@ -25,35 +25,38 @@ pub fn refresh_replies_count(conn: &mut DbConn, id: i64) -> Result<(), Error> {
 /// replies and its thread's activity, or a deleted one out. No recount: that reads every post of the author and every
 /// reply of the parent, each time one more arrives.
 pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(), Error> {
-    let author = accounts::table.find(status.account_id);
+    // Written in SQL: diesel prepares its `UPDATE`s afresh each time, and this runs for every
+    // post stored, under the database's write lock.
     if added {
         super::thread_activity::note_post(conn, status)?;
-        diesel::update(author)
-            .set(accounts::statuses_count.eq(accounts::statuses_count + 1))
+        Sql::new("UPDATE accounts SET statuses_count = statuses_count + 1 WHERE id = $1")
+            .int(status.account_id)
             .execute(conn)?;
-        let later = accounts::last_status_at
-            .is_null()
-            .or(accounts::last_status_at.lt(status.created_at));
-        diesel::update(author.filter(later))
-            .set(accounts::last_status_at.eq(status.created_at))
-            .execute(conn)?;
+        Sql::new(
+            "UPDATE accounts SET last_status_at = $1
+             WHERE id = $2 AND (last_status_at IS NULL OR last_status_at < $1)",
+        )
+        .time(status.created_at)
+        .int(status.account_id)
+        .execute(conn)?;
     } else {
-        diesel::update(author.filter(accounts::statuses_count.gt(0)))
-            .set(accounts::statuses_count.eq(accounts::statuses_count - 1))
-            .execute(conn)?;
+        Sql::new(
+            "UPDATE accounts SET statuses_count = statuses_count - 1
+             WHERE id = $1 AND statuses_count > 0",
+        )
+        .int(status.account_id)
+        .execute(conn)?;
     }
     let Some(parent) = status.in_reply_to_id else {
         return Ok(());
     };
-    let parent = statuses::table.find(parent);
-    match added {
-        true => diesel::update(parent)
-            .set(statuses::replies_count.eq(statuses::replies_count + 1))
-            .execute(conn)?,
-        false => diesel::update(parent.filter(statuses::replies_count.gt(0)))
-            .set(statuses::replies_count.eq(statuses::replies_count - 1))
-            .execute(conn)?,
+    let sql = match added {
+        true => "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1",
+        false => {
+            "UPDATE statuses SET replies_count = replies_count - 1 WHERE id = $1 AND replies_count > 0"
+        }
     };
+    Sql::new(sql).int(parent).execute(conn)?;
     Ok(())
 }
 

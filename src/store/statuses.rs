@@ -248,7 +248,7 @@ pub fn public_count(conn: &mut DbConn, account_id: i64, in_community: bool) -> R
 /// Actor ids of the statuses boosted by `boosts`, by boosted status id.
 pub fn ap_ids_of_statuses(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
     Ok(statuses::table
-        .filter(statuses::id.eq_any(ids))
+        .filter(super::one_of(conn, statuses::id, ids))
         .select((statuses::id, statuses::ap_id))
         .load(conn)?)
 }
@@ -284,7 +284,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
         return Ok(Vec::new());
     }
     Ok(statuses::table
-        .filter(super::id_in(conn, statuses::id, ids))
+        .filter(super::one_of(conn, statuses::id, ids))
         .select(Status::as_select())
         .load(conn)?)
 }
@@ -292,7 +292,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
 /// Statuses by ActivityPub id, in one query.
 pub fn by_ap_ids(conn: &mut DbConn, ap_ids: &[String]) -> Result<Vec<Status>, Error> {
     Ok(statuses::table
-        .filter(statuses::ap_id.eq_any(ap_ids))
+        .filter(super::one_of(conn, statuses::ap_id, ap_ids))
         .select(Status::as_select())
         .load(conn)?)
 }
@@ -337,7 +337,7 @@ impl super::Keyed for Status {
 pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>, Error> {
     let ids = super::home_feed::page(conn, viewer_id, page)?;
     let mut rows: Vec<Status> = statuses::table
-        .filter(statuses::id.eq_any(&ids))
+        .filter(super::one_of(conn, statuses::id, &ids))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .select(Status::as_select())
@@ -430,7 +430,7 @@ pub fn reblogged_among(
     Ok(statuses::table
         .filter(statuses::account_id.eq(account_id))
         .filter(statuses::deleted_at.is_null())
-        .filter(super::id_in(conn, statuses::reblog_of_id, status_ids))
+        .filter(super::one_of(conn, statuses::reblog_of_id, status_ids))
         .select(statuses::reblog_of_id)
         .load::<Option<i64>>(conn)?
         .into_iter()

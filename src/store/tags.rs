@@ -44,7 +44,7 @@ pub fn replace(conn: &mut DbConn, status_id: i64, tags: &[String]) -> Result<(),
 /// (status id, tag) for each tag of `status_ids`, in one query.
 pub fn of_statuses(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
     Ok(status_tags::table
-        .filter(super::id_in(conn, status_tags::status_id, status_ids))
+        .filter(super::one_of(conn, status_tags::status_id, status_ids))
         .order((status_tags::status_id, status_tags::tag))
         .select((status_tags::status_id, status_tags::tag))
         .load(conn)?)
@@ -77,7 +77,7 @@ pub fn timeline(
             .into_boxed();
         let ids: Vec<i64> = load_page!(conn, ids_query, status_tags::status_id, next);
         let mut query = statuses::table
-            .filter(statuses::id.eq_any(&ids))
+            .filter(super::one_of(conn, statuses::id, &ids))
             .filter(statuses::visibility.eq(Visibility::Public))
             .filter(statuses::deleted_at.is_null())
             .filter(statuses::removed_at.is_null())

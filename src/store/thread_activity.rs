@@ -13,12 +13,11 @@ pub fn note_post(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     }
     match (status.thread_root_id, status.community_id) {
         (Some(root), _) => {
-            diesel::update(
-                thread_activity::table
-                    .find(root)
-                    .filter(thread_activity::activity_id.lt(status.id)),
+            super::Sql::new(
+                "UPDATE thread_activity SET activity_id = $1 WHERE root_id = $2 AND activity_id < $1",
             )
-            .set(thread_activity::activity_id.eq(status.id))
+            .int(status.id)
+            .int(root)
             .execute(conn)?;
         }
         (None, Some(community_id)) if status.in_reply_to_id.is_none() => {

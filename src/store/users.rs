@@ -134,7 +134,7 @@ pub fn delete_unapproved(conn: &mut DbConn, user_id: i64) -> Result<bool, Error>
 /// The logins of `account_ids` (local people among them).
 pub fn by_accounts(conn: &mut DbConn, account_ids: &[i64]) -> Result<Vec<User>, Error> {
     Ok(users::table
-        .filter(users::account_id.eq_any(account_ids))
+        .filter(super::one_of(conn, users::account_id, account_ids))
         .select(User::as_select())
         .load(conn)?)
 }
