@@ -43,12 +43,13 @@ pub async fn federation_config(state: AppState) -> Result<FederationConfig<AppSt
         .run(move |conn| service::accounts::ensure_instance_actor(conn, &for_actor))
         .await?;
     let signer = federation::actors::ApAccount::new(instance_actor)?;
+    let client = federation::fetch::client(state.http.clone());
     FederationConfig::builder()
         .domain(config.domain.clone())
         .url_verifier(Box::new(verifier))
         .signed_fetch_actor(&signer)
         .app_data(state)
-        .client(federation::fetch::client(&config)?)
+        .client(client)
         .debug(config.insecure_federation)
         .allow_http_urls(config.insecure_federation)
         .build()
@@ -68,6 +69,7 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     };
     let state = AppState {
         sso,
+        http: crate::delivery::http_client(&config)?,
         files: FileStore::open(&config)?,
         config: Arc::new(config),
         db,
@@ -282,8 +284,10 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
         state.config.clone(),
         state.db.clone(),
         state.metrics.clone(),
+        state.http.clone(),
     );
-    let cards = service::cards::run_worker(state.config.clone(), state.db.clone());
+    let cards =
+        service::cards::run_worker(state.config.clone(), state.db.clone(), state.http.clone());
     let worker = tokio::spawn(async move {
         tokio::join!(
             deliveries,

@@ -16,6 +16,9 @@ pub struct AppState {
     /// The instance's figures, counted at most once a minute.
     pub stats: crate::service::instance_stats::Cached,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The one HTTP client for fetches, deliveries and link previews: building one loads
+    /// the system's certificates (tens of milliseconds), and clones share its connections.
+    pub http: reqwest::Client,
     /// The organisation's identity provider, where single sign-on is set up.
     pub sso: Option<Arc<crate::sso::Provider>>,
 }

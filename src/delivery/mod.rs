@@ -201,14 +201,12 @@ struct Worker {
 }
 
 /// Run this process's delivery worker until its task is aborted.
-pub async fn run_worker(config: Arc<Config>, db: Db, metrics: Arc<crate::metrics::Metrics>) {
-    let client = match http_client(&config) {
-        Ok(client) => client,
-        Err(e) => {
-            tracing::error!("delivery worker cannot start: {e}");
-            return;
-        }
-    };
+pub async fn run_worker(
+    config: Arc<Config>,
+    db: Db,
+    metrics: Arc<crate::metrics::Metrics>,
+    client: reqwest::Client,
+) {
     let worker = Worker {
         config,
         db,

@@ -2,7 +2,7 @@
 //! here with an error that says so: the library would read the error page as the object and
 //! report a fault to retry, when the object is simply not there.
 
-use crate::error::{Error, NotFoundAtOrigin};
+use crate::error::NotFoundAtOrigin;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
 
 struct NotFoundCheck;
@@ -27,8 +27,6 @@ impl Middleware for NotFoundCheck {
 }
 
 /// The fetching client over Guild's HTTP client (which refuses private addresses).
-pub fn client(config: &crate::config::Config) -> Result<ClientWithMiddleware, Error> {
-    Ok(ClientBuilder::new(crate::delivery::http_client(config)?)
-        .with(NotFoundCheck)
-        .build())
+pub fn client(http: reqwest::Client) -> ClientWithMiddleware {
+    ClientBuilder::new(http).with(NotFoundCheck).build()
 }

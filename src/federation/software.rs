@@ -23,10 +23,9 @@ pub async fn learn(state: AppState, origin: Url) {
     if !matches!(unknown, Ok(true)) {
         return;
     }
-    let name = match crate::delivery::http_client(&state.config) {
-        Ok(client) => software_name(&client, &origin).await.unwrap_or_default(),
-        Err(_) => return,
-    };
+    let name = software_name(&state.http, &origin)
+        .await
+        .unwrap_or_default();
     let result = state
         .db
         .run(move |conn| inbound::learnt_software(conn, &domain, &name))

@@ -300,14 +300,7 @@ pub async fn fetch_pending(
 }
 
 /// Fetch link previews as posts come, until the task is aborted.
-pub async fn run_worker(config: std::sync::Arc<Config>, db: Db) {
-    let client = match crate::delivery::http_client(&config) {
-        Ok(client) => client,
-        Err(e) => {
-            tracing::error!("link previews cannot be fetched: {e}");
-            return;
-        }
-    };
+pub async fn run_worker(config: std::sync::Arc<Config>, db: Db, client: reqwest::Client) {
     loop {
         if let Err(e) = fetch_pending(&db, &config, &client).await {
             tracing::warn!("link previews: {e}");
