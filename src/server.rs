@@ -164,11 +164,9 @@ async fn every_minute(state: AppState) {
     let mut minutely = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         minutely.tick().await;
-        let db = state.db.clone();
-        match tokio::task::spawn_blocking(move || db.analyse_changed()).await {
-            Ok(Ok(tables)) if tables.is_empty() => {}
-            Ok(Ok(tables)) => tracing::debug!("analysed {}", tables.join(", ")),
-            Ok(Err(e)) => tracing::warn!("analysing changed tables: {e}"),
+        match state.db.run(crate::db::analyse_changed).await {
+            Ok(tables) if tables.is_empty() => {}
+            Ok(tables) => tracing::debug!("analysed {}", tables.join(", ")),
             Err(e) => tracing::warn!("analysing changed tables: {e}"),
         }
         let config = state.config.clone();

@@ -227,35 +227,6 @@ impl Db {
         Ok(true)
     }
 
-    /// On PostgreSQL with autovacuum off, analyse the tables that changed by as much as makes
-    /// autovacuum analyse one (50 rows and a tenth of the table, its defaults), so that plans
-    /// follow tables as they grow: a timeline planned from an empty table's statistics reads
-    /// every row it matches and sorts them. Returns the tables analysed.
-    pub fn analyse_changed(&self) -> Result<Vec<String>, Error> {
-        #[derive(diesel::QueryableByName)]
-        struct Table {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            relname: String,
-        }
-        let DbConn::Pg(conn) = &mut *self.conn()? else {
-            return Ok(Vec::new());
-        };
-        if !autovacuum_off(conn)? {
-            return Ok(Vec::new());
-        }
-        use diesel::RunQueryDsl;
-        let changed: Vec<Table> = diesel::sql_query(
-            "SELECT relname::text AS relname FROM pg_stat_user_tables
-             WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * n_live_tup",
-        )
-        .load(conn)?;
-        let names: Vec<String> = changed.into_iter().map(|t| t.relname).collect();
-        for name in &names {
-            conn.batch_execute(&format!("ANALYZE \"{}\"", name.replace('"', "\"\"")))?;
-        }
-        Ok(names)
-    }
-
     /// A pooled connection, for synchronous callers (CLI, blocking tasks).
     pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
         self.pool
@@ -281,6 +252,35 @@ impl Db {
         .await
         .map_err(|e| Error::caused_by("database task failed", e))?
     }
+}
+
+/// On PostgreSQL with autovacuum off, analyse the tables that changed by as much as makes
+/// autovacuum analyse one (50 rows and a tenth of the table, its defaults), so that plans
+/// follow tables as they grow: a timeline planned from an empty table's statistics reads
+/// every row it matches and sorts them. Returns the tables analysed.
+pub fn analyse_changed(conn: &mut DbConn) -> Result<Vec<String>, Error> {
+    #[derive(diesel::QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        relname: String,
+    }
+    let DbConn::Pg(conn) = conn else {
+        return Ok(Vec::new());
+    };
+    if !autovacuum_off(conn)? {
+        return Ok(Vec::new());
+    }
+    use diesel::RunQueryDsl;
+    let changed: Vec<Table> = diesel::sql_query(
+        "SELECT relname::text AS relname FROM pg_stat_user_tables
+         WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * n_live_tup",
+    )
+    .load(conn)?;
+    let names: Vec<String> = changed.into_iter().map(|t| t.relname).collect();
+    for name in &names {
+        conn.batch_execute(&format!("ANALYZE \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(names)
 }
 
 /// Whether PostgreSQL's autovacuum is off on the server `conn` is connected to.
