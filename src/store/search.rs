@@ -34,6 +34,43 @@ pub fn set_text(conn: &mut DbConn, id: i64, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The instance setting that says [`index_remote_text`] has run.
+const REMOTE_TEXT_INDEXED: &str = "remote_text_indexed";
+
+/// Posts from elsewhere stored before Guild kept their words as plain text hold their HTML
+/// as their words (SQLite cannot strip tags in a migration): write the text of that HTML,
+/// once for the database (it reads every post), a batch at a time along the ids. Returns
+/// how many posts it wrote.
+pub fn index_remote_text(conn: &mut DbConn) -> Result<usize, Error> {
+    if super::settings::get(conn, REMOTE_TEXT_INDEXED)?.is_some() {
+        return Ok(0);
+    }
+    let mut after = 0;
+    let mut written = 0;
+    loop {
+        let batch: Vec<(i64, String)> = statuses::table
+            .filter(statuses::id.gt(after))
+            .filter(statuses::source.eq(""))
+            .filter(statuses::search_text.eq(statuses::content))
+            .filter(statuses::content.like("%<%"))
+            .order(statuses::id.asc())
+            .limit(500)
+            .select((statuses::id, statuses::content))
+            .load(conn)?;
+        let Some(&(last, _)) = batch.last() else {
+            super::settings::set(conn, REMOTE_TEXT_INDEXED, "1")?;
+            return Ok(written);
+        };
+        crate::db::transaction(conn, |conn| {
+            batch
+                .iter()
+                .try_for_each(|(id, html)| set_text(conn, *id, &crate::service::text::plain(html)))
+        })?;
+        written += batch.len();
+        after = last;
+    }
+}
+
 #[derive(QueryableByName)]
 struct Hit {
     #[diesel(sql_type = BigInt)]
@@ -173,6 +210,51 @@ fn expected_matches(conn: &mut DbConn, query: &str, within: Within) -> Result<f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_html_is_indexed_as_text_once() {
+        let fixture = crate::testing::Fixture::new();
+        let mut conn = fixture.conn();
+        let ada = fixture.person(&mut conn, "ada");
+        let post = fixture.post(&mut conn, &ada, "placeholder", None, None);
+        // A post from elsewhere as it was kept before its words were plain text.
+        let html = "<p>Caching &amp; <strong>builds</strong></p>";
+        diesel::update(statuses::table.find(post.id))
+            .set((
+                statuses::source.eq(""),
+                statuses::content.eq(html),
+                statuses::search_text.eq(html),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        let find = |conn: &mut DbConn, word: &str| {
+            let terms = [Term::Word(word.into())];
+            matching(conn, &terms, ada.id, Within::default(), (10, 0)).unwrap()
+        };
+        assert_eq!(
+            find(&mut conn, "strong"),
+            vec![post.id],
+            "tags were indexed"
+        );
+
+        assert_eq!(
+            index_remote_text(&mut conn).unwrap(),
+            0,
+            "done at migration"
+        );
+        super::super::settings::remove(&mut conn, REMOTE_TEXT_INDEXED).unwrap();
+        assert_eq!(index_remote_text(&mut conn).unwrap(), 1);
+        let words: String = statuses::table
+            .find(post.id)
+            .select(statuses::search_text)
+            .first(&mut *conn)
+            .unwrap();
+        assert_eq!(words, "Caching & builds");
+        assert_eq!(find(&mut conn, "strong"), Vec::<i64>::new());
+        assert_eq!(find(&mut conn, "builds"), vec![post.id]);
+        super::super::settings::remove(&mut conn, REMOTE_TEXT_INDEXED).unwrap();
+        assert_eq!(index_remote_text(&mut conn).unwrap(), 0, "nothing left");
+    }
 
     #[test]
     fn queries_quote_words_and_keep_phrases() {
