@@ -176,7 +176,8 @@ async fn questions_on(backend: &Backend) {
     let community_page = browser.get("/c/help?sort=questions").await.body;
     assert!(community_page.contains("Which linter?"), "{community_page}");
 
-    // Accepted again by the moderator, then deleted by its author: the question is open again.
+    // Accepted again by the moderator, then removed and restored, then deleted by its
+    // author: the question is open again.
     ann.post(
         &format!("/api/v1/guild/statuses/{best_id}/accept"),
         json!({}),
@@ -186,6 +187,34 @@ async fn questions_on(backend: &Backend) {
         guild_of(&ann, &question_on_alpha).await["answer_id"],
         best_id.as_str()
     );
+
+    // Removed by the moderator, the answer is none while removed, here and on beta; restored,
+    // it is the answer again.
+    let moderate = |action: &str| format!("/api/v1/guild/statuses/{best_id}/{action}");
+    ann.post(&moderate("remove"), json!({"reason": "checking"}))
+        .await;
+    assert_eq!(
+        guild_of(&ann, &question_on_alpha).await["answer_id"],
+        Value::Null
+    );
+    let open = ann
+        .get(&format!("/api/v1/guild/communities/{help_id}/questions"))
+        .await;
+    assert_eq!(open[0]["id"], question_on_alpha.as_str(), "{open}");
+    eventually("beta learns the answer was removed", || async {
+        guild_of(&bob, &id(&question)).await["answer_id"] == Value::Null
+    })
+    .await;
+    ann.post(&moderate("restore"), json!({})).await;
+    assert_eq!(
+        guild_of(&ann, &question_on_alpha).await["answer_id"],
+        best_id.as_str()
+    );
+    eventually("beta learns the answer was restored", || async {
+        guild_of(&bob, &id(&question)).await["answer_id"] == best_on_beta.as_str()
+    })
+    .await;
+
     let (status, _, _) = carl
         .call(Method::DELETE, &format!("/api/v1/statuses/{best_id}"), None)
         .await;

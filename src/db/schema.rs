@@ -226,6 +226,7 @@ diesel::table! {
         community_id -> BigInt,
         answer_id -> Nullable<BigInt>,
         answered_at -> Nullable<Timestamp>,
+        removed_answer_id -> Nullable<BigInt>,
     }
 }
 

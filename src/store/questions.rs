@@ -48,7 +48,8 @@ pub fn among(conn: &mut DbConn, status_ids: &[i64]) -> Result<Vec<Question>, Err
         .load(conn)?)
 }
 
-/// Accept `answer_id` as the answer to the question `status_id`, or (None) no answer.
+/// Accept `answer_id` as the answer to the question `status_id`, or (None) no answer; an
+/// answer removed before is no longer waiting to be restored as it.
 pub fn set_answer(
     conn: &mut DbConn,
     status_id: i64,
@@ -59,19 +60,55 @@ pub fn set_answer(
         .set((
             questions::answer_id.eq(answer_id),
             questions::answered_at.eq(answer_id.map(|_| at)),
+            questions::removed_answer_id.eq(None::<i64>),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// A post deleted or removed is no question's answer any more: its question is open again.
+/// A post deleted is no question's answer any more, nor will be: its question is open again.
 pub fn forget_answer(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(
+        questions::table.filter(
+            questions::answer_id
+                .eq(status_id)
+                .or(questions::removed_answer_id.eq(status_id)),
+        ),
+    )
+    .set((
+        questions::answer_id.eq(None::<i64>),
+        questions::answered_at.eq(None::<NaiveDateTime>),
+        questions::removed_answer_id.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A post a moderator removed is no answer while it stays removed: its question is open
+/// again, and remembers the answer for [`reinstate_answer`].
+pub fn withdraw_answer(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
     diesel::update(questions::table.filter(questions::answer_id.eq(status_id)))
         .set((
+            questions::removed_answer_id.eq(status_id),
             questions::answer_id.eq(None::<i64>),
-            questions::answered_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// A removed post restored is the answer again where it was one when removed, unless its
+/// question has accepted another since.
+pub fn reinstate_answer(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
+    diesel::update(
+        questions::table
+            .filter(questions::removed_answer_id.eq(status_id))
+            .filter(questions::answer_id.is_null()),
+    )
+    .set((
+        questions::answer_id.eq(status_id),
+        questions::removed_answer_id.eq(None::<i64>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

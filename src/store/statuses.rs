@@ -497,8 +497,9 @@ pub fn set_removed(
     diesel::update(statuses::table.find(id))
         .set(statuses::removed_at.eq(removed_at))
         .execute(conn)?;
-    if removed_at.is_some() {
-        super::questions::forget_answer(conn, id)?;
+    match removed_at {
+        Some(_) => super::questions::withdraw_answer(conn, id)?,
+        None => super::questions::reinstate_answer(conn, id)?,
     }
     events::record(match removed_at {
         Some(_) => Event::Deleted { id, boost_of: None },
