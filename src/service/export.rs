@@ -308,21 +308,42 @@ pub fn community_archive(
         "# {}\n\nThreads of {community_name}, oldest first.\n\n",
         community.display_name
     );
-    let mut files = Vec::new();
-    // One query per thread: an export is rare, and a thread's replies come along its index.
-    for root in statuses::threads_in(conn, community.id)? {
-        let rows = statuses::thread(conn, root.id)?;
-        // As the moderator may see them: no one's direct replies, for one.
-        let rows = super::visibility::filter_visible(conn, Some(moderator), rows)?;
-        if rows.first().map(|r| r.id) != Some(root.id) {
-            continue;
+    let roots = statuses::threads_in(conn, community.id)?;
+    let root_ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
+    let mut rows = roots;
+    rows.extend(statuses::standing_replies(conn, &root_ids)?);
+    // As the moderator may see them: no one's direct replies, for one.
+    let rows = super::visibility::filter_visible(conn, Some(moderator), rows)?;
+    let mut author_ids: Vec<i64> = rows.iter().map(|s| s.account_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let names: HashMap<i64, String> = with_handles(conn, config, &author_ids)?
+        .into_iter()
+        .collect();
+    let answers: HashMap<i64, i64> = crate::store::questions::among(conn, &root_ids)?
+        .into_iter()
+        .filter_map(|q| Some((q.status_id, q.answer_id?)))
+        .collect();
+    // Each thread's rows, its root first: roots come before replies, replies by id.
+    let mut threads: Vec<Vec<statuses::Status>> = Vec::new();
+    let mut thread_of: HashMap<i64, usize> = HashMap::new();
+    for status in rows {
+        match status.thread_root_id {
+            None => {
+                thread_of.insert(status.id, threads.len());
+                threads.push(vec![status]);
+            }
+            Some(root) => {
+                if let Some(&at) = thread_of.get(&root) {
+                    threads[at].push(status);
+                }
+            }
         }
-        let answer = super::questions::accepted_answer(conn, root.id)?;
-        let rows = super::threads::tree(rows, answer);
-        let author_ids: Vec<i64> = rows.iter().map(|(s, _)| s.account_id).collect();
-        let names: HashMap<i64, String> = with_handles(conn, config, &author_ids)?
-            .into_iter()
-            .collect();
+    }
+    let mut files = Vec::new();
+    for rows in threads {
+        let root = rows[0].clone();
+        let rows = super::threads::tree(rows, answers.get(&root.id).copied());
         let posts: Vec<(statuses::Status, String, usize)> = rows
             .into_iter()
             .map(|(s, depth)| {
@@ -340,4 +361,97 @@ pub fn community_archive(
     }
     files.insert(0, ("README.md".to_string(), index));
     markdown::zip(&files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Visibility;
+    use crate::service::statuses::{create, NewPost};
+    use crate::testing::Fixture;
+    use std::io::Read;
+
+    fn reply(f: &Fixture, conn: &mut DbConn, author: &Account, to: &statuses::Status, text: &str) {
+        reply_as(f, conn, author, to, text, Visibility::Public);
+    }
+
+    fn reply_as(
+        f: &Fixture,
+        conn: &mut DbConn,
+        author: &Account,
+        to: &statuses::Status,
+        text: &str,
+        visibility: Visibility,
+    ) -> statuses::Status {
+        let post = NewPost {
+            text: text.into(),
+            in_reply_to_id: Some(to.id),
+            ..NewPost::new(visibility)
+        };
+        create(conn, &f.config, author, post).expect("reply")
+    }
+
+    /// The files of a zip archive by name.
+    fn unzip(bytes: Vec<u8>) -> HashMap<String, String> {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut files = HashMap::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).expect("a file");
+            let mut text = String::new();
+            file.read_to_string(&mut text).expect("text");
+            files.insert(file.name().expect("a name").to_string(), text);
+        }
+        files
+    }
+
+    #[test]
+    fn each_thread_of_a_community_keeps_its_own_standing_replies() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        let bob = f.person(conn, "bob");
+        let dev = f.community(conn, "dev", &ann);
+        f.follow(conn, &bob, &dev);
+        let first = f.post(
+            conn,
+            &bob,
+            "How do we release?",
+            Some(&dev),
+            Some("Releases"),
+        );
+        let second = f.post(conn, &bob, "Which linter?", Some(&dev), Some("Linting"));
+        reply(&f, conn, &ann, &first, "Tag it.");
+        reply(&f, conn, &ann, &second, "Clippy.");
+        reply(&f, conn, &bob, &first, "Then build.");
+        let spam = reply_as(&f, conn, &bob, &second, "Buy now", Visibility::Public);
+        statuses::set_removed(conn, spam.id, Some(crate::time::now())).unwrap();
+        reply_as(&f, conn, &bob, &first, "Note to self", Visibility::Direct);
+
+        let files = unzip(community_archive(conn, &f.config, &ann, &dev).unwrap());
+        let thread = |title: &str| {
+            let (_, doc) = files
+                .iter()
+                .find(|(name, doc)| name.starts_with("threads/") && doc.contains(title))
+                .unwrap_or_else(|| panic!("a file for {title}: {:?}", files.keys()));
+            doc.clone()
+        };
+        let releases = thread("# Releases");
+        assert!(releases.contains("Tag it.") && releases.contains("Then build."));
+        assert!(releases.find("Tag it.") < releases.find("Then build."));
+        let linting = thread("# Linting");
+        assert!(linting.contains("Clippy."), "{linting}");
+        for (doc, absent) in [
+            (&releases, "Clippy."),
+            (&linting, "Tag it."),
+            (&linting, "Buy now"),
+            (&releases, "Note to self"),
+        ] {
+            assert!(!doc.contains(absent), "{absent} in {doc}");
+        }
+        let index = &files["README.md"];
+        assert!(
+            index.find("[Releases]") < index.find("[Linting]"),
+            "{index}"
+        );
+    }
 }

@@ -460,6 +460,22 @@ pub fn thread(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Error> {
     Ok(rows)
 }
 
+/// The standing replies (not deleted, removed or boosts) in the threads rooted at
+/// `root_ids`, oldest first.
+pub fn standing_replies(conn: &mut DbConn, root_ids: &[i64]) -> Result<Vec<Status>, Error> {
+    if root_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(statuses::table
+        .filter(super::one_of(conn, statuses::thread_root_id, root_ids))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::removed_at.is_null())
+        .filter(statuses::reblog_of_id.is_null())
+        .order(statuses::id.asc())
+        .select(Status::as_select())
+        .load(conn)?)
+}
+
 /// People who boosted a status, newest first (a community passing it on is not one).
 pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
     // A community passing a post on is not a person boosting it.
