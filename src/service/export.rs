@@ -249,6 +249,12 @@ fn outbox(conn: &mut DbConn, config: &Config, account: &Account) -> Result<Value
     let boosted: HashMap<i64, String> = statuses::ap_ids_of_statuses(conn, &boosted_ids)?
         .into_iter()
         .collect();
+    let posts: Vec<statuses::Status> = own
+        .iter()
+        .filter(|s| s.reblog_of_id.is_none())
+        .cloned()
+        .collect();
+    let mut notes = super::statuses::documents(conn, &posts)?;
     let mut items = Vec::with_capacity(own.len());
     for status in &own {
         let published = crate::time::rfc3339(status.created_at);
@@ -266,7 +272,9 @@ fn outbox(conn: &mut DbConn, config: &Config, account: &Account) -> Result<Value
                 )
             }
             None => {
-                let note = super::statuses::document(conn, status)?;
+                let Some(note) = notes.remove(&status.id) else {
+                    continue;
+                };
                 let mut create = crate::protocol::activity::wrap(
                     config,
                     status.id,

@@ -245,7 +245,7 @@ pub fn public_count(conn: &mut DbConn, account_id: i64, in_community: bool) -> R
     Ok(query.count().get_result(conn)?)
 }
 
-/// Actor ids of the statuses boosted by `boosts`, by boosted status id.
+/// The ids other servers know the statuses `ids` by, with their own ids.
 pub fn ap_ids_of_statuses(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
     Ok(statuses::table
         .filter(super::one_of(conn, statuses::id, ids))
