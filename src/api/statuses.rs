@@ -18,7 +18,7 @@ use crate::store::{
 use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -352,9 +352,14 @@ pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
             retain(conn, viewer.id, &mut ancestors, "thread")?;
             retain(conn, viewer.id, &mut descendants, "thread")?;
         }
+        // Rendered together, so each lookup is one query for both lists.
+        let above: HashSet<String> = ancestors.iter().map(|s| s.id.to_string()).collect();
+        ancestors.append(&mut descendants);
+        let rendered = render(conn, &base, viewer, &ancestors)?;
+        let (ancestors, descendants) = rendered.into_iter().partition(|s| above.contains(&s.id));
         Ok(Context {
-            ancestors: render(conn, &base, viewer, &ancestors)?,
-            descendants: render(conn, &base, viewer, &descendants)?,
+            ancestors,
+            descendants,
         })
     })
     .await
