@@ -62,15 +62,18 @@ impl Account {
     /// The accounts `ids`, in that order, loaded with one query (and one more for the
     /// accounts moved to); missing ones are left out.
     pub fn list(conn: &mut DbConn, base_url: &str, ids: &[i64]) -> Result<Vec<Account>, Error> {
-        let found = accounts::by_ids(conn, ids)?;
-        let moved_to: Vec<i64> = found.iter().filter_map(|a| a.moved_to_id).collect();
+        let found: std::collections::HashMap<i64, AccountRow> = accounts::by_ids(conn, ids)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let moved_to: Vec<i64> = found.values().filter_map(|a| a.moved_to_id).collect();
         let targets = match moved_to.is_empty() {
             true => Vec::new(),
             false => accounts::by_ids(conn, &moved_to)?,
         };
         Ok(ids
             .iter()
-            .filter_map(|id| found.iter().find(|a| a.id == *id))
+            .filter_map(|id| found.get(id))
             .map(|a| Account::from_row(a, base_url).moved_to(&targets, a, base_url))
             .collect())
     }
