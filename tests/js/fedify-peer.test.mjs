@@ -1,7 +1,8 @@
 // An independent ActivityPub implementation as a peer: a Fedify (npm) server on a local port
 // with a person, "fedi", who joins a Guild community, posts into it, is moderated, reports a
-// post and tries to read a members-only community; and a Lemmy-shaped community,
-// "lemmings", that a Guild person joins and whose threads and moderation reach Guild.
+// post, reads a question and its accepted answer, and tries to read a members-only
+// community; and a Lemmy-shaped community, "lemmings", that a Guild person joins and whose
+// threads and moderation reach Guild.
 // Fedify signs with RFC 9421 first and falls back to draft-cavage only when refused, so
 // every delivery here also checks that Guild takes RFC 9421 signatures at the first knock.
 // `tests/fedify_peer.rs` starts Guild and passes its URL in GUILD_ALPHA.
@@ -244,6 +245,28 @@ test("a Fedify person joins a Guild community, posts, is moderated, reports and 
   assert.equal(document.url.href, media.url);
   assert.equal(document.name.toString(), "a small bar");
   assert.equal(document.width, 6);
+
+  // A thread asked as a question and its accepted answer reach the peer as documents it
+  // reads: Guild's `guild:question` and `guild:acceptedAnswer` are properties it may ignore,
+  // and the acceptance is an Add of the answer with the question as target.
+  const asked = await api(ann, "POST", "/api/v1/statuses", { status: "@makers Which glue for oak?", title: "Glue for oak", question: true });
+  const answer = await api(ann, "POST", "/api/v1/statuses", { status: "Titebond III.", in_reply_to_id: asked.id });
+  await api(ann, "POST", `/api/v1/guild/statuses/${answer.id}/accept`, {});
+  const askedThere = await eventually(
+    () => received.find((a) => a.type === "Announce" && a.object?.type === "Create" && JSON.stringify(a.object).includes("Glue for oak")),
+    "the question reaches the peer",
+  );
+  const page = await (await (await Announce.fromJsonLd(askedThere)).getObject()).getObject();
+  assert.ok(page instanceof Page, `a Page: ${JSON.stringify(askedThere)}`);
+  assert.equal(page.id.href, asked.uri);
+  assert.equal(page.name.toString(), "Glue for oak");
+  const accepted = await eventually(
+    () => received.find((a) => a.type === "Announce" && a.object?.type === "Add" && JSON.stringify(a.object).includes(answer.uri)),
+    "the accepted answer reaches the peer",
+  );
+  const add = await (await Announce.fromJsonLd(accepted)).getObject();
+  assert.equal(add.objectId.href, answer.uri);
+  assert.equal(add.targetId.href, asked.uri);
 
   // A ban reaches the banned person's server as Block with the community as target.
   const fediOnAlpha = await api(ann, "GET", `/api/v1/accounts/lookup?acct=fedi@${new URL(base).host}`);
