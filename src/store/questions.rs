@@ -121,3 +121,56 @@ pub fn open_in(conn: &mut DbConn, community_id: i64, page: Page) -> Result<Vec<i
         .into_boxed();
     Ok(load_page!(conn, query, questions::status_id, page))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::statuses::set_removed;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn a_removed_answer_comes_back_on_restore_unless_another_was_accepted() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let ann = f.person(conn, "ann");
+        let help = f.community(conn, "help", &ann);
+        let asked = f.post(conn, &ann, "Which linter?", Some(&help), Some("Linting"));
+        ask(conn, asked.id, help.id).unwrap();
+        let reply = |conn: &mut DbConn, text: &str| {
+            let post = crate::service::statuses::NewPost {
+                text: text.into(),
+                in_reply_to_id: Some(asked.id),
+                ..crate::service::statuses::NewPost::new(crate::domain::Visibility::Public)
+            };
+            crate::service::statuses::create(conn, &f.config, &ann, post).unwrap()
+        };
+        let (first, second) = (reply(conn, "clippy"), reply(conn, "rustfmt"));
+        let answer = |conn: &mut DbConn| by_status(conn, asked.id).unwrap().unwrap().answer_id;
+        let now = crate::time::now();
+
+        set_answer(conn, asked.id, Some(first.id), now).unwrap();
+        set_removed(conn, first.id, Some(now)).unwrap();
+        assert_eq!(answer(conn), None, "no answer while removed");
+        set_removed(conn, first.id, None).unwrap();
+        assert_eq!(
+            answer(conn),
+            Some(first.id),
+            "the answer again once restored"
+        );
+
+        set_removed(conn, first.id, Some(now)).unwrap();
+        set_answer(conn, asked.id, Some(second.id), now).unwrap();
+        set_removed(conn, first.id, None).unwrap();
+        assert_eq!(
+            answer(conn),
+            Some(second.id),
+            "the one accepted since stays"
+        );
+        set_removed(conn, second.id, None).unwrap();
+        assert_eq!(
+            answer(conn),
+            Some(second.id),
+            "restoring what was not removed changes nothing"
+        );
+    }
+}
