@@ -235,6 +235,15 @@ async fn session_on(backend: &Backend) {
         ),
         (Some(true), Some(1))
     );
+    // Favouriting again, even many times at once, is still one favourite and no error.
+    let second = public[1]["id"].as_str().unwrap();
+    let path = format!("/api/v1/statuses/{second}/favourite");
+    let at_once = (0..6).map(|_| alice.call(reqwest::Method::POST, &path, Some(json!({}))));
+    for (status, body, _) in futures::future::join_all(at_once).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let liked = alice.get(&format!("/api/v1/statuses/{second}")).await;
+    assert_eq!(liked["favourites_count"], 1, "{liked}");
     let boosted = alice
         .post(&format!("/api/v1/statuses/{first}/reblog"), json!({}))
         .await;

@@ -47,13 +47,14 @@ fn send(
     delivery::enqueue(conn, config, actor, activity, &inboxes)
 }
 
-/// Record a favourite (its Like's id is `ap_id`), recount and tell the author.
+/// Record a favourite (its Like's id is `ap_id`), recount and tell the author; false when
+/// it was there already.
 fn add_favourite(
     conn: &mut DbConn,
     account: &Account,
     status: &Status,
     ap_id: &str,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let favourite = Favourite {
         id: next_id(),
         account_id: account.id,
@@ -61,7 +62,9 @@ fn add_favourite(
         ap_id: Some(ap_id.to_string()),
         created_at: crate::time::now(),
     };
-    favourite_store::insert(conn, &favourite)?;
+    if !favourite_store::insert(conn, &favourite)? {
+        return Ok(false);
+    }
     favourite_store::refresh_counts(conn, status.id)?;
     notifications::notify(
         conn,
@@ -69,7 +72,8 @@ fn add_favourite(
         account.id,
         NotificationKind::Favourite,
         Some(status.id),
-    )
+    )?;
+    Ok(true)
 }
 
 /// A local account favourites a status.
@@ -83,10 +87,12 @@ pub fn favourite(
         let status = visible_status(conn, account, status_id)?;
         if favourite_store::between(conn, account.id, status.id)?.is_none() {
             let ap_id = activity::activity_id(config, next_id());
-            add_favourite(conn, account, &status, &ap_id)?;
-            let like = activity::like(&ap_id, &account.ap_id, &status.ap_id);
-            let inboxes = author_inbox(conn, &status)?;
-            send(conn, config, account, &like, &inboxes)?;
+            // Another request may have favourited it since the check, and told its author.
+            if add_favourite(conn, account, &status, &ap_id)? {
+                let like = activity::like(&ap_id, &account.ap_id, &status.ap_id);
+                let inboxes = author_inbox(conn, &status)?;
+                send(conn, config, account, &like, &inboxes)?;
+            }
         }
         status_store::by_id(conn, status.id)?.ok_or(Error::NotFound)
     })

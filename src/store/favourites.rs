@@ -16,11 +16,15 @@ pub struct Favourite {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConn, favourite: &Favourite) -> Result<(), Error> {
-    diesel::insert_into(favourites::table)
+/// Keep a favourite; false when the account has favourited the status already (or the
+/// Like is known), as when two requests for it arrive at once: one statement, so neither
+/// fails.
+pub fn insert(conn: &mut DbConn, favourite: &Favourite) -> Result<bool, Error> {
+    let inserted = crate::on_backend!(conn, |c| diesel::insert_into(favourites::table)
         .values(favourite)
-        .execute(conn)?;
-    Ok(())
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted > 0)
 }
 
 pub fn between(
