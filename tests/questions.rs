@@ -20,6 +20,15 @@ async fn guild_of(client: &Client<'_>, id: &str) -> Value {
     client.get(&format!("/api/v1/statuses/{id}")).await["guild"].clone()
 }
 
+/// The question `id` has no accepted answer and heads `community`'s open questions.
+async fn assert_open(client: &Client<'_>, community: &str, id: &str) {
+    assert_eq!(guild_of(client, id).await["answer_id"], Value::Null);
+    let open = client
+        .get(&format!("/api/v1/guild/communities/{community}/questions"))
+        .await;
+    assert_eq!(open[0]["id"], id, "{open}");
+}
+
 #[actix_web::test]
 async fn a_question_is_asked_and_answered_across_instances() {
     for backend in backends() {
@@ -193,14 +202,7 @@ async fn questions_on(backend: &Backend) {
     let moderate = |action: &str| format!("/api/v1/guild/statuses/{best_id}/{action}");
     ann.post(&moderate("remove"), json!({"reason": "checking"}))
         .await;
-    assert_eq!(
-        guild_of(&ann, &question_on_alpha).await["answer_id"],
-        Value::Null
-    );
-    let open = ann
-        .get(&format!("/api/v1/guild/communities/{help_id}/questions"))
-        .await;
-    assert_eq!(open[0]["id"], question_on_alpha.as_str(), "{open}");
+    assert_open(&ann, &help_id, &question_on_alpha).await;
     eventually("beta learns the answer was removed", || async {
         guild_of(&bob, &id(&question)).await["answer_id"] == Value::Null
     })
@@ -219,14 +221,7 @@ async fn questions_on(backend: &Backend) {
         .call(Method::DELETE, &format!("/api/v1/statuses/{best_id}"), None)
         .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        guild_of(&ann, &question_on_alpha).await["answer_id"],
-        Value::Null
-    );
-    let open = ann
-        .get(&format!("/api/v1/guild/communities/{help_id}/questions"))
-        .await;
-    assert_eq!(open[0]["id"], question_on_alpha.as_str(), "{open}");
+    assert_open(&ann, &help_id, &question_on_alpha).await;
 
     // A thread posted as a plain thread is asked as a question by an edit, and beta learns it.
     let later = ann
