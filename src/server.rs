@@ -80,6 +80,15 @@ pub async fn prepare(config: Config) -> Result<AppState, Error> {
     tokio::task::spawn_blocking(move || db.migrate())
         .await
         .map_err(|e| Error::caused_by("database migration task failed", e))??;
+    // What SQL alone could not migrate; done once per database, when it first serves (so a
+    // database `guild db copy` migrates stays empty for the copy).
+    let indexed = state
+        .db
+        .run(crate::store::search::index_remote_text)
+        .await?;
+    if indexed > 0 {
+        tracing::info!("indexed the text of {indexed} posts from elsewhere for search");
+    }
     let db = state.db.clone();
     let unanalysed = tokio::task::spawn_blocking(move || db.analyse_if_autovacuum_off())
         .await

@@ -210,13 +210,7 @@ impl Db {
                 Backend::Postgres => POSTGRES_MIGRATIONS,
             })
             .map(|_| ()));
-        result.map_err(|e| Error::internal(format!("database migration failed: {e}")))?;
-        // What SQL alone could not migrate.
-        let indexed = crate::store::search::index_remote_text(&mut conn)?;
-        if indexed > 0 {
-            tracing::info!("indexed the text of {indexed} posts from elsewhere for search");
-        }
-        Ok(())
+        result.map_err(|e| Error::internal(format!("database migration failed: {e}")))
     }
 
     /// On PostgreSQL, whether autovacuum is off, which leaves Guild's tables (created empty)
