@@ -5,7 +5,7 @@ mod common;
 
 use common::{backends, eventually, follow_accepted, signed, Backend, Signer, TestServer};
 use guild::federation::resolve;
-use guild::service::statuses;
+use guild::service::{documents, statuses};
 use guild::store::{accounts::Account, statuses as status_store};
 
 async fn account(server: &TestServer, acct: &str) -> Account {
@@ -138,7 +138,7 @@ async fn posts_on(backend: &Backend) {
     let sent = alpha
         .with_db(move |conn, _| {
             let status = status_store::by_id(conn, hello_id)?.unwrap();
-            statuses::document(conn, &status)
+            documents::document(conn, &status)
         })
         .await;
     let mut served = fetched.clone();
@@ -333,7 +333,7 @@ async fn posts_on(backend: &Backend) {
     let mut note = gamma
         .with_db(move |conn, _| {
             let status = status_store::by_id(conn, plain_id)?.unwrap();
-            guild::service::statuses::document(conn, &status)
+            guild::service::documents::document(conn, &status)
         })
         .await;
     note["cc"]

@@ -69,7 +69,7 @@ impl Object for ApStatus {
     async fn into_json(self, data: &Data<AppState>) -> Result<ApPost, Error> {
         let json = data
             .db
-            .run(move |conn| crate::service::statuses::document(conn, &self.row))
+            .run(move |conn| crate::service::documents::document(conn, &self.row))
             .await?;
         Ok(serde_json::from_value(json)?)
     }

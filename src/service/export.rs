@@ -254,7 +254,7 @@ fn outbox(conn: &mut DbConn, config: &Config, account: &Account) -> Result<Value
         .filter(|s| s.reblog_of_id.is_none())
         .cloned()
         .collect();
-    let mut notes = super::statuses::documents(conn, &posts)?;
+    let mut notes = super::documents::documents(conn, &posts)?;
     let mut items = Vec::with_capacity(own.len());
     for status in &own {
         let published = crate::time::rfc3339(status.created_at);

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod bookmarks;
 pub mod cards;
 pub mod communities;
+pub mod documents;
 pub mod export;
 pub mod feeds;
 pub mod filters;
