@@ -235,15 +235,41 @@ async fn session_on(backend: &Backend) {
         ),
         (Some(true), Some(1))
     );
-    // Favouriting again, even many times at once, is still one favourite and no error.
+    // Favouriting, boosting or bookmarking many times at once is done once, with no error.
     let second = public[1]["id"].as_str().unwrap();
-    let path = format!("/api/v1/statuses/{second}/favourite");
-    let at_once = (0..6).map(|_| alice.call(reqwest::Method::POST, &path, Some(json!({}))));
-    for (status, body, _) in futures::future::join_all(at_once).await {
+    let client = &alice;
+    let at_once = |action: &str| {
+        let path = format!("/api/v1/statuses/{second}/{action}");
+        let calls = (0..6).map(move |_| {
+            let path = path.clone();
+            async move {
+                client
+                    .call(reqwest::Method::POST, &path, Some(json!({})))
+                    .await
+            }
+        });
+        futures::future::join_all(calls)
+    };
+    for (status, body, _) in at_once("favourite").await {
         assert_eq!(status, 200, "{body}");
     }
-    let liked = alice.get(&format!("/api/v1/statuses/{second}")).await;
-    assert_eq!(liked["favourites_count"], 1, "{liked}");
+    let boosts: Vec<String> = at_once("reblog")
+        .await
+        .into_iter()
+        .map(|(status, body, _)| {
+            assert_eq!(status, 200, "{body}");
+            body["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(boosts.iter().all(|id| *id == boosts[0]), "{boosts:?}");
+    for (status, body, _) in at_once("bookmark").await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let counted = alice.get(&format!("/api/v1/statuses/{second}")).await;
+    let counts = (&counted["favourites_count"], &counted["reblogs_count"]);
+    assert_eq!(counts, (&json!(1), &json!(1)), "{counted}");
+    let bookmarked = alice.get("/api/v1/bookmarks").await;
+    assert_eq!(bookmarked.as_array().unwrap().len(), 1, "{bookmarked}");
     let boosted = alice
         .post(&format!("/api/v1/statuses/{first}/reblog"), json!({}))
         .await;
@@ -257,10 +283,13 @@ async fn session_on(backend: &Backend) {
         .filter(|s| s["reblog"].is_null())
         .map(|s| {
             let mark = |key: &str| s[key].as_bool().unwrap();
-            (s["id"] == first, mark("favourited") && mark("reblogged"))
+            (
+                s["id"] == first || s["id"] == second,
+                mark("favourited") && mark("reblogged"),
+            )
         })
         .collect();
-    assert!(marks.len() > 1, "{listed}");
+    assert!(marks.len() > 2, "{listed}");
     assert!(
         marks.iter().all(|(is_first, marked)| is_first == marked),
         "{marks:?}"

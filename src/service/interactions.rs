@@ -138,13 +138,12 @@ pub fn reblog(
                 "only public and unlisted posts can be boosted".into(),
             ));
         }
-        if let Some(existing) = status_store::reblog_by(conn, account.id, status.id)? {
-            return Ok(existing);
-        }
         let id = next_id();
         let ap_id = activity::activity_id(config, id);
         let boost = boost_row(id, &ap_id, account.id, &status, true);
-        status_store::insert(conn, &boost)?;
+        if !status_store::insert_boost(conn, &boost)? {
+            return status_store::reblog_by(conn, account.id, status.id)?.ok_or(Error::NotFound);
+        }
         favourite_store::refresh_counts(conn, status.id)?;
         notifications::notify(
             conn,
@@ -205,15 +204,8 @@ pub fn record_community_boost(
     if !in_it || status.visibility == Visibility::Direct {
         return Ok(());
     }
-    crate::db::transaction(conn, |conn| {
-        if status_store::reblog_by(conn, community.id, status.id)?.is_some()
-            || status_store::by_ap_id(conn, ap_id)?.is_some()
-        {
-            return Ok(());
-        }
-        let boost = boost_row(next_id(), ap_id, community.id, status, community.is_local());
-        status_store::insert(conn, &boost)
-    })
+    let boost = boost_row(next_id(), ap_id, community.id, status, community.is_local());
+    status_store::insert_boost(conn, &boost).map(|_| ())
 }
 
 fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) -> Status {
@@ -252,13 +244,8 @@ pub fn receive_boost(
         ));
     }
     crate::db::transaction(conn, |conn| {
-        if status_store::by_ap_id(conn, announce_ap_id)?.is_none()
-            && status_store::reblog_by(conn, account.id, status.id)?.is_none()
-        {
-            status_store::insert(
-                conn,
-                &boost_row(next_id(), announce_ap_id, account.id, status, false),
-            )?;
+        let boost = boost_row(next_id(), announce_ap_id, account.id, status, false);
+        if status_store::insert_boost(conn, &boost)? {
             favourite_store::refresh_counts(conn, status.id)?;
             notifications::notify(
                 conn,

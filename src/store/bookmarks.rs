@@ -21,18 +21,19 @@ pub struct Bookmark {
     pub note: String,
 }
 
-/// Bookmark `status_id` for `account_id`; bookmarking twice keeps the first.
+/// Bookmark `status_id` for `account_id`; bookmarking twice, even at the same moment, keeps
+/// the first.
 pub fn add(conn: &mut DbConn, id: i64, account_id: i64, status_id: i64) -> Result<(), Error> {
-    if among(conn, account_id, &[status_id])?.is_empty() {
-        diesel::insert_into(bookmarks::table)
-            .values((
-                bookmarks::id.eq(id),
-                bookmarks::account_id.eq(account_id),
-                bookmarks::status_id.eq(status_id),
-                bookmarks::created_at.eq(crate::time::now()),
-            ))
-            .execute(conn)?;
-    }
+    let row = (
+        bookmarks::id.eq(id),
+        bookmarks::account_id.eq(account_id),
+        bookmarks::status_id.eq(status_id),
+        bookmarks::created_at.eq(crate::time::now()),
+    );
+    crate::on_backend!(conn, |c| diesel::insert_into(bookmarks::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(())
 }
 

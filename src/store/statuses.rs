@@ -99,6 +99,24 @@ pub fn insert(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     diesel::insert_into(statuses::table)
         .values((status, statuses::search_text.eq(words)))
         .execute(conn)?;
+    posted(conn, status)
+}
+
+/// Store a boost unless its author already boosts that post or its id is known: two boosts
+/// made at once are one (a unique index decides, not a read before the write). Says
+/// whether this call stored it.
+pub fn insert_boost(conn: &mut DbConn, boost: &Status) -> Result<bool, Error> {
+    let stored = crate::on_backend!(conn, |c| diesel::insert_into(statuses::table)
+        .values((boost, statuses::search_text.eq("")))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if stored > 0 {
+        posted(conn, boost)?;
+    }
+    Ok(stored > 0)
+}
+
+fn posted(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     super::home_feed::fan_out(conn, status.id, status.id)?;
     events::record(Event::Posted { id: status.id });
     Ok(())
