@@ -247,7 +247,7 @@ pub fn group_among(conn: &mut DbConn, ap_ids: &[String]) -> Result<Option<Accoun
 /// Accounts by id, in one query.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
     Ok(accounts::table
-        .filter(super::one_of(conn, accounts::id, ids))
+        .filter(super::one_of_keys(conn, accounts::id, ids))
         .select(Account::as_select())
         .load(conn)?)
 }
@@ -258,7 +258,7 @@ pub fn suspended_among(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, Error
         return Ok(Vec::new());
     }
     Ok(accounts::table
-        .filter(super::one_of(conn, accounts::id, ids))
+        .filter(super::one_of_keys(conn, accounts::id, ids))
         .filter(accounts::suspended.eq(true))
         .select(accounts::id)
         .load(conn)?)

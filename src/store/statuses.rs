@@ -266,7 +266,7 @@ pub fn public_count(conn: &mut DbConn, account_id: i64, in_community: bool) -> R
 /// The ids other servers know the statuses `ids` by, with their own ids.
 pub fn ap_ids_of_statuses(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, Error> {
     Ok(statuses::table
-        .filter(super::one_of(conn, statuses::id, ids))
+        .filter(super::one_of_keys(conn, statuses::id, ids))
         .select((statuses::id, statuses::ap_id))
         .load(conn)?)
 }
@@ -302,7 +302,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
         return Ok(Vec::new());
     }
     Ok(statuses::table
-        .filter(super::one_of(conn, statuses::id, ids))
+        .filter(super::one_of_keys(conn, statuses::id, ids))
         .select(Status::as_select())
         .load(conn)?)
 }
@@ -355,7 +355,7 @@ impl super::Keyed for Status {
 pub fn home(conn: &mut DbConn, viewer_id: i64, page: Page) -> Result<Vec<Status>, Error> {
     let ids = super::home_feed::page(conn, viewer_id, page)?;
     let mut rows: Vec<Status> = statuses::table
-        .filter(super::one_of(conn, statuses::id, &ids))
+        .filter(super::one_of_keys(conn, statuses::id, &ids))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::removed_at.is_null())
         .select(Status::as_select())

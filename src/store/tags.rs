@@ -77,7 +77,7 @@ pub fn timeline(
             .into_boxed();
         let ids: Vec<i64> = load_page!(conn, ids_query, status_tags::status_id, next);
         let mut query = statuses::table
-            .filter(super::one_of(conn, statuses::id, &ids))
+            .filter(super::one_of_keys(conn, statuses::id, &ids))
             .filter(statuses::visibility.eq(Visibility::Public))
             .filter(statuses::deleted_at.is_null())
             .filter(statuses::removed_at.is_null())
