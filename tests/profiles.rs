@@ -61,6 +61,7 @@ async fn profiles_on(backend: &Backend) {
             })
             .await
             .unwrap()
+            .profile
             .display_name
         }
     };

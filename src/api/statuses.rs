@@ -344,18 +344,15 @@ pub async fn history(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
 pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
     let base = ctx.config.base_url();
     read_visible(&ctx, &auth, &id, move |conn, viewer, row| {
-        let (ancestors, descendants) = crate::service::threads::context(conn, &row)?;
-        let mut ancestors = visibility::filter_visible(conn, viewer, ancestors)?;
-        let mut descendants = visibility::filter_visible(conn, viewer, descendants)?;
-        if let Some(viewer) = &viewer {
-            let retain = crate::service::filters::retain_shown;
-            retain(conn, viewer.id, &mut ancestors, "thread")?;
-            retain(conn, viewer.id, &mut descendants, "thread")?;
-        }
-        // Rendered together, so each lookup is one query for both lists.
+        let (mut ancestors, mut descendants) = crate::service::threads::context(conn, &row)?;
+        // Filtered and rendered together, so each lookup is one query for both lists.
         let above: HashSet<String> = ancestors.iter().map(|s| s.id.to_string()).collect();
         ancestors.append(&mut descendants);
-        let rendered = render(conn, &base, viewer, &ancestors)?;
+        let mut shown = visibility::filter_visible(conn, viewer, ancestors)?;
+        if let Some(viewer) = &viewer {
+            crate::service::filters::retain_shown(conn, viewer.id, &mut shown, "thread")?;
+        }
+        let rendered = render(conn, &base, viewer, &shown)?;
         let (ancestors, descendants) = rendered.into_iter().partition(|s| above.contains(&s.id));
         Ok(Context {
             ancestors,

@@ -143,8 +143,7 @@ pub fn ask_again(conn: &mut DbConn, config: &Config) -> Result<usize, Error> {
         crate::db::transaction(conn, |conn| {
             let follower = account_store::by_id(conn, follow.account_id)?;
             let target = account_store::by_id(conn, follow.target_account_id)?;
-            let (Some(follower), Some(target)) = (follower.filter(Account::is_local), target)
-            else {
+            let (Some(follower), Some(target)) = (follower.filter(|a| a.is_local()), target) else {
                 return Ok(());
             };
             let ap_id = activity::activity_id(config, next_id());
@@ -316,7 +315,7 @@ pub fn receive_answer(
         let follow = match follow_store::by_ap_id(conn, follow_ap_id)? {
             Some(follow) => Some(follow),
             None => match follower_ap_id {
-                Some(id) => match account_store::by_ap_id(conn, id)?.filter(Account::is_local) {
+                Some(id) => match account_store::by_ap_id(conn, id)?.filter(|a| a.is_local()) {
                     Some(follower) => follow_store::between(conn, follower.id, answerer.id)?
                         .filter(|f| f.state == FollowState::Pending),
                     None => None,

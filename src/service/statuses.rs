@@ -161,7 +161,7 @@ pub(super) fn federate(
 
 fn local_community(conn: &mut DbConn, status: &Status) -> Result<Option<Account>, Error> {
     Ok(match status.community_id {
-        Some(id) => account_store::by_id(conn, id)?.filter(Account::is_local),
+        Some(id) => account_store::by_id(conn, id)?.filter(|a| a.is_local()),
         None => None,
     })
 }

@@ -6,18 +6,14 @@ use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// An actor: a local or remote person or community.
+/// An actor: a local or remote person or community. What showing it takes is its
+/// [`Profile`], which the account reads as its own fields (`Deref`); the rest is what
+/// federating with it takes.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
 pub struct Account {
-    pub id: i64,
-    pub kind: AccountKind,
-    pub username: String,
-    pub domain: Option<String>,
-    pub display_name: String,
-    pub note: String,
-    pub ap_id: String,
-    pub url: Option<String>,
+    #[diesel(embed)]
+    pub profile: Profile,
     pub inbox_url: String,
     pub shared_inbox_url: Option<String>,
     pub outbox_url: Option<String>,
@@ -26,6 +22,35 @@ pub struct Account {
     pub featured_url: Option<String>,
     pub public_key_pem: String,
     pub private_key_pem: Option<String>,
+    pub suspended: bool,
+    pub updated_at: NaiveDateTime,
+    pub fetched_at: Option<NaiveDateTime>,
+    /// Closed for good (see `service::accounts::delete`).
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl std::ops::Deref for Account {
+    type Target = Profile;
+
+    fn deref(&self) -> &Profile {
+        &self.profile
+    }
+}
+
+/// The columns an account is shown with, read alone where many are shown at once: a
+/// thread's replies come from hundreds of people, and their keys and collection URLs are
+/// half of each row.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct Profile {
+    pub id: i64,
+    pub kind: AccountKind,
+    pub username: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    pub ap_id: String,
+    pub url: Option<String>,
     pub locked: bool,
     pub discoverable: bool,
     pub bot: bool,
@@ -36,17 +61,12 @@ pub struct Account {
     pub following_count: i32,
     pub statuses_count: i32,
     pub last_status_at: Option<NaiveDateTime>,
-    pub suspended: bool,
     pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub fetched_at: Option<NaiveDateTime>,
-    /// Closed for good (see `service::accounts::delete`).
-    pub deleted_at: Option<NaiveDateTime>,
     /// The account this one moved to (see `service::moves`).
     pub moved_to_id: Option<i64>,
 }
 
-impl Account {
+impl Profile {
     pub fn is_local(&self) -> bool {
         self.domain.is_none()
     }
@@ -249,6 +269,14 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
     Ok(accounts::table
         .filter(super::one_of_keys(conn, accounts::id, ids))
         .select(Account::as_select())
+        .load(conn)?)
+}
+
+/// The profiles of accounts by id, in one query: for showing many accounts at once.
+pub fn profiles_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Profile>, Error> {
+    Ok(accounts::table
+        .filter(super::one_of_keys(conn, accounts::id, ids))
+        .select(Profile::as_select())
         .load(conn)?)
 }
 

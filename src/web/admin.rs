@@ -65,7 +65,7 @@ async fn show(
             let pending = users::pending(conn, PENDING_SHOWN)?
                 .into_iter()
                 .map(|(user, account)| Pending {
-                    username: account.username,
+                    username: account.profile.username,
                     email: user.email,
                     since: user.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 })

@@ -182,9 +182,9 @@ pub fn listed(
         .filter(|(c, s)| s.visibility != CommunityVisibility::Members || inside(c.id))
         .map(|(c, _)| CommunityCard {
             id: c.id,
-            name: c.username,
-            display_name: c.display_name,
             members: c.followers_count,
+            name: c.profile.username,
+            display_name: c.profile.display_name,
             threads: Vec::new(),
         })
         .collect();

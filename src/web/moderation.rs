@@ -250,7 +250,7 @@ pub async fn export(
                 &signed_in.account,
                 &community,
             )?;
-            Ok((community.username, archive))
+            Ok((community.profile.username, archive))
         })
         .await?;
     Ok(crate::api::communities::moderation::archive_response(

@@ -106,9 +106,9 @@ fn profile(
             .domain
             .as_ref()
             .map(|_| account.url.clone().unwrap_or_else(|| account.ap_id.clone())),
-        note: account.note,
         followers: account.followers_count,
         statuses: account.statuses_count,
+        note: account.profile.note,
         standing,
     })
 }

@@ -213,7 +213,7 @@ pub async fn export(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
             let community = community_by_id(conn, &id)?;
             let archive =
                 crate::service::export::community_archive(conn, &config, &me, &community)?;
-            Ok((community.username, archive))
+            Ok((community.profile.username, archive))
         })
         .await?;
     Ok(archive_response(&name, body))

@@ -1,7 +1,7 @@
 use super::time;
 use crate::db::DbConn;
 use crate::error::Error;
-use crate::store::accounts::{self, Account as AccountRow};
+use crate::store::accounts::{self, Account as AccountRow, Profile};
 use serde::Serialize;
 
 /// Mastodon's Account entity. Communities are accounts with `group: true`.
@@ -62,14 +62,14 @@ impl Account {
     /// The accounts `ids`, in that order, loaded with one query (and one more for the
     /// accounts moved to); missing ones are left out.
     pub fn list(conn: &mut DbConn, base_url: &str, ids: &[i64]) -> Result<Vec<Account>, Error> {
-        let found: std::collections::HashMap<i64, AccountRow> = accounts::by_ids(conn, ids)?
+        let found: std::collections::HashMap<i64, Profile> = accounts::profiles_by_ids(conn, ids)?
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
         let moved_to: Vec<i64> = found.values().filter_map(|a| a.moved_to_id).collect();
         let targets = match moved_to.is_empty() {
             true => Vec::new(),
-            false => accounts::by_ids(conn, &moved_to)?,
+            false => accounts::profiles_by_ids(conn, &moved_to)?,
         };
         Ok(ids
             .iter()
@@ -81,13 +81,13 @@ impl Account {
     /// One account with the account it moved to, as its own page in the API shows it.
     pub fn one(conn: &mut DbConn, base_url: &str, row: &AccountRow) -> Result<Account, Error> {
         let targets = match row.moved_to_id {
-            Some(id) => accounts::by_ids(conn, &[id])?,
+            Some(id) => accounts::profiles_by_ids(conn, &[id])?,
             None => Vec::new(),
         };
         Ok(Account::from_row(row, base_url).moved_to(&targets, row, base_url))
     }
 
-    fn moved_to(mut self, targets: &[AccountRow], row: &AccountRow, base_url: &str) -> Account {
+    fn moved_to(mut self, targets: &[Profile], row: &Profile, base_url: &str) -> Account {
         self.moved = row
             .moved_to_id
             .and_then(|id| targets.iter().find(|t| t.id == id))
@@ -95,7 +95,7 @@ impl Account {
         self
     }
 
-    pub fn from_row(row: &AccountRow, base_url: &str) -> Account {
+    pub fn from_row(row: &Profile, base_url: &str) -> Account {
         let avatar = row.avatar(base_url);
         let header = row.header(base_url);
         Account {

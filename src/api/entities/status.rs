@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::store::{
-    accounts::{self, Account as AccountRow},
+    accounts::{self, Account as AccountRow, Profile},
     favourites,
     statuses::{self, Status as StatusRow},
 };
@@ -65,7 +65,7 @@ pub struct GuildFields {
 }
 
 struct Lookups {
-    accounts: HashMap<i64, AccountRow>,
+    accounts: HashMap<i64, Profile>,
     /// The statuses' authors, each serialised once.
     authors: HashMap<i64, Serialised>,
     boosted: HashMap<i64, StatusRow>,
@@ -139,7 +139,7 @@ pub fn render(
         .collect();
     account_ids.sort_unstable();
     account_ids.dedup();
-    let accounts: HashMap<i64, AccountRow> = accounts::by_ids(conn, &account_ids)?
+    let accounts: HashMap<i64, Profile> = accounts::profiles_by_ids(conn, &account_ids)?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
