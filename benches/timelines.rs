@@ -807,11 +807,32 @@ async fn run_case(api: &Api, case: &Case, requests: usize) -> Measured {
     measured
 }
 
-fn print_row(name: &str, measured: &mut Measured) {
+/// The CPU time PostgreSQL's backends serving the server have used, in ms: latency on a
+/// shared two-core machine moves by a third from one run to the next, CPU time far less.
+/// 0 on SQLite, whose work is the server's own, and when PostgreSQL is on another machine.
+fn database_cpu_ms(conn: &mut DbConn) -> f64 {
+    #[derive(QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let DbConn::Pg(pg) = conn else {
+        return 0.0;
+    };
+    let backends: Vec<Backend> = diesel::sql_query(
+        "SELECT pid FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .load(pg)
+    .unwrap_or_default();
+    backends.iter().map(|b| support::cpu_ms(b.pid as u32)).sum()
+}
+
+fn print_row(name: &str, measured: &mut Measured, cpu_ms: f64) {
     measured.times.sort();
     let times = &measured.times;
     let mut line = format!(
-        "{name:<42} {:>8.1} {:>8.1} {:>8.1} {:>6}",
+        "{name:<42} {:>8.1} {:>8.1} {:>8.1} {:>6} {cpu_ms:>8.1}",
         percentile(times, 0.5),
         percentile(times, 0.99),
         percentile(times, 1.0),
@@ -854,14 +875,20 @@ async fn main() {
         server.resident_mb()
     );
     println!(
-        "\n{:<42} {:>8} {:>8} {:>8} {:>6}   ({} requests each)",
-        "case", "p50 ms", "p99 ms", "max ms", "items", sizes.requests
+        "\n{:<42} {:>8} {:>8} {:>8} {:>6} {:>8}   ({} requests each)",
+        "case", "p50 ms", "p99 ms", "max ms", "items", "cpu ms", sizes.requests
     );
+    println!("(cpu ms: CPU time per request of the server and its PostgreSQL backends)");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let watched = Db::connect(&database.url, 1).expect("the database opens");
+    let mut watched = watched.conn().expect("a connection");
     for case in cases(&world).into_iter().filter(|c| c.name.contains(&only)) {
+        let before = server.cpu_ms() + database_cpu_ms(&mut watched);
         let mut measured = run_case(&api, &case, sizes.requests).await;
-        print_row(&case.name, &mut measured);
+        let used = server.cpu_ms() + database_cpu_ms(&mut watched) - before;
+        print_row(&case.name, &mut measured, used / sizes.requests as f64);
     }
+    drop(watched);
     println!(
         "\nserver resident memory at the end: {:.1} MB",
         server.resident_mb()

@@ -143,6 +143,11 @@ impl Server {
         self.memory_mb("VmRSS")
     }
 
+    /// The CPU time (user and system) it has used, in ms.
+    pub fn cpu_ms(&self) -> f64 {
+        cpu_ms(self.0.id())
+    }
+
     /// One memory figure of its `/proc/PID/status` (`VmRSS`, `RssAnon`, `VmHWM`…) in MB.
     pub fn memory_mb(&self, field: &str) -> f64 {
         let pid = self.0.id();
@@ -288,4 +293,23 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index].as_secs_f64() * 1000.0
+}
+
+/// The CPU time (user and system) process `pid` has used, in ms; 0 if it cannot be read.
+pub fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's name, which is in parentheses and may hold spaces:
+    // utime and stime are the 14th and 15th of the line, in clock ticks.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    ticks as f64 * 1000.0 / per_second
 }
