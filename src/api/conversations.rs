@@ -57,7 +57,7 @@ pub(crate) fn render(
         .map(|s| s.account_id)
         .chain(mentions.iter().map(|(_, a)| *a))
         .collect();
-    let found = accounts::by_ids(conn, &people)?;
+    let found = accounts::profiles_by_ids(conn, &people)?;
     Ok(latest
         .iter()
         .zip(rendered)

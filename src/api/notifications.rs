@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::service::notifications as notification_service;
 use crate::state::Ctx;
 use crate::store::{
-    accounts::{self, Account as AccountRow},
+    accounts::{self, Account as AccountRow, Profile},
     notifications::{self, Notification},
     statuses,
 };
@@ -36,7 +36,7 @@ pub(crate) fn render(
         .map(|n| n.from_account_id)
         .chain(reports.values().map(|r| r.target_account_id))
         .collect();
-    let accounts: HashMap<i64, AccountRow> = accounts::by_ids(conn, &account_ids)?
+    let accounts: HashMap<i64, Profile> = accounts::profiles_by_ids(conn, &account_ids)?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();

@@ -120,7 +120,7 @@ pub async fn notifications(
                 })
                 .flatten();
             let from: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
-            let people: HashMap<i64, accounts::Account> = accounts::by_ids(conn, &from)?
+            let people: HashMap<i64, accounts::Profile> = accounts::profiles_by_ids(conn, &from)?
                 .into_iter()
                 .map(|a| (a.id, a))
                 .collect();

@@ -79,7 +79,7 @@ fn attachments_of(
 
 /// Where a browser sees an account here: the pages of local people and communities, and a
 /// page for each account from another server.
-pub fn account_href(account: &accounts::Account) -> String {
+pub fn account_href(account: &accounts::Profile) -> String {
     match (&account.domain, account.is_group()) {
         (None, true) => format!("/c/{}", account.username),
         (None, false) => format!("/users/{}", account.username),
@@ -87,7 +87,7 @@ pub fn account_href(account: &accounts::Account) -> String {
     }
 }
 
-pub fn acct(config: &Config, account: &accounts::Account) -> String {
+pub fn acct(config: &Config, account: &accounts::Profile) -> String {
     let domain = account.domain.as_deref().unwrap_or(&config.domain);
     format!("{}@{domain}", account.username)
 }
@@ -117,7 +117,7 @@ pub fn page_posts(
         .collect();
     let mut author_ids: Vec<i64> = rows.iter().map(|(s, _, _)| s.account_id).collect();
     author_ids.extend(rows.iter().filter_map(|(_, _, booster)| *booster));
-    let authors: HashMap<i64, accounts::Account> = accounts::by_ids(conn, &author_ids)?
+    let authors: HashMap<i64, accounts::Profile> = accounts::profiles_by_ids(conn, &author_ids)?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();

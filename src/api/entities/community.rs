@@ -97,7 +97,7 @@ pub fn report_fields(report: &moderation_store::Report) -> Value {
 /// A report in Mastodon's Report shape.
 pub fn mastodon_report_json(
     report: &moderation_store::Report,
-    target: &AccountRow,
+    target: &crate::store::accounts::Profile,
     base: &str,
 ) -> Value {
     let mut body = report_fields(report);
