@@ -382,7 +382,7 @@ pub async fn who(
     let base = ctx.config.base_url();
     read_visible(&ctx, &auth, &id, move |conn, _, row| {
         let ids = match boosts {
-            true => status_store::reblogger_ids(conn, row.id, 40)?,
+            true => crate::store::boosts::reblogger_ids(conn, row.id, 40)?,
             false => crate::store::favourites::favouriter_ids(conn, row.id, 40)?,
         };
         super::entities::account::Account::list(conn, &base, &ids)

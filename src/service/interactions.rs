@@ -10,6 +10,7 @@ use crate::protocol::activity;
 use crate::service::notifications;
 use crate::store::{
     accounts::{self as account_store, Account},
+    boosts,
     favourites::{self as favourite_store, Favourite},
     follows,
     statuses::{self as status_store, Status},
@@ -141,8 +142,8 @@ pub fn reblog(
         let id = next_id();
         let ap_id = activity::activity_id(config, id);
         let boost = boost_row(id, &ap_id, account.id, &status, true);
-        if !status_store::insert_boost(conn, &boost)? {
-            return status_store::reblog_by(conn, account.id, status.id)?.ok_or(Error::NotFound);
+        if !boosts::insert(conn, &boost)? {
+            return boosts::reblog_by(conn, account.id, status.id)?.ok_or(Error::NotFound);
         }
         favourite_store::refresh_counts(conn, status.id)?;
         notifications::notify(
@@ -173,10 +174,10 @@ pub fn unreblog(
 ) -> Result<(), Error> {
     crate::db::transaction(conn, |conn| {
         let status = status_store::by_id(conn, status_id)?.ok_or(Error::NotFound)?;
-        let Some(boost) = status_store::reblog_by(conn, account.id, status.id)? else {
+        let Some(boost) = boosts::reblog_by(conn, account.id, status.id)? else {
             return Ok(());
         };
-        status_store::delete_boost(conn, &boost)?;
+        boosts::delete(conn, &boost)?;
         favourite_store::refresh_counts(conn, status.id)?;
         let followers = account.followers_url.as_deref().unwrap_or_default();
         let undo = activity::undo(
@@ -205,7 +206,7 @@ pub fn record_community_boost(
         return Ok(());
     }
     let boost = boost_row(next_id(), ap_id, community.id, status, community.is_local());
-    status_store::insert_boost(conn, &boost).map(|_| ())
+    boosts::insert(conn, &boost).map(|_| ())
 }
 
 fn boost_row(id: i64, ap_id: &str, account_id: i64, of: &Status, local: bool) -> Status {
@@ -245,7 +246,7 @@ pub fn receive_boost(
     }
     crate::db::transaction(conn, |conn| {
         let boost = boost_row(next_id(), announce_ap_id, account.id, status, false);
-        if status_store::insert_boost(conn, &boost)? {
+        if boosts::insert(conn, &boost)? {
             favourite_store::refresh_counts(conn, status.id)?;
             notifications::notify(
                 conn,
@@ -291,7 +292,7 @@ pub fn receive_undo(
         if let Some(boost) = status_store::by_ap_id(conn, ap_id)?
             .filter(|s| s.account_id == account.id && s.reblog_of_id.is_some())
         {
-            status_store::delete_boost(conn, &boost)?;
+            boosts::delete(conn, &boost)?;
             if let Some(of) = boost.reblog_of_id {
                 favourite_store::refresh_counts(conn, of)?;
             }

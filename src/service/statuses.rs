@@ -192,7 +192,7 @@ pub(super) fn notify_mentions(conn: &mut DbConn, status: &Status) -> Result<(), 
 
 /// People who boosted an edited status are told, as Mastodon does.
 pub(super) fn notify_update(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
-    for booster in status_store::reblogger_ids(conn, status.id, 200)? {
+    for booster in crate::store::boosts::reblogger_ids(conn, status.id, 200)? {
         notifications::notify(
             conn,
             booster,

@@ -69,6 +69,7 @@ pub mod accounts;
 pub mod aliases;
 pub mod blocks;
 pub mod bookmarks;
+pub mod boosts;
 pub mod cards;
 pub mod communities;
 pub mod deliveries;

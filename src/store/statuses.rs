@@ -102,21 +102,8 @@ pub fn insert(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     posted(conn, status)
 }
 
-/// Store a boost unless its author already boosts that post or its id is known: two boosts
-/// made at once are one (a unique index decides, not a read before the write). Says
-/// whether this call stored it.
-pub fn insert_boost(conn: &mut DbConn, boost: &Status) -> Result<bool, Error> {
-    let stored = crate::on_backend!(conn, |c| diesel::insert_into(statuses::table)
-        .values((boost, statuses::search_text.eq("")))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    if stored > 0 {
-        posted(conn, boost)?;
-    }
-    Ok(stored > 0)
-}
-
-fn posted(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
+/// What follows a new status: its place in home feeds and its stream event.
+pub(super) fn posted(conn: &mut DbConn, status: &Status) -> Result<(), Error> {
     super::home_feed::fan_out(conn, status.id, status.id)?;
     events::record(Event::Posted { id: status.id });
     Ok(())
@@ -271,31 +258,6 @@ pub fn ap_ids_of_statuses(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, St
         .load(conn)?)
 }
 
-/// An account's boost of a status, if it has one.
-pub fn reblog_by(
-    conn: &mut DbConn,
-    account_id: i64,
-    status_id: i64,
-) -> Result<Option<Status>, Error> {
-    Ok(statuses::table
-        .filter(statuses::account_id.eq(account_id))
-        .filter(statuses::reblog_of_id.eq(status_id))
-        .filter(statuses::deleted_at.is_null())
-        .select(Status::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Boosts are rows of their own; undoing one removes it.
-pub fn delete_boost(conn: &mut DbConn, boost: &Status) -> Result<(), Error> {
-    diesel::delete(statuses::table.find(boost.id)).execute(conn)?;
-    events::record(Event::Deleted {
-        id: boost.id,
-        boost_of: boost.reblog_of_id,
-    });
-    Ok(())
-}
-
 /// Statuses by id, in one query.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
     if ids.is_empty() {
@@ -436,26 +398,6 @@ pub fn by_account(
     load_statuses(conn, query, page)
 }
 
-/// Which of `status_ids` the account has boosted.
-pub fn reblogged_among(
-    conn: &mut DbConn,
-    account_id: i64,
-    status_ids: &[i64],
-) -> Result<std::collections::HashSet<i64>, Error> {
-    if status_ids.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(statuses::table
-        .filter(statuses::account_id.eq(account_id))
-        .filter(statuses::deleted_at.is_null())
-        .filter(super::one_of(conn, statuses::reblog_of_id, status_ids))
-        .select(statuses::reblog_of_id)
-        .load::<Option<i64>>(conn)?
-        .into_iter()
-        .flatten()
-        .collect())
-}
-
 /// Every status of a thread (its root and all replies under it), oldest first. The root and
 /// the replies are read apart: with `id = root OR thread_root_id = root` in one query, a
 /// planner may walk the whole table in id order rather than sort a thread's replies.
@@ -491,22 +433,6 @@ pub fn standing_replies(conn: &mut DbConn, root_ids: &[i64]) -> Result<Vec<Statu
         .filter(statuses::reblog_of_id.is_null())
         .order(statuses::id.asc())
         .select(Status::as_select())
-        .load(conn)?)
-}
-
-/// People who boosted a status, newest first (a community passing it on is not one).
-pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
-    // A community passing a post on is not a person boosting it.
-    let communities = accounts::table
-        .filter(accounts::kind.eq(crate::domain::AccountKind::Group))
-        .select(accounts::id);
-    Ok(statuses::table
-        .filter(statuses::reblog_of_id.eq(status_id))
-        .filter(statuses::deleted_at.is_null())
-        .filter(statuses::account_id.ne_all(communities))
-        .order(statuses::id.desc())
-        .limit(limit)
-        .select(statuses::account_id)
         .load(conn)?)
 }
 

@@ -126,7 +126,7 @@ pub fn page_posts(
     let (favourited, boosted, bookmarked) = match reader {
         Some(r) => (
             crate::store::favourites::favourited_among(conn, r.id, &ids)?,
-            statuses::reblogged_among(conn, r.id, &ids)?,
+            crate::store::boosts::reblogged_among(conn, r.id, &ids)?,
             crate::store::bookmarks::among(conn, r.id, &ids)?,
         ),
         None => Default::default(),

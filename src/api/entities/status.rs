@@ -164,7 +164,7 @@ pub fn render(
     let (favourited, reblogged, bookmarked) = match viewer {
         Some(viewer) => (
             favourites::favourited_among(conn, viewer.id, &liked)?,
-            statuses::reblogged_among(conn, viewer.id, &boosted_by_someone)?,
+            crate::store::boosts::reblogged_among(conn, viewer.id, &boosted_by_someone)?,
             crate::store::bookmarks::among(conn, viewer.id, &all_ids)?,
         ),
         None => (HashSet::new(), HashSet::new(), HashSet::new()),
