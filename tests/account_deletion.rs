@@ -41,6 +41,27 @@ async fn deletion(backend: &Backend) {
         .await;
     let post_uri = post.ap_id.clone();
     arrived(&beta, &post_uri).await;
+    // And she answered Carol, which Carol's post counts.
+    alpha.create_user("carol", false).await;
+    let carols = alpha
+        .with_db(|conn, config| {
+            let carol = accounts::local_by_username(conn, "carol")?.unwrap();
+            let alice = accounts::local_by_username(conn, "alice")?.unwrap();
+            let carols = guild::service::statuses::create(conn, config, &carol, public_post("Hi"))?;
+            let mut reply = public_post("Hello Carol");
+            reply.in_reply_to_id = Some(carols.id);
+            guild::service::statuses::create(conn, config, &alice, reply)?;
+            Ok(carols.id)
+        })
+        .await;
+    let counts = || {
+        alpha.with_db(move |conn, _| {
+            let replies = statuses::by_id(conn, carols)?.unwrap().replies_count;
+            let alice = accounts::local_by_username(conn, "alice")?.unwrap();
+            Ok((replies, alice.statuses_count))
+        })
+    };
+    assert_eq!(counts().await, (1, 2));
 
     let browser = FormClient::signed_in(&alpha, "alice").await;
     let page = browser.get("/settings/password").await;
@@ -75,6 +96,11 @@ async fn deletion(backend: &Backend) {
         .get(&format!("/api/v1/statuses/{}", post.id), "*/*")
         .await;
     assert_eq!(status, 404);
+    assert_eq!(
+        counts().await,
+        (0, 0),
+        "her reply and posts are still counted"
+    );
     let again = FormClient::new(&alpha);
     again.get("/sign-in").await;
     let fields = [("username", "alice"), ("password", "password123")];

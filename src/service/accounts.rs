@@ -261,10 +261,7 @@ pub fn delete(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(
                 user_store::delete(conn, user.id)?;
             }
         }
-        for status in crate::store::statuses::live_of_author(conn, account.id)? {
-            crate::store::statuses::mark_deleted(conn, status.id, crate::time::now())?;
-            crate::store::status_counts::count_post(conn, &status, false)?;
-        }
+        crate::store::author_deletion::delete_posts_of(conn, account.id, crate::time::now())?;
         for other in crate::store::follows::remove_all_of(conn, account.id)? {
             account_store::refresh_follow_counts(conn, other)?;
         }

@@ -67,6 +67,7 @@ pub fn newest_first<T: Keyed>(mut rows: Vec<T>) -> Vec<T> {
 
 pub mod accounts;
 pub mod aliases;
+pub mod author_deletion;
 pub mod blocks;
 pub mod bookmarks;
 pub mod boosts;

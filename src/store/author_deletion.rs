@@ -1,0 +1,143 @@
+//! Deleting everything an account posted, at once: when a person closes their account or
+//! another server deletes an actor. One statement per table, whatever the number of posts:
+//! done post by post, an account with ten thousand posts held the database's write lock for
+//! tens of thousands of statements.
+
+use super::Sql;
+use crate::db::{schema::statuses, DbConn};
+use crate::error::Error;
+use crate::events::{self, Event};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// The posts just deleted: `$1` the account, `$2` the moment of deletion.
+const MINE: &str = "SELECT id FROM statuses WHERE account_id = $1 AND deleted_at = $2";
+
+/// Delete every standing post of `account_id` as [`super::statuses::mark_deleted`] deletes
+/// one (a tombstone kept, its text emptied, out of homes, no longer an accepted answer), and
+/// recount the replies of the posts they answered and the account's posts. Returns how many.
+pub fn delete_posts_of(
+    conn: &mut DbConn,
+    account_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, Error> {
+    let ids: Vec<i64> = statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.is_null())
+        .select(statuses::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // Marked with this moment, so that the statements below find exactly these posts.
+    Sql::new(
+        "UPDATE statuses SET deleted_at = $2, content = '', source = '', search_text = '',
+         title = NULL WHERE account_id = $1 AND deleted_at IS NULL",
+    )
+    .int(account_id)
+    .time(now)
+    .execute(conn)?;
+    let statements = [
+        format!("DELETE FROM home_feed WHERE status_id IN ({MINE})"),
+        format!(
+            "UPDATE questions SET answer_id = NULL, answered_at = NULL, removed_answer_id = NULL
+             WHERE answer_id IN ({MINE}) OR removed_answer_id IN ({MINE})"
+        ),
+        "UPDATE statuses SET replies_count = (SELECT count(*) FROM statuses AS reply
+               WHERE reply.in_reply_to_id = statuses.id AND reply.deleted_at IS NULL)
+             WHERE id IN (SELECT in_reply_to_id FROM statuses
+               WHERE account_id = $1 AND deleted_at = $2 AND in_reply_to_id IS NOT NULL)"
+            .to_string(),
+        "UPDATE accounts SET statuses_count = 0 WHERE id = $1".to_string(),
+    ];
+    for sql in &statements {
+        Sql::new(sql).int(account_id).time(now).execute(conn)?;
+    }
+    for id in &ids {
+        events::record(Event::Deleted {
+            id: *id,
+            boost_of: None,
+        });
+    }
+    Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delete_posts_of;
+    use crate::domain::Visibility;
+    use crate::service::statuses::{create, NewPost};
+    use crate::store::{accounts, home_feed, questions, statuses};
+    use crate::testing::Fixture;
+
+    #[test]
+    fn every_post_goes_at_once_and_what_counted_them_is_recounted() {
+        let fixture = Fixture::new();
+        let mut conn = fixture.conn();
+        let ada = fixture.person(&mut conn, "ada");
+        let bob = fixture.person(&mut conn, "bob");
+        let guild = fixture.community(&mut conn, "guild", &bob);
+        fixture.follow(&mut conn, &bob, &ada);
+        fixture.follow(&mut conn, &ada, &guild);
+        let asked = fixture.post(
+            &mut conn,
+            &bob,
+            "Which editor?",
+            Some(&guild),
+            Some("Editors"),
+        );
+        questions::ask(&mut conn, asked.id, guild.id).unwrap();
+        let reply = |conn: &mut crate::db::DbConn, author, text: &str| {
+            let post = NewPost {
+                text: text.into(),
+                in_reply_to_id: Some(asked.id),
+                community: Some(guild.clone()),
+                ..NewPost::new(Visibility::Public)
+            };
+            create(conn, &fixture.config, author, post).unwrap()
+        };
+        let answer = reply(&mut conn, &ada, "This one.");
+        reply(&mut conn, &bob, "Or that one.");
+        questions::set_answer(&mut conn, asked.id, Some(answer.id), crate::time::now()).unwrap();
+        let own = fixture.post(&mut conn, &ada, "Hello", None, None);
+        let home = |conn: &mut crate::db::DbConn| {
+            let page = statuses::Page {
+                limit: 40,
+                ..Default::default()
+            };
+            home_feed::page(conn, bob.id, page).unwrap()
+        };
+        assert!(home(&mut conn).contains(&own.id));
+        let counted = |conn: &mut crate::db::DbConn| {
+            let asked = statuses::by_id(conn, asked.id).unwrap().unwrap();
+            let ada = accounts::by_id(conn, ada.id).unwrap().unwrap();
+            (asked.replies_count, ada.statuses_count)
+        };
+        assert_eq!(counted(&mut conn), (2, 2));
+
+        let deleted = delete_posts_of(&mut conn, ada.id, crate::time::now()).unwrap();
+
+        assert_eq!(deleted, 2);
+        for id in [answer.id, own.id] {
+            let gone = statuses::by_id(&mut conn, id).unwrap().unwrap();
+            assert!(gone.deleted_at.is_some(), "post {id} still stands");
+            assert_eq!((gone.content.as_str(), gone.source.as_str()), ("", ""));
+        }
+        assert_eq!(counted(&mut conn), (1, 0), "bob's reply is still counted");
+        assert!(
+            !home(&mut conn).contains(&own.id),
+            "the post is still in a home"
+        );
+        let question = questions::by_status(&mut conn, asked.id).unwrap().unwrap();
+        assert_eq!(
+            question.answer_id, None,
+            "a deleted post is still the answer"
+        );
+        let asked = statuses::by_id(&mut conn, asked.id).unwrap().unwrap();
+        assert!(asked.deleted_at.is_none(), "another person's post went too");
+        assert_eq!(
+            delete_posts_of(&mut conn, ada.id, crate::time::now()).unwrap(),
+            0
+        );
+    }
+}
