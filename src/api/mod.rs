@@ -22,6 +22,7 @@ pub mod pagination;
 pub mod params;
 pub mod polls;
 pub mod rate_limit;
+pub mod search;
 pub mod statuses;
 pub mod streaming;
 pub mod tags;
@@ -52,7 +53,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .route("/api/v1/custom_emojis", aw::get().to(defaults::empty_list))
         .route("/api/v1/announcements", aw::get().to(defaults::empty_list))
         .route("/api/v1/preferences", aw::get().to(defaults::preferences))
-        .route("/api/v2/search", aw::get().to(accounts::search))
+        .route("/api/v2/search", aw::get().to(search::search))
         .route("/api/v1/directory", aw::get().to(directory::directory))
         .route("/api/v2/admin/accounts", aw::get().to(admin::accounts))
         .route("/api/{v:v1|v2}/media", aw::post().to(media::upload))
