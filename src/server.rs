@@ -260,7 +260,10 @@ pub async fn start(state: AppState, listener: Option<TcpListener>) -> Result<Run
     // Each worker's blocking pool runs database work and uploads: more threads than
     // connections and upload permits would only wait, each holding its stack and heap.
     let blocking = state.config.db_pool_size as usize + state.config.media.workers + 2;
+    // Small writes go out at once: a streamed event, or the last block of an answer, would
+    // otherwise wait for the client's acknowledgement of the one before (up to 40 ms).
     let server = HttpServer::new(factory)
+        .tcp_nodelay(true)
         .shutdown_timeout(30)
         .worker_max_blocking_threads(blocking)
         .disable_signals();
