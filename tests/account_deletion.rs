@@ -41,7 +41,7 @@ async fn deletion(backend: &Backend) {
         .await;
     let post_uri = post.ap_id.clone();
     arrived(&beta, &post_uri).await;
-    // And she answered Carol, which Carol's post counts.
+    // And she answered, boosted and favourited Carol's post, which counts them.
     alpha.create_user("carol", false).await;
     let carols = alpha
         .with_db(|conn, config| {
@@ -51,17 +51,24 @@ async fn deletion(backend: &Backend) {
             let mut reply = public_post("Hello Carol");
             reply.in_reply_to_id = Some(carols.id);
             guild::service::statuses::create(conn, config, &alice, reply)?;
+            guild::service::interactions::reblog(conn, config, &alice, carols.id)?;
+            guild::service::interactions::favourite(conn, config, &alice, carols.id)?;
             Ok(carols.id)
         })
         .await;
     let counts = || {
         alpha.with_db(move |conn, _| {
-            let replies = statuses::by_id(conn, carols)?.unwrap().replies_count;
+            let carols = statuses::by_id(conn, carols)?.unwrap();
             let alice = accounts::local_by_username(conn, "alice")?.unwrap();
-            Ok((replies, alice.statuses_count))
+            Ok((
+                carols.replies_count,
+                carols.reblogs_count,
+                carols.favourites_count,
+                alice.statuses_count,
+            ))
         })
     };
-    assert_eq!(counts().await, (1, 2));
+    assert_eq!(counts().await, (1, 1, 1, 2));
 
     let browser = FormClient::signed_in(&alpha, "alice").await;
     let page = browser.get("/settings/password").await;
@@ -96,10 +103,11 @@ async fn deletion(backend: &Backend) {
         .get(&format!("/api/v1/statuses/{}", post.id), "*/*")
         .await;
     assert_eq!(status, 404);
+    let counted = counts().await;
     assert_eq!(
-        counts().await,
-        (0, 0),
-        "her reply and posts are still counted"
+        counted,
+        (0, 0, 0, 0),
+        "her reply, boost, favourite or posts still count"
     );
     let again = FormClient::new(&alpha);
     again.get("/sign-in").await;

@@ -240,11 +240,11 @@ pub fn reject_user(conn: &mut DbConn, username: &str) -> Result<(), Error> {
 }
 
 /// Close a person's account for good: they asked (with their password), an administrator
-/// did, or, for another server's account, its server sent `Delete` of it. Its posts are
-/// deleted (their files go at the next sweep), its follows both ways end, and a local
-/// person's login goes with its sessions and tokens; servers that know a local person are
-/// sent `Delete` of the actor. The account row stays, emptied and shut out, so the name is
-/// never given again.
+/// did, or, for another server's account, its server sent `Delete` of it. Its posts and
+/// boosts are deleted (their files go at the next sweep), its favourites taken back, its
+/// follows both ways end, and a local person's login goes with its sessions and tokens;
+/// servers that know a local person are sent `Delete` of the actor. The account row stays,
+/// emptied and shut out, so the name is never given again.
 pub fn delete(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(), Error> {
     if account.kind != AccountKind::Person {
         return Err(Error::Unprocessable(
@@ -262,6 +262,7 @@ pub fn delete(conn: &mut DbConn, config: &Config, account: &Account) -> Result<(
             }
         }
         crate::store::author_deletion::delete_posts_of(conn, account.id, crate::time::now())?;
+        crate::store::favourites::withdraw_all_of(conn, account.id)?;
         for other in crate::store::follows::remove_all_of(conn, account.id)? {
             account_store::refresh_follow_counts(conn, other)?;
         }

@@ -15,7 +15,8 @@ const MINE: &str = "SELECT id FROM statuses WHERE account_id = $1 AND deleted_at
 
 /// Delete every standing post of `account_id` as [`super::statuses::mark_deleted`] deletes
 /// one (a tombstone kept, its text emptied, out of homes, no longer an accepted answer), and
-/// recount the replies of the posts they answered and the account's posts. Returns how many.
+/// recount the replies of the posts they answered, the boosts of the posts they boosted and
+/// the account's posts. Returns how many.
 pub fn delete_posts_of(
     conn: &mut DbConn,
     account_id: i64,
@@ -47,6 +48,13 @@ pub fn delete_posts_of(
                WHERE reply.in_reply_to_id = statuses.id AND reply.deleted_at IS NULL)
              WHERE id IN (SELECT in_reply_to_id FROM statuses
                WHERE account_id = $1 AND deleted_at = $2 AND in_reply_to_id IS NOT NULL)"
+            .to_string(),
+        // A community passing a post on is not a person boosting it (as `refresh_counts`).
+        "UPDATE statuses SET reblogs_count = (SELECT count(*) FROM statuses AS boost
+               WHERE boost.reblog_of_id = statuses.id AND boost.deleted_at IS NULL
+               AND boost.account_id NOT IN (SELECT id FROM accounts WHERE kind = 'group'))
+             WHERE id IN (SELECT reblog_of_id FROM statuses
+               WHERE account_id = $1 AND deleted_at = $2 AND reblog_of_id IS NOT NULL)"
             .to_string(),
         "UPDATE accounts SET statuses_count = 0 WHERE id = $1".to_string(),
     ];
@@ -100,6 +108,14 @@ mod tests {
         reply(&mut conn, &bob, "Or that one.");
         questions::set_answer(&mut conn, asked.id, Some(answer.id), crate::time::now()).unwrap();
         let own = fixture.post(&mut conn, &ada, "Hello", None, None);
+        let bobs = fixture.post(&mut conn, &bob, "Mine", None, None);
+        crate::service::interactions::reblog(&mut conn, &fixture.config, &ada, bobs.id).unwrap();
+        crate::service::interactions::favourite(&mut conn, &fixture.config, &ada, bobs.id).unwrap();
+        let liked = |conn: &mut crate::db::DbConn| {
+            let bobs = statuses::by_id(conn, bobs.id).unwrap().unwrap();
+            (bobs.reblogs_count, bobs.favourites_count)
+        };
+        assert_eq!(liked(&mut conn), (1, 1));
         let home = |conn: &mut crate::db::DbConn| {
             let page = statuses::Page {
                 limit: 40,
@@ -113,11 +129,21 @@ mod tests {
             let ada = accounts::by_id(conn, ada.id).unwrap().unwrap();
             (asked.replies_count, ada.statuses_count)
         };
-        assert_eq!(counted(&mut conn), (2, 2));
+        assert_eq!(
+            counted(&mut conn),
+            (2, 2),
+            "a boost is not counted as a post"
+        );
 
         let deleted = delete_posts_of(&mut conn, ada.id, crate::time::now()).unwrap();
+        crate::store::favourites::withdraw_all_of(&mut conn, ada.id).unwrap();
 
-        assert_eq!(deleted, 2);
+        assert_eq!(deleted, 3, "the answer, the post and the boost");
+        assert_eq!(
+            liked(&mut conn),
+            (0, 0),
+            "her boost or favourite still counts"
+        );
         for id in [answer.id, own.id] {
             let gone = statuses::by_id(&mut conn, id).unwrap().unwrap();
             assert!(gone.deleted_at.is_some(), "post {id} still stands");

@@ -53,6 +53,21 @@ pub fn delete(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Take back every favourite of `account_id` (its account is closed), counting each out of
+/// its post: two statements, however many there are.
+pub fn withdraw_all_of(conn: &mut DbConn, account_id: i64) -> Result<(), Error> {
+    super::Sql::new(
+        "UPDATE statuses SET favourites_count = favourites_count - 1
+         WHERE favourites_count > 0
+         AND id IN (SELECT status_id FROM favourites WHERE account_id = $1)",
+    )
+    .int(account_id)
+    .execute(conn)?;
+    diesel::delete(favourites::table.filter(favourites::account_id.eq(account_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Recount a status's favourites and boosts.
 pub fn refresh_counts(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
     let favourites: i64 = favourites::table
