@@ -22,22 +22,17 @@ pub fn delete_posts_of(
     account_id: i64,
     now: NaiveDateTime,
 ) -> Result<usize, Error> {
-    let ids: Vec<i64> = statuses::table
-        .filter(statuses::account_id.eq(account_id))
-        .filter(statuses::deleted_at.is_null())
-        .select(statuses::id)
-        .load(conn)?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
     // Marked with this moment, so that the statements below find exactly these posts.
-    Sql::new(
+    let marked = Sql::new(
         "UPDATE statuses SET deleted_at = $2, content = '', source = '', search_text = '',
          title = NULL WHERE account_id = $1 AND deleted_at IS NULL",
     )
     .int(account_id)
     .time(now)
     .execute(conn)?;
+    if marked == 0 {
+        return Ok(0);
+    }
     let statements = [
         format!("DELETE FROM home_feed WHERE status_id IN ({MINE})"),
         format!(
@@ -61,13 +56,15 @@ pub fn delete_posts_of(
     for sql in &statements {
         Sql::new(sql).int(account_id).time(now).execute(conn)?;
     }
-    for id in &ids {
-        events::record(Event::Deleted {
-            id: *id,
-            boost_of: None,
-        });
+    let ids: Vec<i64> = statuses::table
+        .filter(statuses::account_id.eq(account_id))
+        .filter(statuses::deleted_at.eq(now))
+        .select(statuses::id)
+        .load(conn)?;
+    for id in ids {
+        events::record(Event::Deleted { id, boost_of: None });
     }
-    Ok(ids.len())
+    Ok(marked)
 }
 
 #[cfg(test)]
@@ -135,10 +132,24 @@ mod tests {
             "a boost is not counted as a post"
         );
 
+        crate::events::discard();
         let deleted = delete_posts_of(&mut conn, ada.id, crate::time::now()).unwrap();
+        let mut told: Vec<i64> = crate::events::take_ready()
+            .into_iter()
+            .filter_map(|e| match e {
+                crate::events::Event::Deleted { id, .. } => Some(id),
+                _ => None,
+            })
+            .collect();
+        told.sort_unstable();
         crate::store::favourites::withdraw_all_of(&mut conn, ada.id).unwrap();
 
         assert_eq!(deleted, 3, "the answer, the post and the boost");
+        assert_eq!(told.len(), 3, "streams are told of each: {told:?}");
+        assert!(
+            told.contains(&answer.id) && told.contains(&own.id),
+            "{told:?}"
+        );
         assert_eq!(
             liked(&mut conn),
             (0, 0),
