@@ -44,7 +44,7 @@ pub fn delete_posts_of(
              WHERE id IN (SELECT in_reply_to_id FROM statuses
                WHERE account_id = $1 AND deleted_at = $2 AND in_reply_to_id IS NOT NULL)"
             .to_string(),
-        // A community passing a post on is not a person boosting it (as `refresh_counts`).
+        // Counted as `boosts::count_by_people` counts: a community passing a post on is not one.
         "UPDATE statuses SET reblogs_count = (SELECT count(*) FROM statuses AS boost
                WHERE boost.reblog_of_id = statuses.id AND boost.deleted_at IS NULL
                AND boost.account_id NOT IN (SELECT id FROM accounts WHERE kind = 'group'))

@@ -6,9 +6,10 @@ use crate::db::{
     schema::{accounts, statuses},
     DbConn,
 };
+use crate::domain::AccountKind;
 use crate::error::Error;
 use crate::events::{self, Event};
-use diesel::prelude::*;
+use diesel::{dsl, prelude::*};
 
 /// Store a boost unless its author already boosts that post or its id is known: two boosts
 /// made at once are one (a unique index decides, not a read before the write). Says
@@ -69,16 +70,39 @@ pub fn reblogged_among(
         .collect())
 }
 
-/// People who boosted a status, newest first (a community passing it on is not one).
-pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
-    // A community passing a post on is not a person boosting it.
+/// Ids of communities, which pass posts on to their members without boosting them.
+type Communities =
+    dsl::Select<dsl::Filter<accounts::table, dsl::Eq<accounts::kind, AccountKind>>, accounts::id>;
+
+/// The standing boosts of `status_id` by people: a community passing a post on to its
+/// members is not a person boosting it. Not boxed, so that each statement built on it stays
+/// prepared: a boost's count is taken on every boost and undo, here and from other servers.
+type ByPeople = dsl::Filter<
+    dsl::Filter<
+        dsl::Filter<statuses::table, dsl::Eq<statuses::reblog_of_id, i64>>,
+        dsl::IsNull<statuses::deleted_at>,
+    >,
+    dsl::NeAny<statuses::account_id, Communities>,
+>;
+
+fn by_people(status_id: i64) -> ByPeople {
     let communities = accounts::table
-        .filter(accounts::kind.eq(crate::domain::AccountKind::Group))
+        .filter(accounts::kind.eq(AccountKind::Group))
         .select(accounts::id);
-    Ok(statuses::table
+    statuses::table
         .filter(statuses::reblog_of_id.eq(status_id))
         .filter(statuses::deleted_at.is_null())
         .filter(statuses::account_id.ne_all(communities))
+}
+
+/// How many people boost a status (its `reblogs_count`).
+pub fn count_by_people(conn: &mut DbConn, status_id: i64) -> Result<i64, Error> {
+    Ok(by_people(status_id).count().get_result(conn)?)
+}
+
+/// People who boosted a status, newest first.
+pub fn reblogger_ids(conn: &mut DbConn, status_id: i64, limit: i64) -> Result<Vec<i64>, Error> {
+    Ok(by_people(status_id)
         .order(statuses::id.desc())
         .limit(limit)
         .select(statuses::account_id)

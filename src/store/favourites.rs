@@ -1,5 +1,5 @@
 use crate::db::{
-    schema::{accounts, favourites, statuses},
+    schema::{favourites, statuses},
     DbConn,
 };
 use crate::error::Error;
@@ -74,16 +74,7 @@ pub fn refresh_counts(conn: &mut DbConn, status_id: i64) -> Result<(), Error> {
         .filter(favourites::status_id.eq(status_id))
         .count()
         .get_result(conn)?;
-    // A community passing a post on is not a person boosting it.
-    let communities = accounts::table
-        .filter(accounts::kind.eq(crate::domain::AccountKind::Group))
-        .select(accounts::id);
-    let reblogs: i64 = statuses::table
-        .filter(statuses::reblog_of_id.eq(status_id))
-        .filter(statuses::deleted_at.is_null())
-        .filter(statuses::account_id.ne_all(communities))
-        .count()
-        .get_result(conn)?;
+    let reblogs = super::boosts::count_by_people(conn, status_id)?;
     diesel::update(statuses::table.find(status_id))
         .set((
             statuses::favourites_count.eq(favourites as i32),
