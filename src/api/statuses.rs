@@ -15,7 +15,7 @@ use crate::store::{
     accounts::{self as account_store, Account},
     statuses::{self as status_store, Status as StatusRow},
 };
-use actix_web::{web::Path, HttpRequest, HttpResponse};
+use actix_web::{body::SizedStream, web::Bytes, web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::{
     collections::{HashMap, HashSet},
@@ -74,7 +74,20 @@ where
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
-        .body(body))
+        .body(in_pieces(body)))
+}
+
+/// A body handed to actix in pieces of one buffer: actix copies what it sends into its
+/// write buffer, and a context of megabytes copied whole costs as many megabytes of fresh
+/// pages on every request; pieces go through a buffer that stays the same size.
+fn in_pieces(body: Vec<u8>) -> SizedStream<impl futures::Stream<Item = Result<Bytes, Error>>> {
+    const PIECE: usize = 64 * 1024;
+    let body = Bytes::from(body);
+    let len = body.len();
+    let pieces = (0..len)
+        .step_by(PIECE)
+        .map(move |at| Ok(body.slice(at..len.min(at + PIECE))));
+    SizedStream::new(len as u64, futures::stream::iter(pieces))
 }
 
 #[derive(Deserialize)]
@@ -352,22 +365,37 @@ pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
         if let Some(viewer) = &viewer {
             crate::service::filters::retain_shown(conn, viewer.id, &mut shown, "thread")?;
         }
-        let rendered = render(conn, &base, viewer, &shown)?;
-        let (ancestors, descendants) = rendered.into_iter().partition(|s| above.contains(&s.id));
+        let statuses = render(conn, &base, viewer, &shown)?;
+        // The ancestors stay in front: filtering and rendering keep the order.
+        let ancestors = statuses
+            .iter()
+            .take_while(|s| above.contains(&s.id))
+            .count();
         Ok(Context {
+            statuses,
             ancestors,
-            descendants,
         })
     })
     .await
 }
 
 /// Mastodon's Context entity, serialised straight from the statuses: a thousand replies
-/// built as a `serde_json::Value` tree first took longer than the queries.
-#[derive(serde::Serialize)]
+/// built as a `serde_json::Value` tree first took longer than the queries. The ancestors
+/// are the first `ancestors` of `statuses`, the descendants the rest.
 struct Context {
-    ancestors: Vec<Status>,
-    descendants: Vec<Status>,
+    statuses: Vec<Status>,
+    ancestors: usize,
+}
+
+impl serde::Serialize for Context {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (ancestors, descendants) = self.statuses.split_at(self.ancestors);
+        let mut context = serializer.serialize_struct("Context", 2)?;
+        context.serialize_field("ancestors", ancestors)?;
+        context.serialize_field("descendants", descendants)?;
+        context.end()
+    }
 }
 
 /// `GET /api/v1/statuses/{id}/favourited_by` and `…/reblogged_by`: who favourited or

@@ -102,6 +102,34 @@ impl ManageConnection for Manager {
     }
 }
 
+/// A PostgreSQL URL on this machine's loopback with no `sslmode` (in it or in `PGSSLMODE`)
+/// gets `sslmode=disable`. libpq's own default, `prefer`, encrypts whenever the server
+/// offers TLS, as Debian's does, yet checks no certificate: on loopback it protects nothing
+/// and costs every query its encryption at both ends (a twentieth of a long thread's time).
+/// Any `sslmode` the operator writes is kept as written.
+fn without_tls_on_loopback(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    // The URL crate leaves a `postgres://` host unparsed but for IPv6 in brackets.
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if !loopback || parsed.query_pairs().any(|(key, _)| key == "sslmode") {
+        return url.to_string();
+    }
+    parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    parsed.to_string()
+}
+
 fn sqlite_path(url: &str) -> &str {
     url.trim_start_matches("sqlite://")
 }
@@ -131,8 +159,14 @@ impl Db {
                 })?;
             }
         }
+        let url = match backend {
+            Backend::Postgres if std::env::var_os("PGSSLMODE").is_none() => {
+                without_tls_on_loopback(url)
+            }
+            _ => url.to_string(),
+        };
         let manager = Manager {
-            url: url.to_string(),
+            url: url.clone(),
             backend,
         };
         // Open one connection first: r2d2 would otherwise retry quietly until its timeout
@@ -147,7 +181,7 @@ impl Db {
         Ok(Db {
             pool,
             backend,
-            url: url.to_string(),
+            url,
             events: crate::events::Bus::default(),
             alive: std::sync::Arc::new(()),
         })
@@ -380,6 +414,31 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     static RAN: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn loopback_postgres_goes_without_tls_unless_asked() {
+        let local = "postgres://guild@127.0.0.1:5432/guild";
+        assert_eq!(
+            without_tls_on_loopback(local),
+            format!("{local}?sslmode=disable")
+        );
+        let named = "postgres://guild@localhost/guild?connect_timeout=5";
+        assert_eq!(
+            without_tls_on_loopback(named),
+            format!("{named}&sslmode=disable")
+        );
+        for kept in [
+            "postgres://guild@[::1]/guild?sslmode=require",
+            "postgres://guild@db.internal/guild",
+            "postgres://guild@10.0.0.5/guild",
+        ] {
+            assert_eq!(without_tls_on_loopback(kept), kept);
+        }
+        assert_eq!(
+            without_tls_on_loopback("postgres://guild@[::1]/guild"),
+            "postgres://guild@[::1]/guild?sslmode=disable"
+        );
+    }
 
     fn count() {
         RAN.fetch_add(1, Ordering::SeqCst);

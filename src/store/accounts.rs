@@ -287,7 +287,9 @@ pub fn suspended_among(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<i64>, Error
     }
     Ok(accounts::table
         .filter(super::one_of_keys(conn, accounts::id, ids))
-        .filter(accounts::suspended.eq(true))
+        // Written as is, not bound: a bound `true` keeps PostgreSQL's generic plan from
+        // the partial index `accounts_suspended`.
+        .filter(accounts::suspended)
         .select(accounts::id)
         .load(conn)?)
 }
