@@ -59,11 +59,13 @@ where
         + 'static,
     T: serde::Serialize + Send + 'static,
 {
-    let row = load(ctx, id).await?;
+    let id = parse_id(id)?;
     let viewer = auth.viewer("read:statuses").cloned();
+    // One turn on the pool for the status and what is read of it.
     let body = ctx
         .db
         .run(move |conn| {
+            let row = status_store::by_id(conn, id)?.ok_or(Error::NotFound)?;
             if !visibility::can_see(conn, viewer.as_ref(), &row)? {
                 return Err(Error::NotFound);
             }
