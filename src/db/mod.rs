@@ -102,11 +102,11 @@ impl ManageConnection for Manager {
     }
 }
 
-/// A PostgreSQL URL on this machine's loopback with no `sslmode` (in it or in `PGSSLMODE`)
-/// gets `sslmode=disable`. libpq's own default, `prefer`, encrypts whenever the server
-/// offers TLS, as Debian's does, yet checks no certificate: on loopback it protects nothing
-/// and costs every query its encryption at both ends (a twentieth of a long thread's time).
-/// Any `sslmode` the operator writes is kept as written.
+/// A PostgreSQL URL on this machine's loopback with no `sslmode` gets `sslmode=disable`
+/// (the caller leaves it alone when `PGSSLMODE` is set). libpq's own default, `prefer`,
+/// encrypts whenever the server offers TLS, as Debian's does, yet checks no certificate: on
+/// loopback it protects nothing and costs every query its encryption at both ends (a
+/// sixteenth of a long thread's time). Any `sslmode` the operator writes is kept.
 fn without_tls_on_loopback(url: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(url) else {
         return url.to_string();
