@@ -56,13 +56,14 @@ pub fn delete_posts_of(
     for sql in &statements {
         Sql::new(sql).int(account_id).time(now).execute(conn)?;
     }
-    let ids: Vec<i64> = statuses::table
+    // A boost is judged by what it boosts, as when it is undone (`boosts::delete`).
+    let marked_rows: Vec<(i64, Option<i64>)> = statuses::table
         .filter(statuses::account_id.eq(account_id))
         .filter(statuses::deleted_at.eq(now))
-        .select(statuses::id)
+        .select((statuses::id, statuses::reblog_of_id))
         .load(conn)?;
-    for id in ids {
-        events::record(Event::Deleted { id, boost_of: None });
+    for (id, boost_of) in marked_rows {
+        events::record(Event::Deleted { id, boost_of });
     }
     Ok(marked)
 }
@@ -134,10 +135,10 @@ mod tests {
 
         crate::events::discard();
         let deleted = delete_posts_of(&mut conn, ada.id, crate::time::now()).unwrap();
-        let mut told: Vec<i64> = crate::events::take_ready()
+        let mut told: Vec<(i64, Option<i64>)> = crate::events::take_ready()
             .into_iter()
             .filter_map(|e| match e {
-                crate::events::Event::Deleted { id, .. } => Some(id),
+                crate::events::Event::Deleted { id, boost_of } => Some((id, boost_of)),
                 _ => None,
             })
             .collect();
@@ -147,8 +148,12 @@ mod tests {
         assert_eq!(deleted, 3, "the answer, the post and the boost");
         assert_eq!(told.len(), 3, "streams are told of each: {told:?}");
         assert!(
-            told.contains(&answer.id) && told.contains(&own.id),
+            told.contains(&(answer.id, None)) && told.contains(&(own.id, None)),
             "{told:?}"
+        );
+        assert!(
+            told.iter().any(|&(_, boost_of)| boost_of == Some(bobs.id)),
+            "her boost's deletion does not say what it boosted: {told:?}"
         );
         assert_eq!(
             liked(&mut conn),
