@@ -5,6 +5,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 # Build settings: SQLite with the query planner stability guarantee.
 COPY .cargo .cargo
+# Link settings: packed relocations where the glibc has them.
+COPY build.rs build.rs
 COPY src src
 COPY migrations migrations
 COPY benches benches
