@@ -182,14 +182,15 @@ fn main() -> ExitCode {
 /// memory freed in one is not returned to the others: under load, resident memory grows with
 /// the number of threads that ever ran. Two heaps hold it flat at a small cost in contention.
 ///
-/// Blocks up to 1 MiB come from those heaps, and each keeps up to 1 MiB free at its end. With
-/// blocks mapped from 256 KiB and heaps trimmed past 128 KiB, a long answer's buffers (a thread's thousand rows, libpq's
-/// results) were mapped, faulted in page by page and unmapped on every request, and the
-/// heap grown and trimmed a few dozen times: a sixth of a thread's context went to page
-/// faults. At 4 MiB each, memory under sustained load grew by a third; 1 MiB costs about
-/// 4 MB. Larger blocks (a password hash's 19 MiB, a decoded photo) are mapped on their own
-/// and go back to the system when freed: left to itself, glibc raises that threshold after
-/// the first such block is freed and then keeps the next ones in a heap that never shrinks.
+/// Blocks up to 1 MiB come from those heaps, and each keeps up to 1 MiB free at its end.
+/// With blocks mapped from 256 KiB and heaps trimmed past 128 KiB, a long answer's buffers
+/// (a thread's thousand rows, libpq's results) were mapped, faulted in page by page and
+/// unmapped on every request, and the heap grown and trimmed a few dozen times: a sixth of
+/// a thread's context went to page faults. At 4 MiB each, memory under sustained load grew
+/// by a third; 1 MiB costs about 4 MB. Larger blocks (a password hash's 19 MiB, a decoded
+/// photo) are mapped on their own and go back to the system when freed: left to itself,
+/// glibc raises that threshold after the first such block is freed and then keeps the next
+/// ones in a heap that never shrinks.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator settings; called before any other thread starts.
