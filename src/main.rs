@@ -186,11 +186,11 @@ fn main() -> ExitCode {
 /// With blocks mapped from 256 KiB and heaps trimmed past 128 KiB, a long answer's buffers
 /// (a thread's thousand rows, libpq's results) were mapped, faulted in page by page and
 /// unmapped on every request, and the heap grown and trimmed a few dozen times: a sixth of
-/// a thread's context went to page faults. At 4 MiB each, memory under sustained load grew
-/// by a third; 1 MiB costs about 4 MB. Larger blocks (a password hash's 19 MiB, a decoded
-/// photo) are mapped on their own and go back to the system when freed: left to itself,
-/// glibc raises that threshold after the first such block is freed and then keeps the next
-/// ones in a heap that never shrinks.
+/// a thread's context went to page faults. At 4 MiB each, memory under sustained load ended
+/// nearly half as high again; 1 MiB costs a few MB at most. Larger blocks (a password hash's
+/// 19 MiB, a decoded photo) are mapped on their own and go back to the system when freed:
+/// left to itself, glibc raises that threshold after the first such block is freed and then
+/// keeps the next ones in a heap that never shrinks.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator settings; called before any other thread starts.
