@@ -460,6 +460,58 @@ mod tests {
     }
 
     #[test]
+    fn direct_messages_count_nowhere_that_others_see() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob) = (f.person(conn, "ann"), f.person(conn, "bob"));
+        let practice = f.community(conn, "practice", &ann);
+        f.follow(conn, &bob, &practice);
+        let thread = f.post(
+            conn,
+            &ann,
+            "Deploy on Fridays?",
+            Some(&practice),
+            Some("Deploys"),
+        );
+        // What anyone reading the thread, bob's profile or the community's page sees.
+        let seen = |conn: &mut DbConn| {
+            let thread = status_store::by_id(conn, thread.id).unwrap().unwrap();
+            let bob = crate::store::accounts::by_id(conn, bob.id)
+                .unwrap()
+                .unwrap();
+            let activity = crate::store::thread_activity::page(conn, practice.id, None, 1);
+            (
+                thread.replies_count,
+                bob.statuses_count,
+                bob.last_status_at,
+                activity.unwrap(),
+            )
+        };
+        let before = seen(conn);
+        let reply = |visibility| NewPost {
+            text: "@ann never".into(),
+            in_reply_to_id: Some(thread.id),
+            mentions: vec![ann.clone()],
+            ..NewPost::new(visibility)
+        };
+        let whisper = create(conn, &f.config, &bob, reply(Visibility::Direct)).unwrap();
+        assert_eq!(seen(conn), before, "a direct reply shows nowhere");
+        // Nor once recounted from the statuses, as after a bulk load.
+        crate::store::status_counts::refresh_account_counts(conn, bob.id).unwrap();
+        crate::store::status_counts::refresh_replies_count(conn, thread.id).unwrap();
+        crate::store::thread_activity::rebuild(conn).unwrap();
+        assert_eq!(seen(conn), before, "nor after a recount");
+        delete(conn, &f.config, &bob, whisper.id).unwrap();
+        assert_eq!(seen(conn), before, "nor does deleting it");
+
+        let said = create(conn, &f.config, &bob, reply(Visibility::Public)).unwrap();
+        let (replies, posts, last, activity) = seen(conn);
+        assert_eq!((replies, posts), (before.0 + 1, before.1 + 1));
+        assert_eq!(last, Some(said.created_at));
+        assert_eq!(activity, [(thread.id, said.id)]);
+    }
+
+    #[test]
     fn posters_choose_among_mastodon_visibilities_only() {
         assert_eq!(chosen_visibility("unlisted").unwrap(), Visibility::Unlisted);
         for name in ["members", "everyone"] {

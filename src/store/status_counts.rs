@@ -4,15 +4,17 @@
 use super::{statuses::Status, Sql};
 use crate::db::schema::{accounts, statuses};
 use crate::db::DbConn;
+use crate::domain::Visibility;
 use crate::error::Error;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Recount a status's replies.
+/// Recount a status's replies (direct messages are not counted: see [`count_post`]).
 pub fn refresh_replies_count(conn: &mut DbConn, id: i64) -> Result<(), Error> {
     let replies: i64 = statuses::table
         .filter(statuses::in_reply_to_id.eq(id))
         .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.ne(Visibility::Direct))
         .count()
         .get_result(conn)?;
     diesel::update(statuses::table.find(id))
@@ -25,6 +27,12 @@ pub fn refresh_replies_count(conn: &mut DbConn, id: i64) -> Result<(), Error> {
 /// replies and its thread's activity, or a deleted one out. No recount: that reads every post of the author and every
 /// reply of the parent, each time one more arrives.
 pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(), Error> {
+    // A direct message is for the people it names alone. Counted into its author's posts,
+    // its parent's replies or its thread's activity, it would show everyone else that it
+    // exists and when it was written; Mastodon leaves them out too.
+    if status.visibility == Visibility::Direct {
+        return Ok(());
+    }
     // Written in SQL: diesel prepares its `UPDATE`s afresh each time, and this runs for every
     // post stored, under the database's write lock.
     if added {
@@ -60,11 +68,13 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
     Ok(())
 }
 
-/// Recount an account's posts and note when it last posted (after a bulk load).
+/// Recount an account's posts and note when it last posted (after a bulk load), direct
+/// messages left out as in [`count_post`].
 pub fn refresh_account_counts(conn: &mut DbConn, account_id: i64) -> Result<(), Error> {
     let mine = statuses::table
         .filter(statuses::account_id.eq(account_id))
-        .filter(statuses::deleted_at.is_null());
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.ne(Visibility::Direct));
     let count: i64 = mine.count().get_result(conn)?;
     let last: Option<NaiveDateTime> = mine
         .select(diesel::dsl::max(statuses::created_at))

@@ -83,14 +83,16 @@ pub fn latest_of(conn: &mut DbConn, community_ids: &[i64], per: i64) -> Result<V
 }
 
 /// Work out every thread's activity again from the statuses (after a bulk load), as the
-/// migration that made the table did.
+/// migration that made the table did, but without direct replies (see
+/// `status_counts::count_post`).
 pub fn rebuild(conn: &mut DbConn) -> Result<(), Error> {
     use diesel::connection::SimpleConnection;
     conn.batch_execute(
         "DELETE FROM thread_activity; \
          INSERT INTO thread_activity (root_id, community_id, activity_id) \
          SELECT s.id, s.community_id, \
-                COALESCE((SELECT MAX(r.id) FROM statuses r WHERE r.thread_root_id = s.id), s.id) \
+                COALESCE((SELECT MAX(r.id) FROM statuses r \
+                          WHERE r.thread_root_id = s.id AND r.visibility <> 'direct'), s.id) \
          FROM statuses s \
          WHERE s.community_id IS NOT NULL AND s.in_reply_to_id IS NULL \
            AND s.reblog_of_id IS NULL;",
