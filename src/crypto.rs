@@ -68,6 +68,11 @@ pub fn hash_token(token: &str) -> String {
     hex(&sha256(token.as_bytes()))
 }
 
+/// Whether two secrets are the same, in time that does not tell how much of them matched.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && openssl::memcmp::eq(a, b)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

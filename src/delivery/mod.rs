@@ -144,6 +144,22 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::caused_by("cannot build HTTP client", e))
 }
 
+/// A response's body as it arrives, or None once it passes `max` bytes: another server
+/// decides how much it sends, Guild how much it holds.
+pub async fn body_at_most(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// Whether Guild may connect to `url`'s host. The client's resolver refuses names that
 /// resolve to loopback or private addresses, but an address written in the URL is never
 /// resolved, so it is checked here: only public ones, unless insecure federation is on.

@@ -66,12 +66,8 @@ async fn json_at(client: &reqwest::Client, url: Url) -> Option<Value> {
     if !response.status().is_success() {
         return None;
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.ok()? {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_BYTES {
-            return None;
-        }
-    }
+    let body = crate::delivery::body_at_most(&mut response, MAX_BYTES)
+        .await
+        .ok()??;
     serde_json::from_slice(&body).ok()
 }

@@ -110,14 +110,14 @@ pub fn verify(
     expected: &Expected,
 ) -> Result<Map<String, Value>, String> {
     let parts: Vec<&str> = token.split('.').collect();
-    let [header, payload, signature] = parts[..] else {
+    let [head, payload, signature] = parts[..] else {
         return Err(if parts.len() == 5 {
             "it is encrypted, which Guild does not support".into()
         } else {
             "it is not a signed JSON Web Token".into()
         });
     };
-    let header: Header = serde_json::from_slice(&decode(header, "header")?)
+    let header: Header = serde_json::from_slice(&decode(head, "header")?)
         .map_err(|e| format!("its header is not valid: {e}"))?;
     if header.crit.is_some() {
         return Err("its header asks for extensions Guild does not know (crit)".into());
@@ -130,7 +130,7 @@ pub fn verify(
     let algorithm = Algorithm::named(&header.alg)
         .filter(|_| allowed)
         .ok_or_else(|| format!("it is signed with {}, which is not accepted", header.alg))?;
-    let signed = &token[..header_and_payload_len(token)];
+    let signed = &token[..head.len() + 1 + payload.len()];
     let signature = decode(signature, "signature")?;
     let valid = match algorithm {
         Algorithm::Hmac(digest) => hmac_matches(
@@ -152,11 +152,6 @@ pub fn verify(
         .map_err(|e| format!("its claims are not a JSON object: {e}"))?;
     check_claims(&claims, expected)?;
     Ok(claims)
-}
-
-/// Where the signature starts: the signed text is everything before the last dot.
-fn header_and_payload_len(token: &str) -> usize {
-    token.rfind('.').unwrap_or(token.len())
 }
 
 fn decode(part: &str, what: &str) -> Result<Vec<u8>, String> {
@@ -204,7 +199,7 @@ type Checked = Result<bool, Box<dyn std::error::Error>>;
 fn hmac_matches(digest: MessageDigest, secret: &[u8], signed: &str, signature: &[u8]) -> Checked {
     let key = PKey::hmac(secret)?;
     let mac = Signer::new(digest, &key)?.sign_oneshot_to_vec(signed.as_bytes())?;
-    Ok(mac.len() == signature.len() && openssl::memcmp::eq(&mac, signature))
+    Ok(crate::crypto::same_secret(&mac, signature))
 }
 
 fn signature_matches(algorithm: Algorithm, key: &Jwk, signed: &str, signature: &[u8]) -> Checked {
@@ -313,9 +308,7 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected) -> Result<(), 
         return Err("it has no issue time (iat)".into());
     }
     let nonce = text("nonce").unwrap_or_default();
-    if nonce.len() != expected.nonce.len()
-        || !openssl::memcmp::eq(nonce.as_bytes(), expected.nonce.as_bytes())
-    {
+    if !crate::crypto::same_secret(nonce.as_bytes(), expected.nonce.as_bytes()) {
         return Err("its nonce is not the one this sign-in sent".into());
     }
     if text("sub").is_none_or(str::is_empty) {

@@ -253,15 +253,10 @@ async fn read_json<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Res
         .map_err(|e| with_causes(&e))?;
     let status = response.status();
     let address = response.url().clone();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| with_causes(&e))? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(format!(
-                "{address} answered with more than {MAX_ANSWER_BYTES} bytes"
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::delivery::body_at_most(&mut response, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| with_causes(&e))?
+        .ok_or_else(|| format!("{address} answered with more than {MAX_ANSWER_BYTES} bytes"))?;
     if !status.is_success() {
         return Err(match serde_json::from_slice::<Refusal>(&body) {
             Ok(r) => format!(
@@ -281,12 +276,7 @@ impl Identity {
         issuer: String,
         claims: &serde_json::Map<String, serde_json::Value>,
     ) -> Identity {
-        let text = |name: &str| {
-            claims
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
+        let text = |name: &str| text(claims.get(name));
         Identity {
             issuer,
             subject: text("sub").unwrap_or_default(),
@@ -302,7 +292,7 @@ impl Identity {
     /// closely put the scopes' claims only there. Userinfo must be about the same person
     /// (OpenID Connect Core 5.3.2).
     fn merge(&mut self, info: HashMap<String, serde_json::Value>) -> Result<(), Error> {
-        let text = |name: &str| info.get(name).and_then(|v| v.as_str()).map(str::to_string);
+        let text = |name: &str| text(info.get(name));
         if text("sub").as_deref() != Some(self.subject.as_str()) {
             return Err(Error::Unauthorized(
                 "the identity provider's userinfo is about someone else".into(),
@@ -333,6 +323,11 @@ impl Identity {
             _ => false,
         }
     }
+}
+
+/// A claim that is a string.
+fn text(value: Option<&serde_json::Value>) -> Option<String> {
+    value.and_then(|v| v.as_str()).map(str::to_string)
 }
 
 /// `true`, or the string "true" that some providers send instead.

@@ -137,9 +137,8 @@ impl Visitor {
 
     /// Refuse a form that came from another site or without this browser's token.
     pub fn check_form(&self, token: &str) -> Result<(), Error> {
-        let matches = !self.new_csrf
-            && token.len() == self.csrf.len()
-            && openssl::memcmp::eq(token.as_bytes(), self.csrf.as_bytes());
+        let matches =
+            !self.new_csrf && crate::crypto::same_secret(token.as_bytes(), self.csrf.as_bytes());
         if self.cross_site || !matches {
             return Err(Error::Forbidden(
                 "This form was sent from another site or has expired. Go back, reload the \
