@@ -6,6 +6,7 @@
 //! event, its own included. Events carry ids only: who may see what is decided when they are
 //! streamed, by the same rules as the timelines.
 
+use crate::db::listener::Listener;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use tokio::sync::broadcast;
@@ -126,8 +127,7 @@ impl Bus {
 }
 
 /// Hear the events of every node on PostgreSQL at `url` and pass them to `bus`, on a thread
-/// of its own until `alive` is dropped. The connection is polled every 10 ms (libpq's
-/// non-blocking read, one system call), which bounds the latency it adds.
+/// of its own until `alive` is dropped.
 ///
 /// Returns once the node listens (or after `LISTEN_WAIT` if it cannot yet, retrying behind),
 /// so that a node serving requests hears what is posted from then on: a stream opened on it
@@ -137,8 +137,8 @@ pub fn listen_postgres(url: String, bus: Bus, alive: std::sync::Weak<()>) {
     std::thread::spawn(move || {
         let mut failures = 0u32;
         while alive.strong_count() > 0 {
-            let mut conn = match listening_connection(&url) {
-                Ok(conn) => conn,
+            let mut listener = match Listener::connect(&url, CHANNEL) {
+                Ok(listener) => listener,
                 Err(e) => {
                     failures += 1;
                     if failures == 1 {
@@ -150,7 +150,7 @@ pub fn listen_postgres(url: String, bus: Bus, alive: std::sync::Weak<()>) {
             };
             failures = 0;
             let _ = listening.send(());
-            hear(&mut conn, &bus, &alive);
+            hear(&mut listener, &bus, &alive);
         }
     });
     if started.recv_timeout(LISTEN_WAIT).is_err() {
@@ -161,31 +161,22 @@ pub fn listen_postgres(url: String, bus: Bus, alive: std::sync::Weak<()>) {
 /// How long a starting node waits to listen before it serves anyway.
 const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-fn listening_connection(url: &str) -> Result<diesel::pg::PgConnection, String> {
-    use diesel::{Connection, RunQueryDsl};
-    let mut conn = diesel::pg::PgConnection::establish(url).map_err(|e| e.to_string())?;
-    diesel::sql_query(format!("LISTEN {CHANNEL}"))
-        .execute(&mut conn)
-        .map_err(|e| e.to_string())?;
-    Ok(conn)
-}
+/// How often the listening thread wakes with nothing heard, to see whether it should stop.
+const LISTEN_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Pass on what `conn` hears until it fails or `alive` is dropped.
-fn hear(conn: &mut diesel::pg::PgConnection, bus: &Bus, alive: &std::sync::Weak<()>) {
+/// Pass on what `listener` hears until it fails or `alive` is dropped.
+fn hear(listener: &mut Listener, bus: &Bus, alive: &std::sync::Weak<()>) {
     while alive.strong_count() > 0 {
-        for notification in conn.notifications_iter() {
-            match notification {
-                Ok(n) => match serde_json::from_str::<Vec<Event>>(&n.payload) {
-                    Ok(events) => bus.send(events),
-                    Err(e) => tracing::warn!("an unreadable stream event: {e}"),
-                },
-                Err(e) => {
-                    tracing::warn!("streaming lost its PostgreSQL connection: {e}");
-                    return;
-                }
+        let heard = listener.wait(LISTEN_CHECK, |payload| {
+            match serde_json::from_str::<Vec<Event>>(payload) {
+                Ok(events) => bus.send(events),
+                Err(e) => tracing::warn!("an unreadable stream event: {e}"),
             }
+        });
+        if let Err(e) = heard {
+            tracing::warn!("streaming lost its PostgreSQL connection: {e}");
+            return;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 

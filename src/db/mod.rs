@@ -2,6 +2,7 @@
 //! migrations, and [`Db::run`], which keeps synchronous diesel calls off the async reactor.
 
 pub mod copy;
+pub mod listener;
 pub mod schema;
 
 use crate::error::Error;
