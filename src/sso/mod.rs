@@ -114,9 +114,18 @@ impl Provider {
 
     /// The discovery document and signing keys, read again once older than [`METADATA_TTL`].
     async fn discovered(&self) -> Result<Arc<Discovered>, Error> {
+        self.discovered_unless(None).await
+    }
+
+    /// [`Provider::discovered`], but read again now if what is kept is still `stale`.
+    async fn discovered_unless(
+        &self,
+        stale: Option<&Arc<Discovered>>,
+    ) -> Result<Arc<Discovered>, Error> {
         let mut cached = self.metadata.lock().await;
         if let Some((read_at, discovered)) = cached.as_ref() {
-            if read_at.elapsed() < METADATA_TTL {
+            let is_stale = stale.is_some_and(|stale| Arc::ptr_eq(stale, discovered));
+            if read_at.elapsed() < METADATA_TTL && !is_stale {
                 return Ok(discovered.clone());
             }
         }
@@ -186,17 +195,25 @@ impl Provider {
         let id_token = tokens
             .id_token
             .ok_or_else(|| Error::Upstream("the identity provider sent no ID token".into()))?;
-        let expected = id_token::Expected {
-            issuer: &self.settings.issuer,
-            client_id: &self.settings.client_id,
-            client_secret: &self.settings.client_secret.0,
-            nonce,
-            algorithms: &discovered.metadata.id_token_signing_alg_values_supported,
-            now: crate::time::now().and_utc().timestamp(),
+        let verify = |discovered: &Discovered| {
+            let expected = id_token::Expected {
+                issuer: &self.settings.issuer,
+                client_id: &self.settings.client_id,
+                client_secret: &self.settings.client_secret.0,
+                nonce,
+                algorithms: &discovered.metadata.id_token_signing_alg_values_supported,
+                now: crate::time::now().and_utc().timestamp(),
+            };
+            id_token::verify(&id_token, &discovered.keys, &expected)
         };
-        let claims = id_token::verify(&id_token, &discovered.keys, &expected).map_err(|e| {
-            Error::Unauthorized(format!("the provider's ID token is not valid: {e}"))
-        })?;
+        // A provider may sign with a key it published after Guild last read its keys: read
+        // them once more before refusing. The token came from the provider's own token
+        // endpoint in exchange for a code, so a stranger cannot make Guild read them at will.
+        let claims = match verify(&discovered) {
+            Ok(claims) => Ok(claims),
+            Err(_) => verify(&*self.discovered_unless(Some(&discovered)).await?),
+        }
+        .map_err(|e| Error::Unauthorized(format!("the provider's ID token is not valid: {e}")))?;
         let mut identity = Identity::from_claims(self.settings.issuer.clone(), &claims);
         if let Some(address) = &discovered.metadata.userinfo_endpoint {
             let request = self
@@ -350,4 +367,114 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 fn refused_by_provider(what: &str, e: String) -> Error {
     tracing::warn!("single sign-on: could not {what} the identity provider: {e}");
     Error::Unauthorized(format!("Could not {what} the identity provider: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use openssl::{hash::MessageDigest, pkey::PKey, rsa::Rsa, sign::Signer};
+    use serde_json::{json, Value};
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    type Key = PKey<openssl::pkey::Private>;
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn published(key: &Key, kid: &str) -> Value {
+        let rsa = key.rsa().unwrap();
+        let (n, e) = (b64(&rsa.n().to_vec()), b64(&rsa.e().to_vec()));
+        json!({ "keys": [{ "kty": "RSA", "kid": kid, "use": "sig", "n": n, "e": e }] })
+    }
+
+    fn rs256(key: &Key, kid: &str, claims: &Value) -> String {
+        let header = json!({ "alg": "RS256", "kid": kid, "typ": "JWT" });
+        let signed = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let mut signer = Signer::new(MessageDigest::sha256(), key).unwrap();
+        signer.update(signed.as_bytes()).unwrap();
+        format!("{signed}.{}", b64(&signer.sign_to_vec().unwrap()))
+    }
+
+    /// Answer each request on `listener` with `answer(path)` as JSON, on a thread of its own.
+    fn serve(listener: std::net::TcpListener, answer: impl Fn(&str) -> Value + Send + 'static) {
+        std::thread::spawn(move || {
+            for socket in listener.incoming() {
+                let mut socket = socket.unwrap();
+                let mut request = vec![0; 16384];
+                let read = socket.read(&mut request).unwrap();
+                let text = String::from_utf8_lossy(&request[..read]).into_owned();
+                let body = answer(text.split(' ').nth(1).unwrap_or("/")).to_string();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                socket.write_all(head.as_bytes()).unwrap();
+                socket.write_all(body.as_bytes()).unwrap();
+            }
+        });
+    }
+
+    #[tokio::test]
+    async fn keys_published_since_the_last_read_are_read_before_a_token_is_refused() {
+        let old: Key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let new: Key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let key_reads = Arc::new(AtomicUsize::new(0));
+        let (reads, at) = (key_reads.clone(), issuer.clone());
+        let (old_keys, new_keys) = (published(&old, "old"), published(&new, "new"));
+        serve(listener, move |path| match path {
+            "/.well-known/openid-configuration" => json!({
+                "issuer": at,
+                "authorization_endpoint": format!("{at}/authorize"),
+                "token_endpoint": format!("{at}/token"),
+                "jwks_uri": format!("{at}/jwks"),
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }),
+            // The provider starts signing with a new key just after Guild read the old one.
+            "/jwks" => match reads.fetch_add(1, SeqCst) {
+                0 => old_keys.clone(),
+                _ => new_keys.clone(),
+            },
+            "/token" => {
+                let now = crate::time::now().and_utc().timestamp();
+                let claims = json!({ "iss": at, "aud": "guild", "sub": "someone",
+                    "nonce": "n", "iat": now, "exp": now + 60 });
+                json!({ "access_token": "a", "token_type": "Bearer",
+                    "id_token": rs256(&new, "new", &claims) })
+            }
+            _ => json!({}),
+        });
+        let settings = SingleSignOn {
+            issuer,
+            client_id: "guild".into(),
+            client_secret: Secret("secret".into()),
+            name: "Test".into(),
+            email_domains: Vec::new(),
+            admin_claim: None,
+        };
+        let provider = Provider::new(settings, "http://localhost:1").unwrap();
+        provider.start().await.unwrap();
+        assert_eq!(key_reads.load(SeqCst), 1);
+        let identity = provider.finish("code", "verifier", "n").await.unwrap();
+        assert_eq!(identity.subject, "someone");
+        assert_eq!(key_reads.load(SeqCst), 2, "the keys were read once more");
+        // Keys that verify are kept: the next sign-in reads nothing.
+        provider.finish("code", "verifier", "n").await.unwrap();
+        assert_eq!(key_reads.load(SeqCst), 2);
+        // A nonce that does not match is refused, after one more read of the keys.
+        let refused = provider
+            .finish("code", "verifier", "other")
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("nonce"), "{refused}");
+        assert_eq!(key_reads.load(SeqCst), 3);
+    }
 }
