@@ -157,7 +157,7 @@ pub async fn index(ctx: Ctx, auth: Auth) -> Result<HttpResponse, Error> {
     let body = ctx
         .db
         .run(move |conn| {
-            let filters = filter_store::of_account(conn, me, None)?;
+            let filters = filter_store::of_accounts(conn, &[me], None)?;
             let ids: Vec<i64> = filters.iter().map(|f| f.id).collect();
             let keywords = filter_store::keywords_of(conn, &ids)?;
             Ok(filters
@@ -175,7 +175,7 @@ pub async fn index_v1(ctx: Ctx, auth: Auth) -> Result<HttpResponse, Error> {
     let body = ctx
         .db
         .run(move |conn| {
-            let filters = filter_store::of_account(conn, me, None)?;
+            let filters = filter_store::of_accounts(conn, &[me], None)?;
             let ids: Vec<i64> = filters.iter().map(|f| f.id).collect();
             let keywords = filter_store::keywords_of(conn, &ids)?;
             Ok(keywords

@@ -10,6 +10,7 @@ use crate::store::{
 };
 use chrono::NaiveDateTime;
 use regex::Regex;
+use std::collections::HashMap;
 
 pub const CONTEXTS: &[&str] = &["home", "notifications", "public", "thread", "account"];
 const ACTIONS: &[&str] = &["warn", "hide"];
@@ -223,32 +224,43 @@ pub struct Match<'a> {
 }
 
 /// A viewer's filters in force, ready to hold statuses against (two queries).
+#[derive(Default)]
 pub struct Matcher {
     active: Vec<Active>,
 }
 
 impl Matcher {
     pub fn load(conn: &mut DbConn, viewer: i64) -> Result<Matcher, Error> {
-        let filters = filter_store::of_account(conn, viewer, Some(crate::time::now()))?;
+        Ok(Matcher::load_each(conn, &[viewer])?
+            .remove(&viewer)
+            .unwrap_or_default())
+    }
+
+    /// The matchers of each of `viewers` (two queries for all of them); those with no filter
+    /// in force are left out.
+    pub fn load_each(conn: &mut DbConn, viewers: &[i64]) -> Result<HashMap<i64, Matcher>, Error> {
+        let filters = filter_store::of_accounts(conn, viewers, Some(crate::time::now()))?;
+        if filters.is_empty() {
+            return Ok(HashMap::new());
+        }
         let ids: Vec<i64> = filters.iter().map(|f| f.id).collect();
-        let keywords = filter_store::keywords_of(conn, &ids)?;
-        let active = filters
-            .into_iter()
-            .map(|filter| {
-                let keywords: Vec<Keyword> = keywords
-                    .iter()
-                    .filter(|k| k.filter_id == filter.id)
-                    .cloned()
-                    .collect();
-                let patterns = keywords.iter().filter_map(pattern).collect();
-                Active {
-                    filter,
-                    keywords,
-                    patterns,
-                }
-            })
-            .collect();
-        Ok(Matcher { active })
+        let mut keywords: HashMap<i64, Vec<Keyword>> = HashMap::new();
+        for keyword in filter_store::keywords_of(conn, &ids)? {
+            keywords.entry(keyword.filter_id).or_default().push(keyword);
+        }
+        let mut matchers: HashMap<i64, Matcher> = HashMap::new();
+        for filter in filters {
+            let keywords = keywords.remove(&filter.id).unwrap_or_default();
+            let patterns = keywords.iter().filter_map(pattern).collect();
+            let active = Active {
+                filter,
+                keywords,
+                patterns,
+            };
+            let matcher = matchers.entry(active.filter.account_id).or_default();
+            matcher.active.push(active);
+        }
+        Ok(matchers)
     }
 
     /// The filters a status matches, with the keywords that matched.
@@ -277,7 +289,7 @@ impl Matcher {
     }
 
     /// Whether a `hide` filter for `context` matches the status.
-    fn hides(&self, status: &Status, context: &str) -> bool {
+    pub fn hides(&self, status: &Status, context: &str) -> bool {
         self.matches(status).iter().any(|m| {
             m.active.filter.filter_action == "hide"
                 && contexts(&m.active.filter).iter().any(|c| c == context)

@@ -10,6 +10,7 @@ use crate::store::{
     accounts::Account,
     statuses::{self as status_store, Page, Status},
 };
+use std::collections::{HashMap, HashSet};
 
 /// One timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -125,6 +126,118 @@ pub fn shows_new(
     Ok((!boosted).then_some(row))
 }
 
+/// [`shows`], or [`shows_new`] for a `new` post, asked for many viewers at once, as a stream's
+/// event asks it: which of `viewers` `feed` shows post `id` to. Home and the public and tag
+/// timelines cost the same few queries however many viewers there are (home reads its rows,
+/// the others their own query once, since it does not depend on the viewer); a list, which
+/// only its owner reads, is asked viewer by viewer.
+pub fn shown_to_each(
+    conn: &mut DbConn,
+    viewers: &[Account],
+    feed: &Feed,
+    (id, new): (i64, bool),
+) -> Result<Vec<(i64, Status)>, Error> {
+    let held: Vec<(i64, Status)> = match feed {
+        Feed::List(_) => return one_by_one(conn, viewers, feed, (id, new)),
+        Feed::Home => {
+            let ids: Vec<i64> = viewers.iter().map(|v| v.id).collect();
+            let holding = crate::store::home_feed::holding(conn, &ids, id)?;
+            let mut wanted: Vec<i64> = holding.iter().map(|(_, status)| *status).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let rows: HashMap<i64, Status> = status_store::by_ids(conn, &wanted)?
+                .into_iter()
+                .filter(|s| s.deleted_at.is_none() && s.removed_at.is_none())
+                .map(|s| (s.id, s))
+                .collect();
+            let held = holding
+                .into_iter()
+                .filter(|(_, status)| new || *status == id);
+            held.filter_map(|(viewer, status)| Some((viewer, rows.get(&status)?.clone())))
+                .collect()
+        }
+        Feed::Public { .. } | Feed::Tag { .. } => {
+            let rows = rows(conn, None, feed, Page::only(id))?;
+            let each = viewers
+                .iter()
+                .map(|v| rows.iter().map(|r| (v.id, r.clone())));
+            each.flatten().collect()
+        }
+    };
+    let mut shown = shown_each(conn, viewers, feed.context(), held)?;
+    // As in `shows_new`: a post already boosted into a home shows as that boost, not twice.
+    let boosted: HashSet<i64> = shown
+        .iter()
+        .filter(|(_, s)| s.reblog_of_id == Some(id))
+        .map(|(viewer, _)| *viewer)
+        .collect();
+    shown.retain(|(viewer, s)| s.id == id && !boosted.contains(viewer));
+    Ok(shown)
+}
+
+/// [`shows`] or [`shows_new`] for each of `viewers` in turn.
+fn one_by_one(
+    conn: &mut DbConn,
+    viewers: &[Account],
+    feed: &Feed,
+    (id, new): (i64, bool),
+) -> Result<Vec<(i64, Status)>, Error> {
+    let shows = match new {
+        true => shows_new,
+        false => shows,
+    };
+    let mut shown = Vec::new();
+    for viewer in viewers {
+        match shows(conn, Some(viewer), feed, id) {
+            Ok(Some(row)) => shown.push((viewer.id, row)),
+            Ok(None) => {}
+            // A list that is gone (or never was the viewer's) shows nothing.
+            Err(Error::NotFound) if matches!(feed, Feed::List(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(shown)
+}
+
+/// [`shown`] for (viewer, row) pairs: which of them the viewer is shown in `context`, with
+/// blocks, mutes and filters read once for all the viewers of each row.
+fn shown_each(
+    conn: &mut DbConn,
+    viewers: &[Account],
+    context: &str,
+    held: Vec<(i64, Status)>,
+) -> Result<Vec<(i64, Status)>, Error> {
+    let mut audiences: HashMap<i64, (Status, Vec<Account>)> = HashMap::new();
+    for (viewer, row) in held {
+        let Some(account) = viewers.iter().find(|v| v.id == viewer) else {
+            continue;
+        };
+        let (_, audience) = audiences.entry(row.id).or_insert_with(|| (row, Vec::new()));
+        audience.push(account.clone());
+    }
+    let ids: Vec<i64> = viewers.iter().map(|v| v.id).collect();
+    let matchers = filters::Matcher::load_each(conn, &ids)?;
+    let mut shown = Vec::new();
+    for (row, audience) in audiences.into_values() {
+        let seen = visibility::seen_by(conn, &audience, &row)?;
+        // A boost is filtered by what it boosts.
+        let boosted = match row.reblog_of_id {
+            Some(id) if !matchers.is_empty() => status_store::by_id(conn, id)?,
+            _ => None,
+        };
+        let judged = boosted.as_ref().unwrap_or(&row);
+        for viewer in seen {
+            let hidden = matchers
+                .get(&viewer)
+                .is_some_and(|m| m.hides(judged, context));
+            if !hidden {
+                shown.push((viewer, row.clone()));
+            }
+        }
+    }
+    Ok(shown)
+}
+
 /// The messages of `viewer`'s conversations that new post `id` updates: none unless it is a
 /// direct post they are in.
 pub fn conversation_of(conn: &mut DbConn, viewer: &Account, id: i64) -> Result<Vec<Status>, Error> {
@@ -211,5 +324,95 @@ mod tests {
         let shown = home(conn, &ann);
         assert!(!shown.iter().any(|s| s.contains("rust")), "{shown:?}");
         assert!(shown.contains(&"my own".to_string()), "{shown:?}");
+    }
+
+    /// A stream asks for all its viewers at once what each one's timeline would show them:
+    /// the answers are those of `shows` and `shows_new` asked viewer by viewer, through
+    /// blocks either way, mutes, a hiding filter, followers-only posts and a boost.
+    #[test]
+    fn shown_to_each_answers_as_each_viewer_alone() {
+        use crate::service::{blocks, filters as filter_service, statuses::NewPost};
+        let fixture = Fixture::new();
+        let conn = &mut *fixture.conn();
+        let names = ["ann", "bob", "cat", "dan", "eve", "fay", "hal"];
+        let people: Vec<Account> = names.iter().map(|n| fixture.person(conn, n)).collect();
+        let [ann, bob, cat, dan, eve, fay, hal] = &people[..] else {
+            unreachable!()
+        };
+        for follower in [bob, cat, dan, eve, hal] {
+            fixture.follow(conn, follower, ann);
+        }
+        blocks::block(conn, &fixture.config, ann, cat).unwrap();
+        blocks::block(conn, &fixture.config, hal, ann).unwrap();
+        blocks::mute(conn, dan, ann, false).unwrap();
+        let hide = filter_service::FilterChange {
+            title: Some("no secrets".into()),
+            context: Some(vec!["home".into(), "public".into()]),
+            filter_action: Some("hide".into()),
+            keywords: vec![filter_service::KeywordChange {
+                keyword: Some("secret".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        filter_service::create(conn, eve.id, &hide).unwrap();
+        let hello = fixture.post(conn, ann, "hello", None, None);
+        let secret = fixture.post(conn, ann, "a secret", None, None);
+        let private = NewPost {
+            text: "for followers".into(),
+            ..NewPost::new(crate::domain::Visibility::Private)
+        };
+        let private = statuses::create(conn, &fixture.config, ann, private).unwrap();
+        crate::service::interactions::reblog(conn, &fixture.config, bob, hello.id).unwrap();
+
+        let feeds = [
+            Feed::Home,
+            Feed::Public {
+                local: None,
+                only_media: false,
+            },
+            Feed::Public {
+                local: Some(true),
+                only_media: false,
+            },
+        ];
+        let mut answered = 0;
+        for post in [&hello, &secret, &private] {
+            for feed in &feeds {
+                for new in [true, false] {
+                    let batched = shown_to_each(conn, &people, feed, (post.id, new)).unwrap();
+                    let mut batched: Vec<(i64, i64)> =
+                        batched.into_iter().map(|(v, s)| (v, s.id)).collect();
+                    batched.sort_unstable();
+                    let alone = one_by_one(conn, &people, feed, (post.id, new)).unwrap();
+                    let alone: Vec<(i64, i64)> =
+                        alone.into_iter().map(|(v, s)| (v, s.id)).collect();
+                    assert_eq!(batched, alone, "{} in {feed:?}, new: {new}", post.source);
+                    answered += batched.len();
+                }
+            }
+        }
+        assert!(answered > 0);
+        // And what that is, for a new post in home: its author and the followers who neither
+        // block, are blocked, mute nor filter it; bob has it as his own boost already.
+        let home_of = |conn: &mut DbConn, post: &Status| -> Vec<i64> {
+            let shown = shown_to_each(conn, &people, &Feed::Home, (post.id, true)).unwrap();
+            let mut viewers: Vec<i64> = shown.into_iter().map(|(v, _)| v).collect();
+            viewers.sort_unstable();
+            viewers
+        };
+        assert_eq!(home_of(conn, &hello), [ann.id, eve.id]);
+        assert_eq!(home_of(conn, &secret), [ann.id, bob.id]);
+        assert_eq!(home_of(conn, &private), [ann.id, bob.id, eve.id]);
+        let public = Feed::Public {
+            local: None,
+            only_media: false,
+        };
+        let shown = shown_to_each(conn, &people, &public, (private.id, true)).unwrap();
+        assert!(shown.is_empty());
+        let shown = shown_to_each(conn, &people, &public, (hello.id, true)).unwrap();
+        let mut viewers: Vec<i64> = shown.into_iter().map(|(v, _)| v).collect();
+        viewers.sort_unstable();
+        assert_eq!(viewers, [ann.id, bob.id, eve.id, fay.id]);
     }
 }

@@ -85,6 +85,33 @@ pub fn hidden_from(conn: &mut DbConn, viewer_id: i64, mutes: bool) -> Result<Vec
     Ok(ids)
 }
 
+/// Which of `viewers` should not see `authors` in lists, as [`hidden_from`] decides for one
+/// viewer: those blocking or muting one of them, or blocked by one (three queries for all).
+pub fn hiding(conn: &mut DbConn, viewers: &[i64], authors: &[i64]) -> Result<HashSet<i64>, Error> {
+    let mut hiding: HashSet<i64> = blocks::table
+        .filter(super::one_of(conn, blocks::account_id, viewers))
+        .filter(blocks::target_account_id.eq_any(authors))
+        .select(blocks::account_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    hiding.extend(
+        blocks::table
+            .filter(blocks::account_id.eq_any(authors))
+            .filter(super::one_of(conn, blocks::target_account_id, viewers))
+            .select(blocks::target_account_id)
+            .load::<i64>(conn)?,
+    );
+    hiding.extend(
+        mutes::table
+            .filter(super::one_of(conn, mutes::account_id, viewers))
+            .filter(mutes::target_account_id.eq_any(authors))
+            .select(mutes::account_id)
+            .load::<i64>(conn)?,
+    );
+    Ok(hiding)
+}
+
 /// Set a mute (or change whether it covers notifications).
 pub fn upsert_mute(
     conn: &mut DbConn,

@@ -53,13 +53,21 @@ pub fn among(
     account_id: i64,
     status_ids: &[i64],
 ) -> Result<HashSet<i64>, Error> {
+    let pairs = of_each(conn, &[account_id], status_ids)?;
+    Ok(pairs.into_iter().map(|(_, status)| status).collect())
+}
+
+/// Which of `status_ids` each of `account_ids` has bookmarked: (account, status) pairs.
+pub fn of_each(
+    conn: &mut DbConn,
+    account_ids: &[i64],
+    status_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, Error> {
     Ok(bookmarks::table
-        .filter(bookmarks::account_id.eq(account_id))
+        .filter(super::one_of(conn, bookmarks::account_id, account_ids))
         .filter(super::one_of(conn, bookmarks::status_id, status_ids))
-        .select(bookmarks::status_id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect())
+        .select((bookmarks::account_id, bookmarks::status_id))
+        .load(conn)?)
 }
 
 /// A page of (bookmark id, status id), newest bookmark first; keyset on the bookmark id.

@@ -59,14 +59,14 @@ pub fn owned(conn: &mut DbConn, account_id: i64, id: i64) -> Result<Option<Filte
         .optional()?)
 }
 
-/// An account's filters, oldest first; only those in force at `now` if given.
-pub fn of_account(
+/// The filters of `account_ids`, oldest first; only those in force at `now` if given.
+pub fn of_accounts(
     conn: &mut DbConn,
-    account_id: i64,
+    account_ids: &[i64],
     now: Option<NaiveDateTime>,
 ) -> Result<Vec<Filter>, Error> {
     let mut query = filters::table
-        .filter(filters::account_id.eq(account_id))
+        .filter(super::one_of(conn, filters::account_id, account_ids))
         .order(filters::id.asc())
         .select(Filter::as_select())
         .into_boxed();

@@ -33,6 +33,24 @@ pub fn page(conn: &mut DbConn, viewer: i64, page: Page) -> Result<Vec<i64>, Erro
     Ok(load_page!(conn, query, home_feed::status_id, page))
 }
 
+/// Which of `viewers` hold post `id` in their home, and which hold a boost of it: (viewer,
+/// status id) pairs, for a stream to ask of many people at once what [`page`] would show.
+pub fn holding(conn: &mut DbConn, viewers: &[i64], id: i64) -> Result<Vec<(i64, i64)>, Error> {
+    use crate::db::schema::statuses;
+    let boosts = statuses::table
+        .filter(statuses::reblog_of_id.eq(id))
+        .select(statuses::id);
+    Ok(home_feed::table
+        .filter(
+            home_feed::status_id
+                .eq(id)
+                .or(home_feed::status_id.eq_any(boosts)),
+        )
+        .filter(super::one_of(conn, home_feed::account_id, viewers))
+        .select((home_feed::account_id, home_feed::status_id))
+        .load(conn)?)
+}
+
 /// Put the new posts with ids from `first` to `last` in the homes they belong in: their
 /// authors', if local people, and, unless direct, those of local people following their
 /// authors or their communities. One post is the range of its own id; a bulk load hands out

@@ -64,32 +64,40 @@ pub struct GuildFields {
     pub accepted_answer: bool,
 }
 
+/// What every viewer sees alike of the statuses being rendered.
 struct Lookups {
     accounts: HashMap<i64, Profile>,
     /// The statuses' authors, each serialised once.
     authors: HashMap<i64, Serialised>,
     boosted: HashMap<i64, StatusRow>,
-    favourited: HashSet<i64>,
-    reblogged: HashSet<i64>,
-    bookmarked: HashSet<i64>,
+    /// The statuses and those they boost.
+    all_ids: Vec<i64>,
     /// Each status's tags.
     tags: HashMap<i64, Vec<String>>,
-    /// The viewer's keyword filters.
-    filters: Option<crate::service::filters::Matcher>,
     /// Each status's mentioned accounts.
     mentions: HashMap<i64, Vec<i64>>,
     /// Each status's attachments, in order.
     media: HashMap<i64, Vec<crate::store::media::Attachment>>,
     polls: HashMap<i64, crate::store::polls::Poll>,
     poll_options: HashMap<i64, Vec<crate::store::polls::PollOption>>,
-    /// The viewer's choices in each poll; None without a viewer.
-    own_votes: Option<HashMap<i64, Vec<i32>>>,
-    viewer_id: Option<i64>,
     /// Each status's link, and the fetched cards of the links' URLs.
     links: HashMap<i64, crate::store::cards::Link>,
     cards: Vec<crate::store::cards::Card>,
     /// The questions among the statuses and their threads, by root id.
     questions: HashMap<i64, crate::store::questions::Question>,
+}
+
+/// What one viewer did to the statuses being rendered; nothing for an anonymous one.
+#[derive(Default)]
+struct Personal {
+    viewer_id: Option<i64>,
+    favourited: HashSet<i64>,
+    reblogged: HashSet<i64>,
+    bookmarked: HashSet<i64>,
+    /// The viewer's keyword filters.
+    filters: Option<crate::service::filters::Matcher>,
+    /// The viewer's choices in each poll; None without a viewer.
+    own_votes: Option<HashMap<i64, Vec<i32>>>,
 }
 
 /// `items` grouped by the status each belongs to, keeping their order: looking a status's
@@ -121,110 +129,150 @@ pub fn render(
     viewer: Option<&AccountRow>,
     rows: &[StatusRow],
 ) -> Result<Vec<Status>, Error> {
-    // Each lookup is asked only of the statuses that can have an answer (the store skips
-    // the query when none can): a thread's context renders a thousand statuses, and each
-    // lookup costs a query over all of their ids.
-    let boosted_ids: Vec<i64> = rows.iter().filter_map(|s| s.reblog_of_id).collect();
-    let boosted: HashMap<i64, StatusRow> = statuses::by_ids(conn, &boosted_ids)?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
-    let mentions = crate::store::mentions::of_statuses(conn, &all_ids)?;
-    let mut account_ids: Vec<i64> = rows
-        .iter()
-        .chain(boosted.values())
-        .map(|s| s.account_id)
-        .chain(mentions.iter().map(|(_, a)| *a))
-        .collect();
-    account_ids.sort_unstable();
-    account_ids.dedup();
-    let accounts: HashMap<i64, Profile> = accounts::profiles_by_ids(conn, &account_ids)?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let mut authors = HashMap::new();
-    for status in rows.iter().chain(boosted.values()) {
-        if let (Entry::Vacant(slot), Some(row)) = (
-            authors.entry(status.account_id),
-            accounts.get(&status.account_id),
-        ) {
-            slot.insert(Serialised::of(&Account::from_row(row, base_url))?);
-        }
-    }
-    // Only a status someone has favourited (or boosted) can be one the viewer has.
-    let counted = |count: fn(&StatusRow) -> i32| -> Vec<i64> {
-        let shown = rows.iter().chain(boosted.values());
-        shown.filter(|s| count(s) > 0).map(|s| s.id).collect()
-    };
-    let (liked, boosted_by_someone) = (
-        counted(|s| s.favourites_count),
-        counted(|s| s.reblogs_count),
-    );
-    let (favourited, reblogged, bookmarked) = match viewer {
-        Some(viewer) => (
-            favourites::favourited_among(conn, viewer.id, &liked)?,
-            crate::store::boosts::reblogged_among(conn, viewer.id, &boosted_by_someone)?,
-            crate::store::bookmarks::among(conn, viewer.id, &all_ids)?,
-        ),
-        None => (HashSet::new(), HashSet::new(), HashSet::new()),
-    };
-    let tags = crate::store::tags::of_statuses(conn, &all_ids)?;
-    let media = crate::store::media::of_statuses(conn, &all_ids)?;
-    let polls = crate::store::polls::of_statuses(conn, &all_ids)?;
-    let poll_ids: Vec<i64> = polls.iter().map(|p| p.status_id).collect();
-    let poll_options = crate::store::polls::options_of(conn, &poll_ids)?;
-    let own_votes = match viewer {
-        Some(viewer) => Some(crate::store::polls::votes_of(conn, viewer.id, &poll_ids)?),
-        None => None,
-    };
-    let (links, cards) = crate::store::cards::of_statuses(conn, &all_ids)?;
-    // Questions are titled threads: a reply asks after its root, a thread after itself.
-    let mut threads: Vec<i64> = rows
-        .iter()
-        .chain(boosted.values())
-        .filter_map(|s| s.thread_root_id.or(s.title.as_ref().map(|_| s.id)))
-        .collect();
-    threads.sort_unstable();
-    threads.dedup();
-    let questions = crate::store::questions::among(conn, &threads)?;
-    let lookups = Lookups {
-        questions: questions.into_iter().map(|q| (q.status_id, q)).collect(),
-        accounts,
-        authors,
-        boosted,
-        favourited,
-        reblogged,
-        bookmarked,
-        tags: by_status(tags, |(status, _)| *status)
-            .into_iter()
-            .map(|(status, tags)| (status, tags.into_iter().map(|(_, t)| t).collect()))
-            .collect(),
-        filters: match viewer {
-            Some(viewer) => Some(crate::service::filters::Matcher::load(conn, viewer.id)?),
-            None => None,
-        },
-        mentions: by_status(mentions, |(status, _)| *status)
-            .into_iter()
-            .map(|(status, m)| (status, m.into_iter().map(|(_, a)| a).collect()))
-            .collect(),
-        media: by_status(media, |a| a.status_id.unwrap_or_default()),
-        polls: polls.into_iter().map(|p| (p.status_id, p)).collect(),
-        poll_options: by_status(poll_options, |o| o.status_id),
-        own_votes: own_votes.map(|votes| {
-            by_status(votes, |(status, _)| *status)
-                .into_iter()
-                .map(|(status, v)| (status, v.into_iter().map(|(_, c)| c).collect()))
-                .collect()
-        }),
-        viewer_id: viewer.map(|v| v.id),
-        links: links.into_iter().map(|l| (l.status_id, l)).collect(),
-        cards,
+    let lookups = Lookups::load(conn, base_url, rows)?;
+    let personal = match viewer {
+        Some(viewer) => Personal::load_each(conn, (&lookups, rows), &[viewer.id])?
+            .pop()
+            .unwrap_or_default(),
+        None => Personal::default(),
     };
     Ok(rows
         .iter()
-        .filter_map(|row| entity(&lookups, base_url, row))
+        .filter_map(|row| entity(&lookups, &personal, base_url, row))
         .collect())
+}
+
+/// `row` rendered for each of `viewers`, as a stream sends one post to many people: what all
+/// of them see alike is loaded once, and what each did to it with a query for all of them.
+pub fn render_for_each(
+    conn: &mut DbConn,
+    base_url: &str,
+    viewers: &[i64],
+    row: &StatusRow,
+) -> Result<Vec<(i64, Status)>, Error> {
+    let rows = std::slice::from_ref(row);
+    let lookups = Lookups::load(conn, base_url, rows)?;
+    let personal = Personal::load_each(conn, (&lookups, rows), viewers)?;
+    Ok(personal
+        .iter()
+        .filter_map(|p| Some((p.viewer_id?, entity(&lookups, p, base_url, row)?)))
+        .collect())
+}
+
+impl Lookups {
+    fn load(conn: &mut DbConn, base_url: &str, rows: &[StatusRow]) -> Result<Lookups, Error> {
+        // Each lookup is asked only of the statuses that can have an answer (the store skips
+        // the query when none can): a thread's context renders a thousand statuses, and each
+        // lookup costs a query over all of their ids.
+        let boosted_ids: Vec<i64> = rows.iter().filter_map(|s| s.reblog_of_id).collect();
+        let boosted: HashMap<i64, StatusRow> = statuses::by_ids(conn, &boosted_ids)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
+        let mentions = crate::store::mentions::of_statuses(conn, &all_ids)?;
+        let mut account_ids: Vec<i64> = rows
+            .iter()
+            .chain(boosted.values())
+            .map(|s| s.account_id)
+            .chain(mentions.iter().map(|(_, a)| *a))
+            .collect();
+        account_ids.sort_unstable();
+        account_ids.dedup();
+        let accounts: HashMap<i64, Profile> = accounts::profiles_by_ids(conn, &account_ids)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let mut authors = HashMap::new();
+        for status in rows.iter().chain(boosted.values()) {
+            if let (Entry::Vacant(slot), Some(row)) = (
+                authors.entry(status.account_id),
+                accounts.get(&status.account_id),
+            ) {
+                slot.insert(Serialised::of(&Account::from_row(row, base_url))?);
+            }
+        }
+        let tags = crate::store::tags::of_statuses(conn, &all_ids)?;
+        let media = crate::store::media::of_statuses(conn, &all_ids)?;
+        let polls = crate::store::polls::of_statuses(conn, &all_ids)?;
+        let poll_ids: Vec<i64> = polls.iter().map(|p| p.status_id).collect();
+        let poll_options = crate::store::polls::options_of(conn, &poll_ids)?;
+        let (links, cards) = crate::store::cards::of_statuses(conn, &all_ids)?;
+        // Questions are titled threads: a reply asks after its root, a thread after itself.
+        let mut threads: Vec<i64> = rows
+            .iter()
+            .chain(boosted.values())
+            .filter_map(|s| s.thread_root_id.or(s.title.as_ref().map(|_| s.id)))
+            .collect();
+        threads.sort_unstable();
+        threads.dedup();
+        let questions = crate::store::questions::among(conn, &threads)?;
+        Ok(Lookups {
+            questions: questions.into_iter().map(|q| (q.status_id, q)).collect(),
+            accounts,
+            authors,
+            boosted,
+            all_ids,
+            tags: by_status(tags, |(status, _)| *status)
+                .into_iter()
+                .map(|(status, tags)| (status, tags.into_iter().map(|(_, t)| t).collect()))
+                .collect(),
+            mentions: by_status(mentions, |(status, _)| *status)
+                .into_iter()
+                .map(|(status, m)| (status, m.into_iter().map(|(_, a)| a).collect()))
+                .collect(),
+            media: by_status(media, |a| a.status_id.unwrap_or_default()),
+            polls: polls.into_iter().map(|p| (p.status_id, p)).collect(),
+            poll_options: by_status(poll_options, |o| o.status_id),
+            links: links.into_iter().map(|l| (l.status_id, l)).collect(),
+            cards,
+        })
+    }
+}
+
+impl Personal {
+    /// What each of `viewers` did to the statuses of `lookups`, in their order. Bookmarks and
+    /// filters are read for all of them at once; favourites, boosts and votes viewer by viewer,
+    /// and only for statuses that someone has favourited or boosted or that hold a poll.
+    fn load_each(
+        conn: &mut DbConn,
+        (lookups, rows): (&Lookups, &[StatusRow]),
+        viewers: &[i64],
+    ) -> Result<Vec<Personal>, Error> {
+        // Only a status someone has favourited (or boosted) can be one the viewer has.
+        let counted = |count: fn(&StatusRow) -> i32| -> Vec<i64> {
+            let shown = rows.iter().chain(lookups.boosted.values());
+            shown.filter(|s| count(s) > 0).map(|s| s.id).collect()
+        };
+        let (liked, boosted) = (
+            counted(|s| s.favourites_count),
+            counted(|s| s.reblogs_count),
+        );
+        let poll_ids: Vec<i64> = lookups.polls.keys().copied().collect();
+        let mut bookmarked: HashMap<i64, HashSet<i64>> = HashMap::new();
+        for (viewer, status) in crate::store::bookmarks::of_each(conn, viewers, &lookups.all_ids)? {
+            bookmarked.entry(viewer).or_default().insert(status);
+        }
+        let mut filters = crate::service::filters::Matcher::load_each(conn, viewers)?;
+        let mut each = Vec::with_capacity(viewers.len());
+        for &viewer in viewers {
+            let votes = crate::store::polls::votes_of(conn, viewer, &poll_ids)?;
+            each.push(Personal {
+                viewer_id: Some(viewer),
+                favourited: favourites::favourited_among(conn, viewer, &liked)?,
+                reblogged: crate::store::boosts::reblogged_among(conn, viewer, &boosted)?,
+                bookmarked: bookmarked.remove(&viewer).unwrap_or_default(),
+                filters: Some(filters.remove(&viewer).unwrap_or_default()),
+                own_votes: Some(
+                    by_status(votes, |(status, _)| *status)
+                        .into_iter()
+                        .map(|(status, v)| (status, v.into_iter().map(|(_, c)| c).collect()))
+                        .collect(),
+                ),
+            });
+        }
+        Ok(each)
+    }
 }
 
 /// Mastodon's PreviewCard: a link with what its page says of itself.
@@ -247,14 +295,14 @@ fn card_json(card: &crate::store::cards::Card) -> Value {
     })
 }
 
-fn poll_of(lookups: &Lookups, row: &StatusRow) -> Option<Value> {
+fn poll_of(lookups: &Lookups, personal: &Personal, row: &StatusRow) -> Option<Value> {
     let poll = lookups.polls.get(&row.id)?;
     let seen = super::poll::Seen {
-        own_votes: lookups
+        own_votes: personal
             .own_votes
             .as_ref()
             .map(|votes| votes.get(&row.id).cloned().unwrap_or_default()),
-        is_author: lookups.viewer_id == Some(row.account_id),
+        is_author: personal.viewer_id == Some(row.account_id),
         options: lookups
             .poll_options
             .get(&row.id)
@@ -265,11 +313,17 @@ fn poll_of(lookups: &Lookups, row: &StatusRow) -> Option<Value> {
     Some(super::poll::poll_json(poll, &seen))
 }
 
-fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> {
+fn entity(
+    lookups: &Lookups,
+    personal: &Personal,
+    base_url: &str,
+    row: &StatusRow,
+) -> Option<Status> {
     let author = lookups.authors.get(&row.account_id)?.clone();
     let reblog = match row.reblog_of_id {
         Some(id) => Some(Box::new(entity(
             lookups,
+            personal,
             base_url,
             lookups.boosted.get(&id)?,
         )?)),
@@ -329,7 +383,7 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         in_reply_to_id: row.in_reply_to_id.map(|id| id.to_string()),
         in_reply_to_account_id: row.in_reply_to_account_id.map(|id| id.to_string()),
         reblog,
-        poll: poll_of(lookups, row),
+        poll: poll_of(lookups, personal, row),
         card: lookups
             .links
             .get(&row.id)
@@ -339,12 +393,12 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
         text: None,
         edited_at: row.edited_at.map(time),
         // A boost shows what the viewer did to the boosted post, as Mastodon's does.
-        favourited: lookups.favourited.contains(&marked),
-        reblogged: lookups.reblogged.contains(&marked),
+        favourited: personal.favourited.contains(&marked),
+        reblogged: personal.reblogged.contains(&marked),
         muted: false,
-        bookmarked: lookups.bookmarked.contains(&marked),
+        bookmarked: personal.bookmarked.contains(&marked),
         pinned: row.profile_pinned_at.is_some(),
-        filtered: match &lookups.filters {
+        filtered: match &personal.filters {
             // A boost is filtered by what it boosts.
             Some(filters) => {
                 let judged = row.reblog_of_id.and_then(|id| lookups.boosted.get(&id)).unwrap_or(row);
@@ -369,4 +423,68 @@ fn entity(lookups: &Lookups, base_url: &str, row: &StatusRow) -> Option<Status> 
                 .is_some_and(|q| q.answer_id == Some(row.id)),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::filters::{self, FilterChange, KeywordChange};
+    use crate::testing::Fixture;
+
+    /// One post rendered for many viewers at once is what each would be rendered alone: what
+    /// each did to it (favourited, boosted, bookmarked, filtered) stays theirs.
+    #[test]
+    fn rendered_for_each_as_for_each_alone() {
+        let fixture = Fixture::new();
+        let conn = &mut *fixture.conn();
+        let config = &fixture.config;
+        let people: Vec<AccountRow> = ["ann", "bob", "cat"]
+            .iter()
+            .map(|n| fixture.person(conn, n))
+            .collect();
+        let [ann, bob, cat] = &people[..] else {
+            unreachable!()
+        };
+        let post = fixture.post(conn, ann, "a secret plan", None, None);
+        crate::service::interactions::favourite(conn, config, bob, post.id).unwrap();
+        crate::service::bookmarks::add(conn, bob.id, post.id).unwrap();
+        crate::service::interactions::reblog(conn, config, cat, post.id).unwrap();
+        let warn = FilterChange {
+            title: Some("secrets".into()),
+            context: Some(vec!["home".into()]),
+            filter_action: Some("warn".into()),
+            keywords: vec![KeywordChange {
+                keyword: Some("secret".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        filters::create(conn, cat.id, &warn).unwrap();
+        let row = statuses::by_id(conn, post.id).unwrap().unwrap();
+        let base = config.base_url();
+
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+        let each = render_for_each(conn, &base, &ids, &row).unwrap();
+        assert_eq!(each.len(), 3);
+        let mut seen = HashMap::new();
+        for (viewer, entity) in each {
+            let account = people.iter().find(|p| p.id == viewer).unwrap();
+            let alone = render(conn, &base, Some(account), std::slice::from_ref(&row)).unwrap();
+            let entity = serde_json::to_value(&entity).unwrap();
+            assert_eq!(entity, serde_json::to_value(&alone[0]).unwrap());
+            seen.insert(viewer, entity);
+        }
+        let marks = |viewer: i64| {
+            let e = &seen[&viewer];
+            let filtered = !e["filtered"].as_array().unwrap().is_empty();
+            [&e["favourited"], &e["reblogged"], &e["bookmarked"]]
+                .map(|v| v.as_bool().unwrap())
+                .into_iter()
+                .chain([filtered])
+                .collect::<Vec<bool>>()
+        };
+        assert_eq!(marks(ann.id), [false, false, false, false]);
+        assert_eq!(marks(bob.id), [true, false, true, false]);
+        assert_eq!(marks(cat.id), [false, true, false, true]);
+    }
 }

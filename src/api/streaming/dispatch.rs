@@ -1,17 +1,19 @@
 //! What each connection is sent when an event arrives. The question "would this timeline
-//! show this post to this person" is asked once per distinct (person, stream) among the
-//! connections, of the timeline's own query (`service::timelines::shows`), and each post is
-//! rendered once per person; connections then share the answers.
+//! show this post to these people" is asked once per stream for all the people following it
+//! on this node (`service::timelines::shown_to_each`, the timelines' own rule), and each post
+//! is rendered once for all who are shown it, with only what each of them did to it apart;
+//! connections then share the answers. An event so costs a few queries, not a few per person.
 
 use super::hub::{Hub, Message};
 use super::Stream;
+use crate::api::entities::status;
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::events::Event;
 use crate::service::timelines::{self, Feed};
 use crate::service::{oauth, visibility};
 use crate::state::AppState;
-use crate::store::{accounts::Account, notifications};
+use crate::store::{accounts::Account, notifications, statuses::Status};
 use std::collections::HashMap;
 
 /// How often the tokens of open connections are checked. A revocation closes its streams at
@@ -85,11 +87,8 @@ async fn close_invalid(hub: &Hub, state: &AppState) -> Result<(), Error> {
 /// (viewer, stream): the connections that would be sent the same thing.
 type Audience = (i64, Stream);
 
-/// Database connections one event's audiences are shared out over: at most a quarter of the
-/// pool, so that a burst of events leaves the rest to requests.
-fn shares(pool_size: u32) -> usize {
-    (pool_size as usize / 4).clamp(1, 4)
-}
+/// The people following each stream on this node.
+type Followers = HashMap<Stream, Vec<Account>>;
 
 async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error> {
     if let Event::TokenRevoked { token } = event {
@@ -97,37 +96,26 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
         return Ok(());
     }
     let connections = hub.snapshot();
-    let mut audiences: HashMap<Audience, Account> = HashMap::new();
+    let mut followers: Followers = HashMap::new();
     for (_, connection) in &connections {
         let Some(viewer) = &connection.viewer else {
             continue;
         };
         for stream in &connection.streams {
-            let key = (viewer.id, stream.clone());
-            audiences.entry(key).or_insert_with(|| viewer.clone());
+            let people = followers.entry(stream.clone()).or_default();
+            if !people.iter().any(|p| p.id == viewer.id) {
+                people.push(viewer.clone());
+            }
         }
     }
-    if audiences.is_empty() {
+    if followers.is_empty() {
         return Ok(());
     }
-    // Shared out over a few database connections, each person's audiences together so that
-    // their post is rendered once.
-    let count = shares(state.config.db_pool_size);
-    let mut shares: Vec<HashMap<Audience, Account>> = vec![HashMap::new(); count];
-    for (key, value) in audiences {
-        shares[(key.0.unsigned_abs() % count as u64) as usize].insert(key, value);
-    }
-    let answering = shares
-        .into_iter()
-        .filter(|share| !share.is_empty())
-        .map(|share| {
-            let (base, event) = (state.config.base_url(), event.clone());
-            state.db.run(move |conn| answer(conn, &base, &event, share))
-        });
-    let mut answers = HashMap::new();
-    for share in futures::future::join_all(answering).await {
-        answers.extend(share?);
-    }
+    let base = state.config.base_url();
+    let answers = state
+        .db
+        .run(move |conn| answer(conn, &base, &event, followers))
+        .await?;
     for (id, connection) in connections {
         let Some(viewer) = &connection.viewer else {
             continue;
@@ -150,91 +138,106 @@ fn answer(
     conn: &mut DbConn,
     base: &str,
     event: &Event,
-    audiences: HashMap<Audience, Account>,
+    followers: Followers,
 ) -> Result<HashMap<Audience, Message>, Error> {
-    let mut rendered: HashMap<i64, Option<String>> = HashMap::new();
+    if let Event::Posted { id } | Event::Edited { id } = *event {
+        let new = matches!(event, Event::Posted { .. });
+        return posted(conn, base, (id, new), followers);
+    }
     let mut answers = HashMap::new();
-    for ((viewer_id, stream), viewer) in audiences {
-        let said = match *event {
-            Event::Posted { id } | Event::Edited { id } => {
-                let new = matches!(event, Event::Posted { .. });
-                let name = if new { "update" } else { "status.update" };
-                let feed = match &stream {
-                    Stream::User => Some(&Feed::Home),
-                    Stream::Feed { feed, .. } => Some(feed),
-                    _ => None,
-                };
-                match (&stream, feed) {
-                    (Stream::Direct, _) if new => conversation(conn, base, &viewer, id)?
-                        .map(|payload| ("conversation", Some(payload))),
-                    (_, Some(feed)) => {
-                        in_feed(conn, base, &viewer, (feed, id, new), &mut rendered)?
-                            .map(|payload| (name, Some(payload)))
-                    }
-                    _ => None,
-                }
-            }
-            Event::Deleted { id, boost_of } => match stream {
-                Stream::Notifications => None,
-                _ => visibility::could_see_deleted(conn, &viewer, id, boost_of)?
-                    .then(|| ("delete", Some(id.to_string()))),
-            },
-            Event::Notified { id, account } => {
-                // Whether each connection's token may read it is checked when sending.
-                let notified =
-                    account == viewer_id && matches!(stream, Stream::User | Stream::Notifications);
-                match notified {
-                    true => notification(conn, base, &viewer, id)?
-                        .map(|payload| ("notification", Some(payload))),
-                    false => None,
-                }
-            }
-            Event::FiltersChanged { account } => (account == viewer_id && stream == Stream::User)
-                .then_some(("filters_changed", None)),
-            Event::TokenRevoked { .. } => None,
-        };
-        if let Some((event, payload)) = said {
-            let label = stream.label();
-            answers.insert(
-                (viewer_id, stream),
-                Message {
-                    stream: label,
-                    event,
-                    payload,
+    for (stream, viewers) in followers {
+        for viewer in viewers {
+            let said = match *event {
+                Event::Deleted { id, boost_of } => match stream {
+                    Stream::Notifications => None,
+                    _ => visibility::could_see_deleted(conn, &viewer, id, boost_of)?
+                        .then(|| ("delete", Some(id.to_string()))),
                 },
-            );
+                Event::Notified { id, account } => {
+                    // Whether each connection's token may read it is checked when sending.
+                    let notified = account == viewer.id
+                        && matches!(stream, Stream::User | Stream::Notifications);
+                    match notified {
+                        true => notification(conn, base, &viewer, id)?
+                            .map(|payload| ("notification", Some(payload))),
+                        false => None,
+                    }
+                }
+                Event::FiltersChanged { account } => (account == viewer.id
+                    && stream == Stream::User)
+                    .then_some(("filters_changed", None)),
+                Event::Posted { .. } | Event::Edited { .. } | Event::TokenRevoked { .. } => None,
+            };
+            if let Some((event, payload)) = said {
+                answers.insert(
+                    (viewer.id, stream.clone()),
+                    message(&stream, event, payload),
+                );
+            }
         }
     }
     Ok(answers)
 }
 
-/// Post `id` rendered for `viewer`, if `feed` shows it to them; rendered once per viewer.
-fn in_feed(
+fn message(stream: &Stream, event: &'static str, payload: Option<String>) -> Message {
+    Message {
+        stream: stream.label(),
+        event,
+        payload,
+    }
+}
+
+/// The messages for post `id`, made or (unless `new`) edited: each timeline stream asks which
+/// of its followers it shows the post to, for all of them at once, and each row shown is
+/// rendered once for all who are shown it.
+fn posted(
     conn: &mut DbConn,
     base: &str,
-    viewer: &Account,
-    (feed, id, new): (&Feed, i64, bool),
-    rendered: &mut HashMap<i64, Option<String>>,
-) -> Result<Option<String>, Error> {
-    let shows = match new {
-        true => timelines::shows_new,
-        false => timelines::shows,
-    };
-    let shown = match shows(conn, Some(viewer), feed, id) {
-        // A list that is gone (or never was the viewer's) shows nothing.
-        Err(Error::NotFound) if matches!(feed, Feed::List(_)) => None,
-        other => other?,
-    };
-    let Some(row) = shown else {
-        return Ok(None);
-    };
-    if let Some(payload) = rendered.get(&viewer.id) {
-        return Ok(payload.clone());
+    (id, new): (i64, bool),
+    followers: Followers,
+) -> Result<HashMap<Audience, Message>, Error> {
+    let name = if new { "update" } else { "status.update" };
+    let mut answers = HashMap::new();
+    let mut shown: Vec<(Audience, Status)> = Vec::new();
+    for (stream, viewers) in followers {
+        let feed = match &stream {
+            Stream::User => &Feed::Home,
+            Stream::Feed { feed, .. } => feed,
+            Stream::Direct if new => {
+                for viewer in &viewers {
+                    if let Some(payload) = conversation(conn, base, viewer, id)? {
+                        let said = message(&stream, "conversation", Some(payload));
+                        answers.insert((viewer.id, stream.clone()), said);
+                    }
+                }
+                continue;
+            }
+            Stream::Direct | Stream::Notifications => continue,
+        };
+        for (viewer, row) in timelines::shown_to_each(conn, &viewers, feed, (id, new))? {
+            shown.push(((viewer, stream.clone()), row));
+        }
     }
-    let entity = crate::api::entities::status::render(conn, base, Some(viewer), &[row])?;
-    let payload = entity.first().map(serde_json::to_string).transpose()?;
-    rendered.insert(viewer.id, payload.clone());
-    Ok(payload)
+    let mut rows: HashMap<i64, (&Status, Vec<i64>)> = HashMap::new();
+    for ((viewer, _), row) in &shown {
+        let (_, viewers) = rows.entry(row.id).or_insert_with(|| (row, Vec::new()));
+        if !viewers.contains(viewer) {
+            viewers.push(*viewer);
+        }
+    }
+    let mut payloads: HashMap<(i64, i64), String> = HashMap::new();
+    for (row, viewers) in rows.into_values() {
+        for (viewer, entity) in status::render_for_each(conn, base, &viewers, row)? {
+            payloads.insert((viewer, row.id), serde_json::to_string(&entity)?);
+        }
+    }
+    for ((viewer, stream), row) in shown {
+        if let Some(payload) = payloads.get(&(viewer, row.id)) {
+            let said = message(&stream, name, Some(payload.clone()));
+            answers.insert((viewer, stream), said);
+        }
+    }
+    Ok(answers)
 }
 
 /// The conversation that direct post `id` updates, as `viewer` sees it.
