@@ -89,23 +89,23 @@ pub fn hidden_from(conn: &mut DbConn, viewer_id: i64, mutes: bool) -> Result<Vec
 /// viewer: those blocking or muting one of them, or blocked by one (three queries for all).
 pub fn hiding(conn: &mut DbConn, viewers: &[i64], authors: &[i64]) -> Result<HashSet<i64>, Error> {
     let mut hiding: HashSet<i64> = blocks::table
-        .filter(super::one_of(conn, blocks::account_id, viewers))
-        .filter(blocks::target_account_id.eq_any(authors))
+        .filter(super::one_of_keys(conn, blocks::account_id, viewers))
+        .filter(super::one_of_keys(conn, blocks::target_account_id, authors))
         .select(blocks::account_id)
         .load::<i64>(conn)?
         .into_iter()
         .collect();
     hiding.extend(
         blocks::table
-            .filter(blocks::account_id.eq_any(authors))
-            .filter(super::one_of(conn, blocks::target_account_id, viewers))
+            .filter(super::one_of_keys(conn, blocks::account_id, authors))
+            .filter(super::one_of_keys(conn, blocks::target_account_id, viewers))
             .select(blocks::target_account_id)
             .load::<i64>(conn)?,
     );
     hiding.extend(
         mutes::table
-            .filter(super::one_of(conn, mutes::account_id, viewers))
-            .filter(mutes::target_account_id.eq_any(authors))
+            .filter(super::one_of_keys(conn, mutes::account_id, viewers))
+            .filter(super::one_of_keys(conn, mutes::target_account_id, authors))
             .select(mutes::account_id)
             .load::<i64>(conn)?,
     );

@@ -64,8 +64,8 @@ pub fn of_each(
     status_ids: &[i64],
 ) -> Result<Vec<(i64, i64)>, Error> {
     Ok(bookmarks::table
-        .filter(super::one_of(conn, bookmarks::account_id, account_ids))
-        .filter(super::one_of(conn, bookmarks::status_id, status_ids))
+        .filter(super::one_of_keys(conn, bookmarks::account_id, account_ids))
+        .filter(super::one_of_keys(conn, bookmarks::status_id, status_ids))
         .select((bookmarks::account_id, bookmarks::status_id))
         .load(conn)?)
 }

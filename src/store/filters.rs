@@ -66,7 +66,7 @@ pub fn of_accounts(
     now: Option<NaiveDateTime>,
 ) -> Result<Vec<Filter>, Error> {
     let mut query = filters::table
-        .filter(super::one_of(conn, filters::account_id, account_ids))
+        .filter(super::one_of_keys(conn, filters::account_id, account_ids))
         .order(filters::id.asc())
         .select(Filter::as_select())
         .into_boxed();

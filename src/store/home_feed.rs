@@ -37,16 +37,14 @@ pub fn page(conn: &mut DbConn, viewer: i64, page: Page) -> Result<Vec<i64>, Erro
 /// status id) pairs, for a stream to ask of many people at once what [`page`] would show.
 pub fn holding(conn: &mut DbConn, viewers: &[i64], id: i64) -> Result<Vec<(i64, i64)>, Error> {
     use crate::db::schema::statuses;
-    let boosts = statuses::table
+    let mut ids: Vec<i64> = statuses::table
         .filter(statuses::reblog_of_id.eq(id))
-        .select(statuses::id);
+        .select(statuses::id)
+        .load(conn)?;
+    ids.push(id);
     Ok(home_feed::table
-        .filter(
-            home_feed::status_id
-                .eq(id)
-                .or(home_feed::status_id.eq_any(boosts)),
-        )
-        .filter(super::one_of(conn, home_feed::account_id, viewers))
+        .filter(super::one_of_keys(conn, home_feed::account_id, viewers))
+        .filter(super::one_of_keys(conn, home_feed::status_id, &ids))
         .select((home_feed::account_id, home_feed::status_id))
         .load(conn)?)
 }

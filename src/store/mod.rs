@@ -149,7 +149,10 @@ where
 
 /// [`one_of`] for the primary key of statuses or accounts, tables that grow with the
 /// instance: PostgreSQL reads `= ANY($1)` along the key's index in one pass, twice as fast
-/// as joining a list of a thousand ids.
+/// as joining a list of a thousand ids. Also for both columns of a pair a large table keys
+/// on (a person's bookmarks, a home's rows, blocks): `= ANY` on both is one index condition
+/// whatever the lists' lengths, where two joined lists, each guessed at a hundred values,
+/// made PostgreSQL hash-join a whole table of a million bookmarks (70 ms instead of 0.1).
 pub fn one_of_keys<QS, C>(conn: &crate::db::DbConn, column: C, ids: &[i64]) -> OneOf<QS, Bool>
 where
     C: diesel::Column<SqlType = diesel::sql_types::BigInt>,
