@@ -310,11 +310,14 @@ pub fn retain_shown(
         return Ok(());
     }
     let boosted_ids: Vec<i64> = list.iter().filter_map(|s| s.reblog_of_id).collect();
-    let boosted = crate::store::statuses::by_ids(conn, &boosted_ids)?;
+    let boosted: HashMap<i64, Status> = crate::store::statuses::by_ids(conn, &boosted_ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
     list.retain(|status| {
         let judged = status
             .reblog_of_id
-            .and_then(|id| boosted.iter().find(|b| b.id == id))
+            .and_then(|id| boosted.get(&id))
             .unwrap_or(status);
         !filters.hides(judged, context)
     });

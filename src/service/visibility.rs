@@ -18,38 +18,60 @@ pub fn can_see(
     viewer: Option<&Account>,
     status: &Status,
 ) -> Result<bool, Error> {
-    if let Some(viewer) = viewer {
-        if blocks::blocking(conn, status.account_id, viewer.id)? {
-            return Ok(false);
-        }
-    }
+    Ok(can_see_each(conn, &[viewer], status)?[0])
+}
+
+/// [`can_see`] for several viewers at once, in their order: the author's blocks of all of
+/// them are one query.
+fn can_see_each(
+    conn: &mut DbConn,
+    viewers: &[Option<&Account>],
+    status: &Status,
+) -> Result<Vec<bool>, Error> {
+    let ids: Vec<i64> = viewers.iter().flatten().map(|v| v.id).collect();
+    let blocked = blocks::blocked_among(conn, status.account_id, &ids)?;
+    let unblocked = viewers
+        .iter()
+        .map(|v| !v.is_some_and(|v| blocked.contains(&v.id)));
+    let mut seen: Vec<bool> = unblocked.collect();
     if !crate::store::accounts::suspended_among(conn, &[status.account_id])?.is_empty() {
-        return Ok(false);
+        return Ok(vec![false; viewers.len()]);
     }
     match status.reblog_of_id {
         Some(original) if status.deleted_at.is_none() => match statuses::by_id(conn, original)? {
-            Some(original) => can_see(conn, viewer, &original),
-            None => Ok(false),
+            Some(original) => {
+                let original = can_see_each(conn, viewers, &original)?;
+                seen.iter_mut().zip(original).for_each(|(s, o)| *s &= o);
+            }
+            None => seen.fill(false),
         },
-        _ => can_see_unblocked(conn, viewer, status),
+        _ => {
+            for (seen, viewer) in seen.iter_mut().zip(viewers) {
+                *seen = *seen && can_see_unblocked(conn, *viewer, status)?;
+            }
+        }
     }
+    Ok(seen)
 }
 
-/// Whether `viewer` could see post `id` before it was deleted or removed, so that they are
+/// Which of `viewers` could see post `id` before it was deleted or removed, so that they are
 /// told of the deletion only then: nobody learns the id of a post they could not see. A boost
 /// is gone outright, so `boost_of` (what it boosted) decides for it.
 pub fn could_see_deleted(
     conn: &mut DbConn,
-    viewer: &Account,
+    viewers: &[Account],
     id: i64,
     boost_of: Option<i64>,
-) -> Result<bool, Error> {
+) -> Result<Vec<i64>, Error> {
     let Some(mut status) = statuses::by_id(conn, boost_of.unwrap_or(id))? else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
     status.deleted_at = None;
     status.removed_at = None;
-    can_see(conn, Some(viewer), &status)
+    let each: Vec<Option<&Account>> = viewers.iter().map(Some).collect();
+    let seen = can_see_each(conn, &each, &status)?;
+    let seen = viewers.iter().zip(seen).filter(|(_, seen)| *seen);
+    Ok(seen.map(|(viewer, _)| viewer.id).collect())
 }
 
 /// [`can_see`] without the block check, for lists that have left out blocked authors.

@@ -61,6 +61,24 @@ pub fn blocking(conn: &mut DbConn, account_id: i64, target_id: i64) -> Result<bo
     Ok(n > 0)
 }
 
+/// Which of `targets` `account_id` blocks.
+pub fn blocked_among(
+    conn: &mut DbConn,
+    account_id: i64,
+    targets: &[i64],
+) -> Result<HashSet<i64>, Error> {
+    if targets.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(blocks::table
+        .filter(blocks::account_id.eq(account_id))
+        .filter(super::one_of_keys(conn, blocks::target_account_id, targets))
+        .select(blocks::target_account_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Whom `viewer` should not see in lists: accounts they block (and mute, with `mutes`), and
 /// accounts that block them.
 pub fn hidden_from(conn: &mut DbConn, viewer_id: i64, mutes: bool) -> Result<Vec<i64>, Error> {

@@ -146,13 +146,17 @@ fn answer(
     }
     let mut answers = HashMap::new();
     for (stream, viewers) in followers {
+        if let Event::Deleted { id, boost_of } = *event {
+            if stream != Stream::Notifications {
+                for viewer in visibility::could_see_deleted(conn, &viewers, id, boost_of)? {
+                    let said = message(&stream, "delete", Some(id.to_string()));
+                    answers.insert((viewer, stream.clone()), said);
+                }
+            }
+            continue;
+        }
         for viewer in viewers {
             let said = match *event {
-                Event::Deleted { id, boost_of } => match stream {
-                    Stream::Notifications => None,
-                    _ => visibility::could_see_deleted(conn, &viewer, id, boost_of)?
-                        .then(|| ("delete", Some(id.to_string()))),
-                },
                 Event::Notified { id, account } => {
                     // Whether each connection's token may read it is checked when sending.
                     let notified = account == viewer.id
@@ -166,7 +170,7 @@ fn answer(
                 Event::FiltersChanged { account } => (account == viewer.id
                     && stream == Stream::User)
                     .then_some(("filters_changed", None)),
-                Event::Posted { .. } | Event::Edited { .. } | Event::TokenRevoked { .. } => None,
+                _ => None,
             };
             if let Some((event, payload)) = said {
                 answers.insert(
