@@ -207,9 +207,10 @@ fn shown_each(
     context: &str,
     held: Vec<(i64, Status)>,
 ) -> Result<Vec<(i64, Status)>, Error> {
+    let by_id: HashMap<i64, &Account> = viewers.iter().map(|v| (v.id, v)).collect();
     let mut audiences: HashMap<i64, (Status, Vec<Account>)> = HashMap::new();
     for (viewer, row) in held {
-        let Some(account) = viewers.iter().find(|v| v.id == viewer) else {
+        let Some(&account) = by_id.get(&viewer) else {
             continue;
         };
         let (_, audience) = audiences.entry(row.id).or_insert_with(|| (row, Vec::new()));

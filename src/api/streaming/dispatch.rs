@@ -14,7 +14,7 @@ use crate::service::timelines::{self, Feed};
 use crate::service::{oauth, visibility};
 use crate::state::AppState;
 use crate::store::{accounts::Account, notifications, statuses::Status};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How often the tokens of open connections are checked. A revocation closes its streams at
 /// once through its event; this catches what no event told of here (an event missed while
@@ -97,14 +97,17 @@ async fn dispatch(hub: &Hub, state: &AppState, event: Event) -> Result<(), Error
     }
     let connections = hub.snapshot();
     let mut followers: Followers = HashMap::new();
+    let mut counted = HashSet::new();
     for (_, connection) in &connections {
         let Some(viewer) = &connection.viewer else {
             continue;
         };
         for stream in &connection.streams {
-            let people = followers.entry(stream.clone()).or_default();
-            if !people.iter().any(|p| p.id == viewer.id) {
-                people.push(viewer.clone());
+            if counted.insert((viewer.id, stream)) {
+                followers
+                    .entry(stream.clone())
+                    .or_default()
+                    .push(viewer.clone());
             }
         }
     }
@@ -223,9 +226,10 @@ fn posted(
         }
     }
     let mut rows: HashMap<i64, (&Status, Vec<i64>)> = HashMap::new();
+    let mut counted = HashSet::new();
     for ((viewer, _), row) in &shown {
         let (_, viewers) = rows.entry(row.id).or_insert_with(|| (row, Vec::new()));
-        if !viewers.contains(viewer) {
+        if counted.insert((*viewer, row.id)) {
             viewers.push(*viewer);
         }
     }
