@@ -228,11 +228,13 @@ fn filter(
         .map(|s| (s.id, s))
         .collect();
     // A suspended person's posts are hidden from everyone, as their profile is.
-    let authors: Vec<i64> = list
+    let mut authors: Vec<i64> = list
         .iter()
         .chain(boosted.values())
         .map(|s| s.account_id)
         .collect();
+    authors.sort_unstable();
+    authors.dedup();
     hidden.extend(crate::store::accounts::suspended_among(conn, &authors)?);
     let shown = |conn: &mut DbConn, status: &Status| -> Result<bool, Error> {
         Ok(!hidden.contains(&status.account_id) && can_see_unblocked(conn, viewer, status)?)
