@@ -300,3 +300,32 @@ pub fn receive_undo(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    /// A boost counts among its booster's posts, as on Mastodon, and as a recount counts it.
+    #[test]
+    fn boosts_count_among_the_boosters_posts() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob) = (f.person(conn, "ann"), f.person(conn, "bob"));
+        let post = f.post(conn, &ann, "worth passing on", None, None);
+        let count = |conn: &mut DbConn| {
+            let bob = crate::store::accounts::by_id(conn, bob.id)
+                .unwrap()
+                .unwrap();
+            bob.statuses_count
+        };
+        assert_eq!(count(conn), 0);
+        reblog(conn, &f.config, &bob, post.id).unwrap();
+        reblog(conn, &f.config, &bob, post.id).unwrap();
+        assert_eq!(count(conn), 1, "boosting twice is one boost");
+        crate::store::status_counts::refresh_account_counts(conn, bob.id).unwrap();
+        assert_eq!(count(conn), 1, "a recount agrees");
+        unreblog(conn, &f.config, &bob, post.id).unwrap();
+        assert_eq!(count(conn), 0);
+    }
+}

@@ -129,8 +129,8 @@ mod tests {
         };
         assert_eq!(
             counted(&mut conn),
-            (2, 2),
-            "a boost is not counted as a post"
+            (2, 3),
+            "two posts and a boost, counted as Mastodon counts them"
         );
 
         crate::events::discard();

@@ -21,6 +21,7 @@ pub fn insert(conn: &mut DbConn, boost: &Status) -> Result<bool, Error> {
         .execute(c))?;
     if stored > 0 {
         posted(conn, boost)?;
+        super::status_counts::count_in_account(conn, boost.account_id, true)?;
     }
     Ok(stored > 0)
 }
@@ -42,7 +43,10 @@ pub fn reblog_by(
 
 /// Boosts are rows of their own; undoing one removes it.
 pub fn delete(conn: &mut DbConn, boost: &Status) -> Result<(), Error> {
-    diesel::delete(statuses::table.find(boost.id)).execute(conn)?;
+    let deleted = diesel::delete(statuses::table.find(boost.id)).execute(conn)?;
+    if deleted > 0 {
+        super::status_counts::count_in_account(conn, boost.account_id, false)?;
+    }
     events::record(Event::Deleted {
         id: boost.id,
         boost_of: boost.reblog_of_id,

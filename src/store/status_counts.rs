@@ -35,23 +35,14 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
     }
     // Written in SQL: diesel prepares its `UPDATE`s afresh each time, and this runs for every
     // post stored, under the database's write lock.
+    count_in_account(conn, status.account_id, added)?;
     if added {
         super::thread_activity::note_post(conn, status)?;
-        Sql::new("UPDATE accounts SET statuses_count = statuses_count + 1 WHERE id = $1")
-            .int(status.account_id)
-            .execute(conn)?;
         Sql::new(
             "UPDATE accounts SET last_status_at = $1
              WHERE id = $2 AND (last_status_at IS NULL OR last_status_at < $1)",
         )
         .time(status.created_at)
-        .int(status.account_id)
-        .execute(conn)?;
-    } else {
-        Sql::new(
-            "UPDATE accounts SET statuses_count = statuses_count - 1
-             WHERE id = $1 AND statuses_count > 0",
-        )
         .int(status.account_id)
         .execute(conn)?;
     }
@@ -65,6 +56,20 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
         }
     };
     Sql::new(sql).int(parent).execute(conn)?;
+    Ok(())
+}
+
+/// Count a post (or boost) stored into its author's `statuses_count`, or one removed out of
+/// it. Boosts count as on Mastodon, and as [`refresh_account_counts`] counts them.
+pub fn count_in_account(conn: &mut DbConn, account_id: i64, added: bool) -> Result<(), Error> {
+    let sql = match added {
+        true => "UPDATE accounts SET statuses_count = statuses_count + 1 WHERE id = $1",
+        false => {
+            "UPDATE accounts SET statuses_count = statuses_count - 1
+             WHERE id = $1 AND statuses_count > 0"
+        }
+    };
+    Sql::new(sql).int(account_id).execute(conn)?;
     Ok(())
 }
 
