@@ -386,8 +386,9 @@ mod tests {
                         batched.into_iter().map(|(v, s)| (v, s.id)).collect();
                     batched.sort_unstable();
                     let alone = one_by_one(conn, &people, feed, (post.id, new)).unwrap();
-                    let alone: Vec<(i64, i64)> =
+                    let mut alone: Vec<(i64, i64)> =
                         alone.into_iter().map(|(v, s)| (v, s.id)).collect();
+                    alone.sort_unstable();
                     assert_eq!(batched, alone, "{} in {feed:?}, new: {new}", post.source);
                     answered += batched.len();
                 }
