@@ -53,12 +53,7 @@ pub fn delete_block(
 }
 
 pub fn blocking(conn: &mut DbConn, account_id: i64, target_id: i64) -> Result<bool, Error> {
-    let n: i64 = blocks::table
-        .filter(blocks::account_id.eq(account_id))
-        .filter(blocks::target_account_id.eq(target_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+    Ok(blocked_among(conn, account_id, &[target_id])?.contains(&target_id))
 }
 
 /// Which of `targets` `account_id` blocks.

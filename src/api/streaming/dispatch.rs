@@ -143,21 +143,46 @@ fn answer(
     event: &Event,
     followers: Followers,
 ) -> Result<HashMap<Audience, Message>, Error> {
-    if let Event::Posted { id } | Event::Edited { id } = *event {
-        let new = matches!(event, Event::Posted { .. });
-        return posted(conn, base, (id, new), followers);
+    match *event {
+        Event::Posted { id } => posted(conn, base, (id, true), followers),
+        Event::Edited { id } => posted(conn, base, (id, false), followers),
+        Event::Deleted { id, boost_of } => deleted(conn, (id, boost_of), followers),
+        Event::Notified { .. } | Event::FiltersChanged { .. } => {
+            personal(conn, base, event, followers)
+        }
+        Event::TokenRevoked { .. } => Ok(HashMap::new()),
     }
+}
+
+/// `delete` for those who could see post `id` (what `boost_of` boosted, for a boost), on
+/// every stream but notifications: one check for all the people of each stream.
+fn deleted(
+    conn: &mut DbConn,
+    (id, boost_of): (i64, Option<i64>),
+    followers: Followers,
+) -> Result<HashMap<Audience, Message>, Error> {
     let mut answers = HashMap::new();
     for (stream, viewers) in followers {
-        if let Event::Deleted { id, boost_of } = *event {
-            if stream != Stream::Notifications {
-                for viewer in visibility::could_see_deleted(conn, &viewers, id, boost_of)? {
-                    let said = message(&stream, "delete", Some(id.to_string()));
-                    answers.insert((viewer, stream.clone()), said);
-                }
-            }
+        if stream == Stream::Notifications {
             continue;
         }
+        for viewer in visibility::could_see_deleted(conn, &viewers, id, boost_of)? {
+            let said = message(&stream, "delete", Some(id.to_string()));
+            answers.insert((viewer, stream.clone()), said);
+        }
+    }
+    Ok(answers)
+}
+
+/// What concerns one person only: a notification of theirs, their filters changed.
+fn personal(
+    conn: &mut DbConn,
+    base: &str,
+    event: &Event,
+    followers: Followers,
+) -> Result<HashMap<Audience, Message>, Error> {
+    let mut answers = HashMap::new();
+    for (stream, viewers) in followers {
         for viewer in viewers {
             let said = match *event {
                 Event::Notified { id, account } => {
@@ -176,10 +201,8 @@ fn answer(
                 _ => None,
             };
             if let Some((event, payload)) = said {
-                answers.insert(
-                    (viewer.id, stream.clone()),
-                    message(&stream, event, payload),
-                );
+                let said = message(&stream, event, payload);
+                answers.insert((viewer.id, stream.clone()), said);
             }
         }
     }
