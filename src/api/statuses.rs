@@ -83,9 +83,9 @@ where
 
 /// A JSON answer written in pieces of 64 KiB. Written into one buffer, a context of
 /// megabytes grew by doubling, each step copying what was written into fresh pages mapped
-/// from the system and faulted in one by one: a sixth of its time. Pieces come from the
-/// allocator's heap, which keeps them between requests, and go to actix as they are
-/// (it copies what it sends through a write buffer of its own).
+/// from the system and faulted in one by one: about a tenth of its time. Pieces come from
+/// the allocator's heap and go to actix as they are (it copies what it sends through a
+/// write buffer of its own).
 #[derive(Default)]
 struct Pieces {
     done: Vec<Bytes>,
