@@ -4,6 +4,7 @@
 pub mod copy;
 pub mod listener;
 pub mod schema;
+pub mod stamp;
 
 use crate::error::Error;
 use diesel::{

@@ -60,7 +60,9 @@ pub struct Profile {
     pub followers_count: i32,
     pub following_count: i32,
     pub statuses_count: i32,
+    #[diesel(deserialize_as = crate::db::stamp::MaybeStamp)]
     pub last_status_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = crate::db::stamp::Stamp)]
     pub created_at: NaiveDateTime,
     /// The account this one moved to (see `service::moves`).
     pub moved_to_id: Option<i64>,

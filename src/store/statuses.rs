@@ -32,16 +32,22 @@ pub struct Status {
     pub replies_count: i32,
     pub reblogs_count: i32,
     pub favourites_count: i32,
+    #[diesel(deserialize_as = crate::db::stamp::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::stamp::MaybeStamp)]
     pub edited_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = crate::db::stamp::MaybeStamp)]
     pub deleted_at: Option<NaiveDateTime>,
     /// When a moderator removed it (hidden from all but its author and the moderators).
+    #[diesel(deserialize_as = crate::db::stamp::MaybeStamp)]
     pub removed_at: Option<NaiveDateTime>,
     /// A locked thread takes no new replies.
     pub locked: bool,
     /// When it was pinned to its community's featured threads.
+    #[diesel(deserialize_as = crate::db::stamp::MaybeStamp)]
     pub pinned_at: Option<NaiveDateTime>,
     /// When its author pinned it to their profile.
+    #[diesel(deserialize_as = crate::db::stamp::MaybeStamp)]
     pub profile_pinned_at: Option<NaiveDateTime>,
 }
 
