@@ -33,9 +33,8 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
     if status.visibility == Visibility::Direct {
         return Ok(());
     }
-    // Written in SQL: diesel prepares its `UPDATE`s afresh each time, and this runs for every
-    // post stored, under the database's write lock.
     count_in_account(conn, status.account_id, added)?;
+    // Written in SQL, as `count_in_account` is.
     if added {
         super::thread_activity::note_post(conn, status)?;
         Sql::new(
@@ -60,7 +59,9 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
 }
 
 /// Count a post (or boost) stored into its author's `statuses_count`, or one removed out of
-/// it. Boosts count as on Mastodon, and as [`refresh_account_counts`] counts them.
+/// it. Boosts count as on Mastodon, and as [`refresh_account_counts`] counts them. Written
+/// in SQL: diesel prepares its `UPDATE`s afresh each time, and this runs for every post
+/// stored, under the database's write lock.
 pub fn count_in_account(conn: &mut DbConn, account_id: i64, added: bool) -> Result<(), Error> {
     let sql = match added {
         true => "UPDATE accounts SET statuses_count = statuses_count + 1 WHERE id = $1",
