@@ -40,7 +40,7 @@ impl std::ops::Deref for Account {
 /// The columns an account is shown with, read alone where many are shown at once: a
 /// thread's replies come from hundreds of people, and their keys and collection URLs are
 /// half of each row.
-#[derive(Clone, Debug, Queryable, Selectable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
 pub struct Profile {
     pub id: i64,

@@ -3,6 +3,8 @@ use crate::db::DbConn;
 use crate::error::Error;
 use crate::store::accounts::{self, Account as AccountRow, Profile};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, MutexGuard};
 
 /// Mastodon's Account entity. Communities are accounts with `group: true`.
 #[derive(Serialize)]
@@ -50,6 +52,53 @@ impl Serialised {
             .map_err(|e| Error::caused_by("cannot serialise an account", e))?;
         Ok(Serialised(raw.into()))
     }
+
+    /// The entity of `row`, serialised; a row equal to one serialised before is not
+    /// serialised again. The entity depends on nothing but the row and the base URL, so a
+    /// kept one is right for as long as the row reads the same: nothing needs telling when
+    /// an account changes, on this node or another.
+    pub fn of_row(row: &Profile, base_url: &str) -> Result<Serialised, Error> {
+        let kept = |shown: &HashMap<i64, Shown>| {
+            let shown = shown.get(&row.id)?;
+            (shown.base_url == base_url && shown.row == *row).then(|| shown.serialised.clone())
+        };
+        if let Some(serialised) = kept(&shown()) {
+            return Ok(serialised);
+        }
+        let serialised = Serialised::of(&Account::from_row(row, base_url))?;
+        let mut shown = shown();
+        if shown.len() >= KEPT {
+            // Emptied when full: the accounts shown again soon come back with the next lists.
+            shown.clear();
+        }
+        let entry = Shown {
+            base_url: base_url.to_string(),
+            row: row.clone(),
+            serialised: serialised.clone(),
+        };
+        shown.insert(row.id, entry);
+        Ok(serialised)
+    }
+}
+
+/// Accounts kept serialised at most: a few MB.
+const KEPT: usize = 2048;
+
+/// An account as last serialised, for the base URL it was serialised with (a server has one;
+/// tests run several in one process).
+struct Shown {
+    base_url: String,
+    row: Profile,
+    serialised: Serialised,
+}
+
+static SHOWN: LazyLock<Mutex<HashMap<i64, Shown>>> = LazyLock::new(Mutex::default);
+
+fn shown() -> MutexGuard<'static, HashMap<i64, Shown>> {
+    // Nothing is left half-changed by a panic while it is held.
+    SHOWN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Serialize for Serialised {
@@ -128,5 +177,72 @@ impl Account {
             fields: serde_json::from_str(&row.fields).unwrap_or_default(),
             moved: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountKind;
+
+    fn profile(id: i64) -> Profile {
+        Profile {
+            id,
+            kind: AccountKind::Person,
+            username: "ann".into(),
+            domain: Some("elsewhere.example".into()),
+            display_name: "Ann".into(),
+            note: "<p>hi</p>".into(),
+            ap_id: "https://elsewhere.example/users/ann".into(),
+            url: None,
+            locked: false,
+            discoverable: true,
+            bot: false,
+            fields: "[]".into(),
+            avatar_url: None,
+            header_url: None,
+            followers_count: 1,
+            following_count: 2,
+            statuses_count: 3,
+            last_status_at: None,
+            created_at: chrono::DateTime::from_timestamp(1_800_000_000, 0)
+                .unwrap()
+                .naive_utc(),
+            moved_to_id: None,
+        }
+    }
+
+    fn json(serialised: &Serialised) -> serde_json::Value {
+        serde_json::from_str(serialised.0.get()).unwrap()
+    }
+
+    /// An account is serialised again exactly when its row or the base URL differs, and what
+    /// is kept reads as a fresh serialisation would.
+    #[test]
+    fn accounts_are_serialised_again_only_when_they_change() {
+        // Ids no other test shows, since the kept accounts are the process's.
+        let mut row = profile(i64::MAX - 17);
+        let first = Serialised::of_row(&row, "https://one.test").unwrap();
+        let again = Serialised::of_row(&row, "https://one.test").unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first.0, &again.0));
+        let fresh = Serialised::of(&Account::from_row(&row, "https://one.test")).unwrap();
+        assert_eq!(json(&again), json(&fresh));
+
+        row.statuses_count += 1;
+        let counted = Serialised::of_row(&row, "https://one.test").unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first.0, &counted.0));
+        assert_eq!(json(&counted)["statuses_count"], 4);
+
+        row.display_name = "Ann B.".into();
+        let renamed = Serialised::of_row(&row, "https://one.test").unwrap();
+        assert_eq!(json(&renamed)["display_name"], "Ann B.");
+
+        let elsewhere = Serialised::of_row(&row, "https://two.test").unwrap();
+        assert_eq!(
+            json(&elsewhere)["avatar"],
+            "https://two.test/static/avatar.png"
+        );
+        let other = Serialised::of_row(&profile(i64::MAX - 18), "https://one.test").unwrap();
+        assert_eq!(json(&other)["id"], (i64::MAX - 18).to_string());
     }
 }

@@ -1,10 +1,7 @@
 //! Mastodon's Status entity, rendered for a list at once: accounts, boosted statuses and the
 //! viewer's favourites and boosts are each loaded with one query, whatever the list's length.
 
-use super::{
-    account::{Account, Serialised},
-    time,
-};
+use super::{account::Serialised, time};
 use crate::db::DbConn;
 use crate::domain::Visibility;
 use crate::error::Error;
@@ -193,7 +190,7 @@ impl Lookups {
                 authors.entry(status.account_id),
                 accounts.get(&status.account_id),
             ) {
-                slot.insert(Serialised::of(&Account::from_row(row, base_url))?);
+                slot.insert(Serialised::of_row(row, base_url)?);
             }
         }
         let tags = crate::store::tags::of_statuses(conn, &all_ids)?;
