@@ -1,156 +1,10 @@
 //! The `guild` command: serve (the default), migrate, and admin commands.
 
-use clap::{Parser, Subcommand};
-use guild::domain::{CommunityVisibility, DomainPolicy, MembershipPolicy, PostingPolicy};
+mod cli;
+
+use cli::{Asked, Command, CommunityCommand, DbCommand, DomainCommand, MediaCommand, UserCommand};
 use guild::{config::Config, db::Db, files::FileStore, service};
-use std::{path::PathBuf, process::ExitCode};
-
-#[derive(Parser)]
-#[command(
-    name = "guild",
-    version,
-    about = "A federated community server for communities of practice"
-)]
-struct Cli {
-    /// TOML configuration file; GUILD_* environment variables override it.
-    #[arg(long, global = true, env = "GUILD_CONFIG")]
-    config: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the server (what plain `guild` does).
-    Serve,
-    /// Apply pending database migrations and exit.
-    Migrate,
-    /// Manage local people.
-    #[command(subcommand)]
-    User(UserCommand),
-    /// Manage local communities.
-    #[command(subcommand)]
-    Community(CommunityCommand),
-    /// Per-domain federation policies.
-    #[command(subcommand)]
-    Domain(DomainCommand),
-    /// Uploaded files.
-    #[command(subcommand)]
-    Media(MediaCommand),
-    /// The database itself.
-    #[command(subcommand)]
-    Db(DbCommand),
-}
-
-#[derive(Subcommand)]
-enum DbCommand {
-    /// Copy everything from this instance's SQLite database into an empty PostgreSQL
-    /// database (docs/OPERATIONS.md has the switch-over steps).
-    Copy {
-        /// The target, such as postgres://guild@db.internal/guild
-        #[arg(long)]
-        to: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum MediaCommand {
-    /// Show the storage that uploads take.
-    Usage,
-    /// Remove uploads that no post took within DAYS, and the files of deleted posts (the
-    /// server does this hourly with a day).
-    Prune {
-        #[arg(long, default_value_t = 1)]
-        older_than: u32,
-    },
-}
-
-#[derive(Subcommand)]
-enum DomainCommand {
-    /// Set a domain's policy: suspend, silence, reject_media or allow (covers subdomains).
-    Set {
-        domain: String,
-        policy: DomainPolicy,
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
-    /// Remove a domain's policy.
-    Clear { domain: String },
-    /// List every policy.
-    List,
-    /// List instances whose deliveries have failed for over two days.
-    Unreachable,
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Create a person who can sign in at once.
-    Create {
-        name: String,
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        password: String,
-        /// Make the person an administrator.
-        #[arg(long)]
-        admin: bool,
-    },
-    /// Approve a person who registered while registrations need approval.
-    Approve { name: String },
-}
-
-#[derive(Subcommand)]
-enum CommunityCommand {
-    /// Create a community; the owner becomes its first moderator.
-    Create {
-        name: String,
-        #[arg(long)]
-        owner: String,
-        #[command(flatten)]
-        settings: CommunitySettings,
-    },
-    /// Change a community's settings (what is not given stays as it is).
-    Edit {
-        name: String,
-        #[command(flatten)]
-        settings: CommunitySettings,
-    },
-}
-
-#[derive(clap::Args)]
-struct CommunitySettings {
-    #[arg(long)]
-    display_name: Option<String>,
-    #[arg(long)]
-    description: Option<String>,
-    /// A rule; repeat for several (replaces the rules).
-    #[arg(long = "rule")]
-    rules: Vec<String>,
-    /// open, approval or invite.
-    #[arg(long)]
-    membership: Option<MembershipPolicy>,
-    /// members, anyone or moderators.
-    #[arg(long)]
-    posting: Option<PostingPolicy>,
-    /// public or members.
-    #[arg(long)]
-    visibility: Option<CommunityVisibility>,
-}
-
-impl CommunitySettings {
-    fn change(self) -> service::communities::SettingsChange {
-        service::communities::SettingsChange {
-            display_name: self.display_name,
-            description: self.description,
-            rules: (!self.rules.is_empty()).then_some(self.rules),
-            membership_policy: self.membership,
-            posting_policy: self.posting,
-            visibility: self.visibility,
-            avatar_url: None,
-            header_url: None,
-        }
-    }
-}
+use std::process::ExitCode;
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -202,7 +56,25 @@ fn tune_allocator() {
 }
 
 async fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Result<Vec<String>, _> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect();
+    let Ok(args) = args else {
+        eprintln!("error: the arguments are not valid UTF-8");
+        return ExitCode::from(2);
+    };
+    let cli = match cli::parse(args) {
+        Ok(Asked::Run(cli)) => cli,
+        Ok(Asked::Print(text)) => {
+            println!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     init_logging();
     let config = match Config::load(cli.config) {
         Ok(config) => config,
@@ -211,7 +83,7 @@ async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let result = match cli.command {
         Command::Serve => serve(config).await,
         Command::Media(command) => media(config, command).await,
         other => tokio::task::spawn_blocking(move || admin(config, other))
