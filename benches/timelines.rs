@@ -96,6 +96,8 @@ struct Author {
 /// What was seeded, for the cases to address.
 struct World {
     viewers: HashMap<&'static str, i64>,
+    /// The lists of `busy` and of `quiet`.
+    lists: [i64; 2],
     writer: Author,
     /// The first `QUIET_AUTHORS` post seldom; the others share the rest.
     authors: Vec<Author>,
@@ -207,7 +209,11 @@ fn seed_accounts(conn: &mut DbConn, sizes: &Sizes) -> Result<World, Error> {
             follow(conn, *from, *to)?;
         }
         store::tags::follow(conn, guild::ids::next_id(), viewers["tagfan"], TAG)?;
+        // `busy` lists the busy authors it follows, `quiet` the quiet ones.
+        let busy_list = list(conn, viewers["busy"], busy_followed)?;
+        let quiet_list = list(conn, viewers["quiet"], &authors[..QUIET_AUTHORS])?;
         let world = World {
+            lists: [busy_list, quiet_list],
             viewers,
             writer,
             authors,
@@ -226,6 +232,23 @@ fn seed_accounts(conn: &mut DbConn, sizes: &Sizes) -> Result<World, Error> {
         1 + QUIET_COMMUNITIES + OTHER_COMMUNITIES
     );
     Ok(world)
+}
+
+/// A list of `owner`'s holding `members`.
+fn list(conn: &mut DbConn, owner: i64, members: &[Author]) -> Result<i64, Error> {
+    let id = guild::ids::next_id();
+    let list = store::lists::List {
+        id,
+        account_id: owner,
+        title: "bench".into(),
+        replies_policy: "list".into(),
+        exclusive: false,
+        created_at: Utc::now().naive_utc(),
+    };
+    store::lists::insert(conn, &list)?;
+    let members: Vec<i64> = members.iter().map(|a| a.id).collect();
+    store::lists::add_members(conn, id, &members)?;
+    Ok(id)
 }
 
 /// What one seeded status is.
@@ -642,6 +665,19 @@ fn cases(world: &World) -> Vec<Case> {
     cases.extend(first_and_deep("home (member)", "member", home(), mid));
     cases.extend(first_and_deep("home (reader)", "reader", home(), mid));
     cases.extend(first_and_deep("home (tagfan)", "tagfan", home(), mid));
+    let list = |id: i64| format!("/api/v1/timelines/list/{id}");
+    cases.extend(first_and_deep(
+        "list (busy)",
+        "busy",
+        list(world.lists[0]),
+        mid,
+    ));
+    cases.extend(first_and_deep(
+        "list (quiet)",
+        "quiet",
+        list(world.lists[1]),
+        mid,
+    ));
     let quiet = account(quiet_author, "");
     cases.extend(first_and_deep("quiet author", "reader", quiet, mid));
     cases.extend(first_and_deep(
