@@ -183,7 +183,8 @@ pub fn parse(args: Vec<String>) -> Result<Asked, String> {
         return Ok(Asked::Print(usage(&words.join(" "))));
     }
     let command = match words.as_slice() {
-        [] | ["serve", ..] => given(&rest, words.len(), &[])?.done(Command::Serve)?,
+        [] => given(&rest, 0, &[])?.done(Command::Serve)?,
+        ["serve", ..] => given(&rest, 1, &[])?.done(Command::Serve)?,
         ["migrate", ..] => given(&rest, 1, &[])?.done(Command::Migrate)?,
         ["user", "create", ..] => {
             let mut given = given(&rest, 2, &["admin"])?;
@@ -342,8 +343,9 @@ fn given(args: &[String], words: usize, flags: &[&str]) -> Result<Given, String>
 
 impl Given {
     fn misused(&self, problem: &str) -> String {
+        let command = format!("guild {}", self.command);
         misused(
-            &format!("{problem} (guild {})", self.command),
+            &format!("{problem} ({})", command.trim_end()),
             &self.command,
         )
     }
@@ -489,6 +491,8 @@ mod tests {
             (&["domain", "set", "x.example", "ban"], "\"ban\""),
             (&["domain", "list", "--all"], "--all needs a value"),
             (&["domain", "list", "extra"], "unexpected argument 'extra'"),
+            (&["serve", "now"], "unexpected argument 'now'"),
+            (&["--verbose"], "--verbose needs a value"),
             (&["media", "prune", "--older-than", "a week"], "\"a week\""),
             (
                 &["community", "edit", "c", "--posting=all"],

@@ -4,6 +4,7 @@
 
 use super::Streamed;
 use crate::config::S3Settings;
+use crate::crypto::hex;
 use crate::error::Error;
 use bytes::Bytes;
 use futures::stream::{StreamExt, TryStreamExt};
@@ -71,9 +72,16 @@ impl Bucket {
             Some(range) => Some(format!("bytes={}-{}", range.start, range.end - 1)),
             None => None,
         };
+        let ranged = range.is_some();
         let response = self
             .send(Method::GET, Some(key), &[], range, Bytes::new())
             .await?;
+        // A store that ignored the range would send the whole file as the part asked for.
+        if ranged && response.status() != StatusCode::PARTIAL_CONTENT {
+            return Err(Error::internal(
+                "the S3 store answered a range with the whole file",
+            ));
+        }
         let len = length(&response)?;
         let bytes = response
             .bytes_stream()
@@ -310,10 +318,6 @@ fn hmac(key: &[u8], data: &[u8]) -> Result<Vec<u8>, Error> {
     let mut signer = Signer::new(MessageDigest::sha256(), &key).map_err(failed)?;
     signer.update(data).map_err(failed)?;
     signer.sign_to_vec().map_err(failed)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

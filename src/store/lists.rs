@@ -1,10 +1,9 @@
 //! A person's lists of accounts and their timelines.
 
 use crate::db::{
-    schema::{list_accounts, lists, statuses},
+    schema::{list_accounts, lists},
     DbConn,
 };
-use crate::domain::Visibility;
 use crate::error::Error;
 use crate::store::statuses::{Page, Status};
 use chrono::NaiveDateTime;
@@ -129,26 +128,114 @@ pub fn timeline(conn: &mut DbConn, list_id: i64, page: Page) -> Result<Vec<Statu
         .filter(list_accounts::list_id.eq(list_id))
         .select(list_accounts::account_id)
         .load(conn)?;
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
     // Each member's page, read along their own index, then the newest (or, for `min_id`, the
     // oldest) of all: the cost follows the members and the page, not the instance's size, and
-    // no planner can choose to walk every post looking for a quiet member's.
-    let mut ids = Vec::new();
-    for member in members {
-        let query = statuses::table
-            .filter(statuses::account_id.eq(member))
-            .filter(statuses::visibility.ne(Visibility::Direct))
-            .filter(statuses::deleted_at.is_null())
-            .filter(statuses::removed_at.is_null())
-            .select(statuses::id)
-            .into_boxed();
-        let found: Vec<i64> = load_page!(conn, query, statuses::id, page);
-        ids.extend(found);
+    // no planner can choose to walk every post looking for a quiet member's. One statement
+    // for all of them: asked member by member, fifty members cost fifty round trips to
+    // PostgreSQL (15 ms). Ids and bounds are numbers, so they are written in safely.
+    let mut bounds = String::new();
+    if let Some(max) = page.max_id {
+        bounds.push_str(&format!(" AND id < {max}"));
     }
+    if let Some(since) = page.since_id {
+        bounds.push_str(&format!(" AND id > {since}"));
+    }
+    let order = match page.min_id {
+        Some(min) => {
+            bounds.push_str(&format!(" AND id > {min}"));
+            "ASC"
+        }
+        None => "DESC",
+    };
+    let limit = page.limit.max(0);
+    let parts: Vec<String> = members
+        .iter()
+        .enumerate()
+        .map(|(n, member)| {
+            format!(
+                "SELECT id FROM (SELECT id FROM statuses WHERE account_id = {member} \
+                 AND visibility <> 'direct' AND deleted_at IS NULL AND removed_at IS NULL\
+                 {bounds} ORDER BY id {order} LIMIT {limit}) AS m{n}"
+            )
+        })
+        .collect();
+    let found: Vec<Found> = diesel::sql_query(parts.join(" UNION ALL ")).load(conn)?;
+    let mut ids: Vec<i64> = found.into_iter().map(|f| f.id).collect();
     match page.min_id {
         Some(_) => ids.sort_unstable(),
         None => ids.sort_unstable_by(|a, b| b.cmp(a)),
     }
-    ids.truncate(page.limit.max(0) as usize);
+    ids.truncate(limit as usize);
     let rows = crate::store::statuses::by_ids(conn, &ids)?;
     Ok(crate::store::newest_first(rows))
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    /// The members' posts, newest first and paged like every timeline, without direct or
+    /// deleted ones and without anyone else's.
+    #[test]
+    fn a_list_shows_its_members_posts_in_pages() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob, eve) = (
+            f.person(conn, "ann"),
+            f.person(conn, "bob"),
+            f.person(conn, "eve"),
+        );
+        let mut posted = Vec::new();
+        for (n, author) in [&ann, &bob, &eve, &ann, &bob, &ann, &bob]
+            .iter()
+            .enumerate()
+        {
+            posted.push(f.post(conn, author, &format!("post {n}"), None, None).id);
+        }
+        let (direct, deleted) = (posted[4], posted[5]);
+        diesel::update(crate::db::schema::statuses::table.find(direct))
+            .set(crate::db::schema::statuses::visibility.eq(crate::domain::Visibility::Direct))
+            .execute(conn)
+            .unwrap();
+        crate::store::statuses::mark_deleted(conn, deleted, crate::time::now()).unwrap();
+        let list = List {
+            id: crate::ids::next_id(),
+            account_id: eve.id,
+            title: "friends".into(),
+            replies_policy: "list".into(),
+            exclusive: false,
+            created_at: crate::time::now(),
+        };
+        insert(conn, &list).unwrap();
+        add_members(conn, list.id, &[ann.id, bob.id]).unwrap();
+
+        let page = |max_id, since_id, min_id, limit| {
+            let page = Page {
+                max_id,
+                since_id,
+                min_id,
+                limit,
+            };
+            let rows = timeline(&mut f.conn(), list.id, page).unwrap();
+            rows.into_iter().map(|s| s.id).collect::<Vec<_>>()
+        };
+        let shown = [posted[6], posted[3], posted[1], posted[0]];
+        assert_eq!(page(None, None, None, 20), shown);
+        assert_eq!(page(None, None, None, 2), shown[..2]);
+        assert_eq!(page(Some(posted[3]), None, None, 20), shown[2..]);
+        assert_eq!(page(None, Some(posted[1]), None, 20), shown[..2]);
+        // After `min_id`, the oldest first are taken, and shown newest first.
+        assert_eq!(page(None, None, Some(posted[0]), 2), [posted[3], posted[1]]);
+        assert!(page(None, None, None, 0).is_empty());
+    }
 }
