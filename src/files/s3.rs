@@ -180,7 +180,12 @@ impl Bucket {
             }
             let busy = match request.send().await {
                 Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response) if response.status() == StatusCode::NOT_FOUND => {
+                // A missing file; a missing bucket (or a PUT's 404) is the operator's to fix.
+                Ok(response)
+                    if response.status() == StatusCode::NOT_FOUND
+                        && key.is_some()
+                        && method != Method::PUT =>
+                {
                     return Err(Error::NotFound)
                 }
                 Ok(response) if !retried(response.status()) || tries == TRIES => {
