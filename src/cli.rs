@@ -164,7 +164,7 @@ pub fn parse(args: Vec<String>) -> Result<Asked, String> {
                 return Ok(Asked::Print(format!("guild {}", env!("CARGO_PKG_VERSION"))))
             }
             "--config" => {
-                let path = args.next().ok_or("--config needs a file")?;
+                let path = args.next().ok_or("error: --config needs a file")?;
                 config = Some(path.into());
             }
             _ => match arg.strip_prefix("--config=") {
