@@ -161,10 +161,7 @@ pub fn timeline(conn: &mut DbConn, list_id: i64, page: Page) -> Result<Vec<Statu
         ),
         // SQLite has no LATERAL, and plans each page in microseconds.
         DbConn::Sqlite(_) => {
-            let members: Vec<i64> = list_accounts::table
-                .filter(list_accounts::list_id.eq(list_id))
-                .select(list_accounts::account_id)
-                .load(conn)?;
+            let members = member_ids(conn, list_id)?;
             if members.is_empty() {
                 return Ok(Vec::new());
             }
