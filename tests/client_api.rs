@@ -480,3 +480,130 @@ async fn made_up_tokens_share_one_count() {
     );
     server.stop().await;
 }
+
+/// A thread of hundreds of replies, long enough that its lookups are shared out over two
+/// connections and its JSON written in two halves at once: its context comes back whole
+/// and in reading order, each viewer sees only what they may (blocks, followers-only
+/// replies, keyword filters), and their own favourites and bookmarks are marked.
+#[actix_web::test]
+async fn long_threads_come_whole_and_in_order() {
+    for backend in backends() {
+        eprintln!("a long thread's context on {}", backend.name());
+        long_thread_on(&backend).await;
+    }
+}
+
+async fn long_thread_on(backend: &Backend) {
+    use guild::domain::Visibility;
+    use guild::service::statuses::{create, NewPost};
+    let server = TestServer::start_with(backend, &[("GUILD_OAUTH_PASSWORD_GRANT", "true")]).await;
+    for name in ["ann", "ben", "cat", "dan"] {
+        server.create_user(name, false).await;
+    }
+    let ben = Client::password(&server, "ben").await;
+    let dan = Client::password(&server, "dan").await;
+    let dan_id = dan.get("/api/v1/accounts/verify_credentials").await["id"].clone();
+    ben.post(
+        &format!("/api/v1/accounts/{}/block", dan_id.as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    let filter = json!({"title": "no spoilers", "context": ["thread"], "filter_action": "hide",
+        "keywords_attributes": [{"keyword": "spoilers"}]});
+    ben.post("/api/v2/filters", filter).await;
+
+    // A chain of 240 replies under the root, then 400 answers to the root itself: a fifth by
+    // dan (blocked by ben), a fifth followers-only by cat (whom nobody follows), a fifth
+    // with a word ben filters.
+    let (root, chain, answers) = server
+        .with_db(|conn, config| {
+            let by = |conn: &mut _, name: &str| {
+                guild::store::accounts::local_by_username(conn, name).map(Option::unwrap)
+            };
+            let (ann, cat, dan) = (by(conn, "ann")?, by(conn, "cat")?, by(conn, "dan")?);
+            let mut post = NewPost::new(Visibility::Public);
+            post.text = "Where do we keep the runbooks?".into();
+            let root = create(conn, config, &ann, post)?.id;
+            let mut chain = Vec::new();
+            for n in 0..240 {
+                let mut post = NewPost::new(Visibility::Public);
+                post.text = format!("Deeper, step {n}");
+                post.in_reply_to_id = Some(*chain.last().unwrap_or(&root));
+                let author = if n % 2 == 0 { &ann } else { &cat };
+                chain.push(create(conn, config, author, post)?.id);
+            }
+            let mut answers = Vec::new();
+            for n in 0..400 {
+                let (author, visibility, text) = match n % 5 {
+                    0 => (&dan, Visibility::Public, format!("Dan's answer {n}")),
+                    1 => (&cat, Visibility::Private, format!("For followers {n}")),
+                    2 => (&ann, Visibility::Public, format!("spoilers ahead {n}")),
+                    _ => (&cat, Visibility::Public, format!("An answer {n}")),
+                };
+                let mut post = NewPost::new(visibility);
+                post.text = text;
+                post.in_reply_to_id = Some(root);
+                answers.push((n % 5, create(conn, config, author, post)?.id));
+            }
+            Ok((root, chain, answers))
+        })
+        .await;
+    let ids = |list: &Value| -> Vec<i64> {
+        let list = list.as_array().unwrap();
+        list.iter()
+            .map(|s| s["id"].as_str().unwrap().parse().unwrap())
+            .collect()
+    };
+    let answered = |hidden: &[i64]| -> Vec<i64> {
+        let shown = answers.iter().filter(|(kind, _)| !hidden.contains(kind));
+        chain
+            .iter()
+            .copied()
+            .chain(shown.map(|(_, id)| *id))
+            .collect()
+    };
+    let anonymous = Client {
+        server: &server,
+        token: None,
+    };
+
+    let seen = anonymous.get(&context(root)).await;
+    spec::assert_matches("Context", &seen);
+    assert_eq!(ids(&seen["ancestors"]), Vec::<i64>::new());
+    assert_eq!(ids(&seen["descendants"]), answered(&[1]));
+    let (liked, kept) = (chain[7], answers[399].1);
+    ben.post(&format!("/api/v1/statuses/{liked}/favourite"), json!({}))
+        .await;
+    ben.post(&format!("/api/v1/statuses/{kept}/bookmark"), json!({}))
+        .await;
+    let seen = ben.get(&context(root)).await;
+    assert_eq!(ids(&seen["descendants"]), answered(&[0, 1, 2]));
+    let marked = |mark: &str| -> Vec<i64> {
+        let list = seen["descendants"].as_array().unwrap();
+        let marked = list.iter().filter(|s| s[mark] == json!(true));
+        marked
+            .map(|s| s["id"].as_str().unwrap().parse().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        (marked("favourited"), marked("bookmarked")),
+        (vec![liked], vec![kept])
+    );
+    // From the chain's middle and its end: ancestors and descendants split anywhere.
+    let above = |n: usize| {
+        [root]
+            .into_iter()
+            .chain(chain[..n].iter().copied())
+            .collect::<Vec<_>>()
+    };
+    for n in [120, 239] {
+        let seen = ben.get(&context(chain[n])).await;
+        assert_eq!(ids(&seen["ancestors"]), above(n));
+        assert_eq!(ids(&seen["descendants"]), chain[n + 1..].to_vec());
+    }
+    server.stop().await;
+}
+
+fn context(id: i64) -> String {
+    format!("/api/v1/statuses/{id}/context")
+}

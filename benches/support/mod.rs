@@ -42,9 +42,15 @@ pub fn settings(
     settings
 }
 
-/// The release binary with these settings, run in `dir`.
+/// The release binary with these settings, run in `dir`; `BENCH_SERVER` names another
+/// build of it, to compare two builds on the same benchmark.
 pub fn guild(dir: &Path, settings: &[(String, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_guild"));
+    let server = std::env::var_os("BENCH_SERVER");
+    let mut command = Command::new(
+        server
+            .as_deref()
+            .unwrap_or(env!("CARGO_BIN_EXE_guild").as_ref()),
+    );
     command
         .current_dir(dir)
         .envs(settings.iter().cloned())

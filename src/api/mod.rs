@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
+pub mod pieces;
 pub mod polls;
 pub mod rate_limit;
 pub mod search;

@@ -2,10 +2,11 @@
 //! history and source, and what people do to them (favourite, boost, bookmark, pin).
 
 use super::auth::{Auth, MaybeAuth};
-use super::entities::status::{render, Status};
+use super::entities::status::{render, render_with, Status};
 use super::params::{
     flexible_bool, flexible_i64, optional_string_list, parse_id, string_list, Params,
 };
+use super::pieces::Pieces;
 use crate::domain::Visibility;
 use crate::error::Error;
 use crate::federation::resolve;
@@ -15,7 +16,7 @@ use crate::store::{
     accounts::{self as account_store, Account},
     statuses::{self as status_store, Status as StatusRow},
 };
-use actix_web::{body::SizedStream, web::Bytes, web::Path, HttpRequest, HttpResponse};
+use actix_web::{web::Path, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::{
     collections::{HashMap, HashSet},
@@ -59,9 +60,28 @@ where
         + 'static,
     T: serde::Serialize + Send + 'static,
 {
+    write_visible(ctx, auth, id, move |conn, viewer, row| {
+        Pieces::of(&read(conn, viewer, row)?)
+    })
+    .await
+}
+
+/// [`read_visible`] for an answer that `write` serialises itself.
+async fn write_visible<F>(
+    ctx: &Ctx,
+    auth: &MaybeAuth,
+    id: &str,
+    write: F,
+) -> Result<HttpResponse, Error>
+where
+    F: FnOnce(&mut crate::db::DbConn, Option<&Account>, StatusRow) -> Result<Pieces, Error>
+        + Send
+        + 'static,
+{
     let id = parse_id(id)?;
     let viewer = auth.viewer("read:statuses").cloned();
-    // One turn on the pool for the status and what is read of it.
+    // One turn on the pool for the status and what is read of it, serialised there too, off
+    // the async workers: a thread's context is megabytes.
     let body = ctx
         .db
         .run(move |conn| {
@@ -69,66 +89,12 @@ where
             if !visibility::can_see(conn, viewer.as_ref(), &row)? {
                 return Err(Error::NotFound);
             }
-            // Serialised here, off the async workers: a thread's context is megabytes.
-            let mut body = Pieces::default();
-            serde_json::to_writer(&mut body, &read(conn, viewer.as_ref(), row)?)
-                .map_err(|e| Error::caused_by("cannot serialise the answer", e))?;
-            Ok(body)
+            write(conn, viewer.as_ref(), row)
         })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(body.into_body()))
-}
-
-/// A JSON answer written in pieces of 64 KiB. Written into one buffer, a context of
-/// megabytes grew by doubling, each step copying what was written into fresh pages mapped
-/// from the system and faulted in one by one: about a tenth of its time. Pieces come from
-/// the allocator's heap and go to actix as they are (it copies what it sends through a
-/// write buffer of its own).
-#[derive(Default)]
-struct Pieces {
-    done: Vec<Bytes>,
-    current: Vec<u8>,
-}
-
-impl Pieces {
-    const SIZE: usize = 64 * 1024;
-
-    fn into_body(mut self) -> SizedStream<impl futures::Stream<Item = Result<Bytes, Error>>> {
-        if !self.current.is_empty() {
-            self.done.push(Bytes::from(self.current));
-        }
-        let len = self.done.iter().map(Bytes::len).sum::<usize>();
-        SizedStream::new(
-            len as u64,
-            futures::stream::iter(self.done.into_iter().map(Ok)),
-        )
-    }
-}
-
-impl std::io::Write for Pieces {
-    fn write(&mut self, mut bytes: &[u8]) -> std::io::Result<usize> {
-        let written = bytes.len();
-        while !bytes.is_empty() {
-            if self.current.capacity() == 0 {
-                self.current.reserve_exact(Self::SIZE);
-            }
-            let room = Self::SIZE - self.current.len();
-            let (now, rest) = bytes.split_at(room.min(bytes.len()));
-            self.current.extend_from_slice(now);
-            if self.current.len() == Self::SIZE {
-                self.done
-                    .push(Bytes::from(std::mem::take(&mut self.current)));
-            }
-            bytes = rest;
-        }
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[derive(Deserialize)]
@@ -394,10 +360,17 @@ pub async fn history(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
     .await
 }
 
-/// `GET /api/v1/statuses/{id}/context`
+/// From how many statuses a context's lookups are shared out with a second connection:
+/// below it, starting a thread costs about what it saves.
+const SHARED_FROM: usize = 200;
+
+/// `GET /api/v1/statuses/{id}/context`: Mastodon's Context entity, written straight from
+/// the statuses (a thousand replies built as a `serde_json::Value` tree first took longer
+/// than the queries).
 pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<HttpResponse, Error> {
     let base = ctx.config.base_url();
-    read_visible(&ctx, &auth, &id, move |conn, viewer, row| {
+    let db = ctx.db.clone();
+    write_visible(&ctx, &auth, &id, move |conn, viewer, row| {
         let (mut ancestors, mut descendants) = crate::service::threads::context(conn, &row)?;
         // Filtered and rendered together, so each lookup is one query for both lists.
         let above: HashSet<String> = ancestors.iter().map(|s| s.id.to_string()).collect();
@@ -406,37 +379,24 @@ pub async fn context(ctx: Ctx, auth: MaybeAuth, id: Path<String>) -> Result<Http
         if let Some(viewer) = &viewer {
             crate::service::filters::retain_shown(conn, viewer.id, &mut shown, "thread")?;
         }
-        let statuses = render(conn, &base, viewer, &shown)?;
+        let mut spare = (shown.len() >= SHARED_FROM).then(|| db.spare()).flatten();
+        let statuses = render_with(conn, spare.as_deref_mut(), &base, viewer, &shown)?;
         // The ancestors stay in front: filtering and rendering keep the order.
-        let ancestors = statuses
-            .iter()
-            .take_while(|s| above.contains(&s.id))
-            .count();
-        Ok(Context {
-            statuses,
-            ancestors,
-        })
+        let (ancestors, descendants) = statuses.split_at(
+            statuses
+                .iter()
+                .take_while(|s| above.contains(&s.id))
+                .count(),
+        );
+        let mut body = Pieces::default();
+        body.push(b"{\"ancestors\":");
+        body.write_array(ancestors)?;
+        body.push(b",\"descendants\":");
+        body.write_array(descendants)?;
+        body.push(b"}");
+        Ok(body)
     })
     .await
-}
-
-/// Mastodon's Context entity, serialised straight from the statuses: a thousand replies
-/// built as a `serde_json::Value` tree first took longer than the queries. The ancestors
-/// are the first `ancestors` of `statuses`, the descendants the rest.
-struct Context {
-    statuses: Vec<Status>,
-    ancestors: usize,
-}
-
-impl serde::Serialize for Context {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let (ancestors, descendants) = self.statuses.split_at(self.ancestors);
-        let mut context = serializer.serialize_struct("Context", 2)?;
-        context.serialize_field("ancestors", ancestors)?;
-        context.serialize_field("descendants", descendants)?;
-        context.end()
-    }
 }
 
 /// `GET /api/v1/statuses/{id}/favourited_by` and `…/reblogged_by`: who favourited or
@@ -544,24 +504,4 @@ pub async fn source(ctx: Ctx, auth: Auth, id: Path<String>) -> Result<HttpRespon
         "text": row.source,
         "spoiler_text": row.spoiler_text,
     })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Pieces;
-    use std::io::Write;
-
-    /// What is written comes out whole and in order, in full pieces and a last one.
-    #[actix_web::test]
-    async fn pieces_hold_what_was_written() {
-        let text: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let mut pieces = Pieces::default();
-        for part in text.chunks(7000) {
-            pieces.write_all(part).unwrap();
-        }
-        assert_eq!(pieces.done.len(), 3);
-        assert!(pieces.done.iter().all(|p| p.len() == Pieces::SIZE));
-        let body = actix_web::body::to_bytes(pieces.into_body()).await;
-        assert_eq!(body.ok().unwrap(), text);
-    }
 }

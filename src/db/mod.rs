@@ -270,6 +270,12 @@ impl Db {
             .map_err(|e| Error::caused_by("no database connection available", e))
     }
 
+    /// A second connection for work that can share itself out, if one is idle: never
+    /// waited for, so under load the work runs on one connection as before.
+    pub fn spare(&self) -> Option<r2d2::PooledConnection<Manager>> {
+        self.pool.try_get()
+    }
+
     /// Run `f` with a connection on the blocking thread pool.
     pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where

@@ -63,25 +63,9 @@ pub struct GuildFields {
 
 /// What every viewer sees alike of the statuses being rendered.
 struct Lookups {
-    accounts: HashMap<i64, Profile>,
-    /// The statuses' authors, each serialised once.
-    authors: HashMap<i64, Serialised>,
     boosted: HashMap<i64, StatusRow>,
-    /// The statuses and those they boost.
-    all_ids: Vec<i64>,
-    /// Each status's tags.
-    tags: HashMap<i64, Vec<String>>,
-    /// Each status's mentioned accounts.
-    mentions: HashMap<i64, Vec<i64>>,
-    /// Each status's attachments, in order.
-    media: HashMap<i64, Vec<crate::store::media::Attachment>>,
-    polls: HashMap<i64, crate::store::polls::Poll>,
-    poll_options: HashMap<i64, Vec<crate::store::polls::PollOption>>,
-    /// Each status's link, and the fetched cards of the links' URLs.
-    links: HashMap<i64, crate::store::cards::Link>,
-    cards: Vec<crate::store::cards::Card>,
-    /// The questions among the statuses and their threads, by root id.
-    questions: HashMap<i64, crate::store::questions::Question>,
+    people: People,
+    extras: Extras,
 }
 
 /// What one viewer did to the statuses being rendered; nothing for an anonymous one.
@@ -126,13 +110,23 @@ pub fn render(
     viewer: Option<&AccountRow>,
     rows: &[StatusRow],
 ) -> Result<Vec<Status>, Error> {
-    let lookups = Lookups::load(conn, base_url, rows)?;
-    let personal = match viewer {
-        Some(viewer) => Personal::load_each(conn, (&lookups, rows), &[viewer.id])?
-            .pop()
-            .unwrap_or_default(),
-        None => Personal::default(),
-    };
+    render_with(conn, None, base_url, viewer, rows)
+}
+
+/// [`render`], sharing the lookups out with `spare` when given: what is asked by the
+/// statuses' ids and of the viewer is read there while the people are read here. A thread's
+/// context renders a thousand statuses, and its lookups are then two chains of queries at
+/// once instead of one after the other.
+pub fn render_with(
+    conn: &mut DbConn,
+    spare: Option<&mut DbConn>,
+    base_url: &str,
+    viewer: Option<&AccountRow>,
+    rows: &[StatusRow],
+) -> Result<Vec<Status>, Error> {
+    let viewers: Vec<i64> = viewer.map(|v| v.id).into_iter().collect();
+    let (lookups, mut personal) = Lookups::load(conn, spare, base_url, rows, &viewers)?;
+    let personal = personal.pop().unwrap_or_default();
     // Sized at once: a thread's thousand entities, grown by doubling, were copied over and
     // over into freshly mapped memory.
     let mut statuses = Vec::with_capacity(rows.len());
@@ -152,29 +146,54 @@ pub fn render_for_each(
     row: &StatusRow,
 ) -> Result<Vec<(i64, Status)>, Error> {
     let rows = std::slice::from_ref(row);
-    let lookups = Lookups::load(conn, base_url, rows)?;
-    let personal = Personal::load_each(conn, (&lookups, rows), viewers)?;
+    let (lookups, personal) = Lookups::load(conn, None, base_url, rows, viewers)?;
     Ok(personal
         .iter()
         .filter_map(|p| Some((p.viewer_id?, entity(&lookups, p, base_url, row)?)))
         .collect())
 }
 
-impl Lookups {
-    fn load(conn: &mut DbConn, base_url: &str, rows: &[StatusRow]) -> Result<Lookups, Error> {
-        // Each lookup is asked only of the statuses that can have an answer (the store skips
-        // the query when none can): a thread's context renders a thousand statuses, and each
-        // lookup costs a query over all of their ids.
+/// The statuses being rendered and those they boost: what the lookups are asked of.
+struct Shown<'a> {
+    rows: &'a [StatusRow],
+    boosted: HashMap<i64, StatusRow>,
+    all_ids: Vec<i64>,
+}
+
+impl<'a> Shown<'a> {
+    fn load(conn: &mut DbConn, rows: &'a [StatusRow]) -> Result<Shown<'a>, Error> {
         let boosted_ids: Vec<i64> = rows.iter().filter_map(|s| s.reblog_of_id).collect();
         let boosted: HashMap<i64, StatusRow> = statuses::by_ids(conn, &boosted_ids)?
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let all_ids: Vec<i64> = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
-        let mentions = crate::store::mentions::of_statuses(conn, &all_ids)?;
-        let mut account_ids: Vec<i64> = rows
-            .iter()
-            .chain(boosted.values())
+        let all_ids = rows.iter().chain(boosted.values()).map(|s| s.id).collect();
+        Ok(Shown {
+            rows,
+            boosted,
+            all_ids,
+        })
+    }
+
+    fn each(&self) -> impl Iterator<Item = &StatusRow> {
+        self.rows.iter().chain(self.boosted.values())
+    }
+}
+
+/// The people the statuses show.
+struct People {
+    accounts: HashMap<i64, Profile>,
+    /// The statuses' authors, each serialised once.
+    authors: HashMap<i64, Serialised>,
+    /// Each status's mentioned accounts.
+    mentions: HashMap<i64, Vec<i64>>,
+}
+
+impl People {
+    fn load(conn: &mut DbConn, base_url: &str, shown: &Shown) -> Result<People, Error> {
+        let mentions = crate::store::mentions::of_statuses(conn, &shown.all_ids)?;
+        let mut account_ids: Vec<i64> = shown
+            .each()
             .map(|s| s.account_id)
             .chain(mentions.iter().map(|(_, a)| *a))
             .collect();
@@ -185,7 +204,7 @@ impl Lookups {
             .map(|a| (a.id, a))
             .collect();
         let mut authors = HashMap::new();
-        for status in rows.iter().chain(boosted.values()) {
+        for status in shown.each() {
             if let (Entry::Vacant(slot), Some(row)) = (
                 authors.entry(status.account_id),
                 accounts.get(&status.account_id),
@@ -193,41 +212,100 @@ impl Lookups {
                 slot.insert(Serialised::of_row(row, base_url)?);
             }
         }
-        let tags = crate::store::tags::of_statuses(conn, &all_ids)?;
-        let media = crate::store::media::of_statuses(conn, &all_ids)?;
-        let polls = crate::store::polls::of_statuses(conn, &all_ids)?;
+        Ok(People {
+            accounts,
+            authors,
+            mentions: by_status(mentions, |(status, _)| *status)
+                .into_iter()
+                .map(|(status, m)| (status, m.into_iter().map(|(_, a)| a).collect()))
+                .collect(),
+        })
+    }
+}
+
+/// What else the statuses hold, asked by their ids.
+struct Extras {
+    /// Each status's tags.
+    tags: HashMap<i64, Vec<String>>,
+    /// Each status's attachments, in order.
+    media: HashMap<i64, Vec<crate::store::media::Attachment>>,
+    polls: HashMap<i64, crate::store::polls::Poll>,
+    poll_options: HashMap<i64, Vec<crate::store::polls::PollOption>>,
+    /// Each status's link, and the fetched cards of the links' URLs.
+    links: HashMap<i64, crate::store::cards::Link>,
+    cards: Vec<crate::store::cards::Card>,
+    /// The questions among the statuses and their threads, by root id.
+    questions: HashMap<i64, crate::store::questions::Question>,
+}
+
+impl Extras {
+    fn load(conn: &mut DbConn, shown: &Shown) -> Result<Extras, Error> {
+        let all_ids = &shown.all_ids;
+        let tags = crate::store::tags::of_statuses(conn, all_ids)?;
+        let media = crate::store::media::of_statuses(conn, all_ids)?;
+        let polls = crate::store::polls::of_statuses(conn, all_ids)?;
         let poll_ids: Vec<i64> = polls.iter().map(|p| p.status_id).collect();
         let poll_options = crate::store::polls::options_of(conn, &poll_ids)?;
-        let (links, cards) = crate::store::cards::of_statuses(conn, &all_ids)?;
+        let (links, cards) = crate::store::cards::of_statuses(conn, all_ids)?;
         // Questions are titled threads: a reply asks after its root, a thread after itself.
-        let mut threads: Vec<i64> = rows
-            .iter()
-            .chain(boosted.values())
+        let mut threads: Vec<i64> = shown
+            .each()
             .filter_map(|s| s.thread_root_id.or(s.title.as_ref().map(|_| s.id)))
             .collect();
         threads.sort_unstable();
         threads.dedup();
         let questions = crate::store::questions::among(conn, &threads)?;
-        Ok(Lookups {
-            questions: questions.into_iter().map(|q| (q.status_id, q)).collect(),
-            accounts,
-            authors,
-            boosted,
-            all_ids,
+        Ok(Extras {
             tags: by_status(tags, |(status, _)| *status)
                 .into_iter()
                 .map(|(status, tags)| (status, tags.into_iter().map(|(_, t)| t).collect()))
-                .collect(),
-            mentions: by_status(mentions, |(status, _)| *status)
-                .into_iter()
-                .map(|(status, m)| (status, m.into_iter().map(|(_, a)| a).collect()))
                 .collect(),
             media: by_status(media, |a| a.status_id.unwrap_or_default()),
             polls: polls.into_iter().map(|p| (p.status_id, p)).collect(),
             poll_options: by_status(poll_options, |o| o.status_id),
             links: links.into_iter().map(|l| (l.status_id, l)).collect(),
             cards,
+            questions: questions.into_iter().map(|q| (q.status_id, q)).collect(),
         })
+    }
+}
+
+impl Lookups {
+    /// What everyone sees of `rows`, and what each of `viewers` did to them. Each lookup is
+    /// asked only of the statuses that can have an answer (the store skips the query when
+    /// none can): a thread's context renders a thousand statuses, and each lookup costs a
+    /// query over all of their ids. With `spare`, the extras and the viewers' part are read
+    /// on it at once with the people here.
+    fn load(
+        conn: &mut DbConn,
+        spare: Option<&mut DbConn>,
+        base_url: &str,
+        rows: &[StatusRow],
+        viewers: &[i64],
+    ) -> Result<(Lookups, Vec<Personal>), Error> {
+        let shown = Shown::load(conn, rows)?;
+        let rest = |conn: &mut DbConn| -> Result<(Extras, Vec<Personal>), Error> {
+            let extras = Extras::load(conn, &shown)?;
+            let personal = Personal::load_each(conn, &shown, &extras.polls, viewers)?;
+            Ok((extras, personal))
+        };
+        let (people, (extras, personal)) = match spare {
+            None => (People::load(conn, base_url, &shown)?, rest(conn)?),
+            Some(spare) => std::thread::scope(|scope| {
+                let elsewhere = scope.spawn(|| rest(spare));
+                let people = People::load(conn, base_url, &shown);
+                let rest = elsewhere
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                Ok::<_, Error>((people?, rest?))
+            })?,
+        };
+        let lookups = Lookups {
+            boosted: shown.boosted,
+            people,
+            extras,
+        };
+        Ok((lookups, personal))
     }
 }
 
@@ -237,21 +315,25 @@ impl Personal {
     /// and only for statuses that someone has favourited or boosted or that hold a poll.
     fn load_each(
         conn: &mut DbConn,
-        (lookups, rows): (&Lookups, &[StatusRow]),
+        shown: &Shown,
+        polls: &HashMap<i64, crate::store::polls::Poll>,
         viewers: &[i64],
     ) -> Result<Vec<Personal>, Error> {
+        if viewers.is_empty() {
+            return Ok(Vec::new());
+        }
         // Only a status someone has favourited (or boosted) can be one the viewer has.
         let counted = |count: fn(&StatusRow) -> i32| -> Vec<i64> {
-            let shown = rows.iter().chain(lookups.boosted.values());
-            shown.filter(|s| count(s) > 0).map(|s| s.id).collect()
+            let each = shown.each();
+            each.filter(|s| count(s) > 0).map(|s| s.id).collect()
         };
         let (liked, boosted) = (
             counted(|s| s.favourites_count),
             counted(|s| s.reblogs_count),
         );
-        let poll_ids: Vec<i64> = lookups.polls.keys().copied().collect();
+        let poll_ids: Vec<i64> = polls.keys().copied().collect();
         let mut bookmarked: HashMap<i64, HashSet<i64>> = HashMap::new();
-        for (viewer, status) in crate::store::bookmarks::of_each(conn, viewers, &lookups.all_ids)? {
+        for (viewer, status) in crate::store::bookmarks::of_each(conn, viewers, &shown.all_ids)? {
             bookmarked.entry(viewer).or_default().insert(status);
         }
         let mut filters = crate::service::filters::Matcher::load_each(conn, viewers)?;
@@ -297,7 +379,7 @@ fn card_json(card: &crate::store::cards::Card) -> Value {
 }
 
 fn poll_of(lookups: &Lookups, personal: &Personal, row: &StatusRow) -> Option<Value> {
-    let poll = lookups.polls.get(&row.id)?;
+    let poll = lookups.extras.polls.get(&row.id)?;
     let seen = super::poll::Seen {
         own_votes: personal
             .own_votes
@@ -305,6 +387,7 @@ fn poll_of(lookups: &Lookups, personal: &Personal, row: &StatusRow) -> Option<Va
             .map(|votes| votes.get(&row.id).cloned().unwrap_or_default()),
         is_author: personal.viewer_id == Some(row.account_id),
         options: lookups
+            .extras
             .poll_options
             .get(&row.id)
             .into_iter()
@@ -320,7 +403,7 @@ fn entity(
     base_url: &str,
     row: &StatusRow,
 ) -> Option<Status> {
-    let author = lookups.authors.get(&row.account_id)?.clone();
+    let author = lookups.people.authors.get(&row.account_id)?.clone();
     let reblog = match row.reblog_of_id {
         Some(id) => Some(Box::new(entity(
             lookups,
@@ -348,7 +431,7 @@ fn entity(
         sensitive: row.sensitive,
         spoiler_text: row.spoiler_text.clone(),
         media_attachments: lookups
-            .media
+            .extras.media
             .get(&row.id)
             .into_iter()
             .flatten()
@@ -356,11 +439,11 @@ fn entity(
             .collect(),
         application: None,
         mentions: lookups
-            .mentions
+            .people.mentions
             .get(&row.id)
             .into_iter()
             .flatten()
-            .filter_map(|account| lookups.accounts.get(account))
+            .filter_map(|account| lookups.people.accounts.get(account))
             .map(|a| {
                 serde_json::json!({
                     "id": a.id.to_string(),
@@ -371,7 +454,7 @@ fn entity(
             })
             .collect(),
         tags: lookups
-            .tags
+            .extras.tags
             .get(&row.id)
             .into_iter()
             .flatten()
@@ -386,9 +469,9 @@ fn entity(
         reblog,
         poll: poll_of(lookups, personal, row),
         card: lookups
-            .links
+            .extras.links
             .get(&row.id)
-            .and_then(|link| crate::service::cards::shown(link, &lookups.cards))
+            .and_then(|link| crate::service::cards::shown(link, &lookups.extras.cards))
             .map(|card| card_json(&card)),
         language: row.language.clone(),
         text: None,
@@ -412,15 +495,15 @@ fn entity(
             None => Vec::new(),
         },
         guild: GuildFields {
-            question: lookups.questions.contains_key(&row.id),
+            question: lookups.extras.questions.contains_key(&row.id),
             answer_id: lookups
-                .questions
+                .extras.questions
                 .get(&row.id)
                 .and_then(|q| q.answer_id)
                 .map(|id| id.to_string()),
             accepted_answer: row
                 .thread_root_id
-                .and_then(|root| lookups.questions.get(&root))
+                .and_then(|root| lookups.extras.questions.get(&root))
                 .is_some_and(|q| q.answer_id == Some(row.id)),
         },
     })
@@ -487,5 +570,74 @@ mod tests {
         assert_eq!(marks(ann.id), [false, false, false, false]);
         assert_eq!(marks(bob.id), [true, false, true, false]);
         assert_eq!(marks(cat.id), [false, true, false, true]);
+    }
+
+    /// Lookups shared out with a spare connection render what one connection renders: the
+    /// people, the extras (tags, polls, boosted statuses) and what the viewer did.
+    #[test]
+    fn rendered_with_a_spare_connection_as_with_one() {
+        let fixture = Fixture::new();
+        let conn = &mut *fixture.conn();
+        let config = &fixture.config;
+        let [ann, bob, cat] = ["ann", "bob", "cat"].map(|n| fixture.person(conn, n));
+        let mut rows = Vec::new();
+        for n in 0..6 {
+            let text = format!("note {n} on #runbooks");
+            rows.push(fixture.post(
+                conn,
+                if n % 2 == 0 { &ann } else { &cat },
+                &text,
+                None,
+                None,
+            ));
+        }
+        let poll = crate::service::polls::NewPoll {
+            options: vec!["yes".into(), "no".into()],
+            expires_in: 3600,
+            multiple: false,
+            hide_totals: false,
+        };
+        let asked = crate::service::statuses::NewPost {
+            text: "keep them in the wiki?".into(),
+            poll: Some(poll),
+            ..crate::service::statuses::NewPost::new(crate::domain::Visibility::Public)
+        };
+        rows.push(crate::service::statuses::create(conn, config, &ann, asked).unwrap());
+        crate::service::interactions::favourite(conn, config, &bob, rows[0].id).unwrap();
+        crate::service::bookmarks::add(conn, bob.id, rows[1].id).unwrap();
+        let boost = crate::service::interactions::reblog(conn, config, &cat, rows[2].id).unwrap();
+        crate::service::interactions::reblog(conn, config, &bob, rows[3].id).unwrap();
+        // Read again for their counts, with cat's boost at the end.
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).chain([boost.id]).collect();
+        let rows: Vec<StatusRow> = ids
+            .iter()
+            .map(|id| statuses::by_id(conn, *id).unwrap().unwrap())
+            .collect();
+        let base = config.base_url();
+        let mut spare = fixture.db.conn().unwrap();
+        for viewer in [None, Some(&bob), Some(&cat)] {
+            let one = render(conn, &base, viewer, &rows).unwrap();
+            let shared = render_with(conn, Some(&mut spare), &base, viewer, &rows).unwrap();
+            let json = |list: &[Status]| serde_json::to_value(list).unwrap();
+            assert_eq!(json(&shared), json(&one));
+            assert_eq!(one.len(), rows.len());
+            assert!(one[7].reblog.is_some());
+        }
+        let seen = render_with(conn, Some(&mut spare), &base, Some(&bob), &rows).unwrap();
+        let marked: Vec<(bool, bool, bool)> = seen
+            .iter()
+            .map(|s| (s.favourited, s.bookmarked, s.reblogged))
+            .collect();
+        assert_eq!(
+            &marked[..4],
+            [
+                (true, false, false),
+                (false, true, false),
+                (false, false, false),
+                (false, false, true)
+            ]
+        );
+        assert!(seen[6].poll.is_some());
+        assert!(seen[..6].iter().all(|s| s.tags.len() == 1));
     }
 }
