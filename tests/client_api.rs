@@ -482,7 +482,7 @@ async fn made_up_tokens_share_one_count() {
 }
 
 /// A thread of hundreds of replies, long enough that its lookups are shared out over two
-/// connections and its JSON written in two halves at once: its context comes back whole
+/// connections (on PostgreSQL) and its JSON written in two halves at once: its context comes back whole
 /// and in reading order, each viewer sees only what they may (blocks, followers-only
 /// replies, keyword filters), and their own favourites and bookmarks are marked.
 #[actix_web::test]
