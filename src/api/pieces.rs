@@ -27,7 +27,7 @@ impl Pieces {
     /// `value` serialised.
     pub fn of<T: Serialize>(value: &T) -> Result<Pieces, Error> {
         let mut pieces = Pieces::default();
-        serde_json::to_writer(&mut pieces, value)?;
+        serde_json::to_writer(&mut pieces, value).map_err(unserialisable)?;
         Ok(pieces)
     }
 
@@ -61,7 +61,7 @@ impl Pieces {
             if n > 0 {
                 self.push(b",");
             }
-            serde_json::to_writer(&mut *self, item)?;
+            serde_json::to_writer(&mut *self, item).map_err(unserialisable)?;
         }
         Ok(())
     }
@@ -107,6 +107,10 @@ impl Pieces {
             futures::stream::iter(self.done.into_iter().map(Ok)),
         )
     }
+}
+
+fn unserialisable(e: serde_json::Error) -> Error {
+    Error::caused_by("cannot serialise the answer", e)
 }
 
 impl Write for Pieces {
