@@ -512,6 +512,67 @@ mod tests {
     }
 
     #[test]
+    fn a_deleted_post_takes_its_boosts_with_it() {
+        let f = Fixture::new();
+        let conn = &mut *f.conn();
+        let (ann, bob, cat) = (
+            f.person(conn, "ann"),
+            f.person(conn, "bob"),
+            f.person(conn, "cat"),
+        );
+        let practice = f.community(conn, "practice", &ann);
+        f.follow(conn, &cat, &bob);
+        let thread = f.post(conn, &ann, "Deploys?", Some(&practice), Some("Deploys"));
+        let posts_of = |conn: &mut DbConn, id| {
+            let account = crate::store::accounts::by_id(conn, id).unwrap().unwrap();
+            account.statuses_count
+        };
+        let before = posts_of(conn, bob.id);
+        for person in [&bob, &cat] {
+            crate::service::interactions::reblog(conn, &f.config, person, thread.id).unwrap();
+        }
+        assert_eq!(posts_of(conn, bob.id), before + 1);
+        let boosts = |conn: &mut DbConn| {
+            use crate::db::schema::statuses;
+            use diesel::prelude::*;
+            let boosts = statuses::table
+                .filter(statuses::reblog_of_id.eq(thread.id))
+                .select(statuses::id);
+            boosts.load::<i64>(conn).unwrap()
+        };
+        let mut standing = boosts(conn);
+        assert_eq!(standing.len(), 3, "bob's, cat's and the community's");
+        crate::events::discard();
+
+        delete(conn, &f.config, &ann, thread.id).unwrap();
+
+        assert_eq!(
+            boosts(conn),
+            Vec::<i64>::new(),
+            "boosts of a deleted post stay"
+        );
+        assert_eq!(posts_of(conn, bob.id), before, "bob's boost still counts");
+        let page = status_store::Page {
+            limit: 20,
+            ..Default::default()
+        };
+        let home = crate::store::home_feed::page(conn, cat.id, page).unwrap();
+        assert!(home.iter().all(|id| !standing.contains(id)), "{home:?}");
+        let mut told: Vec<i64> = crate::events::take_ready()
+            .into_iter()
+            .filter_map(|e| match e {
+                crate::events::Event::Deleted { id, boost_of } => {
+                    (boost_of == Some(thread.id)).then_some(id)
+                }
+                _ => None,
+            })
+            .collect();
+        told.sort_unstable();
+        standing.sort_unstable();
+        assert_eq!(told, standing, "streams are told of each boost going");
+    }
+
+    #[test]
     fn posters_choose_among_mastodon_visibilities_only() {
         assert_eq!(chosen_visibility("unlisted").unwrap(), Visibility::Unlisted);
         for name in ["members", "everyone"] {

@@ -14,9 +14,9 @@ use diesel::prelude::*;
 const MINE: &str = "SELECT id FROM statuses WHERE account_id = $1 AND deleted_at = $2";
 
 /// Delete every standing post of `account_id` as [`super::statuses::mark_deleted`] deletes
-/// one (a tombstone kept, its text emptied, out of homes, no longer an accepted answer), and
-/// recount the replies of the posts they answered, the boosts of the posts they boosted and
-/// the account's posts. Returns how many.
+/// one (a tombstone kept, its text emptied, out of homes, no longer an accepted answer, its
+/// boosts by others gone), and recount the replies of the posts they answered, the boosts of
+/// the posts they boosted and the account's posts. Returns how many.
 pub fn delete_posts_of(
     conn: &mut DbConn,
     account_id: i64,
@@ -62,6 +62,12 @@ pub fn delete_posts_of(
         .filter(statuses::deleted_at.eq(now))
         .select((statuses::id, statuses::reblog_of_id))
         .load(conn)?;
+    let originals: Vec<i64> = marked_rows
+        .iter()
+        .filter(|(_, boost_of)| boost_of.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    super::boosts::delete_of(conn, &originals)?;
     for (id, boost_of) in marked_rows {
         events::record(Event::Deleted { id, boost_of });
     }
@@ -109,6 +115,7 @@ mod tests {
         let bobs = fixture.post(&mut conn, &bob, "Mine", None, None);
         crate::service::interactions::reblog(&mut conn, &fixture.config, &ada, bobs.id).unwrap();
         crate::service::interactions::favourite(&mut conn, &fixture.config, &ada, bobs.id).unwrap();
+        crate::service::interactions::reblog(&mut conn, &fixture.config, &bob, own.id).unwrap();
         let liked = |conn: &mut crate::db::DbConn| {
             let bobs = statuses::by_id(conn, bobs.id).unwrap().unwrap();
             (bobs.reblogs_count, bobs.favourites_count)
@@ -133,6 +140,13 @@ mod tests {
             "two posts and a boost, counted as Mastodon counts them"
         );
 
+        let bobs_boost = crate::store::boosts::reblog_by(&mut conn, bob.id, own.id);
+        let bobs_boost = bobs_boost.unwrap().expect("bob boosted her post").id;
+        let posts_of_bob = |conn: &mut crate::db::DbConn| {
+            let bob = accounts::by_id(conn, bob.id).unwrap().unwrap();
+            bob.statuses_count
+        };
+        let bobs_posts = posts_of_bob(&mut conn);
         crate::events::discard();
         let deleted = delete_posts_of(&mut conn, ada.id, crate::time::now()).unwrap();
         let mut told: Vec<(i64, Option<i64>)> = crate::events::take_ready()
@@ -146,7 +160,20 @@ mod tests {
         crate::store::favourites::withdraw_all_of(&mut conn, ada.id).unwrap();
 
         assert_eq!(deleted, 3, "the answer, the post and the boost");
-        assert_eq!(told.len(), 3, "streams are told of each: {told:?}");
+        assert_eq!(
+            told.len(),
+            5,
+            "streams are told of each, of bob's boost of her post and of the community's \
+             passing on of her answer: {told:?}"
+        );
+        assert!(told.contains(&(bobs_boost, Some(own.id))), "{told:?}");
+        assert!(
+            crate::store::boosts::reblog_by(&mut conn, bob.id, own.id)
+                .unwrap()
+                .is_none(),
+            "bob's boost of her deleted post stays"
+        );
+        assert_eq!(posts_of_bob(&mut conn), bobs_posts - 1, "and still counts");
         assert!(
             told.contains(&(answer.id, None)) && told.contains(&(own.id, None)),
             "{told:?}"

@@ -54,6 +54,45 @@ pub fn delete(conn: &mut DbConn, boost: &Status) -> Result<(), Error> {
     Ok(())
 }
 
+/// The standing boosts of `originals`, which are being deleted, go with them as on Mastodon:
+/// out of their boosters' counts and their streams, so that no hidden boost of a deleted
+/// post stays behind to thin the pages it falls on. Three statements and one per booster,
+/// however many boosts: an author's deletion passes all their posts at once. Not federated:
+/// other servers drop their copies' boosts when told of the original's deletion.
+pub fn delete_of(conn: &mut DbConn, originals: &[i64]) -> Result<(), Error> {
+    if originals.is_empty() {
+        return Ok(());
+    }
+    let boosts: Vec<(i64, i64, Option<i64>)> = statuses::table
+        .filter(super::one_of(conn, statuses::reblog_of_id, originals))
+        .filter(statuses::deleted_at.is_null())
+        .select((statuses::id, statuses::account_id, statuses::reblog_of_id))
+        .load(conn)?;
+    if boosts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = boosts.iter().map(|(id, _, _)| *id).collect();
+    diesel::delete(statuses::table.filter(super::one_of(conn, statuses::id, &ids)))
+        .execute(conn)?;
+    let mut per_booster: std::collections::BTreeMap<i64, i64> = Default::default();
+    for (_, booster, _) in &boosts {
+        *per_booster.entry(*booster).or_default() += 1;
+    }
+    for (booster, count) in per_booster {
+        super::Sql::new(
+            "UPDATE accounts SET statuses_count = CASE WHEN statuses_count > $2
+             THEN statuses_count - $2 ELSE 0 END WHERE id = $1",
+        )
+        .int(booster)
+        .int(count)
+        .execute(conn)?;
+    }
+    for (id, _, boost_of) in boosts {
+        events::record(Event::Deleted { id, boost_of });
+    }
+    Ok(())
+}
+
 /// Which of `status_ids` the account has boosted.
 pub fn reblogged_among(
     conn: &mut DbConn,

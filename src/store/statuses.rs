@@ -187,6 +187,7 @@ pub fn mark_deleted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()
         .execute(conn)?;
     super::home_feed::forget(conn, id)?;
     super::questions::forget_answer(conn, id)?;
+    super::boosts::delete_of(conn, &[id])?;
     events::record(Event::Deleted { id, boost_of: None });
     Ok(())
 }
