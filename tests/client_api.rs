@@ -601,6 +601,21 @@ async fn long_thread_on(backend: &Backend) {
         assert_eq!(ids(&seen["ancestors"]), above(n));
         assert_eq!(ids(&seen["descendants"]), chain[n + 1..].to_vec());
     }
+    // An author's change shows at once in a list that showed her before, whatever changed
+    // her account's row: her profile, or her count of posts.
+    let root_author = |seen: &Value| seen["ancestors"][0]["account"].clone();
+    let before = root_author(&ben.get(&context(chain[120])).await);
+    let ann = Client::password(&server, "ann").await;
+    let profile = Some(json!({"display_name": "Ann of the runbooks"}));
+    let path = "/api/v1/accounts/update_credentials";
+    let renamed = ann.status_of(reqwest::Method::PATCH, path, profile).await;
+    assert_eq!(renamed, 200);
+    ann.post("/api/v1/statuses", json!({"status": "One more runbook"}))
+        .await;
+    let after = root_author(&ben.get(&context(chain[120])).await);
+    assert_eq!(after["display_name"], "Ann of the runbooks");
+    let posts = |account: &Value| account["statuses_count"].as_i64().unwrap();
+    assert_eq!(posts(&after), posts(&before) + 1);
     server.stop().await;
 }
 

@@ -365,6 +365,16 @@ pub fn after_commit(hook: fn()) {
 /// let unlucky ones wait a second, and inbound activities ran at 390 a second.
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Whether `conn` is inside a transaction: what it reads there may yet be rolled back.
+pub fn in_transaction(conn: &mut DbConn) -> Result<bool, Error> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let status = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+        DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+    };
+    Ok(status.transaction_depth()?.is_some())
+}
+
 /// Run `f` in a transaction. On SQLite the outermost one starts with `BEGIN IMMEDIATE`, taking
 /// the write lock at once: a deferred transaction that reads and then writes fails with
 /// "database is locked" when another writer got in between, whatever the busy timeout.
@@ -375,13 +385,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let outermost = match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
-        DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
-    }
-    .transaction_depth()?
-    .is_none();
-    if !outermost {
+    if in_transaction(conn)? {
         let mark = crate::events::savepoint();
         let result = conn.transaction(f);
         if result.is_err() {

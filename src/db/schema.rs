@@ -38,6 +38,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_versions (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     account_aliases (account_id, alias) {
         account_id -> BigInt,
         alias -> Text,

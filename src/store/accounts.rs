@@ -274,6 +274,19 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Account>, Error> {
         .load(conn)?)
 }
 
+/// The version of each of the accounts `ids` that exists, (id, version) pairs: it moves with
+/// every change to the account's row (triggers move it).
+pub fn versions_of(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, i64)>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    use crate::db::schema::account_versions;
+    Ok(account_versions::table
+        .filter(super::one_of_keys(conn, account_versions::id, ids))
+        .select((account_versions::id, account_versions::version))
+        .load(conn)?)
+}
+
 /// The profiles of accounts by id, in one query: for showing many accounts at once.
 pub fn profiles_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Profile>, Error> {
     Ok(accounts::table

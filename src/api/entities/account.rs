@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::store::accounts::{self, Account as AccountRow, Profile};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 /// Mastodon's Account entity. Communities are accounts with `group: true`.
 #[derive(Serialize)]
@@ -44,7 +44,7 @@ pub struct Account {
 /// that shows it: a thread's thousand replies come from a few hundred people, and the
 /// account is about half of each status's JSON.
 #[derive(Clone)]
-pub struct Serialised(std::sync::Arc<serde_json::value::RawValue>);
+pub struct Serialised(Arc<serde_json::value::RawValue>);
 
 impl Serialised {
     pub fn of(account: &Account) -> Result<Serialised, Error> {
@@ -52,51 +52,95 @@ impl Serialised {
             .map_err(|e| Error::caused_by("cannot serialise an account", e))?;
         Ok(Serialised(raw.into()))
     }
+}
 
-    /// The entity of `row`, serialised; a row equal to one serialised before is not
-    /// serialised again. The entity depends on nothing but the row and the base URL, so a
-    /// kept one is right for as long as the row reads the same: nothing needs telling when
-    /// an account changes, on this node or another.
-    pub fn of_row(row: &Profile, base_url: &str) -> Result<Serialised, Error> {
-        let kept = |shown: &HashMap<i64, Shown>| {
-            let shown = shown.get(&row.id)?;
-            (shown.base_url == base_url && shown.row == *row).then(|| shown.serialised.clone())
-        };
-        if let Some(serialised) = kept(&shown()) {
-            return Ok(serialised);
+/// An account as a list of statuses shows it: its row, and its entity serialised.
+#[derive(Clone)]
+pub struct ShownAccount {
+    pub profile: Arc<Profile>,
+    pub serialised: Serialised,
+}
+
+impl ShownAccount {
+    /// The accounts `ids` that exist, as a list shows them. What was read of an account is
+    /// kept while its row's version stands: every change to the row moves the version, on
+    /// this node or another (a trigger moves it), so a thread's few hundred authors cost a
+    /// query of their versions, and only rows that moved are read and serialised again.
+    /// Only rows read outside a transaction are kept: those are committed, and a committed
+    /// version never names another row.
+    pub fn of_ids(
+        conn: &mut DbConn,
+        base_url: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, ShownAccount>, Error> {
+        let versions: HashMap<i64, i64> = accounts::versions_of(conn, ids)?.into_iter().collect();
+        let mut found = HashMap::with_capacity(versions.len());
+        let mut moved = Vec::new();
+        {
+            let kept = kept();
+            for (&id, &version) in &versions {
+                let standing = kept
+                    .get(&id)
+                    .filter(|k| k.version == version && k.base_url == base_url);
+                match standing {
+                    Some(k) => {
+                        found.insert(id, k.shown.clone());
+                    }
+                    None => moved.push(id),
+                }
+            }
         }
-        let serialised = Serialised::of(&Account::from_row(row, base_url))?;
-        let mut shown = shown();
-        if shown.len() >= KEPT {
-            // Emptied when full: the accounts shown again soon come back with the next lists.
-            shown.clear();
+        if moved.is_empty() {
+            return Ok(found);
         }
-        let entry = Shown {
-            base_url: base_url.to_string(),
-            row: row.clone(),
-            serialised: serialised.clone(),
-        };
-        shown.insert(row.id, entry);
-        Ok(serialised)
+        // Read after their versions, so each row is at least as new as the version it is
+        // kept under: a later change moves the version past it.
+        let keep = !crate::db::in_transaction(conn)?;
+        let mut read = Vec::with_capacity(moved.len());
+        for row in accounts::profiles_by_ids(conn, &moved)? {
+            let serialised = Serialised::of(&Account::from_row(&row, base_url))?;
+            let profile = Arc::new(row);
+            read.push(ShownAccount {
+                profile,
+                serialised,
+            });
+        }
+        if keep {
+            let mut kept = kept();
+            if kept.len() + read.len() > KEPT {
+                // Emptied when full: the accounts shown again soon come back with the next lists.
+                kept.clear();
+            }
+            for shown in &read {
+                let entry = Kept {
+                    base_url: base_url.to_string(),
+                    version: versions[&shown.profile.id],
+                    shown: shown.clone(),
+                };
+                kept.insert(shown.profile.id, entry);
+            }
+        }
+        found.extend(read.into_iter().map(|s| (s.profile.id, s)));
+        Ok(found)
     }
 }
 
-/// Accounts kept serialised at most: a few MB.
+/// Accounts kept at most: a few MB.
 const KEPT: usize = 2048;
 
-/// An account as last serialised, for the base URL it was serialised with (a server has one;
+/// An account as last read, for the base URL it was serialised with (a server has one;
 /// tests run several in one process).
-struct Shown {
+struct Kept {
     base_url: String,
-    row: Profile,
-    serialised: Serialised,
+    version: i64,
+    shown: ShownAccount,
 }
 
-static SHOWN: LazyLock<Mutex<HashMap<i64, Shown>>> = LazyLock::new(Mutex::default);
+static KEPT_ACCOUNTS: LazyLock<Mutex<HashMap<i64, Kept>>> = LazyLock::new(Mutex::default);
 
-fn shown() -> MutexGuard<'static, HashMap<i64, Shown>> {
+fn kept() -> MutexGuard<'static, HashMap<i64, Kept>> {
     // Nothing is left half-changed by a panic while it is held.
-    SHOWN
+    KEPT_ACCOUNTS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -183,66 +227,62 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::AccountKind;
-
-    fn profile(id: i64) -> Profile {
-        Profile {
-            id,
-            kind: AccountKind::Person,
-            username: "ann".into(),
-            domain: Some("elsewhere.example".into()),
-            display_name: "Ann".into(),
-            note: "<p>hi</p>".into(),
-            ap_id: "https://elsewhere.example/users/ann".into(),
-            url: None,
-            locked: false,
-            discoverable: true,
-            bot: false,
-            fields: "[]".into(),
-            avatar_url: None,
-            header_url: None,
-            followers_count: 1,
-            following_count: 2,
-            statuses_count: 3,
-            last_status_at: None,
-            created_at: chrono::DateTime::from_timestamp(1_800_000_000, 0)
-                .unwrap()
-                .naive_utc(),
-            moved_to_id: None,
-        }
-    }
 
     fn json(serialised: &Serialised) -> serde_json::Value {
         serde_json::from_str(serialised.0.get()).unwrap()
     }
 
-    /// An account is serialised again exactly when its row or the base URL differs, and what
-    /// is kept reads as a fresh serialisation would.
+    /// An account is read and serialised again exactly when its row changed, by whatever
+    /// statement, and what is kept reads as a fresh serialisation would.
     #[test]
-    fn accounts_are_serialised_again_only_when_they_change() {
-        // Ids no other test shows, since the kept accounts are the process's.
-        let mut row = profile(i64::MAX - 17);
-        let first = Serialised::of_row(&row, "https://one.test").unwrap();
-        let again = Serialised::of_row(&row, "https://one.test").unwrap();
-        assert!(std::sync::Arc::ptr_eq(&first.0, &again.0));
-        let fresh = Serialised::of(&Account::from_row(&row, "https://one.test")).unwrap();
-        assert_eq!(json(&again), json(&fresh));
-
-        row.statuses_count += 1;
-        let counted = Serialised::of_row(&row, "https://one.test").unwrap();
-        assert!(!std::sync::Arc::ptr_eq(&first.0, &counted.0));
-        assert_eq!(json(&counted)["statuses_count"], 4);
-
-        row.display_name = "Ann B.".into();
-        let renamed = Serialised::of_row(&row, "https://one.test").unwrap();
-        assert_eq!(json(&renamed)["display_name"], "Ann B.");
-
-        let elsewhere = Serialised::of_row(&row, "https://two.test").unwrap();
+    fn accounts_are_read_again_only_when_they_change() {
+        let fixture = crate::testing::Fixture::new();
+        let conn = &mut *fixture.conn();
+        let ann = fixture.person(conn, "ann");
+        let base = fixture.config.base_url();
+        let shown = |conn: &mut DbConn| {
+            let mut shown = ShownAccount::of_ids(conn, &base, &[ann.id, i64::MAX - 17]).unwrap();
+            assert_eq!(shown.len(), 1, "a missing account is left out");
+            shown.remove(&ann.id).unwrap()
+        };
+        let first = shown(conn);
+        let again = shown(conn);
+        assert!(Arc::ptr_eq(&first.serialised.0, &again.serialised.0));
+        assert!(Arc::ptr_eq(&first.profile, &again.profile));
+        let fresh = Account::from_row(&first.profile, &base);
         assert_eq!(
-            json(&elsewhere)["avatar"],
-            "https://two.test/static/avatar.png"
+            json(&again.serialised),
+            serde_json::to_value(fresh).unwrap()
         );
-        let other = Serialised::of_row(&profile(i64::MAX - 18), "https://one.test").unwrap();
-        assert_eq!(json(&other)["id"], (i64::MAX - 18).to_string());
+
+        crate::store::status_counts::count_in_account(conn, ann.id, true).unwrap();
+        let counted = shown(conn);
+        assert!(!Arc::ptr_eq(&first.serialised.0, &counted.serialised.0));
+        assert_eq!(json(&counted.serialised)["statuses_count"], 1);
+
+        let edit = accounts::ProfileEdit {
+            display_name: Some("Ann B.".into()),
+            ..Default::default()
+        };
+        accounts::edit_profile(conn, ann.id, &edit).unwrap();
+        assert_eq!(json(&shown(conn).serialised)["display_name"], "Ann B.");
+
+        // Read inside a transaction that is then rolled back: not kept, so the next change,
+        // which takes the same version, is not mistaken for it.
+        let _ = crate::db::transaction(conn, |conn| {
+            let edit = accounts::ProfileEdit {
+                display_name: Some("Never".into()),
+                ..Default::default()
+            };
+            accounts::edit_profile(conn, ann.id, &edit)?;
+            assert_eq!(json(&shown(conn).serialised)["display_name"], "Never");
+            Err::<(), _>(Error::NotFound)
+        });
+        let edit = accounts::ProfileEdit {
+            display_name: Some("Ann C.".into()),
+            ..Default::default()
+        };
+        accounts::edit_profile(conn, ann.id, &edit).unwrap();
+        assert_eq!(json(&shown(conn).serialised)["display_name"], "Ann C.");
     }
 }

@@ -166,7 +166,12 @@ fn entity(
     base_url: &str,
     row: &StatusRow,
 ) -> Option<Status> {
-    let author = lookups.people.authors.get(&row.account_id)?.clone();
+    let author = lookups
+        .people
+        .accounts
+        .get(&row.account_id)?
+        .serialised
+        .clone();
     let reblog = match row.reblog_of_id {
         Some(id) => Some(Box::new(entity(
             lookups,
@@ -208,6 +213,7 @@ fn entity(
             .flatten()
             .filter_map(|account| lookups.people.accounts.get(account))
             .map(|a| {
+                let a = &a.profile;
                 serde_json::json!({
                     "id": a.id.to_string(),
                     "username": a.username,

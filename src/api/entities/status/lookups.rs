@@ -2,15 +2,14 @@
 //! boosted statuses, the people shown, what else each status holds, and what each viewer
 //! did to them. Each kind is one query whatever the list's length.
 
-use super::super::account::Serialised;
+use super::super::account::ShownAccount;
 use crate::db::DbConn;
 use crate::error::Error;
 use crate::store::{
-    accounts::{self, Profile},
     favourites,
     statuses::{self, Status as StatusRow},
 };
-use std::collections::{hash_map::Entry, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// What every viewer sees alike of the statuses being rendered.
 pub(super) struct Lookups {
@@ -72,9 +71,8 @@ impl<'a> Shown<'a> {
 
 /// The people the statuses show.
 pub(super) struct People {
-    pub(super) accounts: HashMap<i64, Profile>,
-    /// The statuses' authors, each serialised once.
-    pub(super) authors: HashMap<i64, Serialised>,
+    /// The statuses' authors and the accounts they mention.
+    pub(super) accounts: HashMap<i64, ShownAccount>,
     /// Each status's mentioned accounts.
     pub(super) mentions: HashMap<i64, Vec<i64>>,
 }
@@ -89,22 +87,8 @@ impl People {
             .collect();
         account_ids.sort_unstable();
         account_ids.dedup();
-        let accounts: HashMap<i64, Profile> = accounts::profiles_by_ids(conn, &account_ids)?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-        let mut authors = HashMap::new();
-        for status in shown.each() {
-            if let (Entry::Vacant(slot), Some(row)) = (
-                authors.entry(status.account_id),
-                accounts.get(&status.account_id),
-            ) {
-                slot.insert(Serialised::of_row(row, base_url)?);
-            }
-        }
         Ok(People {
-            accounts,
-            authors,
+            accounts: ShownAccount::of_ids(conn, base_url, &account_ids)?,
             mentions: by_status(mentions, |(status, _)| *status)
                 .into_iter()
                 .map(|(status, m)| (status, m.into_iter().map(|(_, a)| a).collect()))
