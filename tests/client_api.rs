@@ -589,6 +589,11 @@ async fn long_thread_on(backend: &Backend) {
         (marked("favourited"), marked("bookmarked")),
         (vec![liked], vec![kept])
     );
+    // Counted at once, though the thread's rows were read (and kept) before the favourite.
+    let counted = seen["descendants"].as_array().unwrap().iter();
+    let counted: Vec<&Value> = counted.filter(|s| s["favourites_count"] == 1).collect();
+    assert_eq!(counted.len(), 1);
+    assert_eq!(counted[0]["id"], liked.to_string());
     // From the chain's middle and its end: ancestors and descendants split anywhere.
     let above = |n: usize| {
         [root]

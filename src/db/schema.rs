@@ -139,6 +139,7 @@ diesel::table! {
         pinned_at -> Nullable<Timestamp>,
         profile_pinned_at -> Nullable<Timestamp>,
         search_text -> Text,
+        version -> BigInt,
     }
 }
 

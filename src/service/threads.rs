@@ -2,14 +2,14 @@
 
 use crate::db::DbConn;
 use crate::error::Error;
-use crate::store::statuses::{self, Status};
+use crate::store::statuses::Status;
 use std::collections::{HashMap, HashSet};
 
 /// Ancestors (root first) and descendants (in reading order) of `status`, from one query. A
 /// question's accepted answer comes first among its descendants.
 pub fn context(conn: &mut DbConn, status: &Status) -> Result<(Vec<Status>, Vec<Status>), Error> {
     let root = status.thread_root_id.unwrap_or(status.id);
-    let rows = statuses::thread(conn, root)?;
+    let rows = crate::store::threads::standing_rows(conn, root)?;
     let parents: HashMap<i64, Option<i64>> =
         rows.iter().map(|s| (s.id, s.in_reply_to_id)).collect();
     // From the status's parent up to the root.

@@ -98,6 +98,7 @@ pub mod status_counts;
 pub mod statuses;
 pub mod tags;
 pub mod thread_activity;
+pub mod threads;
 pub mod users;
 pub mod versions;
 pub mod web_sessions;

@@ -305,7 +305,7 @@ impl Page {
     }
 }
 
-type Boxed<'a> = statuses::BoxedQuery<'a, crate::db::DbBackend>;
+pub(super) type Boxed<'a> = statuses::BoxedQuery<'a, crate::db::DbBackend>;
 
 fn load_statuses(conn: &mut DbConn, query: Boxed<'_>, page: Page) -> Result<Vec<Status>, Error> {
     let query = query.select(Status::as_select());
@@ -403,28 +403,6 @@ pub fn by_account(
         query = query.filter(diesel::dsl::exists(with_tag));
     }
     load_statuses(conn, query, page)
-}
-
-/// Every status of a thread (its root and all replies under it), oldest first. The root and
-/// the replies are read apart: with `id = root OR thread_root_id = root` in one query, a
-/// planner may walk the whole table in id order rather than sort a thread's replies.
-pub fn thread(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Error> {
-    let standing = |query: Boxed<'static>| -> Boxed<'static> {
-        query
-            .filter(statuses::deleted_at.is_null())
-            .filter(statuses::removed_at.is_null())
-            .filter(statuses::reblog_of_id.is_null())
-    };
-    let root = standing(
-        statuses::table
-            .filter(statuses::id.eq(root_id))
-            .into_boxed(),
-    );
-    let mut rows: Vec<Status> = root.select(Status::as_select()).load(conn)?;
-    let replies = statuses::table.filter(statuses::thread_root_id.eq(root_id));
-    let replies = standing(replies.into_boxed()).order(statuses::id.asc());
-    rows.extend(replies.select(Status::as_select()).load::<Status>(conn)?);
-    Ok(rows)
 }
 
 /// The standing replies (not deleted, removed or boosts) in the threads rooted at

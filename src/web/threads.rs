@@ -98,7 +98,7 @@ pub async fn thread(ctx: Ctx, visitor: Visitor, id: Path<i64>) -> Result<HttpRes
             }
             // The whole thread where its root is shown to the reader; else from this post.
             let root_id = status.thread_root_id.unwrap_or(status.id);
-            let rows = statuses::thread(conn, root_id)?;
+            let rows = crate::store::threads::standing_rows(conn, root_id)?;
             let mut rows = timelines::shown(conn, reader, "thread", rows)?;
             if rows.first().map(|r| r.id) != Some(root_id) {
                 rows.retain(|r| r.id == status.id || r.thread_root_id == Some(root_id));

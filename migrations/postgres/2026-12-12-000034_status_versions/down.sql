@@ -1,0 +1,3 @@
+DROP TRIGGER statuses_version ON statuses;
+DROP FUNCTION statuses_next_version();
+ALTER TABLE statuses DROP COLUMN version;

@@ -1,0 +1,2 @@
+DROP TRIGGER statuses_version;
+ALTER TABLE statuses DROP COLUMN version;
