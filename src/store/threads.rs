@@ -47,23 +47,13 @@ pub fn standing_rows(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Err
     let version = (statuses::id, statuses::version);
     let mut versions: Vec<(i64, i64)> = standing(root.into_boxed()).select(version).load(conn)?;
     versions.extend(replies.select(version).load::<(i64, i64)>(conn)?);
+    // A short thread's rows are read whole each time and not kept.
     if versions.len() < KEPT_FROM {
         let ids: Vec<i64> = versions.iter().map(|(id, _)| *id).collect();
-        return in_order(&versions, read(conn, &ids)?);
+        let found = read(conn, &ids)?.into_iter().map(|row| (row.id, row));
+        return Ok(in_order(&versions, found.collect()));
     }
-    let mut found: HashMap<i64, Status> = HashMap::with_capacity(versions.len());
-    let mut moved = Vec::new();
-    {
-        let kept = kept();
-        for &(id, version) in &versions {
-            match kept.get(&id).filter(|(at, _)| *at == version) {
-                Some((_, row)) => {
-                    found.insert(id, row.clone());
-                }
-                None => moved.push(id),
-            }
-        }
-    }
+    let (mut found, moved) = from_kept(&versions);
     if !moved.is_empty() {
         // Read after their versions, so each row is at least as new as the version it is
         // kept under. Only rows read outside a transaction are kept: those are committed,
@@ -71,22 +61,47 @@ pub fn standing_rows(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Err
         let keep = !crate::db::in_transaction(conn)?;
         let read = read(conn, &moved)?;
         if keep {
-            let at: HashMap<i64, i64> = versions.iter().copied().collect();
-            let mut kept = kept();
-            if kept.len() + read.len() > KEPT {
-                // Emptied when full: the threads read again soon come back with their next reading.
-                kept.clear();
-            }
-            for row in &read {
-                kept.insert(row.id, (at[&row.id], row.clone()));
-            }
+            put_in_kept(&versions, &read);
         }
         found.extend(read.into_iter().map(|row| (row.id, row)));
     }
-    Ok(versions
+    Ok(in_order(&versions, found))
+}
+
+/// The kept rows whose version stands, and the ids of the others.
+fn from_kept(versions: &[(i64, i64)]) -> (HashMap<i64, Status>, Vec<i64>) {
+    let mut found = HashMap::with_capacity(versions.len());
+    let mut moved = Vec::new();
+    let kept = kept();
+    for &(id, version) in versions {
+        match kept.get(&id).filter(|(at, _)| *at == version) {
+            Some((_, row)) => {
+                found.insert(id, row.clone());
+            }
+            None => moved.push(id),
+        }
+    }
+    (found, moved)
+}
+
+fn put_in_kept(versions: &[(i64, i64)], read: &[Status]) {
+    let at: HashMap<i64, i64> = versions.iter().copied().collect();
+    let mut kept = kept();
+    if kept.len() + read.len() > KEPT {
+        // Emptied when full: the threads read again soon come back with their next reading.
+        kept.clear();
+    }
+    for row in read {
+        kept.insert(row.id, (at[&row.id], row.clone()));
+    }
+}
+
+/// The rows of `found` in the order of `versions`.
+fn in_order(versions: &[(i64, i64)], mut found: HashMap<i64, Status>) -> Vec<Status> {
+    versions
         .iter()
         .filter_map(|(id, _)| found.remove(id))
-        .collect())
+        .collect()
 }
 
 /// The standing statuses among `ids`: one that stopped standing since its version was read
@@ -96,15 +111,6 @@ fn read(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Status>, Error> {
     Ok(standing(query.into_boxed())
         .select(Status::as_select())
         .load(conn)?)
-}
-
-/// `rows` in the order of `versions`.
-fn in_order(versions: &[(i64, i64)], rows: Vec<Status>) -> Result<Vec<Status>, Error> {
-    let mut by_id: HashMap<i64, Status> = rows.into_iter().map(|r| (r.id, r)).collect();
-    Ok(versions
-        .iter()
-        .filter_map(|(id, _)| by_id.remove(id))
-        .collect())
 }
 
 #[cfg(test)]
