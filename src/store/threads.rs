@@ -18,7 +18,7 @@ const KEPT_FROM: usize = 200;
 /// Rows kept at most: a few MB, four long threads' worth.
 const KEPT: usize = 4096;
 
-/// Each kept row with the version it was read at.
+/// Each kept row with the version it was read at, by id: a server serves one database.
 static KEPT_ROWS: LazyLock<Mutex<HashMap<i64, (i64, Status)>>> = LazyLock::new(Mutex::default);
 
 fn kept() -> MutexGuard<'static, HashMap<i64, (i64, Status)>> {
