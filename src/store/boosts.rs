@@ -56,7 +56,7 @@ pub fn delete(conn: &mut DbConn, boost: &Status) -> Result<(), Error> {
 
 /// The standing boosts of `originals`, which are being deleted, go with them as on Mastodon:
 /// out of their boosters' counts and their streams, so that no hidden boost of a deleted
-/// post stays behind to thin the pages it falls on. Three statements and one per booster,
+/// post stays behind to thin the pages it falls on. Two statements and one per booster,
 /// however many boosts: an author's deletion passes all their posts at once. Not federated:
 /// other servers drop their copies' boosts when told of the original's deletion.
 pub fn delete_of(conn: &mut DbConn, originals: &[i64]) -> Result<(), Error> {
