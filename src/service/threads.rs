@@ -5,8 +5,8 @@ use crate::error::Error;
 use crate::store::statuses::Status;
 use std::collections::{HashMap, HashSet};
 
-/// Ancestors (root first) and descendants (in reading order) of `status`, from one query. A
-/// question's accepted answer comes first among its descendants.
+/// Ancestors (root first) and descendants (in reading order) of `status`, from one reading of
+/// its thread. A question's accepted answer comes first among its descendants.
 pub fn context(conn: &mut DbConn, status: &Status) -> Result<(Vec<Status>, Vec<Status>), Error> {
     let root = status.thread_root_id.unwrap_or(status.id);
     let rows = crate::store::threads::standing_rows(conn, root)?;

@@ -74,22 +74,7 @@ impl ShownAccount {
         ids: &[i64],
     ) -> Result<HashMap<i64, ShownAccount>, Error> {
         let versions: HashMap<i64, i64> = accounts::versions_of(conn, ids)?.into_iter().collect();
-        let mut found = HashMap::with_capacity(versions.len());
-        let mut moved = Vec::new();
-        {
-            let kept = kept();
-            for (&id, &version) in &versions {
-                let standing = kept
-                    .get(&id)
-                    .filter(|k| k.version == version && k.base_url == base_url);
-                match standing {
-                    Some(k) => {
-                        found.insert(id, k.shown.clone());
-                    }
-                    None => moved.push(id),
-                }
-            }
-        }
+        let (mut found, moved) = from_kept(&versions, base_url);
         if moved.is_empty() {
             return Ok(found);
         }
@@ -106,22 +91,48 @@ impl ShownAccount {
             });
         }
         if keep {
-            let mut kept = kept();
-            if kept.len() + read.len() > KEPT {
-                // Emptied when full: the accounts shown again soon come back with the next lists.
-                kept.clear();
-            }
-            for shown in &read {
-                let entry = Kept {
-                    base_url: base_url.to_string(),
-                    version: versions[&shown.profile.id],
-                    shown: shown.clone(),
-                };
-                kept.insert(shown.profile.id, entry);
-            }
+            put_in_kept(&versions, base_url, &read);
         }
         found.extend(read.into_iter().map(|s| (s.profile.id, s)));
         Ok(found)
+    }
+}
+
+/// The kept accounts whose version stands, and the ids of the others.
+fn from_kept(
+    versions: &HashMap<i64, i64>,
+    base_url: &str,
+) -> (HashMap<i64, ShownAccount>, Vec<i64>) {
+    let mut found = HashMap::with_capacity(versions.len());
+    let mut moved = Vec::new();
+    let kept = kept();
+    for (&id, &version) in versions {
+        let standing = kept
+            .get(&id)
+            .filter(|k| k.version == version && k.base_url == base_url);
+        match standing {
+            Some(k) => {
+                found.insert(id, k.shown.clone());
+            }
+            None => moved.push(id),
+        }
+    }
+    (found, moved)
+}
+
+fn put_in_kept(versions: &HashMap<i64, i64>, base_url: &str, read: &[ShownAccount]) {
+    let mut kept = kept();
+    if kept.len() + read.len() > KEPT {
+        // Emptied when full: the accounts shown again soon come back with the next lists.
+        kept.clear();
+    }
+    for shown in read {
+        let entry = Kept {
+            base_url: base_url.to_string(),
+            version: versions[&shown.profile.id],
+            shown: shown.clone(),
+        };
+        kept.insert(shown.profile.id, entry);
     }
 }
 
@@ -265,6 +276,11 @@ mod tests {
             ..Default::default()
         };
         accounts::edit_profile(conn, ann.id, &edit).unwrap();
+        assert_eq!(json(&shown(conn).serialised)["display_name"], "Ann B.");
+        // Kept for the base URL it was serialised with.
+        let elsewhere = ShownAccount::of_ids(conn, "https://two.test", &[ann.id]).unwrap();
+        let avatar = &json(&elsewhere[&ann.id].serialised)["avatar"];
+        assert_eq!(avatar, "https://two.test/static/avatar.png");
         assert_eq!(json(&shown(conn).serialised)["display_name"], "Ann B.");
 
         // Read inside a transaction that is then rolled back: not kept, so the next change,
