@@ -2,6 +2,7 @@
 //! migrations, and [`Db::run`], which keeps synchronous diesel calls off the async reactor.
 
 pub mod copy;
+pub mod kept;
 pub mod listener;
 pub mod schema;
 pub mod stamp;

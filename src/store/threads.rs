@@ -5,28 +5,19 @@
 //! and only the rows whose version moved are read again.
 
 use super::statuses::{Boxed, Status};
+use crate::db::kept::Kept;
 use crate::db::{schema::statuses, DbConn};
 use crate::error::Error;
 use diesel::prelude::*;
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, MutexGuard};
 
 /// Threads shorter than this are read whole each time: their rows cost little, and the
 /// kept rows are left to the long threads that need them.
 const KEPT_FROM: usize = 200;
 
-/// Rows kept at most: a few MB, four long threads' worth.
-const KEPT: usize = 4096;
-
-/// Each kept row with the version it was read at, by id: a server serves one database.
-static KEPT_ROWS: LazyLock<Mutex<HashMap<i64, (i64, Status)>>> = LazyLock::new(Mutex::default);
-
-fn kept() -> MutexGuard<'static, HashMap<i64, (i64, Status)>> {
-    // Nothing is left half-changed by a panic while it is held.
-    KEPT_ROWS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// Rows kept at most, by id (a server serves one database): a few MB, four long threads'
+/// worth.
+static KEPT: Kept<Status> = Kept::new(4096);
 
 /// Not deleted, removed, or a boost.
 fn standing(query: Boxed<'static>) -> Boxed<'static> {
@@ -53,47 +44,14 @@ pub fn standing_rows(conn: &mut DbConn, root_id: i64) -> Result<Vec<Status>, Err
         let found = read(conn, &ids)?.into_iter().map(|row| (row.id, row));
         return Ok(in_order(&versions, found.collect()));
     }
-    let (mut found, moved) = from_kept(&versions);
+    let (mut found, moved) = KEPT.standing(versions.iter().copied(), |_| true);
     if !moved.is_empty() {
-        // Read after their versions, so each row is at least as new as the version it is
-        // kept under. Only rows read outside a transaction are kept: those are committed,
-        // and a committed version never names another row.
-        let keep = !crate::db::in_transaction(conn)?;
         let read = read(conn, &moved)?;
-        if keep {
-            put_in_kept(&versions, &read);
-        }
+        let at: HashMap<i64, i64> = versions.iter().copied().collect();
+        KEPT.keep(conn, &at, read.iter().map(|row| (row.id, row.clone())))?;
         found.extend(read.into_iter().map(|row| (row.id, row)));
     }
     Ok(in_order(&versions, found))
-}
-
-/// The kept rows whose version stands, and the ids of the others.
-fn from_kept(versions: &[(i64, i64)]) -> (HashMap<i64, Status>, Vec<i64>) {
-    let mut found = HashMap::with_capacity(versions.len());
-    let mut moved = Vec::new();
-    let kept = kept();
-    for &(id, version) in versions {
-        match kept.get(&id).filter(|(at, _)| *at == version) {
-            Some((_, row)) => {
-                found.insert(id, row.clone());
-            }
-            None => moved.push(id),
-        }
-    }
-    (found, moved)
-}
-
-fn put_in_kept(versions: &[(i64, i64)], read: &[Status]) {
-    let at: HashMap<i64, i64> = versions.iter().copied().collect();
-    let mut kept = kept();
-    if kept.len() + read.len() > KEPT {
-        // Emptied when full: the threads read again soon come back with their next reading.
-        kept.clear();
-    }
-    for row in read {
-        kept.insert(row.id, (at[&row.id], row.clone()));
-    }
 }
 
 /// The rows of `found` in the order of `versions`.

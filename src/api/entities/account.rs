@@ -1,10 +1,10 @@
 use super::time;
-use crate::db::DbConn;
+use crate::db::{kept::Kept, DbConn};
 use crate::error::Error;
 use crate::store::accounts::{self, Account as AccountRow, Profile};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// Mastodon's Account entity. Communities are accounts with `group: true`.
 #[derive(Serialize)]
@@ -62,25 +62,26 @@ pub struct ShownAccount {
 }
 
 impl ShownAccount {
-    /// The accounts `ids` that exist, as a list shows them. What was read of an account is
-    /// kept while its row's version stands: every change to the row moves the version, on
-    /// this node or another (a trigger moves it), so a thread's few hundred authors cost a
-    /// query of their versions, and only rows that moved are read and serialised again.
-    /// Only rows read outside a transaction are kept: those are committed, and a committed
-    /// version never names another row.
+    /// The accounts `ids` that exist, as a list shows them. What was read and serialised of
+    /// an account is kept while its version stands (`db::kept`), so a thread's few hundred
+    /// authors cost a query of their versions, and only rows that moved are read and
+    /// serialised again.
     pub fn of_ids(
         conn: &mut DbConn,
         base_url: &str,
         ids: &[i64],
     ) -> Result<HashMap<i64, ShownAccount>, Error> {
         let versions: HashMap<i64, i64> = accounts::versions_of(conn, ids)?.into_iter().collect();
-        let (mut found, moved) = from_kept(&versions, base_url);
+        let serialised_here = |(url, _): &(String, ShownAccount)| url == base_url;
+        let (found, moved) =
+            KEPT.standing(versions.iter().map(|(&id, &v)| (id, v)), serialised_here);
+        let mut found: HashMap<i64, ShownAccount> = found
+            .into_iter()
+            .map(|(id, (_, shown))| (id, shown))
+            .collect();
         if moved.is_empty() {
             return Ok(found);
         }
-        // Read after their versions, so each row is at least as new as the version it is
-        // kept under: a later change moves the version past it.
-        let keep = !crate::db::in_transaction(conn)?;
         let mut read = Vec::with_capacity(moved.len());
         for row in accounts::profiles_by_ids(conn, &moved)? {
             let serialised = Serialised::of(&Account::from_row(&row, base_url))?;
@@ -90,71 +91,18 @@ impl ShownAccount {
                 serialised,
             });
         }
-        if keep {
-            put_in_kept(&versions, base_url, &read);
-        }
+        let keep = read
+            .iter()
+            .map(|s| (s.profile.id, (base_url.to_string(), s.clone())));
+        KEPT.keep(conn, &versions, keep)?;
         found.extend(read.into_iter().map(|s| (s.profile.id, s)));
         Ok(found)
     }
 }
 
-/// The kept accounts whose version stands, and the ids of the others.
-fn from_kept(
-    versions: &HashMap<i64, i64>,
-    base_url: &str,
-) -> (HashMap<i64, ShownAccount>, Vec<i64>) {
-    let mut found = HashMap::with_capacity(versions.len());
-    let mut moved = Vec::new();
-    let kept = kept();
-    for (&id, &version) in versions {
-        let standing = kept
-            .get(&id)
-            .filter(|k| k.version == version && k.base_url == base_url);
-        match standing {
-            Some(k) => {
-                found.insert(id, k.shown.clone());
-            }
-            None => moved.push(id),
-        }
-    }
-    (found, moved)
-}
-
-fn put_in_kept(versions: &HashMap<i64, i64>, base_url: &str, read: &[ShownAccount]) {
-    let mut kept = kept();
-    if kept.len() + read.len() > KEPT {
-        // Emptied when full: the accounts shown again soon come back with the next lists.
-        kept.clear();
-    }
-    for shown in read {
-        let entry = Kept {
-            base_url: base_url.to_string(),
-            version: versions[&shown.profile.id],
-            shown: shown.clone(),
-        };
-        kept.insert(shown.profile.id, entry);
-    }
-}
-
-/// Accounts kept at most: a few MB.
-const KEPT: usize = 2048;
-
-/// An account as last read, for the base URL it was serialised with (a server has one;
-/// tests run several in one process).
-struct Kept {
-    base_url: String,
-    version: i64,
-    shown: ShownAccount,
-}
-
-static KEPT_ACCOUNTS: LazyLock<Mutex<HashMap<i64, Kept>>> = LazyLock::new(Mutex::default);
-
-fn kept() -> MutexGuard<'static, HashMap<i64, Kept>> {
-    // Nothing is left half-changed by a panic while it is held.
-    KEPT_ACCOUNTS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// Accounts kept at most (a few MB), each with the base URL it was serialised for (a server
+/// has one; tests run several in one process).
+static KEPT: Kept<(String, ShownAccount)> = Kept::new(2048);
 
 impl Serialize for Serialised {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
