@@ -72,20 +72,14 @@ pub fn delete_of(conn: &mut DbConn, originals: &[i64]) -> Result<(), Error> {
         return Ok(());
     }
     let ids: Vec<i64> = boosts.iter().map(|(id, _, _)| *id).collect();
-    diesel::delete(statuses::table.filter(super::one_of(conn, statuses::id, &ids)))
+    diesel::delete(statuses::table.filter(super::one_of_keys(conn, statuses::id, &ids)))
         .execute(conn)?;
     let mut per_booster: std::collections::BTreeMap<i64, i64> = Default::default();
     for (_, booster, _) in &boosts {
         *per_booster.entry(*booster).or_default() += 1;
     }
     for (booster, count) in per_booster {
-        super::Sql::new(
-            "UPDATE accounts SET statuses_count = CASE WHEN statuses_count > $2
-             THEN statuses_count - $2 ELSE 0 END WHERE id = $1",
-        )
-        .int(booster)
-        .int(count)
-        .execute(conn)?;
+        super::status_counts::count_out_of_account(conn, booster, count)?;
     }
     for (id, _, boost_of) in boosts {
         events::record(Event::Deleted { id, boost_of });

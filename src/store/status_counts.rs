@@ -58,6 +58,19 @@ pub fn count_post(conn: &mut DbConn, status: &Status, added: bool) -> Result<(),
     Ok(())
 }
 
+/// Take `n` posts (or boosts) out of an account's `statuses_count` at once, as
+/// [`count_in_account`] takes one: for many going together.
+pub fn count_out_of_account(conn: &mut DbConn, account_id: i64, n: i64) -> Result<(), Error> {
+    Sql::new(
+        "UPDATE accounts SET statuses_count = CASE WHEN statuses_count > $2
+         THEN statuses_count - $2 ELSE 0 END WHERE id = $1",
+    )
+    .int(account_id)
+    .int(n)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Count a post (or boost) stored into its author's `statuses_count`, or one removed out of
 /// it. Boosts count as on Mastodon, and as [`refresh_account_counts`] counts them. Written
 /// in SQL: diesel prepares its `UPDATE`s afresh each time, and this runs for every post
